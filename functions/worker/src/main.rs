@@ -1,0 +1,70 @@
+//! The worker: summary jobs from SQS when running in Lambda, from RabbitMQ otherwise.
+
+use std::time::Duration;
+
+use shared::config::{DatabaseSettings, MongoSettings, QueueSettings};
+use shared::store::documents::DocumentStore;
+use shared::store::texts::TextStore;
+use shared::worker::{consume_rabbitmq, handle_sqs_event, WorkerState};
+
+/// The longest wait between reconnection attempts to RabbitMQ.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    shared::telemetry::init();
+
+    let database = DatabaseSettings::from_env()?;
+    let mongo = MongoSettings::from_env()?;
+    let mongo_client = mongo.client().await?;
+    let state = WorkerState {
+        documents: DocumentStore::new(database.connect_lazy()?),
+        texts: TextStore::new(&mongo_client.database(&mongo.database)),
+    };
+
+    if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
+        return lambda_runtime::run(lambda_runtime::service_fn(|event: lambda_runtime::LambdaEvent<_>| async {
+            Ok::<_, std::convert::Infallible>(handle_sqs_event(&state, event.payload).await)
+        }))
+        .await;
+    }
+
+    let queue = QueueSettings::from_env()?;
+    run_local(&state, &queue).await;
+    Ok(())
+}
+
+/// Consumes RabbitMQ until SIGTERM or Ctrl-C, reconnecting with exponential backoff
+/// when the broker is unreachable or the connection drops.
+async fn run_local(state: &WorkerState, queue: &QueueSettings) {
+    let mut backoff = Duration::from_millis(500);
+    let shutdown = shutdown_signal();
+    tokio::pin!(shutdown);
+    loop {
+        let stopped = tokio::select! {
+            result = consume_rabbitmq(state, queue, std::future::pending()) => result,
+            () = &mut shutdown => return,
+        };
+        match stopped {
+            Ok(()) => return,
+            Err(error) => {
+                tracing::error!(error.message = %error, error.cause_chain = ?error, retry_in_ms = backoff.as_millis() as u64, "worker lost RabbitMQ; reconnecting");
+            }
+        }
+        tokio::select! {
+            () = tokio::time::sleep(backoff) => {}
+            () = &mut shutdown => return,
+        }
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+async fn shutdown_signal() {
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("installing a SIGTERM handler cannot fail on Unix");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate.recv() => {}
+    }
+    tracing::info!("shutdown signal received");
+}

@@ -1,0 +1,196 @@
+//! Typed settings, read once from environment variables at cold start.
+//!
+//! Every value except the token signing secret has a default that works with the
+//! local stack (`local/stack.sh`). A missing required value or one that does not
+//! parse fails fast with the variable's name.
+
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+
+/// A setting that is missing or invalid, named by its environment variable.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {name} {reason}")]
+pub struct ConfigError {
+    /// The environment variable.
+    pub name: &'static str,
+    /// What is wrong with it, e.g. "is required but not set".
+    pub reason: String,
+}
+
+fn optional(name: &'static str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.trim().is_empty())
+}
+
+fn required(name: &'static str) -> Result<String, ConfigError> {
+    optional(name).ok_or(ConfigError { name, reason: "is required but not set".into() })
+}
+
+fn or_default(name: &'static str, default: &str) -> String {
+    optional(name).unwrap_or_else(|| default.to_owned())
+}
+
+fn number_or_default<T>(name: &'static str, default: T, min: T, max: T) -> Result<T, ConfigError>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
+{
+    let Some(raw) = optional(name) else { return Ok(default) };
+    let value: T = raw.trim().parse().map_err(|_| ConfigError {
+        name,
+        reason: format!("must be a whole number between {min} and {max}, got {raw:?}"),
+    })?;
+    if value < min || value > max {
+        return Err(ConfigError { name, reason: format!("must be between {min} and {max}, got {value}") });
+    }
+    Ok(value)
+}
+
+/// PostgreSQL connection settings (`DATABASE_URL`, `DATABASE_MAX_CONNECTIONS`,
+/// `DATABASE_ACQUIRE_TIMEOUT_MS`).
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    pub url: SecretString,
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl DatabaseSettings {
+    /// Reads the settings from the environment.
+    ///
+    /// # Errors
+    /// Returns [`ConfigError`] when a number is out of range or does not parse.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self {
+            url: or_default("DATABASE_URL", "postgres://docsum:docsum@127.0.0.1:5432/docsum").into(),
+            max_connections: number_or_default("DATABASE_MAX_CONNECTIONS", 4, 1, 100)?,
+            acquire_timeout: Duration::from_millis(number_or_default(
+                "DATABASE_ACQUIRE_TIMEOUT_MS",
+                3_000,
+                100,
+                60_000,
+            )?),
+        })
+    }
+
+    /// Builds a pool that opens connections on first use, so cold start does no I/O.
+    ///
+    /// # Errors
+    /// Returns an error when `DATABASE_URL` is not a valid PostgreSQL URL.
+    pub fn connect_lazy(&self) -> Result<sqlx::PgPool, ConfigError> {
+        let options: sqlx::postgres::PgConnectOptions =
+            self.url.expose_secret().parse().map_err(|error: sqlx::Error| ConfigError {
+                name: "DATABASE_URL",
+                reason: format!("is not a valid PostgreSQL URL: {error}"),
+            })?;
+        Ok(sqlx::postgres::PgPoolOptions::new()
+            .max_connections(self.max_connections)
+            .acquire_timeout(self.acquire_timeout)
+            .test_before_acquire(true)
+            .connect_lazy_with(options))
+    }
+}
+
+/// MongoDB connection settings (`MONGODB_URL`, `MONGODB_DATABASE`).
+#[derive(Debug, Clone)]
+pub struct MongoSettings {
+    pub url: SecretString,
+    pub database: String,
+}
+
+impl MongoSettings {
+    /// Reads the settings from the environment.
+    ///
+    /// # Errors
+    /// Never fails today; the signature matches the other settings.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self {
+            url: or_default("MONGODB_URL", "mongodb://127.0.0.1:27017").into(),
+            database: or_default("MONGODB_DATABASE", "docsum"),
+        })
+    }
+
+    /// Builds a client that connects on first use, with timeouts well under a
+    /// function's timeout.
+    ///
+    /// # Errors
+    /// Returns an error when `MONGODB_URL` does not parse.
+    pub async fn client(&self) -> Result<mongodb::Client, ConfigError> {
+        let invalid = |error: mongodb::error::Error| ConfigError {
+            name: "MONGODB_URL",
+            reason: format!("is not a valid MongoDB URL: {error}"),
+        };
+        let mut options =
+            mongodb::options::ClientOptions::parse(self.url.expose_secret()).await.map_err(invalid)?;
+        options.server_selection_timeout.get_or_insert(Duration::from_secs(3));
+        options.connect_timeout.get_or_insert(Duration::from_secs(3));
+        options.max_pool_size.get_or_insert(4);
+        options.app_name.get_or_insert_with(|| "docsum".to_owned());
+        mongodb::Client::with_options(options).map_err(invalid)
+    }
+}
+
+/// RabbitMQ settings (`AMQP_URL`, `JOB_QUEUE`, `WORKER_PREFETCH`).
+#[derive(Debug, Clone)]
+pub struct QueueSettings {
+    pub url: SecretString,
+    pub queue: String,
+    pub prefetch: u16,
+}
+
+impl QueueSettings {
+    /// Reads the settings from the environment.
+    ///
+    /// # Errors
+    /// Returns [`ConfigError`] when `WORKER_PREFETCH` is out of range.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self {
+            url: or_default("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2f").into(),
+            queue: or_default("JOB_QUEUE", "summary-jobs"),
+            prefetch: number_or_default("WORKER_PREFETCH", 2, 1, 100)?,
+        })
+    }
+}
+
+/// Token settings (`JWT_SECRET`, `JWT_ISSUER`, `JWT_AUDIENCE`,
+/// `ACCESS_TOKEN_TTL_SECONDS`, `REFRESH_TOKEN_TTL_SECONDS`).
+#[derive(Debug, Clone)]
+pub struct TokenSettings {
+    /// HMAC key for access tokens; at least 32 bytes.
+    pub secret: SecretString,
+    pub issuer: String,
+    pub audience: String,
+    pub access_ttl: Duration,
+    pub refresh_ttl: Duration,
+}
+
+/// The shortest accepted `JWT_SECRET`, in bytes (256 bits for HS256).
+pub const MIN_SECRET_BYTES: usize = 32;
+
+impl TokenSettings {
+    /// Reads the settings from the environment.
+    ///
+    /// # Errors
+    /// Returns [`ConfigError`] when `JWT_SECRET` is missing or shorter than 32 bytes,
+    /// or a lifetime is out of range.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let secret = required("JWT_SECRET")?;
+        if secret.len() < MIN_SECRET_BYTES {
+            return Err(ConfigError {
+                name: "JWT_SECRET",
+                reason: format!("must be at least {MIN_SECRET_BYTES} bytes long"),
+            });
+        }
+        Ok(Self {
+            secret: secret.into(),
+            issuer: or_default("JWT_ISSUER", "docsum"),
+            audience: or_default("JWT_AUDIENCE", "docsum-api"),
+            access_ttl: Duration::from_secs(number_or_default("ACCESS_TOKEN_TTL_SECONDS", 900, 30, 900)?),
+            refresh_ttl: Duration::from_secs(number_or_default(
+                "REFRESH_TOKEN_TTL_SECONDS",
+                30 * 24 * 3600,
+                300,
+                90 * 24 * 3600,
+            )?),
+        })
+    }
+}

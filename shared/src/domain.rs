@@ -1,0 +1,220 @@
+//! Domain types that parse at the edge: once built, a value is valid.
+//!
+//! Each `parse` returns the rule the input broke as a [`FieldError`] message, so the
+//! handler can answer 422 naming the field.
+
+use std::num::NonZeroUsize;
+
+use secrecy::SecretString;
+
+/// The longest accepted email address, in characters (RFC 5321 path limit).
+pub const MAX_EMAIL_CHARS: usize = 254;
+/// The shortest accepted password, in characters.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+/// The longest accepted password, in characters.
+pub const MAX_PASSWORD_CHARS: usize = 128;
+/// The byte cap checked before anything else touches a password: 128 characters of
+/// at most 4 bytes each.
+pub const MAX_PASSWORD_BYTES: usize = MAX_PASSWORD_CHARS * 4;
+/// The longest accepted document title, in characters.
+pub const MAX_TITLE_CHARS: usize = 200;
+/// The largest accepted document text, in bytes of UTF-8 (4 MiB). API Gateway caps a
+/// request at 10 MB and Lambda's synchronous payload at 6 MB, so this leaves room for
+/// JSON escaping.
+pub const MAX_TEXT_BYTES: usize = 4 * 1024 * 1024;
+/// The most sentences a summary may be asked for.
+pub const MAX_SUMMARY_SENTENCES: usize = 50;
+/// The number of sentences a summary has when the request does not say.
+pub const DEFAULT_SUMMARY_SENTENCES: usize = 3;
+
+/// An email address, trimmed; compared case-insensitively by the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    /// Parses an email address: trimmed, at most 254 characters, one `@` with a
+    /// non-empty local part of at most 64 characters and a domain with a dot.
+    ///
+    /// # Errors
+    /// Returns the rule the value broke.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let email = raw.trim();
+        if email.is_empty() {
+            return Err("must not be empty".into());
+        }
+        if email.chars().count() > MAX_EMAIL_CHARS {
+            return Err(format!("must be at most {MAX_EMAIL_CHARS} characters"));
+        }
+        let invalid = || "must be a valid email address such as name@example.com".to_owned();
+        let (local, domain) = email.split_once('@').ok_or_else(invalid)?;
+        let bad_char = |c: char| c.is_whitespace() || c.is_control() || matches!(c, '@' | '<' | '>' | ',' | ';');
+        if local.is_empty()
+            || local.chars().count() > 64
+            || domain.len() < 3
+            || !domain.contains('.')
+            || domain.starts_with('.')
+            || domain.ends_with('.')
+            || domain.contains("..")
+            || local.chars().any(bad_char)
+            || domain.chars().any(bad_char)
+        {
+            return Err(invalid());
+        }
+        Ok(Self(email.to_owned()))
+    }
+
+    /// The address as given, trimmed.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A password that meets the length rules; never logged or serialized.
+pub struct Password(SecretString);
+
+impl Password {
+    /// Parses a password of 8 to 128 characters. The byte cap is checked first, so an
+    /// oversized value costs nothing more; nothing is truncated.
+    ///
+    /// # Errors
+    /// Returns the rule the value broke.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        if raw.len() > MAX_PASSWORD_BYTES {
+            return Err(format!("must be at most {MAX_PASSWORD_CHARS} characters"));
+        }
+        let chars = raw.chars().count();
+        if chars < MIN_PASSWORD_CHARS {
+            return Err(format!("must be at least {MIN_PASSWORD_CHARS} characters"));
+        }
+        if chars > MAX_PASSWORD_CHARS {
+            return Err(format!("must be at most {MAX_PASSWORD_CHARS} characters"));
+        }
+        Ok(Self(SecretString::from(raw)))
+    }
+
+    /// The secret value, for hashing.
+    pub fn secret(&self) -> &SecretString {
+        &self.0
+    }
+}
+
+/// A document title: trimmed, 1 to 200 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Title(String);
+
+impl Title {
+    /// Parses an optional title; blank becomes no title.
+    ///
+    /// # Errors
+    /// Returns the rule the value broke.
+    pub fn parse(raw: Option<&str>) -> Result<Option<Self>, String> {
+        let Some(title) = raw.map(str::trim).filter(|t| !t.is_empty()) else { return Ok(None) };
+        if title.chars().count() > MAX_TITLE_CHARS {
+            return Err(format!("must be at most {MAX_TITLE_CHARS} characters"));
+        }
+        if title.chars().any(char::is_control) {
+            return Err("must not contain control characters".into());
+        }
+        Ok(Some(Self(title.to_owned())))
+    }
+
+    /// The title text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// How many sentences a summary may have: 1 to 50.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SummaryLength(NonZeroUsize);
+
+impl SummaryLength {
+    /// Parses the requested sentence count, defaulting to 3.
+    ///
+    /// # Errors
+    /// Returns the rule the value broke.
+    pub fn parse(requested: Option<i64>) -> Result<Self, String> {
+        let value = requested.unwrap_or(DEFAULT_SUMMARY_SENTENCES as i64);
+        usize::try_from(value)
+            .ok()
+            .filter(|&n| n <= MAX_SUMMARY_SENTENCES)
+            .and_then(NonZeroUsize::new)
+            .map(Self)
+            .ok_or_else(|| format!("must be a whole number from 1 to {MAX_SUMMARY_SENTENCES}"))
+    }
+
+    /// The sentence count.
+    pub fn get(self) -> NonZeroUsize {
+        self.0
+    }
+}
+
+/// Checks a document text: at least one non-whitespace character, at most
+/// [`MAX_TEXT_BYTES`]. The size is checked by the handler before this, as a 413.
+///
+/// # Errors
+/// Returns the rule the value broke.
+pub fn check_text(text: &str) -> Result<(), String> {
+    if text.trim().is_empty() {
+        return Err("must contain at least one non-whitespace character".into());
+    }
+    if text.contains('\0') {
+        return Err("must not contain NUL characters".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_accepts_common_forms() {
+        for raw in ["a@b.co", "  Jane.Doe+tag@Example.COM ", "x@sub.domain.org"] {
+            assert!(Email::parse(raw).is_ok(), "should accept {raw:?}");
+        }
+        assert_eq!(Email::parse(" a@b.co ").unwrap().as_str(), "a@b.co");
+    }
+
+    #[test]
+    fn email_rejects_invalid_forms() {
+        let too_long = format!("{}@example.com", "a".repeat(250));
+        for raw in ["", "plain", "@b.co", "a@", "a@b", "a@.co", "a@b..co", "a b@c.de", "a@b@c.de", too_long.as_str()] {
+            assert!(Email::parse(raw).is_err(), "should reject {raw:?}");
+        }
+    }
+
+    #[test]
+    fn password_length_rules() {
+        assert!(Password::parse("short").is_err());
+        assert!(Password::parse("eight888").is_ok());
+        assert!(Password::parse(&"x".repeat(128)).is_ok());
+        assert!(Password::parse(&"x".repeat(129)).is_err());
+        assert!(Password::parse(&"é".repeat(128)).is_ok(), "128 two-byte characters fit");
+        assert!(Password::parse(&"x".repeat(100_000)).is_err());
+    }
+
+    #[test]
+    fn summary_length_bounds() {
+        assert_eq!(SummaryLength::parse(None).unwrap().get().get(), 3);
+        for bad in [0, -1, 51, i64::MAX, i64::MIN] {
+            assert!(SummaryLength::parse(Some(bad)).is_err(), "should reject {bad}");
+        }
+        assert_eq!(SummaryLength::parse(Some(50)).unwrap().get().get(), 50);
+    }
+
+    #[test]
+    fn title_rules() {
+        assert_eq!(Title::parse(Some("  ")).unwrap(), None);
+        assert!(Title::parse(Some(&"t".repeat(201))).is_err());
+        assert!(Title::parse(Some("a\u{0007}b")).is_err());
+        assert_eq!(Title::parse(Some(" News ")).unwrap().unwrap().as_str(), "News");
+    }
+
+    #[test]
+    fn text_must_have_content() {
+        assert!(check_text(" \n\t").is_err());
+        assert!(check_text("a\0b").is_err());
+        assert!(check_text("Hello.").is_ok());
+    }
+}

@@ -1,0 +1,214 @@
+//! Helpers that turn API Gateway requests into typed input and typed output into
+//! responses.
+
+use lambda_http::http::{header, HeaderValue, StatusCode};
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::problem::{FieldError, Problem};
+
+/// The largest JSON body the auth routes accept, in bytes.
+pub const MAX_AUTH_BODY_BYTES: usize = 4 * 1024;
+
+/// Returns the route part of the path, after `/api/v1`, e.g. `/docs/123`.
+///
+/// Any prefix before `/api/v1` (an API Gateway stage, a local router prefix) is
+/// ignored, and a trailing slash is dropped. A path without `/api/v1` is returned
+/// as it is.
+pub fn route_path(request: &Request) -> String {
+    let path = request.raw_http_path();
+    let path = if path.is_empty() { request.uri().path().to_owned() } else { path.to_owned() };
+    let route = match path.find("/api/v1/") {
+        Some(index) => &path[index + "/api/v1".len()..],
+        None => path.as_str(),
+    };
+    let trimmed = route.trim_end_matches('/');
+    if trimmed.is_empty() { "/".to_owned() } else { trimmed.to_owned() }
+}
+
+/// The media type of the request, lower-cased, without parameters such as `charset`.
+pub fn media_type(request: &Request) -> Option<String> {
+    let value = request.headers().get(header::CONTENT_TYPE)?.to_str().ok()?;
+    let essence = value.split(';').next()?.trim().to_ascii_lowercase();
+    (!essence.is_empty()).then_some(essence)
+}
+
+fn is_json(media_type: Option<&str>) -> bool {
+    matches!(media_type, Some(m) if m == "application/json" || (m.starts_with("application/") && m.ends_with("+json")))
+}
+
+/// Returns the body bytes, or 413 when there are more than `max_bytes`.
+///
+/// # Errors
+/// Returns a 413 problem when the body is over the limit.
+pub fn body_bytes(request: &Request, max_bytes: usize) -> Result<&[u8], Problem> {
+    let bytes: &[u8] = match request.body() {
+        Body::Empty => &[],
+        Body::Text(text) => text.as_bytes(),
+        Body::Binary(bytes) => bytes,
+        _ => &[],
+    };
+    if bytes.len() > max_bytes {
+        return Err(Problem::payload_too_large(max_bytes));
+    }
+    Ok(bytes)
+}
+
+/// Parses a JSON body into `T`.
+///
+/// Checks, in order: the size (413), the content type (415), that the body is
+/// present and well-formed JSON (400), and that it matches `T` (422, naming the field).
+///
+/// # Errors
+/// Returns the problem for the first check that fails.
+pub fn read_json<T: DeserializeOwned>(request: &Request, max_bytes: usize) -> Result<T, Problem> {
+    let bytes = body_bytes(request, max_bytes)?;
+    if !is_json(media_type(request).as_deref()) {
+        return Err(Problem::unsupported_media_type("application/json"));
+    }
+    parse_json(bytes)
+}
+
+/// Parses JSON bytes into `T`, mapping syntax errors to 400 and schema errors to 422.
+///
+/// # Errors
+/// Returns the 400 or 422 problem.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(Problem::malformed("The request body is empty; it must be a JSON object."));
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => {
+                let (field, message) = describe_data_error(&path, &inner.to_string());
+                Problem::validation(vec![FieldError::new(field, message)])
+            }
+            _ => Problem::malformed(format!("The request body is not valid JSON: {inner}.")),
+        }
+    })?;
+    deserializer
+        .end()
+        .map_err(|error| Problem::malformed(format!("The request body is not valid JSON: {error}.")))?;
+    Ok(value)
+}
+
+/// Names the field and the rule of a serde data error. Missing and unknown fields are
+/// reported by serde at the parent, so the name is taken from the message.
+fn describe_data_error(path: &str, message: &str) -> (String, String) {
+    let message = message.split(" at line ").next().unwrap_or(message).to_owned();
+    let quoted = message.split('`').nth(1).map(str::to_owned);
+    let parent = if path == "." { String::new() } else { format!("{path}.") };
+
+    if let (true, Some(name)) = (message.starts_with("missing field"), &quoted) {
+        return (format!("{parent}{name}"), "is required".to_owned());
+    }
+    if let (true, Some(name)) = (message.starts_with("unknown field"), &quoted) {
+        let expected = message.split(", expected ").nth(1).unwrap_or("").to_owned();
+        return (format!("{parent}{name}"), format!("is not a known field (expected {expected})"));
+    }
+    let field = if path == "." { "body".to_owned() } else { path.to_owned() };
+    (field, message)
+}
+
+/// Builds a JSON response with the given status.
+pub fn json_response<T: Serialize>(status: StatusCode, value: &T) -> Response<Body> {
+    match serde_json::to_string(value) {
+        Ok(body) => {
+            let mut response = Response::new(Body::Text(body));
+            *response.status_mut() = status;
+            let headers = response.headers_mut();
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        Err(error) => Problem::internal(&anyhow::Error::new(error).context("failed to serialize response"))
+            .into_response(),
+    }
+}
+
+/// Returns the bearer token of the `Authorization` header, matching the scheme
+/// case-insensitively.
+///
+/// # Errors
+/// Returns a 401 problem when the header is missing or not a bearer token.
+pub fn bearer_token(request: &Request) -> Result<&str, Problem> {
+    let value = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| Problem::unauthorized("The Authorization header is missing; send `Bearer <access token>`."))?;
+    let value = value
+        .to_str()
+        .map_err(|_| Problem::unauthorized("The Authorization header is not valid ASCII."))?;
+    let (scheme, token) = value.trim().split_once(' ').unwrap_or((value, ""));
+    let token = token.trim();
+    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
+        return Err(Problem::unauthorized("The Authorization header must be `Bearer <access token>`."));
+    }
+    Ok(token)
+}
+
+/// The request id of the Lambda invocation, or `local` outside Lambda.
+pub fn request_id(request: &Request) -> String {
+    request
+        .lambda_context_ref()
+        .map(|context| context.request_id.clone())
+        .filter(|id| !id.is_empty())
+        .unwrap_or_else(|| "local".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Login {
+        email: String,
+        password: String,
+    }
+
+    fn field_of(problem: &Problem) -> &str {
+        &problem.errors[0].field
+    }
+
+    #[test]
+    fn missing_field_is_named() {
+        let problem = parse_json::<Login>(br#"{"email": "a@b.co"}"#).unwrap_err();
+        assert_eq!(problem.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(field_of(&problem), "password");
+    }
+
+    #[test]
+    fn unknown_field_is_named() {
+        let problem = parse_json::<Login>(br#"{"email": "a@b.co", "password": "x", "role": "admin"}"#).unwrap_err();
+        assert_eq!(problem.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(field_of(&problem), "role");
+    }
+
+    #[test]
+    fn wrong_type_is_named() {
+        let problem = parse_json::<Login>(br#"{"email": 5, "password": "x"}"#).unwrap_err();
+        assert_eq!(problem.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(field_of(&problem), "email");
+    }
+
+    #[test]
+    fn malformed_json_is_400() {
+        for body in [&b"{"[..], b"not json", b"", b"{}{}", b"  "] {
+            let problem = parse_json::<Login>(body).unwrap_err();
+            assert_eq!(problem.status, StatusCode::BAD_REQUEST, "body {:?}", String::from_utf8_lossy(body));
+        }
+    }
+
+    #[test]
+    fn non_object_is_422() {
+        let problem = parse_json::<Login>(b"[1, 2]").unwrap_err();
+        assert_eq!(problem.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(field_of(&problem), "body");
+    }
+}

@@ -1,0 +1,74 @@
+//! HTTP handlers, one module per function. Each handler takes its function's state,
+//! borrowed from `main`, and always returns a response: 4xx and 5xx are problem
+//! documents, never `Err`.
+
+pub mod docs;
+pub mod login;
+pub mod register;
+pub mod summarize;
+
+use std::future::Future;
+use std::time::Instant;
+
+use lambda_http::http::HeaderValue;
+use lambda_http::{Body, Request, Response};
+use tracing::Instrument as _;
+use uuid::Uuid;
+
+use crate::auth::tokens::{Claims, TokenKeys};
+use crate::http::{bearer_token, request_id, route_path};
+use crate::problem::Problem;
+use crate::store::is_unavailable;
+
+/// Seconds a client should wait before retrying after a 503.
+pub const RETRY_AFTER_SECONDS: u32 = 5;
+
+/// Runs a handler inside a request span, logs its outcome (method, route, status,
+/// duration; never bodies or tokens) and adds `x-request-id` to the response.
+pub async fn serve<F, Fut>(request: Request, handler: F) -> Response<Body>
+where
+    F: FnOnce(Request) -> Fut,
+    Fut: Future<Output = Response<Body>>,
+{
+    let request_id = request_id(&request);
+    let method = request.method().to_string();
+    let route = route_path(&request);
+    let span = tracing::info_span!("request", %request_id, %method, %route, user_id = tracing::field::Empty);
+    let started = Instant::now();
+
+    let mut response = handler(request).instrument(span.clone()).await;
+
+    let status = response.status().as_u16();
+    let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    span.in_scope(|| tracing::info!(status, duration_ms, "request finished"));
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    response
+}
+
+/// Maps an unexpected error to 503 when a backing service is unreachable, or to a
+/// generic 500. Either way the cause is logged once and the body reveals nothing.
+pub fn unexpected(error: anyhow::Error) -> Problem {
+    if is_unavailable(&error) {
+        tracing::error!(error.message = %error, error.cause_chain = ?error, "backing service unavailable");
+        return Problem::unavailable(RETRY_AFTER_SECONDS);
+    }
+    Problem::internal(&error)
+}
+
+/// Verifies the bearer token of a request and records the user id on the span.
+///
+/// # Errors
+/// Returns a 401 problem for a missing, malformed, expired or invalid token.
+pub fn authenticate(keys: &TokenKeys, request: &Request) -> Result<Claims, Problem> {
+    let token = bearer_token(request)?;
+    let claims = keys.verify_access(token).map_err(Problem::unauthorized)?;
+    tracing::Span::current().record("user_id", tracing::field::display(claims.sub));
+    Ok(claims)
+}
+
+/// Parses a doc_id from a path segment; anything that is not a UUID is unknown.
+pub fn parse_doc_id(segment: &str) -> Option<Uuid> {
+    Uuid::parse_str(segment).ok()
+}

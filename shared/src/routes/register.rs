@@ -1,0 +1,103 @@
+//! `POST /api/v1/auth/register`: creates an account.
+
+use lambda_http::http::{Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::unexpected;
+use crate::auth::password::hash_password;
+use crate::domain::{Email, Password};
+use crate::http::{json_response, read_json, route_path, MAX_AUTH_BODY_BYTES};
+use crate::problem::{FieldError, Problem};
+use crate::store::users::{InsertUserError, UserStore};
+
+/// What the register function needs, built once per execution environment.
+#[derive(Clone)]
+pub struct RegisterState {
+    pub users: UserStore,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RegisterRequest {
+    email: String,
+    password: String,
+}
+
+#[derive(Serialize)]
+struct RegisterResponse {
+    id: Uuid,
+    email: String,
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: OffsetDateTime,
+}
+
+/// Why a registration failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RegisterError {
+    #[error("invalid registration")]
+    Invalid(Vec<FieldError>),
+    #[error("email already registered")]
+    EmailTaken,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<RegisterError> for Problem {
+    fn from(error: RegisterError) -> Self {
+        match error {
+            RegisterError::Invalid(errors) => Problem::validation(errors),
+            RegisterError::EmailTaken => Problem::conflict("An account with this email already exists."),
+            RegisterError::Unexpected(error) => unexpected(error),
+        }
+    }
+}
+
+/// Handles a request to the register function.
+pub async fn handle(state: &RegisterState, request: Request) -> Response<Body> {
+    super::serve(request, |request| async move {
+        match (request.method(), route_path(&request).as_str()) {
+            (&Method::POST, "/auth/register") => {}
+            (method, "/auth/register") => return Problem::method_not_allowed(method.as_str()).into_response(),
+            _ => return Problem::not_found("No such route.").into_response(),
+        }
+
+        let body: RegisterRequest = match read_json(&request, MAX_AUTH_BODY_BYTES) {
+            Ok(body) => body,
+            Err(problem) => return problem.into_response(),
+        };
+
+        match register(state, body).await {
+            Ok(created) => json_response(StatusCode::CREATED, &created),
+            Err(error) => Problem::from(error).into_response(),
+        }
+    })
+    .await
+}
+
+async fn register(state: &RegisterState, body: RegisterRequest) -> Result<RegisterResponse, RegisterError> {
+    let email = Email::parse(&body.email);
+    let password = Password::parse(&body.password);
+    let mut errors = Vec::new();
+    if let Err(message) = &email {
+        errors.push(FieldError::new("email", message));
+    }
+    if let Err(message) = &password {
+        errors.push(FieldError::new("password", message));
+    }
+    let (Ok(email), Ok(password)) = (email, password) else {
+        return Err(RegisterError::Invalid(errors));
+    };
+
+    let password_hash = hash_password(password.secret().clone()).await?;
+
+    let user = state.users.insert(&email, &password_hash).await.map_err(|error| match error {
+        InsertUserError::EmailTaken => RegisterError::EmailTaken,
+        InsertUserError::Unexpected(error) => RegisterError::Unexpected(error),
+    })?;
+
+    tracing::info!(user_id = %user.id, "user registered");
+    Ok(RegisterResponse { id: user.id, email: user.email, created_at: user.created_at })
+}

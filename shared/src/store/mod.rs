@@ -1,0 +1,23 @@
+//! Storage adapters: PostgreSQL for accounts and document ownership, MongoDB for
+//! document text and summaries.
+
+pub mod documents;
+pub mod texts;
+pub mod users;
+
+/// Whether an error chain holds a failure to reach a backing service (as opposed to a
+/// bug or bad data), which the API reports as 503 with `Retry-After`.
+pub fn is_unavailable(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        if let Some(sql) = cause.downcast_ref::<sqlx::Error>() {
+            return matches!(sql, sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed);
+        }
+        if let Some(mongo) = cause.downcast_ref::<mongodb::error::Error>() {
+            return matches!(
+                *mongo.kind,
+                mongodb::error::ErrorKind::ServerSelection { .. } | mongodb::error::ErrorKind::Io(_)
+            );
+        }
+        cause.downcast_ref::<std::io::Error>().is_some()
+    })
+}

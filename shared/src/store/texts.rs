@@ -1,0 +1,87 @@
+//! Document text and summaries in MongoDB, keyed by doc_id.
+
+use anyhow::Context;
+use mongodb::bson::{doc, DateTime};
+use mongodb::Collection;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// One sentence of a stored summary, with its byte range in the stored text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SummarySentence {
+    pub text: String,
+    pub start: u64,
+    pub end: u64,
+}
+
+/// A stored summary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredSummary {
+    pub sentences: Vec<SummarySentence>,
+    /// The summarizer that made it, e.g. `centroid-position-v1`.
+    pub method: String,
+}
+
+/// The MongoDB document of one text.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredText {
+    /// The doc_id as a string.
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<StoredSummary>,
+    pub created_at: DateTime,
+}
+
+/// Texts and summaries in one MongoDB collection.
+#[derive(Clone)]
+pub struct TextStore {
+    collection: Collection<StoredText>,
+}
+
+/// The collection name.
+pub const COLLECTION: &str = "documents";
+
+impl TextStore {
+    /// Uses the `documents` collection of `database`.
+    pub fn new(database: &mongodb::Database) -> Self {
+        Self { collection: database.collection(COLLECTION) }
+    }
+
+    /// Stores a text under its doc_id.
+    ///
+    /// # Errors
+    /// Returns an error when the insert fails.
+    pub async fn insert_text(&self, doc_id: Uuid, text: String) -> anyhow::Result<()> {
+        let stored = StoredText { id: doc_id.to_string(), text, summary: None, created_at: DateTime::now() };
+        self.collection.insert_one(stored).await.context("failed to store document text")?;
+        Ok(())
+    }
+
+    /// Loads a text and its summary, if any.
+    ///
+    /// # Errors
+    /// Returns an error when the query fails.
+    pub async fn find(&self, doc_id: Uuid) -> anyhow::Result<Option<StoredText>> {
+        self.collection
+            .find_one(doc! { "_id": doc_id.to_string() })
+            .await
+            .context("failed to load document text")
+    }
+
+    /// Sets the summary of a stored text, replacing any earlier one. Returns whether the
+    /// text exists.
+    ///
+    /// # Errors
+    /// Returns an error when the update fails.
+    pub async fn set_summary(&self, doc_id: Uuid, summary: &StoredSummary) -> anyhow::Result<bool> {
+        let summary = mongodb::bson::to_bson(summary).context("failed to encode summary")?;
+        let result = self
+            .collection
+            .update_one(doc! { "_id": doc_id.to_string() }, doc! { "$set": { "summary": summary } })
+            .await
+            .context("failed to store summary")?;
+        Ok(result.matched_count == 1)
+    }
+}
