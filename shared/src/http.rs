@@ -78,6 +78,14 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(Problem::malformed("The request body is empty; it must be a JSON object."));
     }
+    // serde also fills a struct from a JSON array, by position; only objects are taken.
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first.is_some_and(|&b| b == b'[' || b == b'"' || b == b'-' || b.is_ascii_digit() || b.is_ascii_alphabetic()) {
+        let looks_like_json = serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok();
+        if looks_like_json {
+            return Err(Problem::validation(vec![FieldError::new("body", "must be a JSON object")]));
+        }
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
@@ -96,8 +104,8 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
     Ok(value)
 }
 
-/// Names the field and the rule of a serde data error. Missing and unknown fields are
-/// reported by serde at the parent, so the name is taken from the message.
+/// Names the field and the rule of a serde data error. A missing field is reported by
+/// serde at its parent, so its name is taken from the message.
 fn describe_data_error(path: &str, message: &str) -> (String, String) {
     let message = message.split(" at line ").next().unwrap_or(message).to_owned();
     let quoted = message.split('`').nth(1).map(str::to_owned);
@@ -106,9 +114,10 @@ fn describe_data_error(path: &str, message: &str) -> (String, String) {
     if let (true, Some(name)) = (message.starts_with("missing field"), &quoted) {
         return (format!("{parent}{name}"), "is required".to_owned());
     }
-    if let (true, Some(name)) = (message.starts_with("unknown field"), &quoted) {
+    if message.starts_with("unknown field") {
+        // The path already ends with the unknown field.
         let expected = message.split(", expected ").nth(1).unwrap_or("").to_owned();
-        return (format!("{parent}{name}"), format!("is not a known field (expected {expected})"));
+        return (path.to_owned(), format!("is not a known field (expected {expected})"));
     }
     let field = if path == "." { "body".to_owned() } else { path.to_owned() };
     (field, message)
@@ -199,7 +208,7 @@ mod tests {
 
     #[test]
     fn malformed_json_is_400() {
-        for body in [&b"{"[..], b"not json", b"", b"{}{}", b"  "] {
+        for body in [&b"{"[..], b"not json", b"", br#"{"email":"a@b.co","password":"x"} x"#, b"  "] {
             let problem = parse_json::<Login>(body).unwrap_err();
             assert_eq!(problem.status, StatusCode::BAD_REQUEST, "body {:?}", String::from_utf8_lossy(body));
         }

@@ -1,0 +1,176 @@
+# Shared helpers of the local stack scripts; source it, do not run it.
+#
+# Servers and tools, each installed and started only where missing:
+#   PostgreSQL and RabbitMQ from Debian's packages, on 127.0.0.1;
+#   secantusdb (a MongoDB wire-compatible server) and cargo-lambda from PyPI,
+#   in a venv under $DOCSUM_CACHE.
+
+set -euo pipefail
+
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+DOCSUM_CACHE=${DOCSUM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/docsum}
+DOCSUM_STATE=${DOCSUM_STATE:-$DOCSUM_CACHE/stack}
+VENV=$DOCSUM_CACHE/venv
+
+# Pinned so that a new release on a registry cannot change a run.
+SECANTUSDB_VERSION=0.7.0b3
+CARGO_LAMBDA_VERSION=1.9.2
+
+PG_PORT=${PG_PORT:-5432}
+RABBITMQ_PORT=${RABBITMQ_PORT:-5672}
+MONGO_PORT=${MONGO_PORT:-27017}
+API_PORT=${API_PORT:-9000}
+
+DB_USER=docsum
+DB_PASSWORD=docsum
+DB_NAME=docsum
+
+mkdir -p "$DOCSUM_STATE/logs" "$DOCSUM_STATE/pids"
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+wait_for_port() { # PORT NAME SECONDS
+  local deadline=$((SECONDS + $3))
+  until port_open "$1"; do
+    ((SECONDS < deadline)) || die "$2 did not open 127.0.0.1:$1 within $3 s; see $DOCSUM_STATE/logs"
+    sleep 0.3
+  done
+}
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_updated=
+apt_install() {
+  if [ -z "$apt_updated" ]; then
+    log "running apt-get update"
+    as_root apt-get update -qq
+    apt_updated=1
+  fi
+  log "installing $* from Debian"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# Records that this stack started a server, so `stack.sh down` stops only those.
+mark_started() { echo "$1" >>"$DOCSUM_STATE/started-servers"; }
+
+ensure_postgres() {
+  if ! command -v pg_ctlcluster >/dev/null; then
+    apt_install postgresql
+  fi
+  if ! port_open "$PG_PORT"; then
+    local version
+    version=$(ls /etc/postgresql | sort -V | tail -n 1)
+    log "starting PostgreSQL $version"
+    as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start
+    mark_started postgres
+    wait_for_port "$PG_PORT" PostgreSQL 30
+  fi
+  # The role logs in with a password, which works under both trust and scram auth.
+  as_root runuser -u postgres -- psql -q -v ON_ERROR_STOP=1 -p "$PG_PORT" -d postgres >/dev/null <<SQL
+DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$DB_USER') THEN
+    CREATE ROLE $DB_USER LOGIN CREATEDB PASSWORD '$DB_PASSWORD';
+  END IF;
+END \$\$;
+SELECT 'CREATE DATABASE $DB_NAME OWNER $DB_USER'
+WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$DB_NAME')\gexec
+SQL
+}
+
+ensure_rabbitmq() {
+  if ! command -v rabbitmq-server >/dev/null; then
+    apt_install rabbitmq-server
+  fi
+  if ! port_open "$RABBITMQ_PORT"; then
+    log "starting RabbitMQ"
+    as_root env RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 ERL_EPMD_ADDRESS=127.0.0.1 rabbitmq-server -detached
+    mark_started rabbitmq
+    local deadline=$((SECONDS + 60))
+    until as_root rabbitmqctl -q await_startup >/dev/null 2>&1; do
+      ((SECONDS < deadline)) || die "RabbitMQ did not start within 60 s"
+      sleep 1
+    done
+    wait_for_port "$RABBITMQ_PORT" RabbitMQ 30
+  fi
+}
+
+ensure_venv() {
+  local wanted="secantusdb==$SECANTUSDB_VERSION cargo-lambda==$CARGO_LAMBDA_VERSION"
+  if [ "$(cat "$VENV/.docsum-pins" 2>/dev/null)" != "$wanted" ]; then
+    log "installing $wanted into $VENV"
+    command -v python3 >/dev/null || apt_install python3 python3-venv
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install -q --disable-pip-version-check $wanted
+    echo "$wanted" >"$VENV/.docsum-pins"
+  fi
+  export PATH="$VENV/bin:$PATH"
+}
+
+# Starts secantusd on MONGO_PORT unless something already answers there.
+ensure_mongo() {
+  ensure_venv
+  if port_open "$MONGO_PORT"; then
+    return
+  fi
+  log "starting secantusd (MongoDB wire protocol) on 127.0.0.1:$MONGO_PORT"
+  mkdir -p "$DOCSUM_STATE/mongo-data"
+  # secantusd reads ./secantusd.toml when present, so it runs from the state folder.
+  start_background mongo env -C "$DOCSUM_STATE" "$VENV/bin/secantusd-py" --host 127.0.0.1 \
+    --port "$MONGO_PORT" --storage-path "$DOCSUM_STATE/mongo-data"
+  wait_for_port "$MONGO_PORT" secantusd 30
+}
+
+ensure_servers() {
+  ensure_postgres
+  ensure_rabbitmq
+  ensure_mongo
+}
+
+# The settings every function reads, for the local stack.
+write_env_file() {
+  local secret_file="$DOCSUM_STATE/jwt-secret"
+  if [ ! -s "$secret_file" ]; then
+    (umask 077 && head -c 48 /dev/urandom | base64 | tr -d '\n=' >"$secret_file")
+  fi
+  cat >"$DOCSUM_STATE/stack.env" <<EOF
+DATABASE_URL=postgres://$DB_USER:$DB_PASSWORD@127.0.0.1:$PG_PORT/$DB_NAME
+MONGODB_URL=mongodb://127.0.0.1:$MONGO_PORT
+MONGODB_DATABASE=docsum
+AMQP_URL=amqp://guest:guest@127.0.0.1:$RABBITMQ_PORT/%2f
+JOB_QUEUE=summary-jobs
+JWT_SECRET=$(cat "$secret_file")
+RUST_LOG=${RUST_LOG:-info}
+EOF
+  chmod 600 "$DOCSUM_STATE/stack.env"
+}
+
+load_env_file() {
+  set -a
+  # shellcheck disable=SC1091
+  . "$DOCSUM_STATE/stack.env"
+  set +a
+}
+
+# Starts a command in its own session, logging to logs/NAME.log; its pid goes to
+# pids/NAME.pid, and stop_pid_file stops its whole process group.
+start_background() { # NAME COMMAND...
+  local name=$1
+  shift
+  stop_pid_file "$DOCSUM_STATE/pids/$name.pid"
+  setsid nohup "$@" >"$DOCSUM_STATE/logs/$name.log" 2>&1 </dev/null &
+  echo $! >"$DOCSUM_STATE/pids/$name.pid"
+}
+
+stop_pid_file() { # FILE
+  local pid
+  pid=$(cat "$1" 2>/dev/null) || return 0
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$1"
+}

@@ -1,0 +1,285 @@
+//! A test app per test: its own PostgreSQL database, MongoDB database and queue, on
+//! the real servers that `scripts/test.sh` starts. Each is dropped when the app is.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use lambda_http::http::{Method, StatusCode};
+use lambda_http::{Body, Request, RequestExt};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{json, Value};
+use shared::auth::tokens::TokenKeys;
+use shared::config::{DatabaseSettings, MongoSettings, QueueSettings, TokenSettings};
+use shared::queue::rabbitmq::RabbitQueue;
+use shared::routes::login::LoginState;
+use shared::routes::register::RegisterState;
+use shared::routes::summarize::SummarizeState;
+use shared::store::documents::DocumentStore;
+use shared::store::texts::TextStore;
+use shared::store::users::UserStore;
+use shared::worker::WorkerState;
+use sqlx::{Connection as _, Executor as _};
+use uuid::Uuid;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+pub const JWT_SECRET: &str = "test-secret-of-at-least-thirty-two-bytes";
+
+/// A response reduced to what tests check.
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: lambda_http::http::HeaderMap,
+    pub body: String,
+}
+
+impl TestResponse {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|error| panic!("body is not JSON ({error}): {}", self.body))
+    }
+
+    pub fn content_type(&self) -> &str {
+        self.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+}
+
+pub struct TestApp {
+    pub id: String,
+    pub pool: sqlx::PgPool,
+    pub mongo: mongodb::Database,
+    pub queue_settings: QueueSettings,
+    mongo_settings: MongoSettings,
+    pub register: RegisterState,
+    pub login: LoginState,
+    pub summarize: SummarizeState,
+    pub worker: WorkerState,
+    admin_url: SecretString,
+}
+
+fn admin_url() -> SecretString {
+    let url = std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://docsum:docsum@127.0.0.1:5432/postgres".to_owned());
+    url.into()
+}
+
+fn with_database(url: &str, database: &str) -> String {
+    let (base, _) = url.rsplit_once('/').expect("database URL has a path");
+    format!("{base}/{database}")
+}
+
+impl TestApp {
+    /// Creates the databases and the queue, and applies migrations.
+    pub async fn spawn() -> Self {
+        Self::spawn_with_queue_url(None).await
+    }
+
+    /// Like [`TestApp::spawn`], with the summarize function publishing to `amqp_url`.
+    pub async fn spawn_with_queue_url(amqp_url: Option<&str>) -> Self {
+        let id = Uuid::new_v4().simple().to_string();
+        let database = format!("test_{id}");
+
+        let admin_url = admin_url();
+        let mut admin = sqlx::PgConnection::connect(admin_url.expose_secret())
+            .await
+            .expect("failed to connect to PostgreSQL; run scripts/test.sh to start it");
+        admin.execute(format!(r#"CREATE DATABASE "{database}""#).as_str()).await.expect("failed to create test database");
+        admin.close().await.ok();
+
+        let database_settings = DatabaseSettings {
+            url: with_database(admin_url.expose_secret(), &database).into(),
+            max_connections: 5,
+            acquire_timeout: Duration::from_secs(5),
+        };
+        let pool = database_settings.connect_lazy().unwrap();
+        shared::MIGRATOR.run(&pool).await.expect("failed to apply migrations");
+
+        let mut mongo_settings = MongoSettings::from_env().unwrap();
+        mongo_settings.database = format!("test_{id}");
+        let mongo = mongo_settings.client().await.unwrap().database(&mongo_settings.database);
+
+        let mut queue_settings = QueueSettings::from_env().unwrap();
+        queue_settings.queue = format!("test-jobs-{id}");
+        let mut publish_settings = queue_settings.clone();
+        if let Some(url) = amqp_url {
+            publish_settings.url = url.to_owned().into();
+        }
+
+        let token_settings = TokenSettings {
+            secret: JWT_SECRET.to_owned().into(),
+            issuer: "docsum".into(),
+            audience: "docsum-api".into(),
+            access_ttl: Duration::from_secs(900),
+            refresh_ttl: Duration::from_secs(3600),
+        };
+        let keys = TokenKeys::new(&token_settings);
+        let users = UserStore::new(pool.clone());
+        let documents = DocumentStore::new(pool.clone());
+        let texts = TextStore::new(&mongo);
+
+        Self {
+            register: RegisterState { users: users.clone() },
+            login: LoginState { users, keys: keys.clone(), refresh_ttl: token_settings.refresh_ttl },
+            summarize: SummarizeState {
+                keys,
+                documents: documents.clone(),
+                texts: texts.clone(),
+                queue: Arc::new(RabbitQueue::new(publish_settings)),
+            },
+            worker: WorkerState { documents, texts },
+            id,
+            pool,
+            mongo,
+            queue_settings,
+            admin_url,
+            mongo_settings,
+        }
+    }
+
+    /// Sends a request to the function that serves its path, as `cargo lambda watch`
+    /// and API Gateway route it.
+    pub async fn send(&self, request: Request) -> TestResponse {
+        let path = request.uri().path().to_owned();
+        let response = if path.starts_with("/api/v1/auth/register") {
+            shared::routes::register::handle(&self.register, request).await
+        } else if path.starts_with("/api/v1/auth/login") {
+            shared::routes::login::handle(&self.login, request).await
+        } else {
+            shared::routes::summarize::handle(&self.summarize, request).await
+        };
+        let (parts, body) = response.into_parts();
+        let body = match body {
+            Body::Empty => String::new(),
+            Body::Text(text) => text,
+            Body::Binary(bytes) => String::from_utf8(bytes).expect("response body is UTF-8"),
+            _ => String::new(),
+        };
+        TestResponse { status: parts.status, headers: parts.headers, body }
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value, token: Option<&str>) -> TestResponse {
+        self.send(request(Method::POST, path, Some("application/json"), body.to_string(), token)).await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> TestResponse {
+        self.send(request(Method::GET, path, None, String::new(), token)).await
+    }
+
+    pub async fn register(&self, email: &str, password: &str) -> TestResponse {
+        self.post_json("/api/v1/auth/register", &json!({ "email": email, "password": password }), None).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> TestResponse {
+        self.post_json("/api/v1/auth/login", &json!({ "email": email, "password": password }), None).await
+    }
+
+    /// Registers a fresh user and returns an access token.
+    pub async fn signed_in_user(&self) -> String {
+        let email = format!("user-{}@example.com", Uuid::new_v4().simple());
+        assert_eq!(self.register(&email, PASSWORD).await.status, StatusCode::CREATED);
+        let login = self.login(&email, PASSWORD).await;
+        assert_eq!(login.status, StatusCode::OK, "login failed: {}", login.body);
+        login.json()["access_token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn submit(&self, token: &str, body: &Value) -> TestResponse {
+        self.post_json("/api/v1/summarize", body, Some(token)).await
+    }
+
+    /// Runs the RabbitMQ worker until `doc_id` is finished, then stops it.
+    pub async fn run_worker_until_finished(&self, token: &str, doc_id: &str) -> Value {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let worker = self.worker.clone();
+        let settings = self.queue_settings.clone();
+        let task = tokio::spawn(async move {
+            shared::worker::consume_rabbitmq(&worker, &settings, async {
+                let _ = stopped.await;
+            })
+            .await
+        });
+
+        let document = self.wait_until_finished(token, doc_id).await;
+        let _ = stop.send(());
+        task.await.expect("worker task panicked").expect("worker failed");
+        document
+    }
+
+    /// Polls the document until it is `done` or `failed`, for at most 30 s.
+    pub async fn wait_until_finished(&self, token: &str, doc_id: &str) -> Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let response = self.get(&format!("/api/v1/docs/{doc_id}"), Some(token)).await;
+            assert_eq!(response.status, StatusCode::OK, "reading document failed: {}", response.body);
+            let document = response.json();
+            if matches!(document["status"].as_str(), Some("done" | "failed")) {
+                return document;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "document {doc_id} not finished within 30 s: {document}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Declares the test queue, so jobs published before a worker starts are kept.
+    pub async fn declare_queue(&self) {
+        let connection = shared::queue::rabbitmq::connect(&self.queue_settings).await.unwrap();
+        let channel = connection.create_channel().await.unwrap();
+        shared::queue::rabbitmq::declare_queue(&channel, &self.queue_settings.queue).await.unwrap();
+        connection.close(200, "done".into()).await.ok();
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let database = format!("test_{}", self.id);
+        let admin_url = self.admin_url.clone();
+        let mongo_settings = self.mongo_settings.clone();
+        let queue_settings = self.queue_settings.clone();
+        // Drop runs inside the test's runtime, which cannot drive async work while it
+        // blocks here, so the cleanup gets a runtime and clients of its own on another
+        // thread. FORCE ends the test pool's connections.
+        let cleanup = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(async move {
+                if let Ok(mut admin) = sqlx::PgConnection::connect(admin_url.expose_secret()).await {
+                    let _ = admin.execute(format!(r#"DROP DATABASE IF EXISTS "{database}" WITH (FORCE)"#).as_str()).await;
+                }
+                if let Ok(client) = mongo_settings.client().await {
+                    let _ = client.database(&mongo_settings.database).drop().await;
+                }
+                if let Ok(connection) = shared::queue::rabbitmq::connect(&queue_settings).await {
+                    if let Ok(channel) = connection.create_channel().await {
+                        let _ = channel
+                            .queue_delete(queue_settings.queue.as_str().into(), Default::default())
+                            .await;
+                    }
+                    let _ = connection.close(200, "done".into()).await;
+                }
+            });
+        });
+        let _ = cleanup.join();
+    }
+}
+
+/// Builds a request as the local router and API Gateway deliver it.
+pub fn request(method: Method, path: &str, content_type: Option<&str>, body: String, token: Option<&str>) -> Request {
+    let mut builder = lambda_http::http::Request::builder().method(method).uri(format!("http://127.0.0.1:9000{path}"));
+    if let Some(content_type) = content_type {
+        builder = builder.header("content-type", content_type);
+    }
+    if let Some(token) = token {
+        builder = builder.header("authorization", format!("Bearer {token}"));
+    }
+    let body = if body.is_empty() { Body::Empty } else { Body::Text(body) };
+    builder.body(body).unwrap().with_raw_http_path(path.split('?').next().unwrap_or(path))
+}
+
+/// A news-like text long enough to summarize.
+pub fn article() -> String {
+    [
+        "The city council approved a new budget on Tuesday after a long debate over school funding.",
+        "Council members voted seven to two in favour of the plan, which raises spending on schools by 4.5 percent.",
+        "Mr. Alvarez, who chairs the finance committee, said the budget balances growth with care for taxpayers.",
+        "Opponents argued that the increase would force higher property taxes within two years.",
+        "The mayor is expected to sign the budget into law next week.",
+        "A local bakery also celebrated its tenth anniversary downtown.",
+    ]
+    .join(" ")
+}
