@@ -23,7 +23,10 @@ API_PORT=${API_PORT:-9000}
 
 DB_USER=docsum
 DB_PASSWORD=docsum
-DB_NAME=docsum
+# A second stack (the end-to-end test) sets these to keep its data and jobs apart.
+DB_NAME=${DB_NAME:-docsum}
+MONGO_DB_NAME=${MONGO_DB_NAME:-docsum}
+JOB_QUEUE_NAME=${JOB_QUEUE_NAME:-summary-jobs}
 
 mkdir -p "$DOCSUM_STATE/logs" "$DOCSUM_STATE/pids"
 
@@ -138,9 +141,9 @@ write_env_file() {
   cat >"$DOCSUM_STATE/stack.env" <<EOF
 DATABASE_URL=postgres://$DB_USER:$DB_PASSWORD@127.0.0.1:$PG_PORT/$DB_NAME
 MONGODB_URL=mongodb://127.0.0.1:$MONGO_PORT
-MONGODB_DATABASE=docsum
+MONGODB_DATABASE=$MONGO_DB_NAME
 AMQP_URL=amqp://guest:guest@127.0.0.1:$RABBITMQ_PORT/%2f
-JOB_QUEUE=summary-jobs
+JOB_QUEUE=$JOB_QUEUE_NAME
 JWT_SECRET=$(cat "$secret_file")
 RUST_LOG=${RUST_LOG:-info}
 EOF

@@ -119,8 +119,7 @@ impl MongoSettings {
             name: "MONGODB_URL",
             reason: format!("is not a valid MongoDB URL: {error}"),
         };
-        let mut options =
-            mongodb::options::ClientOptions::parse(self.url.expose_secret()).await.map_err(invalid)?;
+        let mut options = mongodb::options::ClientOptions::parse(self.url.expose_secret()).await.map_err(invalid)?;
         options.server_selection_timeout.get_or_insert(Duration::from_secs(3));
         options.connect_timeout.get_or_insert(Duration::from_secs(3));
         options.max_pool_size.get_or_insert(4);

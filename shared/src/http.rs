@@ -24,7 +24,11 @@ pub fn route_path(request: &Request) -> String {
         None => path.as_str(),
     };
     let trimmed = route.trim_end_matches('/');
-    if trimmed.is_empty() { "/".to_owned() } else { trimmed.to_owned() }
+    if trimmed.is_empty() {
+        "/".to_owned()
+    } else {
+        trimmed.to_owned()
+    }
 }
 
 /// The media type of the request, lower-cased, without parameters such as `charset`.
@@ -98,9 +102,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
             _ => Problem::malformed(format!("The request body is not valid JSON: {inner}.")),
         }
     })?;
-    deserializer
-        .end()
-        .map_err(|error| Problem::malformed(format!("The request body is not valid JSON: {error}.")))?;
+    deserializer.end().map_err(|error| Problem::malformed(format!("The request body is not valid JSON: {error}.")))?;
     Ok(value)
 }
 
@@ -134,8 +136,9 @@ pub fn json_response<T: Serialize>(status: StatusCode, value: &T) -> Response<Bo
             headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             response
         }
-        Err(error) => Problem::internal(&anyhow::Error::new(error).context("failed to serialize response"))
-            .into_response(),
+        Err(error) => {
+            Problem::internal(&anyhow::Error::new(error).context("failed to serialize response")).into_response()
+        }
     }
 }
 
@@ -149,9 +152,7 @@ pub fn bearer_token(request: &Request) -> Result<&str, Problem> {
         .headers()
         .get(header::AUTHORIZATION)
         .ok_or_else(|| Problem::unauthorized("The Authorization header is missing; send `Bearer <access token>`."))?;
-    let value = value
-        .to_str()
-        .map_err(|_| Problem::unauthorized("The Authorization header is not valid ASCII."))?;
+    let value = value.to_str().map_err(|_| Problem::unauthorized("The Authorization header is not valid ASCII."))?;
     let (scheme, token) = value.trim().split_once(' ').unwrap_or((value, ""));
     let token = token.trim();
     if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {

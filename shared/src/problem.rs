@@ -111,12 +111,8 @@ impl Problem {
             [only] => format!("Field `{}` {}.", only.field, only.message),
             _ => "Some fields are invalid; see `errors`.".to_owned(),
         };
-        let mut problem = Self::new(
-            "urn:docsum:problem:validation",
-            "Validation failed",
-            StatusCode::UNPROCESSABLE_ENTITY,
-            detail,
-        );
+        let mut problem =
+            Self::new("urn:docsum:problem:validation", "Validation failed", StatusCode::UNPROCESSABLE_ENTITY, detail);
         problem.errors = errors;
         problem
     }
@@ -170,8 +166,8 @@ mod tests {
 
     #[test]
     fn validation_problem_names_field() {
-        let response = Problem::validation(vec![FieldError::new("email", "must be a valid email address")])
-            .into_response();
+        let response =
+            Problem::validation(vec![FieldError::new("email", "must be a valid email address")]).into_response();
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(response.headers()[header::CONTENT_TYPE], "application/problem+json");
         let Body::Text(body) = response.body() else { panic!("expected a text body") };

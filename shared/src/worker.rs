@@ -109,10 +109,7 @@ pub async fn consume_rabbitmq(
     let connection = connect(settings).await?;
     let channel = connection.create_channel().await.context("failed to open RabbitMQ channel")?;
     declare_queue(&channel, &settings.queue).await?;
-    channel
-        .basic_qos(settings.prefetch, BasicQosOptions::default())
-        .await
-        .context("failed to set prefetch")?;
+    channel.basic_qos(settings.prefetch, BasicQosOptions::default()).await.context("failed to set prefetch")?;
     let mut consumer = channel
         .basic_consume(settings.queue.as_str().into(), "".into(), BasicConsumeOptions::default(), FieldTable::default())
         .await

@@ -52,11 +52,10 @@ const REDUNDANCY_THRESHOLD: f64 = 0.6;
 const MIN_CONTENT_WORDS: usize = 4;
 
 const ENGLISH_STOP_WORDS: &[&str] = &[
-    "a", "about", "after", "all", "also", "an", "and", "any", "are", "as", "at", "be", "been",
-    "but", "by", "can", "could", "did", "do", "does", "for", "from", "had", "has", "have", "he",
-    "her", "his", "i", "if", "in", "into", "is", "it", "its", "more", "no", "not", "of", "on",
-    "one", "or", "our", "out", "over", "said", "she", "so", "than", "that", "the", "their",
-    "them", "then", "there", "these", "they", "this", "to", "up", "was", "we", "were", "what",
+    "a", "about", "after", "all", "also", "an", "and", "any", "are", "as", "at", "be", "been", "but", "by", "can",
+    "could", "did", "do", "does", "for", "from", "had", "has", "have", "he", "her", "his", "i", "if", "in", "into",
+    "is", "it", "its", "more", "no", "not", "of", "on", "one", "or", "our", "out", "over", "said", "she", "so", "than",
+    "that", "the", "their", "them", "then", "there", "these", "they", "this", "to", "up", "was", "we", "were", "what",
     "when", "which", "who", "will", "with", "would", "you", "your",
 ];
 
@@ -190,13 +189,7 @@ fn score_sentences(vectors: &[SentenceVector]) -> Vec<f64> {
 }
 
 /// Picks the best-scored sentences that do not repeat a chosen one, in document order.
-fn choose(
-    spans: &[Span],
-    text: &str,
-    vectors: &[SentenceVector],
-    scores: &[f64],
-    max_sentences: usize,
-) -> Vec<usize> {
+fn choose(spans: &[Span], text: &str, vectors: &[SentenceVector], scores: &[f64], max_sentences: usize) -> Vec<usize> {
     let mut ranked: Vec<usize> = (0..spans.len()).collect();
     ranked.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
 
@@ -235,7 +228,8 @@ mod tests {
 
     #[test]
     fn never_returns_more_than_requested() {
-        let text = "One two three four. Five six seven eight. Nine ten eleven twelve. Thirteen fourteen fifteen sixteen.";
+        let text =
+            "One two three four. Five six seven eight. Nine ten eleven twelve. Thirteen fourteen fifteen sixteen.";
         for requested in 1..=6 {
             assert!(summarize(text, n(requested)).len() <= requested, "requested {requested}");
         }

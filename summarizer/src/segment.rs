@@ -12,11 +12,10 @@ pub struct Span {
 
 /// Lower-case words that end with a period without ending the sentence.
 const ABBREVIATIONS: &[&str] = &[
-    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "mt", "ft", "vs", "etc", "e.g", "i.e",
-    "al", "inc", "ltd", "co", "corp", "dept", "univ", "gen", "gov", "sen", "rep", "capt", "col",
-    "lt", "sgt", "rev", "no", "nos", "fig", "figs", "vol", "pp", "approx", "est", "jan", "feb",
-    "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "u.s", "u.k", "u.n",
-    "a.m", "p.m", "d.c", "ph.d", "cf", "ca", "op",
+    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "mt", "ft", "vs", "etc", "e.g", "i.e", "al", "inc", "ltd", "co",
+    "corp", "dept", "univ", "gen", "gov", "sen", "rep", "capt", "col", "lt", "sgt", "rev", "no", "nos", "fig", "figs",
+    "vol", "pp", "approx", "est", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "u.s", "u.k", "u.n", "a.m", "p.m", "d.c", "ph.d", "cf", "ca", "op",
 ];
 
 /// Splits `text` into sentences.
@@ -93,9 +92,7 @@ fn split_block(text: &str, block: Span, sentences: &mut Vec<Span>) {
         // Absorb runs of terminals and the closing quotes or brackets after them.
         let mut end = index + ch.len_utf8();
         while let Some(&(next_index, next)) = chars.peek() {
-            if matches!(next, '.' | '!' | '?' | '…' | '。' | '！' | '？')
-                || is_closing_punctuation(next)
-            {
+            if matches!(next, '.' | '!' | '?' | '…' | '。' | '！' | '？') || is_closing_punctuation(next) {
                 end = next_index + next.len_utf8();
                 chars.next();
             } else {
@@ -141,10 +138,8 @@ fn starts_new_sentence(rest: &str) -> bool {
 
 /// Whether the word that ends `before` (the text up to a period) is an abbreviation.
 fn is_abbreviation(before: &str) -> bool {
-    let word = before
-        .rsplit(|c: char| c.is_whitespace() || matches!(c, '(' | '"' | '“' | '[' | '\''))
-        .next()
-        .unwrap_or("");
+    let word =
+        before.rsplit(|c: char| c.is_whitespace() || matches!(c, '(' | '"' | '“' | '[' | '\'')).next().unwrap_or("");
     if word.is_empty() {
         return false;
     }
@@ -199,10 +194,7 @@ mod tests {
 
     #[test]
     fn closing_quotes_stay_with_sentence() {
-        assert_eq!(
-            sentences("He said \"Stop.\" She left."),
-            vec!["He said \"Stop.\"", "She left."]
-        );
+        assert_eq!(sentences("He said \"Stop.\" She left."), vec!["He said \"Stop.\"", "She left."]);
     }
 
     #[test]
@@ -210,13 +202,7 @@ mod tests {
         let text = "Heading without stop\n\nFirst para\ncontinues here.\n- item one\n- item two\n1. numbered";
         assert_eq!(
             sentences(text),
-            vec![
-                "Heading without stop",
-                "First para\ncontinues here.",
-                "- item one",
-                "- item two",
-                "1. numbered"
-            ]
+            vec!["Heading without stop", "First para\ncontinues here.", "- item one", "- item two", "1. numbered"]
         );
     }
 

@@ -46,7 +46,8 @@ pub async fn verify_password(password: SecretString, stored_hash: Option<String>
     tokio::task::spawn_blocking(move || {
         let known_user = stored_hash.is_some();
         let hash_text = stored_hash.unwrap_or_else(|| DUMMY_HASH.clone());
-        let hash = PasswordHash::new(&hash_text).map_err(|error| anyhow::anyhow!("stored password hash is invalid: {error}"))?;
+        let hash = PasswordHash::new(&hash_text)
+            .map_err(|error| anyhow::anyhow!("stored password hash is invalid: {error}"))?;
         let matches = argon2().verify_password(password.expose_secret().as_bytes(), &hash).is_ok();
         Ok(matches && known_user)
     })

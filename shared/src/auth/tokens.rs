@@ -98,12 +98,13 @@ impl TokenKeys {
     /// # Errors
     /// Returns a short reason fit for a 401 detail.
     pub fn verify_access(&self, token: &str) -> Result<Claims, &'static str> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|error| {
-            match error.kind() {
-                jsonwebtoken::errors::ErrorKind::ExpiredSignature => "The access token has expired.",
-                _ => "The access token is not valid.",
-            }
-        })?;
+        let data =
+            jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|error| {
+                match error.kind() {
+                    jsonwebtoken::errors::ErrorKind::ExpiredSignature => "The access token has expired.",
+                    _ => "The access token is not valid.",
+                }
+            })?;
         if data.claims.typ != ACCESS_TOKEN_TYPE {
             return Err("The access token is not valid.");
         }

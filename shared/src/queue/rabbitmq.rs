@@ -54,18 +54,14 @@ impl RabbitQueue {
     async fn open_channel(&self) -> anyhow::Result<(Connection, Channel)> {
         let connection = connect(&self.settings).await?;
         let channel = connection.create_channel().await.context("failed to open RabbitMQ channel")?;
-        channel
-            .confirm_select(ConfirmSelectOptions::default())
-            .await
-            .context("failed to enable publisher confirms")?;
+        channel.confirm_select(ConfirmSelectOptions::default()).await.context("failed to enable publisher confirms")?;
         declare_queue(&channel, &self.settings.queue).await?;
         Ok((connection, channel))
     }
 
     async fn publish_on(&self, channel: &Channel, job: Job) -> anyhow::Result<()> {
-        let properties = BasicProperties::default()
-            .with_delivery_mode(PERSISTENT)
-            .with_content_type("application/json".into());
+        let properties =
+            BasicProperties::default().with_delivery_mode(PERSISTENT).with_content_type("application/json".into());
         let confirmation = channel
             .basic_publish(
                 "".into(),
@@ -91,9 +87,10 @@ impl JobQueue for RabbitQueue {
     async fn publish(&self, job: Job) -> anyhow::Result<()> {
         let mut guard = self.channel.lock().await;
         for attempt in 1..=2 {
-            if guard.as_ref().is_none_or(|(connection, channel)| {
-                !connection.status().connected() || !channel.status().connected()
-            }) {
+            if guard
+                .as_ref()
+                .is_none_or(|(connection, channel)| !connection.status().connected() || !channel.status().connected())
+            {
                 match self.open_channel().await {
                     Ok(opened) => *guard = Some(opened),
                     Err(error) if attempt == 2 => return Err(error),

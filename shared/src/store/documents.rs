@@ -114,14 +114,13 @@ impl DocumentStore {
     /// # Errors
     /// Returns an error when the query fails.
     pub async fn find_owned(&self, doc_id: Uuid, user_id: Uuid) -> anyhow::Result<Option<Document>> {
-        let row: Option<DocumentRow> = sqlx::query_as(&format!(
-            "SELECT {DOCUMENT_COLUMNS} FROM documents WHERE doc_id = $1 AND user_id = $2"
-        ))
-        .bind(doc_id)
-        .bind(user_id)
-        .fetch_optional(&self.pool)
-        .await
-        .context("failed to look up document")?;
+        let row: Option<DocumentRow> =
+            sqlx::query_as(&format!("SELECT {DOCUMENT_COLUMNS} FROM documents WHERE doc_id = $1 AND user_id = $2"))
+                .bind(doc_id)
+                .bind(user_id)
+                .fetch_optional(&self.pool)
+                .await
+                .context("failed to look up document")?;
         row.map(from_row).transpose()
     }
 

@@ -64,10 +64,7 @@ impl TextStore {
     /// # Errors
     /// Returns an error when the query fails.
     pub async fn find(&self, doc_id: Uuid) -> anyhow::Result<Option<StoredText>> {
-        self.collection
-            .find_one(doc! { "_id": doc_id.to_string() })
-            .await
-            .context("failed to load document text")
+        self.collection.find_one(doc! { "_id": doc_id.to_string() }).await.context("failed to load document text")
     }
 
     /// Sets the summary of a stored text, replacing any earlier one. Returns whether the

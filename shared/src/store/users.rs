@@ -62,13 +62,9 @@ impl UserStore {
         .await;
 
         match row {
-            Ok((created_at,)) => Ok(User {
-                id,
-                email: email.as_str().to_owned(),
-                role: "user".to_owned(),
-                is_active: true,
-                created_at,
-            }),
+            Ok((created_at,)) => {
+                Ok(User { id, email: email.as_str().to_owned(), role: "user".to_owned(), is_active: true, created_at })
+            }
             Err(sqlx::Error::Database(db)) if db.is_unique_violation() => Err(InsertUserError::EmailTaken),
             Err(error) => Err(anyhow::Error::new(error).context("failed to insert user").into()),
         }

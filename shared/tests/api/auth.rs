@@ -32,11 +32,8 @@ async fn register_rejects_email_in_other_case() {
 #[tokio::test]
 async fn register_names_invalid_fields() {
     let app = TestApp::spawn().await;
-    let cases = [
-        ("not-an-email", PASSWORD, "email"),
-        ("someone@example.com", "short", "password"),
-        ("", PASSWORD, "email"),
-    ];
+    let cases =
+        [("not-an-email", PASSWORD, "email"), ("someone@example.com", "short", "password"), ("", PASSWORD, "email")];
     for (email, password, field) in cases {
         let response = app.register(email, password).await;
         assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY, "case {email:?}/{password:?}");
@@ -63,7 +60,8 @@ async fn concurrent_registrations_create_one_account() {
         let email = if i % 2 == 0 { "race@example.com" } else { "RACE@example.com" };
         app.register(email, PASSWORD)
     });
-    let statuses: Vec<StatusCode> = futures_util::future::join_all(attempts).await.into_iter().map(|r| r.status).collect();
+    let statuses: Vec<StatusCode> =
+        futures_util::future::join_all(attempts).await.into_iter().map(|r| r.status).collect();
 
     assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CREATED).count(), 1, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CONFLICT).count(), 5, "{statuses:?}");
@@ -103,10 +101,7 @@ async fn login_rejects_unknown_email_like_wrong_password() {
 async fn login_rejects_disabled_account() {
     let app = TestApp::spawn().await;
     app.register("off@example.com", PASSWORD).await;
-    sqlx::query("UPDATE users SET is_active = false WHERE email = 'off@example.com'")
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    sqlx::query("UPDATE users SET is_active = false WHERE email = 'off@example.com'").execute(&app.pool).await.unwrap();
 
     let response = app.login("off@example.com", PASSWORD).await;
 
@@ -119,9 +114,11 @@ async fn login_stores_only_refresh_token_hash() {
     let app = TestApp::spawn().await;
     app.register("hash@example.com", PASSWORD).await;
 
-    let refresh_token = app.login("hash@example.com", PASSWORD).await.json()["refresh_token"].as_str().unwrap().to_owned();
+    let refresh_token =
+        app.login("hash@example.com", PASSWORD).await.json()["refresh_token"].as_str().unwrap().to_owned();
 
-    let stored: Vec<u8> = sqlx::query_scalar("SELECT token_hash FROM refresh_tokens").fetch_one(&app.pool).await.unwrap();
+    let stored: Vec<u8> =
+        sqlx::query_scalar("SELECT token_hash FROM refresh_tokens").fetch_one(&app.pool).await.unwrap();
     assert_eq!(stored, shared::auth::tokens::hash_refresh_token(&refresh_token));
     assert_ne!(stored, refresh_token.as_bytes());
 }
@@ -150,7 +147,8 @@ async fn protected_routes_reject_bad_tokens() {
     ];
     for (case, header) in cases {
         for (method, path) in [(Method::GET, "/api/v1/docs"), (Method::POST, "/api/v1/summarize")] {
-            let mut req = request(method.clone(), path, Some("application/json"), r#"{"text":"Hello there."}"#.into(), None);
+            let mut req =
+                request(method.clone(), path, Some("application/json"), r#"{"text":"Hello there."}"#.into(), None);
             if let Some(value) = &header {
                 req.headers_mut().insert("authorization", value.parse().unwrap());
             }
@@ -181,8 +179,18 @@ async fn auth_routes_reject_bad_bodies() {
         ("empty body", Some("application/json"), String::new(), StatusCode::BAD_REQUEST),
         ("wrong content type", Some("text/plain"), "email=a".into(), StatusCode::UNSUPPORTED_MEDIA_TYPE),
         ("missing field", Some("application/json"), r#"{"email":"a@b.co"}"#.into(), StatusCode::UNPROCESSABLE_ENTITY),
-        ("wrong type", Some("application/json"), r#"{"email":1,"password":2}"#.into(), StatusCode::UNPROCESSABLE_ENTITY),
-        ("oversized", Some("application/json"), format!(r#"{{"email":"{}"}}"#, "a".repeat(10_000)), StatusCode::PAYLOAD_TOO_LARGE),
+        (
+            "wrong type",
+            Some("application/json"),
+            r#"{"email":1,"password":2}"#.into(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "oversized",
+            Some("application/json"),
+            format!(r#"{{"email":"{}"}}"#, "a".repeat(10_000)),
+            StatusCode::PAYLOAD_TOO_LARGE,
+        ),
     ];
     for path in ["/api/v1/auth/register", "/api/v1/auth/login"] {
         for (case, content_type, body, expected) in &cases {

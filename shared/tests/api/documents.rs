@@ -91,7 +91,10 @@ async fn list_limit_is_validated() {
     let token = app.signed_in_user().await;
     for limit in ["0", "101", "abc", "-5"] {
         let req = request(Method::GET, "/api/v1/docs", None, String::new(), Some(&token));
-        let req = lambda_http::RequestExt::with_query_string_parameters(req, [("limit".to_owned(), limit.to_owned())].into_iter().collect::<std::collections::HashMap<_, _>>());
+        let req = lambda_http::RequestExt::with_query_string_parameters(
+            req,
+            [("limit".to_owned(), limit.to_owned())].into_iter().collect::<std::collections::HashMap<_, _>>(),
+        );
         let response = app.send(req).await;
         assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY, "limit {limit}");
         assert_eq!(response.json()["errors"][0]["field"], "limit", "limit {limit}");
@@ -106,14 +109,62 @@ async fn submit_rejects_bad_input_with_4xx() {
     let cases: [(&str, Option<&str>, String, StatusCode, Option<&str>); 12] = [
         ("malformed json", Some("application/json"), "{\"text\": ".into(), StatusCode::BAD_REQUEST, None),
         ("empty body", Some("application/json"), String::new(), StatusCode::BAD_REQUEST, None),
-        ("missing text", Some("application/json"), r#"{"title":"x"}"#.into(), StatusCode::UNPROCESSABLE_ENTITY, Some("text")),
-        ("text not a string", Some("application/json"), r#"{"text":42}"#.into(), StatusCode::UNPROCESSABLE_ENTITY, Some("text")),
-        ("empty text", Some("application/json"), r#"{"text":"   "}"#.into(), StatusCode::UNPROCESSABLE_ENTITY, Some("text")),
-        ("zero sentences", Some("application/json"), r#"{"text":"Hi.","sentences":0}"#.into(), StatusCode::UNPROCESSABLE_ENTITY, Some("sentences")),
-        ("fractional sentences", Some("application/json"), r#"{"text":"Hi.","sentences":2.5}"#.into(), StatusCode::UNPROCESSABLE_ENTITY, Some("sentences")),
-        ("huge sentences", Some("application/json"), r#"{"text":"Hi.","sentences":1e40}"#.into(), StatusCode::UNPROCESSABLE_ENTITY, Some("sentences")),
-        ("unknown field", Some("application/json"), r#"{"text":"Hi.","user_id":"x"}"#.into(), StatusCode::UNPROCESSABLE_ENTITY, Some("user_id")),
-        ("long title", Some("application/json"), format!(r#"{{"text":"Hi.","title":"{}"}}"#, "t".repeat(201)), StatusCode::UNPROCESSABLE_ENTITY, Some("title")),
+        (
+            "missing text",
+            Some("application/json"),
+            r#"{"title":"x"}"#.into(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("text"),
+        ),
+        (
+            "text not a string",
+            Some("application/json"),
+            r#"{"text":42}"#.into(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("text"),
+        ),
+        (
+            "empty text",
+            Some("application/json"),
+            r#"{"text":"   "}"#.into(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("text"),
+        ),
+        (
+            "zero sentences",
+            Some("application/json"),
+            r#"{"text":"Hi.","sentences":0}"#.into(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("sentences"),
+        ),
+        (
+            "fractional sentences",
+            Some("application/json"),
+            r#"{"text":"Hi.","sentences":2.5}"#.into(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("sentences"),
+        ),
+        (
+            "huge sentences",
+            Some("application/json"),
+            r#"{"text":"Hi.","sentences":1e40}"#.into(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("sentences"),
+        ),
+        (
+            "unknown field",
+            Some("application/json"),
+            r#"{"text":"Hi.","user_id":"x"}"#.into(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("user_id"),
+        ),
+        (
+            "long title",
+            Some("application/json"),
+            format!(r#"{{"text":"Hi.","title":"{}"}}"#, "t".repeat(201)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("title"),
+        ),
         ("wrong content type", Some("application/xml"), "<text/>".into(), StatusCode::UNSUPPORTED_MEDIA_TYPE, None),
         ("too large", Some("application/json"), too_large, StatusCode::PAYLOAD_TOO_LARGE, None),
     ];

@@ -81,7 +81,10 @@ impl TestApp {
         let mut admin = sqlx::PgConnection::connect(admin_url.expose_secret())
             .await
             .expect("failed to connect to PostgreSQL; run scripts/test.sh to start it");
-        admin.execute(format!(r#"CREATE DATABASE "{database}""#).as_str()).await.expect("failed to create test database");
+        admin
+            .execute(format!(r#"CREATE DATABASE "{database}""#).as_str())
+            .await
+            .expect("failed to create test database");
         admin.close().await.ok();
 
         let database_settings = DatabaseSettings {
@@ -239,16 +242,15 @@ impl Drop for TestApp {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
             runtime.block_on(async move {
                 if let Ok(mut admin) = sqlx::PgConnection::connect(admin_url.expose_secret()).await {
-                    let _ = admin.execute(format!(r#"DROP DATABASE IF EXISTS "{database}" WITH (FORCE)"#).as_str()).await;
+                    let _ =
+                        admin.execute(format!(r#"DROP DATABASE IF EXISTS "{database}" WITH (FORCE)"#).as_str()).await;
                 }
                 if let Ok(client) = mongo_settings.client().await {
                     let _ = client.database(&mongo_settings.database).drop().await;
                 }
                 if let Ok(connection) = shared::queue::rabbitmq::connect(&queue_settings).await {
                     if let Ok(channel) = connection.create_channel().await {
-                        let _ = channel
-                            .queue_delete(queue_settings.queue.as_str().into(), Default::default())
-                            .await;
+                        let _ = channel.queue_delete(queue_settings.queue.as_str().into(), Default::default()).await;
                     }
                     let _ = connection.close(200, "done".into()).await;
                 }

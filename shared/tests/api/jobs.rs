@@ -20,7 +20,12 @@ async fn job_survives_worker_dying_before_ack() {
     let channel = connection.create_channel().await.unwrap();
     channel.basic_qos(1, BasicQosOptions::default()).await.unwrap();
     let mut consumer = channel
-        .basic_consume(app.queue_settings.queue.as_str().into(), "dying".into(), BasicConsumeOptions::default(), FieldTable::default())
+        .basic_consume(
+            app.queue_settings.queue.as_str().into(),
+            "dying".into(),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
         .await
         .unwrap();
     let taken = tokio::time::timeout(Duration::from_secs(10), consumer.next()).await.unwrap().unwrap().unwrap();
@@ -37,7 +42,8 @@ async fn job_survives_worker_dying_before_ack() {
 async fn duplicate_delivery_keeps_one_summary() {
     let app = TestApp::spawn().await;
     let token = app.signed_in_user().await;
-    let doc_id: uuid::Uuid = app.submit(&token, &json!({ "text": article() })).await.json()["doc_id"].as_str().unwrap().parse().unwrap();
+    let doc_id: uuid::Uuid =
+        app.submit(&token, &json!({ "text": article() })).await.json()["doc_id"].as_str().unwrap().parse().unwrap();
 
     let first = process_job(&app.worker, Job { doc_id }).await.unwrap();
     let second = process_job(&app.worker, Job { doc_id }).await.unwrap();
@@ -56,7 +62,8 @@ async fn duplicate_delivery_keeps_one_summary() {
 async fn missing_text_fails_with_reason() {
     let app = TestApp::spawn().await;
     let token = app.signed_in_user().await;
-    let doc_id: uuid::Uuid = app.submit(&token, &json!({ "text": article() })).await.json()["doc_id"].as_str().unwrap().parse().unwrap();
+    let doc_id: uuid::Uuid =
+        app.submit(&token, &json!({ "text": article() })).await.json()["doc_id"].as_str().unwrap().parse().unwrap();
     app.mongo
         .collection::<mongodb::bson::Document>(shared::store::texts::COLLECTION)
         .delete_one(mongodb::bson::doc! { "_id": doc_id.to_string() })
@@ -88,7 +95,13 @@ async fn malformed_message_does_not_stop_worker() {
     let connection = shared::queue::rabbitmq::connect(&app.queue_settings).await.unwrap();
     let channel = connection.create_channel().await.unwrap();
     channel
-        .basic_publish("".into(), app.queue_settings.queue.as_str().into(), Default::default(), b"not a job", Default::default())
+        .basic_publish(
+            "".into(),
+            app.queue_settings.queue.as_str().into(),
+            Default::default(),
+            b"not a job",
+            Default::default(),
+        )
         .await
         .unwrap()
         .await
