@@ -60,16 +60,18 @@ apt_install() {
 mark_started() { echo "$1" >>"$DOCSUM_STATE/started-servers"; }
 
 ensure_postgres() {
-  if ! command -v pg_ctlcluster >/dev/null; then
-    apt_install postgresql
-  fi
   if ! port_open "$PG_PORT"; then
+    command -v pg_ctlcluster >/dev/null || apt_install postgresql
     local version
     version=$(ls /etc/postgresql | sort -V | tail -n 1)
     log "starting PostgreSQL $version"
     as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start
     mark_started postgres
     wait_for_port "$PG_PORT" PostgreSQL 30
+  fi
+  if ! id postgres >/dev/null 2>&1; then
+    # A server without a local postgres account (docker compose) creates the role itself.
+    return
   fi
   # The role logs in with a password, which works under both trust and scram auth.
   as_root runuser -u postgres -- psql -q -v ON_ERROR_STOP=1 -p "$PG_PORT" -d postgres >/dev/null <<SQL
@@ -84,10 +86,8 @@ SQL
 }
 
 ensure_rabbitmq() {
-  if ! command -v rabbitmq-server >/dev/null; then
-    apt_install rabbitmq-server
-  fi
   if ! port_open "$RABBITMQ_PORT"; then
+    command -v rabbitmq-server >/dev/null || apt_install rabbitmq-server
     log "starting RabbitMQ"
     as_root env RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 ERL_EPMD_ADDRESS=127.0.0.1 rabbitmq-server -detached
     mark_started rabbitmq
