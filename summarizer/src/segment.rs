@@ -80,6 +80,9 @@ fn starts_list_item(line: &str) -> bool {
 
 fn split_block(text: &str, block: Span, sentences: &mut Vec<Span>) {
     let body = &text[block.start..block.end];
+    // Lower-cased text (as some corpora and transcripts are) has no capitals to mark
+    // a sentence start, so any letter after a terminal and whitespace starts one.
+    let lowercased = !body.chars().any(char::is_uppercase);
     let mut sentence_start = 0;
     let mut chars = body.char_indices().peekable();
 
@@ -104,8 +107,9 @@ fn split_block(text: &str, block: Span, sentences: &mut Vec<Span>) {
         let ends_here = if is_cjk_terminal {
             true
         } else {
-            starts_new_sentence(rest)
+            starts_new_sentence(rest, lowercased)
                 && !(ch == '.' && end == index + 1 && is_abbreviation(&body[sentence_start..index]))
+                && !is_list_number(&body[sentence_start..index])
         };
         if ends_here {
             push_trimmed(block.start + sentence_start, &body[sentence_start..end], sentences);
@@ -115,13 +119,20 @@ fn split_block(text: &str, block: Span, sentences: &mut Vec<Span>) {
     push_trimmed(block.start + sentence_start, &body[sentence_start..], sentences);
 }
 
+/// Whether the sentence so far is only a list number, as in "1. First step".
+fn is_list_number(before: &str) -> bool {
+    let trimmed = before.trim();
+    !trimmed.is_empty() && trimmed.len() <= 3 && trimmed.bytes().all(|b| b.is_ascii_digit())
+}
+
 fn is_closing_punctuation(ch: char) -> bool {
     matches!(ch, '"' | '\'' | ')' | ']' | '}' | '»' | '”' | '’' | '」' | '』' | '）')
 }
 
 /// Whether the text after a terminal can start a new sentence: whitespace, then a
-/// capital letter, a digit, an opening quote or bracket, or the end of the block.
-fn starts_new_sentence(rest: &str) -> bool {
+/// capital letter (any letter in lower-cased text), a digit, an opening quote or
+/// bracket, or the end of the block.
+fn starts_new_sentence(rest: &str, lowercased: bool) -> bool {
     let trimmed = rest.trim_start();
     if trimmed.is_empty() {
         return true;
@@ -131,6 +142,7 @@ fn starts_new_sentence(rest: &str) -> bool {
     }
     let first = trimmed.chars().next().unwrap_or(' ');
     first.is_uppercase()
+        || (lowercased && first.is_alphabetic())
         || first.is_numeric()
         || matches!(first, '"' | '\'' | '(' | '[' | '“' | '‘' | '«')
         || !first.is_alphabetic() && !first.is_ascii_punctuation()
@@ -204,6 +216,21 @@ mod tests {
             sentences(text),
             vec!["Heading without stop", "First para\ncontinues here.", "- item one", "- item two", "1. numbered"]
         );
+    }
+
+    #[test]
+    fn lowercased_text_still_splits() {
+        assert_eq!(
+            sentences("growth slowed in 2004. the bank said rates e.g. stay flat. exports rose."),
+            vec!["growth slowed in 2004.", "the bank said rates e.g. stay flat.", "exports rose."]
+        );
+    }
+
+    #[test]
+    fn mixed_case_text_keeps_lowercase_continuations() {
+        assert_eq!(sentences("It cost 5 vs. 6 dollars. Then it fell.").len(), 2);
+        assert_eq!(sentences("The file is called notes.txt and it is small.").len(), 1);
+        assert_eq!(sentences("1. First step is easy."), vec!["1. First step is easy."]);
     }
 
     #[test]
