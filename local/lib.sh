@@ -112,7 +112,7 @@ ensure_venv() {
   export PATH="$VENV/bin:$PATH"
 }
 
-# Starts secantusd on MONGO_PORT unless something already answers there.
+# Starts secantusd on MONGO_PORT unless a server already listens there.
 ensure_mongo() {
   ensure_venv
   if port_open "$MONGO_PORT"; then

@@ -38,7 +38,7 @@ up() {
   for route in auth/register auth/login docs; do
     until [ "$(curl -s -o /dev/null -w '%{http_code}' -X GET "$base/api/v1/$route")" != 000 ] &&
       curl -s -X GET "$base/api/v1/$route" | grep -q '"status"'; do
-      ((SECONDS < deadline)) || die "the API did not answer within 300 s; see $DOCSUM_STATE/logs/api.log"
+      ((SECONDS < deadline)) || die "the API did not respond within 300 s; see $DOCSUM_STATE/logs/api.log"
       kill -0 "$(cat "$DOCSUM_STATE/pids/api.pid")" 2>/dev/null || die "cargo lambda watch exited; see $DOCSUM_STATE/logs/api.log"
       sleep 1
     done

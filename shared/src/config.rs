@@ -14,7 +14,7 @@ use secrecy::{ExposeSecret, SecretString};
 pub struct ConfigError {
     /// The environment variable.
     pub name: &'static str,
-    /// What is wrong with it, e.g. "is required but not set".
+    /// The problem with the value, e.g. "is required but not set".
     pub reason: String,
 }
 
@@ -100,8 +100,6 @@ pub struct MongoSettings {
 impl MongoSettings {
     /// Reads the settings from the environment.
     ///
-    /// # Errors
-    /// Never fails today; the signature matches the other settings.
     pub fn from_env() -> Result<Self, ConfigError> {
         Ok(Self {
             url: or_default("MONGODB_URL", "mongodb://127.0.0.1:27017").into(),

@@ -31,7 +31,7 @@ pub fn route_path(request: &Request) -> String {
     }
 }
 
-/// The media type of the request, lower-cased, without parameters such as `charset`.
+/// Returns the media type of the request, lower-cased, without parameters such as `charset`.
 pub fn media_type(request: &Request) -> Option<String> {
     let value = request.headers().get(header::CONTENT_TYPE)?.to_str().ok()?;
     let essence = value.split(';').next()?.trim().to_ascii_lowercase();
@@ -161,7 +161,7 @@ pub fn bearer_token(request: &Request) -> Result<&str, Problem> {
     Ok(token)
 }
 
-/// The request id of the Lambda invocation, or `local` outside Lambda.
+/// Returns the request id of the Lambda invocation, or `local` outside Lambda.
 pub fn request_id(request: &Request) -> String {
     request
         .lambda_context_ref()

@@ -20,14 +20,14 @@ use crate::store::texts::{StoredSummary, SummarySentence, TextStore};
 /// The name of the summarization method stored with each summary.
 pub const METHOD: &str = "centroid-position-v1";
 
-/// What the worker needs, built once per execution environment.
+/// The worker's stores, built once per execution environment.
 #[derive(Clone)]
 pub struct WorkerState {
     pub documents: DocumentStore,
     pub texts: TextStore,
 }
 
-/// How a job ended. Every variant means the message may be acknowledged.
+/// The end state of a job. Every variant means the message may be acknowledged.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JobOutcome {
     /// The summary is stored and the document is `done`.

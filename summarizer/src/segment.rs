@@ -119,7 +119,7 @@ fn split_block(text: &str, block: Span, sentences: &mut Vec<Span>) {
     push_trimmed(block.start + sentence_start, &body[sentence_start..], sentences);
 }
 
-/// Whether the sentence so far is only a list number, as in "1. First step".
+/// Returns whether the sentence so far is only a list number, as in "1. First step".
 fn is_list_number(before: &str) -> bool {
     let trimmed = before.trim();
     !trimmed.is_empty() && trimmed.len() <= 3 && trimmed.bytes().all(|b| b.is_ascii_digit())
@@ -129,7 +129,7 @@ fn is_closing_punctuation(ch: char) -> bool {
     matches!(ch, '"' | '\'' | ')' | ']' | '}' | '»' | '”' | '’' | '」' | '』' | '）')
 }
 
-/// Whether the text after a terminal can start a new sentence: whitespace, then a
+/// Returns whether the text after a terminal can start a new sentence: whitespace, then a
 /// capital letter (any letter in lower-cased text), a digit, an opening quote or
 /// bracket, or the end of the block.
 fn starts_new_sentence(rest: &str, lowercased: bool) -> bool {
@@ -148,7 +148,7 @@ fn starts_new_sentence(rest: &str, lowercased: bool) -> bool {
         || !first.is_alphabetic() && !first.is_ascii_punctuation()
 }
 
-/// Whether the word that ends `before` (the text up to a period) is an abbreviation.
+/// Returns whether the word that ends `before` (the text up to a period) is an abbreviation.
 fn is_abbreviation(before: &str) -> bool {
     let word =
         before.rsplit(|c: char| c.is_whitespace() || matches!(c, '(' | '"' | '“' | '[' | '\'')).next().unwrap_or("");

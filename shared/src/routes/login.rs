@@ -14,7 +14,7 @@ use crate::http::{json_response, read_json, route_path, MAX_AUTH_BODY_BYTES};
 use crate::problem::Problem;
 use crate::store::users::UserStore;
 
-/// What the login function needs, built once per execution environment.
+/// The clients and keys of the login function, built once per execution environment.
 #[derive(Clone)]
 pub struct LoginState {
     pub users: UserStore,

@@ -13,7 +13,7 @@ use crate::http::{json_response, read_json, route_path, MAX_AUTH_BODY_BYTES};
 use crate::problem::{FieldError, Problem};
 use crate::store::users::{InsertUserError, UserStore};
 
-/// What the register function needs, built once per execution environment.
+/// The clients and keys of the register function, built once per execution environment.
 #[derive(Clone)]
 pub struct RegisterState {
     pub users: UserStore,

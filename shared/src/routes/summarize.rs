@@ -20,7 +20,7 @@ use crate::store::texts::TextStore;
 /// The largest request body: the text limit plus room for JSON escaping and fields.
 pub const MAX_BODY_BYTES: usize = MAX_TEXT_BYTES + 64 * 1024;
 
-/// What the summarize function needs, built once per execution environment.
+/// The clients and keys of the summarize function, built once per execution environment.
 #[derive(Clone)]
 pub struct SummarizeState {
     pub keys: TokenKeys,

@@ -24,7 +24,7 @@ pub struct UserCredentials {
     pub password_hash: String,
 }
 
-/// Why a new account was not stored.
+/// The reason a new account was not stored.
 #[derive(Debug, thiserror::Error)]
 pub enum InsertUserError {
     #[error("an account with this email already exists")]
