@@ -18,23 +18,31 @@ pub struct ConfigError {
     pub reason: String,
 }
 
-fn optional(name: &'static str) -> Option<String> {
-    std::env::var(name).ok().filter(|value| !value.trim().is_empty())
+/// A source of variables: the process environment, or a map in tests.
+pub type Vars<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// Reads a variable of the process environment.
+pub fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
 }
 
-fn required(name: &'static str) -> Result<String, ConfigError> {
-    optional(name).ok_or(ConfigError { name, reason: "is required but not set".into() })
+fn optional(vars: Vars, name: &'static str) -> Option<String> {
+    vars(name).filter(|value| !value.trim().is_empty())
 }
 
-fn or_default(name: &'static str, default: &str) -> String {
-    optional(name).unwrap_or_else(|| default.to_owned())
+fn required(vars: Vars, name: &'static str) -> Result<String, ConfigError> {
+    optional(vars, name).ok_or(ConfigError { name, reason: "is required but not set".into() })
 }
 
-fn number_or_default<T>(name: &'static str, default: T, min: T, max: T) -> Result<T, ConfigError>
+fn or_default(vars: Vars, name: &'static str, default: &str) -> String {
+    optional(vars, name).unwrap_or_else(|| default.to_owned())
+}
+
+fn number_or_default<T>(vars: Vars, name: &'static str, default: T, min: T, max: T) -> Result<T, ConfigError>
 where
     T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
 {
-    let Some(raw) = optional(name) else { return Ok(default) };
+    let Some(raw) = optional(vars, name) else { return Ok(default) };
     let value: T = raw.trim().parse().map_err(|_| ConfigError {
         name,
         reason: format!("must be a whole number between {min} and {max}, got {raw:?}"),
@@ -60,10 +68,19 @@ impl DatabaseSettings {
     /// # Errors
     /// Returns [`ConfigError`] when a number is out of range or does not parse.
     pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(&process_env)
+    }
+
+    /// Reads the settings from `vars`.
+    ///
+    /// # Errors
+    /// As [`Self::from_env`].
+    pub fn from_vars(vars: Vars) -> Result<Self, ConfigError> {
         Ok(Self {
-            url: or_default("DATABASE_URL", "postgres://docsum:docsum@127.0.0.1:5432/docsum").into(),
-            max_connections: number_or_default("DATABASE_MAX_CONNECTIONS", 4, 1, 100)?,
+            url: or_default(vars, "DATABASE_URL", "postgres://docsum:docsum@127.0.0.1:5432/docsum").into(),
+            max_connections: number_or_default(vars, "DATABASE_MAX_CONNECTIONS", 4, 1, 100)?,
             acquire_timeout: Duration::from_millis(number_or_default(
+                vars,
                 "DATABASE_ACQUIRE_TIMEOUT_MS",
                 3_000,
                 100,
@@ -100,10 +117,20 @@ pub struct MongoSettings {
 impl MongoSettings {
     /// Reads the settings from the environment.
     ///
+    /// # Errors
+    /// None today: both variables have defaults. The `Result` matches the other settings.
     pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(&process_env)
+    }
+
+    /// Reads the settings from `vars`.
+    ///
+    /// # Errors
+    /// As [`Self::from_env`].
+    pub fn from_vars(vars: Vars) -> Result<Self, ConfigError> {
         Ok(Self {
-            url: or_default("MONGODB_URL", "mongodb://127.0.0.1:27017").into(),
-            database: or_default("MONGODB_DATABASE", "docsum"),
+            url: or_default(vars, "MONGODB_URL", "mongodb://127.0.0.1:27017").into(),
+            database: or_default(vars, "MONGODB_DATABASE", "docsum"),
         })
     }
 
@@ -140,10 +167,18 @@ impl QueueSettings {
     /// # Errors
     /// Returns [`ConfigError`] when `WORKER_PREFETCH` is out of range.
     pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(&process_env)
+    }
+
+    /// Reads the settings from `vars`.
+    ///
+    /// # Errors
+    /// As [`Self::from_env`].
+    pub fn from_vars(vars: Vars) -> Result<Self, ConfigError> {
         Ok(Self {
-            url: or_default("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2f").into(),
-            queue: or_default("JOB_QUEUE", "summary-jobs"),
-            prefetch: number_or_default("WORKER_PREFETCH", 2, 1, 100)?,
+            url: or_default(vars, "AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2f").into(),
+            queue: or_default(vars, "JOB_QUEUE", "summary-jobs"),
+            prefetch: number_or_default(vars, "WORKER_PREFETCH", 2, 1, 100)?,
         })
     }
 }
@@ -170,7 +205,15 @@ impl TokenSettings {
     /// Returns [`ConfigError`] when `JWT_SECRET` is missing or shorter than 32 bytes,
     /// or a lifetime is out of range.
     pub fn from_env() -> Result<Self, ConfigError> {
-        let secret = required("JWT_SECRET")?;
+        Self::from_vars(&process_env)
+    }
+
+    /// Reads the settings from `vars`.
+    ///
+    /// # Errors
+    /// As [`Self::from_env`].
+    pub fn from_vars(vars: Vars) -> Result<Self, ConfigError> {
+        let secret = required(vars, "JWT_SECRET")?;
         if secret.len() < MIN_SECRET_BYTES {
             return Err(ConfigError {
                 name: "JWT_SECRET",
@@ -179,15 +222,70 @@ impl TokenSettings {
         }
         Ok(Self {
             secret: secret.into(),
-            issuer: or_default("JWT_ISSUER", "docsum"),
-            audience: or_default("JWT_AUDIENCE", "docsum-api"),
-            access_ttl: Duration::from_secs(number_or_default("ACCESS_TOKEN_TTL_SECONDS", 900, 30, 900)?),
+            issuer: or_default(vars, "JWT_ISSUER", "docsum"),
+            audience: or_default(vars, "JWT_AUDIENCE", "docsum-api"),
+            access_ttl: Duration::from_secs(number_or_default(vars, "ACCESS_TOKEN_TTL_SECONDS", 900, 30, 900)?),
             refresh_ttl: Duration::from_secs(number_or_default(
+                vars,
                 "REFRESH_TOKEN_TTL_SECONDS",
                 30 * 24 * 3600,
                 300,
                 90 * 24 * 3600,
             )?),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn vars_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |name| map.get(name).cloned()
+    }
+
+    #[test]
+    fn defaults_work_for_local_stack() {
+        let vars = vars_of(&[]);
+        let database = DatabaseSettings::from_vars(&vars).unwrap();
+        assert_eq!(database.url.expose_secret(), "postgres://docsum:docsum@127.0.0.1:5432/docsum");
+        assert_eq!(QueueSettings::from_vars(&vars).unwrap().queue, "summary-jobs");
+        assert_eq!(MongoSettings::from_vars(&vars).unwrap().database, "docsum");
+    }
+
+    #[test]
+    fn missing_secret_names_variable() {
+        let error = TokenSettings::from_vars(&vars_of(&[])).unwrap_err();
+        assert_eq!(error.name, "JWT_SECRET");
+        assert!(error.to_string().contains("JWT_SECRET is required"), "{error}");
+    }
+
+    #[test]
+    fn short_secret_is_rejected() {
+        let error = TokenSettings::from_vars(&vars_of(&[("JWT_SECRET", "short")])).unwrap_err();
+        assert_eq!(error.name, "JWT_SECRET");
+    }
+
+    #[test]
+    fn bad_number_names_variable() {
+        for raw in ["many", "0", "1000", "-1"] {
+            let error = DatabaseSettings::from_vars(&vars_of(&[("DATABASE_MAX_CONNECTIONS", raw)])).unwrap_err();
+            assert_eq!(error.name, "DATABASE_MAX_CONNECTIONS", "value {raw}");
+        }
+    }
+
+    #[test]
+    fn access_ttl_is_capped_at_15_minutes() {
+        let vars = vars_of(&[("JWT_SECRET", &"s".repeat(32)), ("ACCESS_TOKEN_TTL_SECONDS", "3600")]);
+        assert_eq!(TokenSettings::from_vars(&vars).unwrap_err().name, "ACCESS_TOKEN_TTL_SECONDS");
+    }
+
+    #[test]
+    fn invalid_database_url_names_variable() {
+        let settings = DatabaseSettings::from_vars(&vars_of(&[("DATABASE_URL", "not a url")])).unwrap();
+        assert_eq!(settings.connect_lazy().unwrap_err().name, "DATABASE_URL");
     }
 }
