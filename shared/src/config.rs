@@ -236,6 +236,55 @@ impl TokenSettings {
     }
 }
 
+/// Argon2id settings (`ARGON2_MEMORY_KIB`, `ARGON2_ITERATIONS`, `ARGON2_PARALLELISM`)
+/// and how many hashes may run at once (`PASSWORD_HASH_CONCURRENCY`).
+///
+/// The floor is OWASP's Password Storage Cheat Sheet minimum for argon2id: 19 MiB of
+/// memory, 2 iterations, 1 lane. Lower values are rejected.
+#[derive(Debug, Clone)]
+pub struct PasswordSettings {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+    pub concurrency: usize,
+}
+
+impl PasswordSettings {
+    /// OWASP's minimum parameters, with two hashes at once.
+    pub const fn owasp_minimum() -> Self {
+        Self { memory_kib: 19 * 1024, iterations: 2, parallelism: 1, concurrency: 2 }
+    }
+
+    /// Reads the settings from the environment.
+    ///
+    /// # Errors
+    /// Returns [`ConfigError`] for a value below OWASP's minimum or out of range.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(&process_env)
+    }
+
+    /// Reads the settings from `vars`.
+    ///
+    /// # Errors
+    /// As [`Self::from_env`].
+    pub fn from_vars(vars: Vars) -> Result<Self, ConfigError> {
+        let minimum = Self::owasp_minimum();
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        Ok(Self {
+            memory_kib: number_or_default(
+                vars,
+                "ARGON2_MEMORY_KIB",
+                minimum.memory_kib,
+                minimum.memory_kib,
+                4 * 1024 * 1024,
+            )?,
+            iterations: number_or_default(vars, "ARGON2_ITERATIONS", minimum.iterations, minimum.iterations, 64)?,
+            parallelism: number_or_default(vars, "ARGON2_PARALLELISM", minimum.parallelism, 1, 16)?,
+            concurrency: number_or_default(vars, "PASSWORD_HASH_CONCURRENCY", cores.min(64), 1, 64)?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
@@ -281,6 +330,14 @@ mod tests {
     fn access_ttl_is_capped_at_15_minutes() {
         let vars = vars_of(&[("JWT_SECRET", &"s".repeat(32)), ("ACCESS_TOKEN_TTL_SECONDS", "3600")]);
         assert_eq!(TokenSettings::from_vars(&vars).unwrap_err().name, "ACCESS_TOKEN_TTL_SECONDS");
+    }
+
+    #[test]
+    fn argon2_below_owasp_minimum_is_rejected() {
+        let error = PasswordSettings::from_vars(&vars_of(&[("ARGON2_MEMORY_KIB", "4096")])).unwrap_err();
+        assert_eq!(error.name, "ARGON2_MEMORY_KIB");
+        let error = PasswordSettings::from_vars(&vars_of(&[("ARGON2_ITERATIONS", "1")])).unwrap_err();
+        assert_eq!(error.name, "ARGON2_ITERATIONS");
     }
 
     #[test]

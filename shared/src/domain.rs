@@ -5,7 +5,8 @@
 
 use std::num::NonZeroUsize;
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
+use unicode_normalization::UnicodeNormalization;
 
 /// The longest accepted email address, in characters (RFC 5321 path limit).
 pub const MAX_EMAIL_CHARS: usize = 254;
@@ -69,19 +70,46 @@ impl Email {
     }
 }
 
-/// A password that meets the length rules; never logged or serialized.
+/// Common passwords of at least 8 characters, lower-cased and NFC-normalized, one per
+/// line after `#` comment lines; see the file's header for its source.
+static COMMON_PASSWORDS: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+    std::sync::LazyLock::new(|| {
+        include_str!("../data/common-passwords.txt")
+            .lines()
+            .filter(|line| !line.starts_with('#') && !line.is_empty())
+            .collect()
+    });
+
+/// The number of entries in the bundled common-password list.
+pub fn common_password_count() -> usize {
+    COMMON_PASSWORDS.len()
+}
+
+/// Normalizes a password to Unicode NFC, so that one password typed on systems that
+/// compose characters differently hashes the same. Returns `None` above the byte cap,
+/// which is checked before any other work.
+pub fn normalize_password(raw: &str) -> Option<SecretString> {
+    if raw.len() > MAX_PASSWORD_BYTES {
+        return None;
+    }
+    Some(SecretString::from(raw.nfc().collect::<String>()))
+}
+
+/// A new password that meets the rules; never logged or serialized.
 pub struct Password(SecretString);
 
 impl Password {
-    /// Parses a password of 8 to 128 characters. The byte cap is checked first, so an
-    /// oversized value costs nothing more; nothing is truncated.
+    /// Parses a new password: the byte cap first (nothing is truncated), then Unicode
+    /// NFC normalization, 8 to 128 characters, and not one of the bundled common
+    /// passwords (compared case-insensitively).
     ///
     /// # Errors
     /// Returns the rule the value broke.
     pub fn parse(raw: &str) -> Result<Self, String> {
-        if raw.len() > MAX_PASSWORD_BYTES {
+        let Some(normalized) = normalize_password(raw) else {
             return Err(format!("must be at most {MAX_PASSWORD_CHARS} characters"));
-        }
+        };
+        let raw = normalized.expose_secret();
         let chars = raw.chars().count();
         if chars < MIN_PASSWORD_CHARS {
             return Err(format!("must be at least {MIN_PASSWORD_CHARS} characters"));
@@ -89,7 +117,10 @@ impl Password {
         if chars > MAX_PASSWORD_CHARS {
             return Err(format!("must be at most {MAX_PASSWORD_CHARS} characters"));
         }
-        Ok(Self(SecretString::from(raw)))
+        if COMMON_PASSWORDS.contains(raw.to_lowercase().as_str()) {
+            return Err("is too common; choose a password that is not on lists of leaked passwords".into());
+        }
+        Ok(Self(normalized))
     }
 
     /// The secret value, for hashing.
@@ -187,11 +218,33 @@ mod tests {
     #[test]
     fn password_length_rules() {
         assert!(Password::parse("short").is_err());
-        assert!(Password::parse("eight888").is_ok());
+        assert!(Password::parse("eight-8x").is_ok());
         assert!(Password::parse(&"x".repeat(128)).is_ok());
         assert!(Password::parse(&"x".repeat(129)).is_err());
         assert!(Password::parse(&"é".repeat(128)).is_ok(), "128 two-byte characters fit");
         assert!(Password::parse(&"x".repeat(100_000)).is_err());
+    }
+
+    #[test]
+    fn password_rejects_common_ones() {
+        assert!(common_password_count() >= 10_000);
+        for common in ["password1", "PASSWORD123", "iloveyou", "12345678", "qwertyuiop"] {
+            assert!(Password::parse(common).is_err(), "should reject {common:?}");
+        }
+        assert!(Password::parse("violet kettle drums").is_ok());
+    }
+
+    #[test]
+    fn password_is_nfc_normalized() {
+        let composed = Password::parse("caf\u{e9} au lait 42").unwrap();
+        let decomposed = Password::parse("cafe\u{301} au lait 42").unwrap();
+        assert_eq!(composed.secret().expose_secret(), decomposed.secret().expose_secret());
+    }
+
+    #[test]
+    fn password_over_byte_cap_is_rejected() {
+        assert!(normalize_password(&"x".repeat(1_000_000)).is_none());
+        assert!(Password::parse(&"x".repeat(1_000_000)).is_err());
     }
 
     #[test]

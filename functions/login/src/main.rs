@@ -1,7 +1,8 @@
 //! The login function: `POST /api/v1/auth/login`.
 
+use shared::auth::password::PasswordHasher;
 use shared::auth::tokens::TokenKeys;
-use shared::config::{DatabaseSettings, TokenSettings};
+use shared::config::{DatabaseSettings, PasswordSettings, TokenSettings};
 use shared::routes::login::{handle, LoginState};
 use shared::store::users::UserStore;
 
@@ -10,10 +11,12 @@ async fn main() -> Result<(), lambda_http::Error> {
     shared::telemetry::init();
 
     let database = DatabaseSettings::from_env()?;
+    let passwords = PasswordSettings::from_env()?;
     let tokens = TokenSettings::from_env()?;
 
     let state = LoginState {
         users: UserStore::new(database.connect_lazy()?),
+        hasher: PasswordHasher::new(&passwords)?,
         keys: TokenKeys::new(&tokens),
         refresh_ttl: tokens.refresh_ttl,
     };

@@ -1,6 +1,7 @@
 //! The register function: `POST /api/v1/auth/register`.
 
-use shared::config::DatabaseSettings;
+use shared::auth::password::PasswordHasher;
+use shared::config::{DatabaseSettings, PasswordSettings};
 use shared::routes::register::{handle, RegisterState};
 use shared::store::users::UserStore;
 
@@ -9,8 +10,10 @@ async fn main() -> Result<(), lambda_http::Error> {
     shared::telemetry::init();
 
     let database = DatabaseSettings::from_env()?;
+    let passwords = PasswordSettings::from_env()?;
 
-    let state = RegisterState { users: UserStore::new(database.connect_lazy()?) };
+    let state =
+        RegisterState { users: UserStore::new(database.connect_lazy()?), hasher: PasswordHasher::new(&passwords)? };
 
     lambda_http::run(lambda_http::service_fn(|request| async {
         Ok::<_, std::convert::Infallible>(handle(&state, request).await)

@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::unexpected;
-use crate::auth::password::verify_password;
+use crate::auth::password::PasswordHasher;
 use crate::auth::tokens::{RefreshToken, TokenKeys};
-use crate::domain::{Email, MAX_PASSWORD_BYTES};
+use crate::domain::{normalize_password, Email};
 use crate::http::{json_response, read_json, route_path, MAX_AUTH_BODY_BYTES};
 use crate::problem::Problem;
 use crate::store::users::UserStore;
@@ -18,6 +18,7 @@ use crate::store::users::UserStore;
 #[derive(Clone)]
 pub struct LoginState {
     pub users: UserStore,
+    pub hasher: PasswordHasher,
     pub keys: TokenKeys,
     pub refresh_ttl: std::time::Duration,
 }
@@ -89,14 +90,11 @@ async fn login(state: &LoginState, body: LoginRequest) -> Result<LoginResponse, 
         Ok(email) => state.users.find_by_email(&email).await?,
         Err(_) => None,
     };
-    let password: SecretString = if body.password.len() > MAX_PASSWORD_BYTES {
-        SecretString::from(String::new())
-    } else {
-        SecretString::from(body.password)
-    };
+    // An oversized password is never hashed as it is, but still costs one verification.
+    let password = normalize_password(&body.password).unwrap_or_else(|| SecretString::from(String::new()));
 
     let stored_hash = account.as_ref().map(|a| a.password_hash.clone());
-    let verified = verify_password(password, stored_hash).await?;
+    let verified = state.hasher.verify(password, stored_hash).await?;
     let Some(account) = account.filter(|a| verified && a.user.is_active) else {
         tracing::info!("login failed");
         return Err(LoginError::InvalidCredentials);

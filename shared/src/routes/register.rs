@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::unexpected;
-use crate::auth::password::hash_password;
+use crate::auth::password::PasswordHasher;
 use crate::domain::{Email, Password};
 use crate::http::{json_response, read_json, route_path, MAX_AUTH_BODY_BYTES};
 use crate::problem::{FieldError, Problem};
@@ -17,6 +17,7 @@ use crate::store::users::{InsertUserError, UserStore};
 #[derive(Clone)]
 pub struct RegisterState {
     pub users: UserStore,
+    pub hasher: PasswordHasher,
 }
 
 #[derive(Deserialize)]
@@ -91,7 +92,7 @@ async fn register(state: &RegisterState, body: RegisterRequest) -> Result<Regist
         return Err(RegisterError::Invalid(errors));
     };
 
-    let password_hash = hash_password(password.secret().clone()).await?;
+    let password_hash = state.hasher.hash(password.secret().clone()).await?;
 
     let user = state.users.insert(&email, &password_hash).await.map_err(|error| match error {
         InsertUserError::EmailTaken => RegisterError::EmailTaken,

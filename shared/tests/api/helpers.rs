@@ -8,8 +8,9 @@ use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
+use shared::auth::password::PasswordHasher;
 use shared::auth::tokens::TokenKeys;
-use shared::config::{DatabaseSettings, MongoSettings, QueueSettings, TokenSettings};
+use shared::config::{DatabaseSettings, MongoSettings, PasswordSettings, QueueSettings, TokenSettings};
 use shared::queue::rabbitmq::RabbitQueue;
 use shared::routes::login::LoginState;
 use shared::routes::register::RegisterState;
@@ -114,13 +115,14 @@ impl TestApp {
             refresh_ttl: Duration::from_secs(3600),
         };
         let keys = TokenKeys::new(&token_settings);
+        let hasher = PasswordHasher::new(&PasswordSettings::owasp_minimum()).unwrap();
         let users = UserStore::new(pool.clone());
         let documents = DocumentStore::new(pool.clone());
         let texts = TextStore::new(&mongo);
 
         Self {
-            register: RegisterState { users: users.clone() },
-            login: LoginState { users, keys: keys.clone(), refresh_ttl: token_settings.refresh_ttl },
+            register: RegisterState { users: users.clone(), hasher: hasher.clone() },
+            login: LoginState { users, hasher, keys: keys.clone(), refresh_ttl: token_settings.refresh_ttl },
             summarize: SummarizeState {
                 keys,
                 documents: documents.clone(),
