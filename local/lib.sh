@@ -132,22 +132,23 @@ ensure_servers() {
   ensure_mongo
 }
 
-# The settings every function reads, for the local stack.
+# The settings every function reads, for the local stack. The token key pair is
+# made once by the workspace's keygen binary (build first) and kept in the state folder.
 write_env_file() {
-  local secret_file="$DOCSUM_STATE/jwt-secret"
-  if [ ! -s "$secret_file" ]; then
-    (umask 077 && head -c 48 /dev/urandom | base64 | tr -d '\n=' >"$secret_file")
+  local keys_file="$DOCSUM_STATE/token-keys.env"
+  if [ ! -s "$keys_file" ]; then
+    (umask 077 && "$REPO_ROOT/target/debug/keygen" local1 >"$keys_file")
   fi
-  cat >"$DOCSUM_STATE/stack.env" <<EOF
+  (umask 077 && cat >"$DOCSUM_STATE/stack.env" <<EOF
 DATABASE_URL=postgres://$DB_USER:$DB_PASSWORD@127.0.0.1:$PG_PORT/$DB_NAME
 MONGODB_URL=mongodb://127.0.0.1:$MONGO_PORT
 MONGODB_DATABASE=$MONGO_DB_NAME
 AMQP_URL=amqp://guest:guest@127.0.0.1:$RABBITMQ_PORT/%2f
 JOB_QUEUE=$JOB_QUEUE_NAME
-JWT_SECRET=$(cat "$secret_file")
 RUST_LOG=${RUST_LOG:-info}
+$(cat "$keys_file")
 EOF
-  chmod 600 "$DOCSUM_STATE/stack.env"
+  )
 }
 
 load_env_file() {

@@ -12,11 +12,12 @@
 
 up() {
   ensure_servers
-  write_env_file
-  load_env_file
 
   log "building the workspace"
   (cd "$REPO_ROOT" && cargo build --workspace --bins --quiet)
+
+  write_env_file
+  load_env_file
 
   log "applying migrations"
   "$REPO_ROOT/target/debug/migrate" >"$DOCSUM_STATE/logs/migrate.log" 2>&1 ||
@@ -35,7 +36,7 @@ up() {
   # The first request to each function starts it, so touch each route once.
   local base="http://127.0.0.1:$API_PORT"
   local deadline=$((SECONDS + 300))
-  for route in auth/register auth/login docs; do
+  for route in auth/register auth/login docs users/me; do
     until [ "$(curl -s -o /dev/null -w '%{http_code}' -X GET "$base/api/v1/$route")" != 000 ] &&
       curl -s -X GET "$base/api/v1/$route" | grep -q '"status"'; do
       ((SECONDS < deadline)) || die "the API did not respond within 300 s; see $DOCSUM_STATE/logs/api.log"

@@ -1,6 +1,6 @@
 //! Typed settings, read once from environment variables at cold start.
 //!
-//! Every value except the token signing secret has a default that works with the
+//! Every value except the token keys has a default that works with the
 //! local stack (`local/stack.sh`). A missing required value or one that does not
 //! parse fails fast with the variable's name.
 
@@ -183,27 +183,54 @@ impl QueueSettings {
     }
 }
 
-/// Token settings (`JWT_SECRET`, `JWT_ISSUER`, `JWT_AUDIENCE`,
-/// `ACCESS_TOKEN_TTL_SECONDS`, `REFRESH_TOKEN_TTL_SECONDS`).
-#[derive(Debug, Clone)]
-pub struct TokenSettings {
-    /// HMAC key for access tokens; at least 32 bytes.
-    pub secret: SecretString,
+/// The issuer and audience every access token carries (`JWT_ISSUER`, `JWT_AUDIENCE`).
+fn issuer_and_audience(vars: Vars) -> (String, String) {
+    (or_default(vars, "JWT_ISSUER", "docsum"), or_default(vars, "JWT_AUDIENCE", "docsum-api"))
+}
+
+fn parse_kid(name: &'static str, kid: &str) -> Result<String, ConfigError> {
+    let valid = !kid.is_empty()
+        && kid.len() <= 64
+        && kid.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    if !valid {
+        return Err(ConfigError {
+            name,
+            reason: format!("has an invalid key id {kid:?}; use 1 to 64 of A-Z a-z 0-9 - _ ."),
+        });
+    }
+    Ok(kid.to_owned())
+}
+
+fn parse_key_bytes(name: &'static str, kid: &str, encoded: &str) -> Result<[u8; 32], ConfigError> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(encoded.trim()).ok();
+    bytes
+        .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
+        .ok_or_else(|| ConfigError { name, reason: format!("key {kid:?} must be 32 bytes in unpadded base64url") })
+}
+
+/// The login function's token settings: the current Ed25519 signing key
+/// (`JWT_SIGNING_KEY` as `kid:base64url(32-byte seed)`, required), `JWT_ISSUER`,
+/// `JWT_AUDIENCE`, `ACCESS_TOKEN_TTL_SECONDS` (at most 900),
+/// `REFRESH_TOKEN_TTL_SECONDS` and `REFRESH_TOKEN_MAX_AGE_SECONDS` (the absolute
+/// lifetime of a login's refresh tokens, however often they rotate).
+#[derive(Debug)]
+pub struct SigningSettings {
+    pub kid: String,
+    pub seed: secrecy::SecretBox<[u8; 32]>,
     pub issuer: String,
     pub audience: String,
     pub access_ttl: Duration,
     pub refresh_ttl: Duration,
+    pub refresh_max_age: Duration,
 }
 
-/// The shortest accepted `JWT_SECRET`, in bytes (256 bits for HS256).
-pub const MIN_SECRET_BYTES: usize = 32;
-
-impl TokenSettings {
+impl SigningSettings {
     /// Reads the settings from the environment.
     ///
     /// # Errors
-    /// Returns [`ConfigError`] when `JWT_SECRET` is missing or shorter than 32 bytes,
-    /// or a lifetime is out of range.
+    /// Returns [`ConfigError`] when `JWT_SIGNING_KEY` is missing or malformed, or a
+    /// lifetime is out of range.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_vars(&process_env)
     }
@@ -213,26 +240,74 @@ impl TokenSettings {
     /// # Errors
     /// As [`Self::from_env`].
     pub fn from_vars(vars: Vars) -> Result<Self, ConfigError> {
-        let secret = required(vars, "JWT_SECRET")?;
-        if secret.len() < MIN_SECRET_BYTES {
-            return Err(ConfigError {
-                name: "JWT_SECRET",
-                reason: format!("must be at least {MIN_SECRET_BYTES} bytes long"),
-            });
-        }
+        const NAME: &str = "JWT_SIGNING_KEY";
+        let raw = required(vars, NAME)?;
+        let (kid, encoded) = raw
+            .split_once(':')
+            .ok_or_else(|| ConfigError { name: NAME, reason: "must be kid:base64url(32-byte Ed25519 seed)".into() })?;
+        let kid = parse_kid(NAME, kid)?;
+        let seed = parse_key_bytes(NAME, &kid, encoded)?;
+        let (issuer, audience) = issuer_and_audience(vars);
+        let refresh_ttl = number_or_default(vars, "REFRESH_TOKEN_TTL_SECONDS", 7 * 24 * 3600, 300, 90 * 24 * 3600)?;
+        let refresh_max_age =
+            number_or_default(vars, "REFRESH_TOKEN_MAX_AGE_SECONDS", 30 * 24 * 3600, refresh_ttl, 365 * 24 * 3600)?;
         Ok(Self {
-            secret: secret.into(),
-            issuer: or_default(vars, "JWT_ISSUER", "docsum"),
-            audience: or_default(vars, "JWT_AUDIENCE", "docsum-api"),
+            kid,
+            seed: secrecy::SecretBox::new(Box::new(seed)),
+            issuer,
+            audience,
             access_ttl: Duration::from_secs(number_or_default(vars, "ACCESS_TOKEN_TTL_SECONDS", 900, 30, 900)?),
-            refresh_ttl: Duration::from_secs(number_or_default(
-                vars,
-                "REFRESH_TOKEN_TTL_SECONDS",
-                30 * 24 * 3600,
-                300,
-                90 * 24 * 3600,
-            )?),
+            refresh_ttl: Duration::from_secs(refresh_ttl),
+            refresh_max_age: Duration::from_secs(refresh_max_age),
         })
+    }
+}
+
+/// The public key set that verifies access tokens (`JWT_PUBLIC_KEYS` as
+/// `kid:base64url(32-byte public key)`, comma-separated, required), with
+/// `JWT_ISSUER` and `JWT_AUDIENCE`.
+#[derive(Debug, Clone)]
+pub struct VerifyingSettings {
+    pub public_keys: Vec<(String, [u8; 32])>,
+    pub issuer: String,
+    pub audience: String,
+}
+
+impl VerifyingSettings {
+    /// Reads the settings from the environment.
+    ///
+    /// # Errors
+    /// Returns [`ConfigError`] when `JWT_PUBLIC_KEYS` is missing, malformed or names a
+    /// key id twice.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(&process_env)
+    }
+
+    /// Reads the settings from `vars`.
+    ///
+    /// # Errors
+    /// As [`Self::from_env`].
+    pub fn from_vars(vars: Vars) -> Result<Self, ConfigError> {
+        const NAME: &str = "JWT_PUBLIC_KEYS";
+        let raw = required(vars, NAME)?;
+        let mut public_keys: Vec<(String, [u8; 32])> = Vec::new();
+        for entry in raw.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let (kid, encoded) = entry.split_once(':').ok_or_else(|| ConfigError {
+                name: NAME,
+                reason: "must be a comma-separated list of kid:base64url(32-byte Ed25519 public key)".into(),
+            })?;
+            let kid = parse_kid(NAME, kid)?;
+            if public_keys.iter().any(|(known, _)| *known == kid) {
+                return Err(ConfigError { name: NAME, reason: format!("names key id {kid:?} twice") });
+            }
+            let key = parse_key_bytes(NAME, &kid, encoded)?;
+            public_keys.push((kid, key));
+        }
+        if public_keys.is_empty() {
+            return Err(ConfigError { name: NAME, reason: "must list at least one key".into() });
+        }
+        let (issuer, audience) = issuer_and_audience(vars);
+        Ok(Self { public_keys, issuer, audience })
     }
 }
 
@@ -306,16 +381,34 @@ mod tests {
     }
 
     #[test]
-    fn missing_secret_names_variable() {
-        let error = TokenSettings::from_vars(&vars_of(&[])).unwrap_err();
-        assert_eq!(error.name, "JWT_SECRET");
-        assert!(error.to_string().contains("JWT_SECRET is required"), "{error}");
+    fn missing_keys_name_variable() {
+        let error = SigningSettings::from_vars(&vars_of(&[])).unwrap_err();
+        assert_eq!(error.name, "JWT_SIGNING_KEY");
+        assert!(error.to_string().contains("JWT_SIGNING_KEY is required"), "{error}");
+        assert_eq!(VerifyingSettings::from_vars(&vars_of(&[])).unwrap_err().name, "JWT_PUBLIC_KEYS");
     }
 
     #[test]
-    fn short_secret_is_rejected() {
-        let error = TokenSettings::from_vars(&vars_of(&[("JWT_SECRET", "short")])).unwrap_err();
-        assert_eq!(error.name, "JWT_SECRET");
+    fn malformed_keys_are_rejected() {
+        let cases = [
+            ("JWT_SIGNING_KEY", "no-colon"),
+            ("JWT_SIGNING_KEY", "k1:c2hvcnQ"),
+            ("JWT_SIGNING_KEY", "bad/kid:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+            (
+                "JWT_PUBLIC_KEYS",
+                "k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA,k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            ),
+            ("JWT_PUBLIC_KEYS", " , "),
+        ];
+        for (name, value) in cases {
+            let vars = vars_of(&[(name, value)]);
+            let error = if name == "JWT_SIGNING_KEY" {
+                SigningSettings::from_vars(&vars).unwrap_err()
+            } else {
+                VerifyingSettings::from_vars(&vars).unwrap_err()
+            };
+            assert_eq!(error.name, name, "value {value:?}");
+        }
     }
 
     #[test]
@@ -328,8 +421,9 @@ mod tests {
 
     #[test]
     fn access_ttl_is_capped_at_15_minutes() {
-        let vars = vars_of(&[("JWT_SECRET", &"s".repeat(32)), ("ACCESS_TOKEN_TTL_SECONDS", "3600")]);
-        assert_eq!(TokenSettings::from_vars(&vars).unwrap_err().name, "ACCESS_TOKEN_TTL_SECONDS");
+        let key = "k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+        let vars = vars_of(&[("JWT_SIGNING_KEY", key), ("ACCESS_TOKEN_TTL_SECONDS", "3600")]);
+        assert_eq!(SigningSettings::from_vars(&vars).unwrap_err().name, "ACCESS_TOKEN_TTL_SECONDS");
     }
 
     #[test]

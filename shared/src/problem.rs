@@ -117,6 +117,18 @@ impl Problem {
         problem
     }
 
+    /// 429: a rate limit was hit; the client may retry after `retry_after_seconds`.
+    pub fn too_many_requests(retry_after_seconds: u32) -> Self {
+        let mut problem = Self::new(
+            "urn:docsum:problem:rate-limited",
+            "Too many requests",
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("Too many attempts. Retry after {retry_after_seconds} seconds."),
+        );
+        problem.retry_after_seconds = Some(retry_after_seconds);
+        problem
+    }
+
     /// 503: a backing service is unavailable; the client may retry after a while.
     pub fn unavailable(retry_after_seconds: u32) -> Self {
         let mut problem = Self::new(
@@ -142,7 +154,7 @@ impl Problem {
     }
 
     /// Builds the HTTP response: status, `application/problem+json`, and
-    /// `WWW-Authenticate` on 401 or `Retry-After` on 503.
+    /// `WWW-Authenticate` on 401 or `Retry-After` on 429 and 503.
     pub fn into_response(self) -> Response<Body> {
         let body = serde_json::to_string(&self).unwrap_or_else(|_| String::from("{}"));
         let mut response = Response::new(Body::Text(body));

@@ -2,12 +2,13 @@
 
 use std::sync::Arc;
 
-use shared::auth::tokens::TokenKeys;
-use shared::config::{DatabaseSettings, MongoSettings, QueueSettings, TokenSettings};
+use shared::auth::tokens::AccessTokenVerifier;
+use shared::config::{DatabaseSettings, MongoSettings, QueueSettings, VerifyingSettings};
 use shared::queue::rabbitmq::RabbitQueue;
 use shared::routes::summarize::{handle, SummarizeState};
 use shared::store::documents::DocumentStore;
 use shared::store::texts::TextStore;
+use shared::store::users::UserStore;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
@@ -16,12 +17,14 @@ async fn main() -> Result<(), lambda_http::Error> {
     let database = DatabaseSettings::from_env()?;
     let mongo = MongoSettings::from_env()?;
     let queue = QueueSettings::from_env()?;
-    let tokens = TokenSettings::from_env()?;
+    let verifying = VerifyingSettings::from_env()?;
 
     let mongo_client = mongo.client().await?;
+    let pool = database.connect_lazy()?;
     let state = SummarizeState {
-        keys: TokenKeys::new(&tokens),
-        documents: DocumentStore::new(database.connect_lazy()?),
+        verifier: AccessTokenVerifier::new(&verifying),
+        users: UserStore::new(pool.clone()),
+        documents: DocumentStore::new(pool),
         texts: TextStore::new(&mongo_client.database(&mongo.database)),
         queue: Arc::new(RabbitQueue::new(queue)),
     };

@@ -1,7 +1,14 @@
-//! Access tokens (JWT, HS256) and opaque refresh tokens.
+//! Access tokens (JWT signed with Ed25519, `kid` in the header) and opaque refresh
+//! tokens.
+//!
+//! Only the login function holds a private key ([`AccessTokenSigner`]); every other
+//! function holds the public key set ([`AccessTokenVerifier`]), which can contain
+//! several keys, so a new key can sign while tokens of the previous one still verify.
 
+use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore as _;
@@ -10,13 +17,18 @@ use serde::{Deserialize, Serialize};
 use sha2::Digest as _;
 use uuid::Uuid;
 
-use crate::config::TokenSettings;
+use crate::config::{SigningSettings, VerifyingSettings};
 
 /// The `typ` claim of an access token, so a token of another kind is never taken
 /// for one.
 pub const ACCESS_TOKEN_TYPE: &str = "access";
 /// Clock skew tolerated when checking `exp` and `iat`, in seconds.
 pub const LEEWAY_SECONDS: u64 = 5;
+
+/// The PKCS#8 DER prefix of an Ed25519 private key (RFC 8410), followed by the
+/// 32-byte seed.
+const ED25519_PKCS8_PREFIX: [u8; 16] =
+    [0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20];
 
 /// The claims of an access token.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -39,34 +51,27 @@ pub struct AccessToken {
     pub expires_in: Duration,
 }
 
-/// Signs and verifies access tokens; built once per execution environment.
+fn now_seconds() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+/// Signs access tokens with the current private key; built once per execution
+/// environment of the login function.
 #[derive(Clone)]
-pub struct TokenKeys {
+pub struct AccessTokenSigner {
+    kid: String,
     encoding: EncodingKey,
-    decoding: DecodingKey,
-    validation: Validation,
     issuer: String,
     audience: String,
     access_ttl: Duration,
 }
 
-fn now_seconds() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
-}
-
-impl TokenKeys {
-    /// Builds the keys and the validation rules from the settings.
-    pub fn new(settings: &TokenSettings) -> Self {
-        let secret = settings.secret.expose_secret().as_bytes();
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = LEEWAY_SECONDS;
-        validation.set_issuer(&[&settings.issuer]);
-        validation.set_audience(&[&settings.audience]);
-        validation.set_required_spec_claims(&["exp", "iat", "sub", "iss", "aud"]);
+impl AccessTokenSigner {
+    /// Builds the signer from the settings.
+    pub fn new(settings: &SigningSettings) -> Self {
         Self {
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
-            validation,
+            kid: settings.kid.clone(),
+            encoding: encoding_key(settings.seed.expose_secret()),
             issuer: settings.issuer.clone(),
             audience: settings.audience.clone(),
             access_ttl: settings.access_ttl,
@@ -77,7 +82,7 @@ impl TokenKeys {
     ///
     /// # Errors
     /// Returns an error when signing fails.
-    pub fn issue_access(&self, user_id: Uuid, role: &str) -> anyhow::Result<AccessToken> {
+    pub fn issue(&self, user_id: Uuid, role: &str) -> anyhow::Result<AccessToken> {
         let iat = now_seconds();
         let claims = Claims {
             sub: user_id,
@@ -88,31 +93,94 @@ impl TokenKeys {
             typ: ACCESS_TOKEN_TYPE.to_owned(),
             role: role.to_owned(),
         };
-        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?;
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.kid = Some(self.kid.clone());
+        let token = jsonwebtoken::encode(&header, &claims, &self.encoding)?;
         Ok(AccessToken { token, expires_in: self.access_ttl })
     }
+}
 
-    /// Verifies an access token: signature, algorithm, issuer, audience, expiry
-    /// (with [`LEEWAY_SECONDS`]) and token type.
+/// Verifies access tokens against the public key set; holds no private key.
+#[derive(Clone)]
+pub struct AccessTokenVerifier {
+    keys: HashMap<String, DecodingKey>,
+    validation: Validation,
+    jwks: serde_json::Value,
+}
+
+const INVALID: &str = "The access token is not valid.";
+
+impl AccessTokenVerifier {
+    /// Builds the verifier and the JWKS document from the settings.
+    pub fn new(settings: &VerifyingSettings) -> Self {
+        let mut validation = Validation::new(Algorithm::EdDSA);
+        validation.leeway = LEEWAY_SECONDS;
+        validation.set_issuer(&[&settings.issuer]);
+        validation.set_audience(&[&settings.audience]);
+        validation.set_required_spec_claims(&["exp", "iat", "sub", "iss", "aud"]);
+
+        let mut keys = HashMap::new();
+        let mut jwks = Vec::new();
+        for (kid, public_key) in &settings.public_keys {
+            let x = URL_SAFE_NO_PAD.encode(public_key);
+            keys.insert(kid.clone(), DecodingKey::from_ed_der(public_key));
+            jwks.push(serde_json::json!({
+                "kty": "OKP", "crv": "Ed25519", "x": x, "kid": kid, "alg": "EdDSA", "use": "sig",
+            }));
+        }
+        Self { keys, validation, jwks: serde_json::json!({ "keys": jwks }) }
+    }
+
+    /// The public keys as a JSON Web Key Set (RFC 7517), for `/.well-known/jwks.json`.
+    pub fn jwks(&self) -> &serde_json::Value {
+        &self.jwks
+    }
+
+    /// Verifies an access token: the algorithm is pinned to EdDSA, the `kid` must name
+    /// a key of the set, headers that point at other keys (`jku`, `x5u`, `jwk`, `x5c`)
+    /// are rejected, and `exp`, `iat`, `sub`, `iss`, `aud` and `typ` must be present
+    /// and valid, with [`LEEWAY_SECONDS`] of clock skew.
     ///
     /// # Errors
     /// Returns a short reason fit for a 401 detail.
-    pub fn verify_access(&self, token: &str) -> Result<Claims, &'static str> {
-        let data =
-            jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|error| {
-                match error.kind() {
-                    jsonwebtoken::errors::ErrorKind::ExpiredSignature => "The access token has expired.",
-                    _ => "The access token is not valid.",
-                }
-            })?;
-        if data.claims.typ != ACCESS_TOKEN_TYPE {
-            return Err("The access token is not valid.");
+    pub fn verify(&self, token: &str) -> Result<Claims, &'static str> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| INVALID)?;
+        if header.alg != Algorithm::EdDSA
+            || header.jku.is_some()
+            || header.x5u.is_some()
+            || header.jwk.is_some()
+            || header.x5c.is_some()
+        {
+            return Err(INVALID);
         }
-        if data.claims.iat > now_seconds() + LEEWAY_SECONDS {
-            return Err("The access token is not valid.");
+        let key = header.kid.as_deref().and_then(|kid| self.keys.get(kid)).ok_or(INVALID)?;
+
+        let data =
+            jsonwebtoken::decode::<Claims>(token, key, &self.validation).map_err(|error| match error.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => "The access token has expired.",
+                _ => INVALID,
+            })?;
+        if data.claims.typ != ACCESS_TOKEN_TYPE || data.claims.iat > now_seconds() + LEEWAY_SECONDS {
+            return Err(INVALID);
         }
         Ok(data.claims)
     }
+}
+
+/// A new Ed25519 key pair, as the values of `JWT_SIGNING_KEY` and one entry of
+/// `JWT_PUBLIC_KEYS`: `kid:base64url(seed)` and `kid:base64url(public key)`.
+pub fn generate_key_pair(kid: &str) -> (String, String) {
+    let mut seed = [0u8; 32];
+    rand::rng().fill_bytes(&mut seed);
+    let public_key = ed25519_dalek::SigningKey::from_bytes(&seed).verifying_key().to_bytes();
+    (format!("{kid}:{}", URL_SAFE_NO_PAD.encode(seed)), format!("{kid}:{}", URL_SAFE_NO_PAD.encode(public_key)))
+}
+
+/// Wraps an Ed25519 seed as a signing key for `jsonwebtoken`.
+pub fn encoding_key(seed: &[u8; 32]) -> EncodingKey {
+    let mut der = ED25519_PKCS8_PREFIX.to_vec();
+    der.extend_from_slice(seed);
+    EncodingKey::from_ed_der(&der)
 }
 
 /// A new opaque refresh token: 256 random bits, base64url, and its SHA-256 hash,
@@ -127,7 +195,7 @@ impl RefreshToken {
     pub fn generate() -> Self {
         let mut bytes = [0u8; 32];
         rand::rng().fill_bytes(&mut bytes);
-        let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        let token = URL_SAFE_NO_PAD.encode(bytes);
         let hash = hash_refresh_token(&token);
         Self { token, hash }
     }
@@ -141,47 +209,76 @@ pub fn hash_refresh_token(token: &str) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Vars;
 
-    fn settings(secret: &str) -> TokenSettings {
-        TokenSettings {
-            secret: secret.to_owned().into(),
-            issuer: "docsum".into(),
-            audience: "docsum-api".into(),
-            access_ttl: Duration::from_secs(900),
-            refresh_ttl: Duration::from_secs(3600),
-        }
+    fn settings_with(signing: &str, public_keys: &str) -> (SigningSettings, VerifyingSettings) {
+        let vars = |name: &str| match name {
+            "JWT_SIGNING_KEY" => Some(signing.to_owned()),
+            "JWT_PUBLIC_KEYS" => Some(public_keys.to_owned()),
+            _ => None,
+        };
+        let vars: Vars = &vars;
+        (SigningSettings::from_vars(vars).unwrap(), VerifyingSettings::from_vars(vars).unwrap())
     }
 
     #[test]
-    fn issued_token_verifies() {
-        let keys = TokenKeys::new(&settings("a-test-secret-that-is-long-enough-32b"));
+    fn issued_token_verifies_with_kid() {
+        let (signing, public) = generate_key_pair("k1");
+        let (signing, verifying) = settings_with(&signing, &public);
         let user = Uuid::new_v4();
-        let token = keys.issue_access(user, "user").unwrap();
-        let claims = keys.verify_access(&token.token).unwrap();
+
+        let token = AccessTokenSigner::new(&signing).issue(user, "user").unwrap();
+
+        let header = jsonwebtoken::decode_header(&token.token).unwrap();
+        assert_eq!(header.kid.as_deref(), Some("k1"));
+        assert_eq!(header.alg, Algorithm::EdDSA);
+        let claims = AccessTokenVerifier::new(&verifying).verify(&token.token).unwrap();
         assert_eq!(claims.sub, user);
         assert_eq!(claims.exp - claims.iat, 900);
     }
 
     #[test]
-    fn token_from_other_key_is_rejected() {
-        let ours = TokenKeys::new(&settings("a-test-secret-that-is-long-enough-32b"));
-        let theirs = TokenKeys::new(&settings("another-secret-that-is-long-enough-32"));
-        let token = theirs.issue_access(Uuid::new_v4(), "user").unwrap();
-        assert!(ours.verify_access(&token.token).is_err());
+    fn token_of_unknown_key_is_rejected() {
+        let (ours_signing, ours_public) = generate_key_pair("k1");
+        let (theirs_signing, _) = generate_key_pair("k1");
+        let (_, verifying) = settings_with(&ours_signing, &ours_public);
+        let (theirs, _) = settings_with(&theirs_signing, &ours_public);
+
+        let token = AccessTokenSigner::new(&theirs).issue(Uuid::new_v4(), "user").unwrap();
+
+        assert!(AccessTokenVerifier::new(&verifying).verify(&token.token).is_err());
     }
 
     #[test]
-    fn unsigned_token_is_rejected() {
-        let keys = TokenKeys::new(&settings("a-test-secret-that-is-long-enough-32b"));
-        let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        let header = engine.encode(br#"{"alg":"none","typ":"JWT"}"#);
-        let exp = now_seconds() + 600;
-        let payload = engine.encode(format!(
-            r#"{{"sub":"{}","iss":"docsum","aud":"docsum-api","iat":{},"exp":{exp},"typ":"access","role":"admin"}}"#,
-            Uuid::new_v4(),
-            now_seconds()
-        ));
-        assert!(keys.verify_access(&format!("{header}.{payload}.")).is_err());
+    fn rotated_key_verifies_until_retired() {
+        let (old_signing, old_public) = generate_key_pair("old");
+        let (new_signing, new_public) = generate_key_pair("new");
+        let (old_signer, during_rotation) = settings_with(&old_signing, &format!("{old_public},{new_public}"));
+        let (new_signer, after_retirement) = settings_with(&new_signing, &new_public);
+        let old_token = AccessTokenSigner::new(&old_signer).issue(Uuid::new_v4(), "user").unwrap();
+        let new_token = AccessTokenSigner::new(&new_signer).issue(Uuid::new_v4(), "user").unwrap();
+
+        let during = AccessTokenVerifier::new(&during_rotation);
+        let after = AccessTokenVerifier::new(&after_retirement);
+
+        assert!(during.verify(&old_token.token).is_ok(), "old key must verify during rotation");
+        assert!(during.verify(&new_token.token).is_ok(), "new key must verify during rotation");
+        assert!(after.verify(&old_token.token).is_err(), "retired key must no longer verify");
+        assert!(after.verify(&new_token.token).is_ok());
+    }
+
+    #[test]
+    fn jwks_lists_every_public_key() {
+        let (signing, first) = generate_key_pair("old");
+        let (_, second) = generate_key_pair("new");
+        let (_, verifying) = settings_with(&signing, &format!("{first},{second}"));
+
+        let jwks = AccessTokenVerifier::new(&verifying).jwks().clone();
+
+        let kids: Vec<&str> = jwks["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap()).collect();
+        assert_eq!(kids, vec!["old", "new"]);
+        assert_eq!(jwks["keys"][0]["kty"], "OKP");
+        assert!(jwks["keys"][0].get("d").is_none(), "a JWKS must never carry the private part");
     }
 
     #[test]

@@ -1,26 +1,60 @@
-//! `POST /api/v1/auth/login`: exchanges email and password for tokens.
+//! The login function: `POST /api/v1/auth/login`, `/auth/refresh` and `/auth/logout`.
+
+use std::time::Duration;
 
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+use uuid::Uuid;
 
-use super::unexpected;
+use super::{client_address, too_many_requests, unexpected};
 use crate::auth::password::PasswordHasher;
-use crate::auth::tokens::{RefreshToken, TokenKeys};
+use crate::auth::tokens::{hash_refresh_token, AccessTokenSigner, RefreshToken};
 use crate::domain::{normalize_password, Email};
 use crate::http::{json_response, read_json, route_path, MAX_AUTH_BODY_BYTES};
 use crate::problem::Problem;
-use crate::store::users::UserStore;
+use crate::store::rate_limits::{Limit, RateLimiter};
+use crate::store::users::{RotateOutcome, UserStore};
+
+/// The rate limits of the auth routes.
+#[derive(Debug, Clone, Copy)]
+pub struct AuthLimits {
+    /// Failed logins per account (by email, known or not).
+    pub failed_logins_per_account: Limit,
+    /// Failed logins per client address.
+    pub failed_logins_per_address: Limit,
+    /// Registrations per client address.
+    pub registrations_per_address: Limit,
+    /// Refresh attempts per client address.
+    pub refreshes_per_address: Limit,
+}
+
+impl Default for AuthLimits {
+    /// 10 failed logins per account and 50 per address in 15 minutes, 20
+    /// registrations per address an hour, 60 refreshes per address in 15 minutes.
+    fn default() -> Self {
+        let quarter_hour = Duration::from_secs(15 * 60);
+        Self {
+            failed_logins_per_account: Limit { max_hits: 10, window: quarter_hour },
+            failed_logins_per_address: Limit { max_hits: 50, window: quarter_hour },
+            registrations_per_address: Limit { max_hits: 20, window: Duration::from_secs(3600) },
+            refreshes_per_address: Limit { max_hits: 60, window: quarter_hour },
+        }
+    }
+}
 
 /// The clients and keys of the login function, built once per execution environment.
 #[derive(Clone)]
 pub struct LoginState {
     pub users: UserStore,
     pub hasher: PasswordHasher,
-    pub keys: TokenKeys,
-    pub refresh_ttl: std::time::Duration,
+    pub signer: AccessTokenSigner,
+    pub limiter: RateLimiter,
+    pub limits: AuthLimits,
+    pub refresh_ttl: Duration,
+    pub refresh_max_age: Duration,
 }
 
 #[derive(Deserialize)]
@@ -30,8 +64,14 @@ struct LoginRequest {
     password: String,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RefreshRequest {
+    refresh_token: String,
+}
+
 #[derive(Serialize)]
-struct LoginResponse {
+struct TokenResponse {
     access_token: String,
     token_type: &'static str,
     /// Seconds until the access token expires.
@@ -39,15 +79,20 @@ struct LoginResponse {
     #[serde(with = "time::serde::rfc3339")]
     expires_at: OffsetDateTime,
     refresh_token: String,
+    /// Seconds until the refresh token expires.
     refresh_expires_in: u64,
 }
 
-/// Why a login failed.
+/// The reason a login, refresh or logout failed.
 #[derive(Debug, thiserror::Error)]
 pub enum LoginError {
     /// Unknown email, wrong password or disabled account: one answer for all three.
     #[error("invalid credentials")]
     InvalidCredentials,
+    #[error("invalid refresh token")]
+    InvalidRefreshToken,
+    #[error("rate limited")]
+    RateLimited(Duration),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -56,6 +101,8 @@ impl From<LoginError> for Problem {
     fn from(error: LoginError) -> Self {
         match error {
             LoginError::InvalidCredentials => Problem::invalid_credentials(),
+            LoginError::InvalidRefreshToken => Problem::unauthorized("The refresh token is not valid. Log in again."),
+            LoginError::RateLimited(retry_after) => too_many_requests(retry_after),
             LoginError::Unexpected(error) => unexpected(error),
         }
     }
@@ -64,26 +111,53 @@ impl From<LoginError> for Problem {
 /// Handles a request to the login function.
 pub async fn handle(state: &LoginState, request: Request) -> Response<Body> {
     super::serve(request, |request| async move {
-        match (request.method(), route_path(&request).as_str()) {
-            (&Method::POST, "/auth/login") => {}
-            (method, "/auth/login") => return Problem::method_not_allowed(method.as_str()).into_response(),
-            _ => return Problem::not_found("No such route.").into_response(),
+        let route = route_path(&request);
+        if !matches!(route.as_str(), "/auth/login" | "/auth/refresh" | "/auth/logout") {
+            return Problem::not_found("No such route.").into_response();
         }
+        if request.method() != Method::POST {
+            return Problem::method_not_allowed(request.method().as_str()).into_response();
+        }
+        let address = client_address(&request);
 
-        let body: LoginRequest = match read_json(&request, MAX_AUTH_BODY_BYTES) {
-            Ok(body) => body,
-            Err(problem) => return problem.into_response(),
+        let result = match route.as_str() {
+            "/auth/login" => match read_json(&request, MAX_AUTH_BODY_BYTES) {
+                Ok(body) => login(state, body, &address).await.map(|t| json_response(StatusCode::OK, &t)),
+                Err(problem) => return problem.into_response(),
+            },
+            "/auth/refresh" => match read_json(&request, MAX_AUTH_BODY_BYTES) {
+                Ok(body) => refresh(state, body, &address).await.map(|t| json_response(StatusCode::OK, &t)),
+                Err(problem) => return problem.into_response(),
+            },
+            _ => match read_json(&request, MAX_AUTH_BODY_BYTES) {
+                Ok(body) => logout(state, body, &address).await.map(|()| no_content()),
+                Err(problem) => return problem.into_response(),
+            },
         };
-
-        match login(state, body).await {
-            Ok(tokens) => json_response(StatusCode::OK, &tokens),
-            Err(error) => Problem::from(error).into_response(),
-        }
+        result.unwrap_or_else(|error| Problem::from(error).into_response())
     })
     .await
 }
 
-async fn login(state: &LoginState, body: LoginRequest) -> Result<LoginResponse, LoginError> {
+fn no_content() -> Response<Body> {
+    let mut response = Response::new(Body::Empty);
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    response
+}
+
+async fn login(state: &LoginState, body: LoginRequest, address: &str) -> Result<TokenResponse, LoginError> {
+    let account_bucket = format!("login-account:{}", body.email.trim().to_lowercase());
+    let address_bucket = format!("login-address:{address}");
+    for (bucket, limit) in [
+        (&account_bucket, state.limits.failed_logins_per_account),
+        (&address_bucket, state.limits.failed_logins_per_address),
+    ] {
+        if let Some(retry_after) = state.limiter.check(bucket, limit).await? {
+            tracing::warn!(audit = "login_locked_out", client_address = address, "login rejected: too many failures");
+            return Err(LoginError::RateLimited(retry_after));
+        }
+    }
+
     // An email that cannot exist still costs one hash verification, so the answer
     // and its timing match those of an unknown account.
     let account = match Email::parse(&body.email) {
@@ -92,27 +166,78 @@ async fn login(state: &LoginState, body: LoginRequest) -> Result<LoginResponse, 
     };
     // An oversized password is never hashed as it is, but still costs one verification.
     let password = normalize_password(&body.password).unwrap_or_else(|| SecretString::from(String::new()));
-
     let stored_hash = account.as_ref().map(|a| a.password_hash.clone());
     let verified = state.hasher.verify(password, stored_hash).await?;
+
     let Some(account) = account.filter(|a| verified && a.user.is_active) else {
-        tracing::info!("login failed");
+        state.limiter.hit(&account_bucket, state.limits.failed_logins_per_account).await?;
+        state.limiter.hit(&address_bucket, state.limits.failed_logins_per_address).await?;
+        tracing::info!(audit = "login_failed", client_address = address, "login failed");
         return Err(LoginError::InvalidCredentials);
     };
     let user = account.user;
 
-    let access = state.keys.issue_access(user.id, &user.role)?;
     let refresh = RefreshToken::generate();
-    let refresh_expires_at = OffsetDateTime::now_utc() + state.refresh_ttl;
-    state.users.insert_refresh_token(user.id, &refresh.hash, refresh_expires_at).await?;
+    let now = OffsetDateTime::now_utc();
+    state
+        .users
+        .insert_refresh_token(user.id, &refresh.hash, now + state.refresh_ttl, now + state.refresh_max_age)
+        .await?;
 
-    tracing::info!(user_id = %user.id, "login succeeded");
-    Ok(LoginResponse {
+    tracing::info!(audit = "login_succeeded", user_id = %user.id, client_address = address, "login succeeded");
+    token_response(state, user.id, &user.role, refresh.token, state.refresh_ttl)
+}
+
+async fn refresh(state: &LoginState, body: RefreshRequest, address: &str) -> Result<TokenResponse, LoginError> {
+    if let Some(retry_after) =
+        state.limiter.hit(&format!("refresh-address:{address}"), state.limits.refreshes_per_address).await?
+    {
+        return Err(LoginError::RateLimited(retry_after));
+    }
+
+    let presented = hash_refresh_token(&body.refresh_token);
+    let next = RefreshToken::generate();
+    match state.users.rotate_refresh_token(&presented, &next.hash, state.refresh_ttl).await? {
+        RotateOutcome::Rotated { user_id, role, expires_at } => {
+            tracing::info!(audit = "token_refreshed", user_id = %user_id, client_address = address, "refresh token rotated");
+            let lifetime = (expires_at - OffsetDateTime::now_utc()).unsigned_abs();
+            token_response(state, user_id, &role, next.token, lifetime)
+        }
+        RotateOutcome::Reused { user_id } => {
+            tracing::warn!(audit = "refresh_token_reused", user_id = %user_id, client_address = address, "rotated refresh token presented again; family revoked");
+            Err(LoginError::InvalidRefreshToken)
+        }
+        RotateOutcome::Invalid => {
+            tracing::info!(audit = "refresh_failed", client_address = address, "refresh token rejected");
+            Err(LoginError::InvalidRefreshToken)
+        }
+    }
+}
+
+/// Revokes the refresh token's family. Unknown tokens get the same 204, as in
+/// OAuth token revocation (RFC 7009), so the answer reveals nothing.
+async fn logout(state: &LoginState, body: RefreshRequest, address: &str) -> Result<(), LoginError> {
+    let user_id = state.users.revoke_family_of(&hash_refresh_token(&body.refresh_token)).await?;
+    if let Some(user_id) = user_id {
+        tracing::info!(audit = "logout", user_id = %user_id, client_address = address, "refresh token family revoked");
+    }
+    Ok(())
+}
+
+fn token_response(
+    state: &LoginState,
+    user_id: Uuid,
+    role: &str,
+    refresh_token: String,
+    refresh_lifetime: Duration,
+) -> Result<TokenResponse, LoginError> {
+    let access = state.signer.issue(user_id, role)?;
+    Ok(TokenResponse {
         access_token: access.token,
         token_type: "Bearer",
         expires_in: access.expires_in.as_secs(),
         expires_at: OffsetDateTime::now_utc() + access.expires_in,
-        refresh_token: refresh.token,
-        refresh_expires_in: state.refresh_ttl.as_secs(),
+        refresh_token,
+        refresh_expires_in: refresh_lifetime.as_secs(),
     })
 }

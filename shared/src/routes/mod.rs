@@ -6,6 +6,7 @@ pub mod docs;
 pub mod login;
 pub mod register;
 pub mod summarize;
+pub mod users;
 
 use std::future::Future;
 use std::time::Instant;
@@ -15,10 +16,11 @@ use lambda_http::{Body, Request, Response};
 use tracing::Instrument as _;
 use uuid::Uuid;
 
-use crate::auth::tokens::{Claims, TokenKeys};
+use crate::auth::tokens::{AccessTokenVerifier, Claims};
 use crate::http::{bearer_token, request_id, route_path};
 use crate::problem::Problem;
 use crate::store::is_unavailable;
+use crate::store::users::UserStore;
 
 /// Seconds a client should wait before retrying after a 503.
 pub const RETRY_AFTER_SECONDS: u32 = 5;
@@ -57,15 +59,43 @@ pub fn unexpected(error: anyhow::Error) -> Problem {
     Problem::internal(&error)
 }
 
-/// Verifies the bearer token of a request and records the user id on the span.
+/// Verifies the bearer token of a request, checks that its account still exists and
+/// is active, and records the user id on the span.
 ///
 /// # Errors
-/// Returns a 401 problem for a missing, malformed, expired or invalid token.
-pub fn authenticate(keys: &TokenKeys, request: &Request) -> Result<Claims, Problem> {
+/// Returns a 401 problem for a missing, malformed, expired or invalid token or a
+/// disabled or deleted account, and a 503 or 500 problem when the lookup fails.
+pub async fn authenticate(
+    verifier: &AccessTokenVerifier,
+    users: &UserStore,
+    request: &Request,
+) -> Result<Claims, Problem> {
     let token = bearer_token(request)?;
-    let claims = keys.verify_access(token).map_err(Problem::unauthorized)?;
+    let claims = verifier.verify(token).map_err(Problem::unauthorized)?;
     tracing::Span::current().record("user_id", tracing::field::display(claims.sub));
-    Ok(claims)
+    match users.find_by_id(claims.sub).await {
+        Ok(Some(user)) if user.is_active => Ok(claims),
+        Ok(_) => Err(Problem::unauthorized("The account is disabled or no longer exists.")),
+        Err(error) => Err(unexpected(error)),
+    }
+}
+
+/// Returns the client's IP address as API Gateway saw it, or `unknown` when the
+/// request carries no API Gateway context.
+pub fn client_address(request: &Request) -> String {
+    use lambda_http::request::RequestContext;
+    use lambda_http::RequestExt as _;
+    let address = match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.clone(),
+        Some(RequestContext::ApiGatewayV1(context)) => context.identity.source_ip.clone(),
+        _ => None,
+    };
+    address.filter(|a| !a.is_empty()).unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// A 429 problem with `Retry-After`, for a rate limit that was hit.
+pub fn too_many_requests(retry_after: std::time::Duration) -> Problem {
+    Problem::too_many_requests(u32::try_from(retry_after.as_secs()).unwrap_or(u32::MAX).max(1))
 }
 
 /// Parses a doc_id from a path segment; anything that is not a UUID is unknown.

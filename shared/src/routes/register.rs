@@ -6,11 +6,13 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::unexpected;
+use super::login::AuthLimits;
+use super::{client_address, too_many_requests, unexpected};
 use crate::auth::password::PasswordHasher;
 use crate::domain::{Email, Password};
 use crate::http::{json_response, read_json, route_path, MAX_AUTH_BODY_BYTES};
 use crate::problem::{FieldError, Problem};
+use crate::store::rate_limits::RateLimiter;
 use crate::store::users::{InsertUserError, UserStore};
 
 /// The clients and keys of the register function, built once per execution environment.
@@ -18,6 +20,8 @@ use crate::store::users::{InsertUserError, UserStore};
 pub struct RegisterState {
     pub users: UserStore,
     pub hasher: PasswordHasher,
+    pub limiter: RateLimiter,
+    pub limits: AuthLimits,
 }
 
 #[derive(Deserialize)]
@@ -42,6 +46,8 @@ pub enum RegisterError {
     Invalid(Vec<FieldError>),
     #[error("email already registered")]
     EmailTaken,
+    #[error("rate limited")]
+    RateLimited(std::time::Duration),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -51,6 +57,7 @@ impl From<RegisterError> for Problem {
         match error {
             RegisterError::Invalid(errors) => Problem::validation(errors),
             RegisterError::EmailTaken => Problem::conflict("An account with this email already exists."),
+            RegisterError::RateLimited(retry_after) => too_many_requests(retry_after),
             RegisterError::Unexpected(error) => unexpected(error),
         }
     }
@@ -70,7 +77,7 @@ pub async fn handle(state: &RegisterState, request: Request) -> Response<Body> {
             Err(problem) => return problem.into_response(),
         };
 
-        match register(state, body).await {
+        match register(state, body, &client_address(&request)).await {
             Ok(created) => json_response(StatusCode::CREATED, &created),
             Err(error) => Problem::from(error).into_response(),
         }
@@ -78,7 +85,16 @@ pub async fn handle(state: &RegisterState, request: Request) -> Response<Body> {
     .await
 }
 
-async fn register(state: &RegisterState, body: RegisterRequest) -> Result<RegisterResponse, RegisterError> {
+async fn register(
+    state: &RegisterState,
+    body: RegisterRequest,
+    address: &str,
+) -> Result<RegisterResponse, RegisterError> {
+    let bucket = format!("register-address:{address}");
+    if let Some(retry_after) = state.limiter.hit(&bucket, state.limits.registrations_per_address).await? {
+        return Err(RegisterError::RateLimited(retry_after));
+    }
+
     let email = Email::parse(&body.email);
     let password = Password::parse(&body.password);
     let mut errors = Vec::new();
@@ -99,6 +115,6 @@ async fn register(state: &RegisterState, body: RegisterRequest) -> Result<Regist
         InsertUserError::Unexpected(error) => RegisterError::Unexpected(error),
     })?;
 
-    tracing::info!(user_id = %user.id, "user registered");
+    tracing::info!(audit = "user_registered", user_id = %user.id, client_address = address, "user registered");
     Ok(RegisterResponse { id: user.id, email: user.email, created_at: user.created_at })
 }

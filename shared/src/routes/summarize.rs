@@ -9,13 +9,14 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{authenticate, unexpected, RETRY_AFTER_SECONDS};
-use crate::auth::tokens::TokenKeys;
+use crate::auth::tokens::AccessTokenVerifier;
 use crate::domain::{check_text, SummaryLength, Title, MAX_TEXT_BYTES};
 use crate::http::{body_bytes, json_response, media_type, parse_json, route_path};
 use crate::problem::{FieldError, Problem};
 use crate::queue::{Job, JobQueue};
 use crate::store::documents::{DocumentStore, Status};
 use crate::store::texts::TextStore;
+use crate::store::users::UserStore;
 
 /// The largest request body: the text limit plus room for JSON escaping and fields.
 pub const MAX_BODY_BYTES: usize = MAX_TEXT_BYTES + 64 * 1024;
@@ -23,7 +24,8 @@ pub const MAX_BODY_BYTES: usize = MAX_TEXT_BYTES + 64 * 1024;
 /// The clients and keys of the summarize function, built once per execution environment.
 #[derive(Clone)]
 pub struct SummarizeState {
-    pub keys: TokenKeys,
+    pub verifier: AccessTokenVerifier,
+    pub users: UserStore,
     pub documents: DocumentStore,
     pub texts: TextStore,
     pub queue: Arc<dyn JobQueue>,
@@ -52,7 +54,7 @@ pub async fn handle(state: &SummarizeState, request: Request) -> Response<Body> 
         let segments: Vec<&str> = route.trim_start_matches('/').split('/').collect();
         let method = request.method().clone();
 
-        let claims = match authenticate(&state.keys, &request) {
+        let claims = match authenticate(&state.verifier, &state.users, &request).await {
             Ok(claims) if matches!(segments.as_slice(), ["summarize"] | ["docs"] | ["docs", _]) => claims,
             Ok(_) => return Problem::not_found("No such route.").into_response(),
             Err(problem) => return problem.into_response(),

@@ -2,6 +2,7 @@
 //! document text and summaries.
 
 pub mod documents;
+pub mod rate_limits;
 pub mod texts;
 pub mod users;
 

@@ -3,7 +3,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use lambda_http::http::{Method, StatusCode};
 use serde_json::json;
 
-use crate::helpers::{request, TestApp, JWT_SECRET, PASSWORD};
+use crate::helpers::{request, TestApp, PASSWORD};
 
 #[tokio::test]
 async fn register_returns_id_and_email() {
@@ -131,12 +131,7 @@ async fn protected_routes_reject_bad_tokens() {
         "sub": uuid::Uuid::new_v4(), "iss": "docsum", "aud": "docsum-api",
         "iat": now - 3600, "exp": now - 1800, "typ": "access", "role": "user",
     });
-    let expired = jsonwebtoken::encode(
-        &jsonwebtoken::Header::default(),
-        &expired_claims,
-        &jsonwebtoken::EncodingKey::from_secret(JWT_SECRET.as_bytes()),
-    )
-    .unwrap();
+    let expired = crate::tokens::sign(&app, &expired_claims);
 
     let cases: [(&str, Option<String>); 5] = [
         ("missing", None),

@@ -9,13 +9,17 @@ use lambda_http::{Body, Request, RequestExt};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 use shared::auth::password::PasswordHasher;
-use shared::auth::tokens::TokenKeys;
-use shared::config::{DatabaseSettings, MongoSettings, PasswordSettings, QueueSettings, TokenSettings};
+use shared::auth::tokens::{generate_key_pair, AccessTokenSigner, AccessTokenVerifier};
+use shared::config::{
+    DatabaseSettings, MongoSettings, PasswordSettings, QueueSettings, SigningSettings, VerifyingSettings,
+};
 use shared::queue::rabbitmq::RabbitQueue;
-use shared::routes::login::LoginState;
+use shared::routes::login::{AuthLimits, LoginState};
 use shared::routes::register::RegisterState;
 use shared::routes::summarize::SummarizeState;
+use shared::routes::users::UsersState;
 use shared::store::documents::DocumentStore;
+use shared::store::rate_limits::RateLimiter;
 use shared::store::texts::TextStore;
 use shared::store::users::UserStore;
 use shared::worker::WorkerState;
@@ -23,7 +27,6 @@ use sqlx::{Connection as _, Executor as _};
 use uuid::Uuid;
 
 pub const PASSWORD: &str = "correct horse battery staple";
-pub const JWT_SECRET: &str = "test-secret-of-at-least-thirty-two-bytes";
 
 /// A response reduced to what tests check.
 #[derive(Debug)]
@@ -52,7 +55,12 @@ pub struct TestApp {
     pub register: RegisterState,
     pub login: LoginState,
     pub summarize: SummarizeState,
+    pub users: UsersState,
     pub worker: WorkerState,
+    /// `kid:base64url(seed)` of the signing key, for tests that craft tokens.
+    pub signing_key: String,
+    /// `kid:base64url(public key)` of the signing key.
+    pub public_key: String,
     admin_url: SecretString,
 }
 
@@ -75,6 +83,15 @@ impl TestApp {
 
     /// Like [`TestApp::spawn`], with the summarize function publishing to `amqp_url`.
     pub async fn spawn_with_queue_url(amqp_url: Option<&str>) -> Self {
+        Self::spawn_with(amqp_url, AuthLimits::default()).await
+    }
+
+    /// Like [`TestApp::spawn`], with the given rate limits.
+    pub async fn spawn_with_limits(limits: AuthLimits) -> Self {
+        Self::spawn_with(None, limits).await
+    }
+
+    async fn spawn_with(amqp_url: Option<&str>, limits: AuthLimits) -> Self {
         let id = Uuid::new_v4().simple().to_string();
         let database = format!("test_{id}");
 
@@ -107,29 +124,42 @@ impl TestApp {
             publish_settings.url = url.to_owned().into();
         }
 
-        let token_settings = TokenSettings {
-            secret: JWT_SECRET.to_owned().into(),
-            issuer: "docsum".into(),
-            audience: "docsum-api".into(),
-            access_ttl: Duration::from_secs(900),
-            refresh_ttl: Duration::from_secs(3600),
+        let (signing_key, public_key) = generate_key_pair("test1");
+        let token_vars = |name: &str| match name {
+            "JWT_SIGNING_KEY" => Some(signing_key.clone()),
+            "JWT_PUBLIC_KEYS" => Some(public_key.clone()),
+            _ => None,
         };
-        let keys = TokenKeys::new(&token_settings);
+        let signing = SigningSettings::from_vars(&token_vars).unwrap();
+        let verifier = AccessTokenVerifier::new(&VerifyingSettings::from_vars(&token_vars).unwrap());
         let hasher = PasswordHasher::new(&PasswordSettings::owasp_minimum()).unwrap();
         let users = UserStore::new(pool.clone());
+        let limiter = RateLimiter::new(pool.clone());
         let documents = DocumentStore::new(pool.clone());
         let texts = TextStore::new(&mongo);
 
         Self {
-            register: RegisterState { users: users.clone(), hasher: hasher.clone() },
-            login: LoginState { users, hasher, keys: keys.clone(), refresh_ttl: token_settings.refresh_ttl },
+            register: RegisterState { users: users.clone(), hasher: hasher.clone(), limiter: limiter.clone(), limits },
+            login: LoginState {
+                users: users.clone(),
+                hasher,
+                signer: AccessTokenSigner::new(&signing),
+                limiter,
+                limits,
+                refresh_ttl: signing.refresh_ttl,
+                refresh_max_age: signing.refresh_max_age,
+            },
             summarize: SummarizeState {
-                keys,
+                verifier: verifier.clone(),
+                users: users.clone(),
                 documents: documents.clone(),
                 texts: texts.clone(),
                 queue: Arc::new(RabbitQueue::new(publish_settings)),
             },
+            users: UsersState { users, verifier },
             worker: WorkerState { documents, texts },
+            signing_key,
+            public_key,
             id,
             pool,
             mongo,
@@ -145,8 +175,10 @@ impl TestApp {
         let path = request.uri().path().to_owned();
         let response = if path.starts_with("/api/v1/auth/register") {
             shared::routes::register::handle(&self.register, request).await
-        } else if path.starts_with("/api/v1/auth/login") {
+        } else if path.starts_with("/api/v1/auth/") {
             shared::routes::login::handle(&self.login, request).await
+        } else if path.starts_with("/api/v1/users") || path.starts_with("/.well-known/") {
+            shared::routes::users::handle(&self.users, request).await
         } else {
             shared::routes::summarize::handle(&self.summarize, request).await
         };
@@ -183,6 +215,19 @@ impl TestApp {
         let login = self.login(&email, PASSWORD).await;
         assert_eq!(login.status, StatusCode::OK, "login failed: {}", login.body);
         login.json()["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// Registers a fresh user, logs in and returns the login response body.
+    pub async fn login_tokens(&self) -> Value {
+        let email = format!("user-{}@example.com", Uuid::new_v4().simple());
+        assert_eq!(self.register(&email, PASSWORD).await.status, StatusCode::CREATED);
+        let login = self.login(&email, PASSWORD).await;
+        assert_eq!(login.status, StatusCode::OK, "login failed: {}", login.body);
+        login.json()
+    }
+
+    pub async fn refresh(&self, refresh_token: &str) -> TestResponse {
+        self.post_json("/api/v1/auth/refresh", &json!({ "refresh_token": refresh_token }), None).await
     }
 
     pub async fn submit(&self, token: &str, body: &Value) -> TestResponse {

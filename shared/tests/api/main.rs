@@ -5,3 +5,5 @@ mod auth;
 mod documents;
 mod helpers;
 mod jobs;
+mod sessions;
+mod tokens;

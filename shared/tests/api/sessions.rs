@@ -1,0 +1,240 @@
+use std::time::{Duration, Instant};
+
+use lambda_http::http::StatusCode;
+use serde_json::json;
+use shared::routes::login::AuthLimits;
+use shared::store::rate_limits::Limit;
+
+use crate::helpers::{TestApp, PASSWORD};
+
+fn refresh_token_of(body: &serde_json::Value) -> String {
+    body["refresh_token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn refresh_rotates_tokens() {
+    let app = TestApp::spawn().await;
+    let first = refresh_token_of(&app.login_tokens().await);
+
+    let response = app.refresh(&first).await;
+
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    let body = response.json();
+    assert_ne!(refresh_token_of(&body), first);
+    let access = body["access_token"].as_str().unwrap();
+    assert_eq!(app.get("/api/v1/users/me", Some(access)).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn reused_refresh_token_revokes_family() {
+    let app = TestApp::spawn().await;
+    let first = refresh_token_of(&app.login_tokens().await);
+    let second = refresh_token_of(&app.refresh(&first).await.json());
+
+    let reuse = app.refresh(&first).await;
+    let after_reuse = app.refresh(&second).await;
+
+    assert_eq!(reuse.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(after_reuse.status, StatusCode::UNAUTHORIZED, "the whole family must be revoked");
+    assert_eq!(reuse.headers["www-authenticate"], "Bearer");
+}
+
+#[tokio::test]
+async fn logout_revokes_refresh_token() {
+    let app = TestApp::spawn().await;
+    let first = refresh_token_of(&app.login_tokens().await);
+    let second = refresh_token_of(&app.refresh(&first).await.json());
+
+    let logout = app.post_json("/api/v1/auth/logout", &json!({ "refresh_token": second }), None).await;
+    let unknown = app.post_json("/api/v1/auth/logout", &json!({ "refresh_token": "unknown" }), None).await;
+
+    assert_eq!(logout.status, StatusCode::NO_CONTENT);
+    assert_eq!(unknown.status, StatusCode::NO_CONTENT, "logout must not reveal whether a token exists");
+    assert_eq!(app.refresh(&second).await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn expired_refresh_token_is_rejected() {
+    let app = TestApp::spawn().await;
+    let token = refresh_token_of(&app.login_tokens().await);
+    sqlx::query("UPDATE refresh_tokens SET expires_at = now() - interval '1 second'").execute(&app.pool).await.unwrap();
+
+    assert_eq!(app.refresh(&token).await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn family_absolute_lifetime_is_enforced() {
+    let app = TestApp::spawn().await;
+    let token = refresh_token_of(&app.login_tokens().await);
+    sqlx::query("UPDATE refresh_tokens SET family_expires_at = now() - interval '1 second'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+
+    assert_eq!(app.refresh(&token).await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn access_token_is_not_a_refresh_token() {
+    let app = TestApp::spawn().await;
+    let access = app.login_tokens().await["access_token"].as_str().unwrap().to_owned();
+
+    assert_eq!(app.refresh(&access).await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn disabled_account_is_locked_out_everywhere() {
+    let app = TestApp::spawn().await;
+    let tokens = app.login_tokens().await;
+    let access = tokens["access_token"].as_str().unwrap();
+    sqlx::query("UPDATE users SET is_active = false").execute(&app.pool).await.unwrap();
+
+    assert_eq!(app.refresh(&refresh_token_of(&tokens)).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.get("/api/v1/users/me", Some(access)).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.get("/api/v1/docs", Some(access)).await.status, StatusCode::UNAUTHORIZED);
+    let submitted = app.submit(access, &json!({ "text": "Hello there." })).await;
+    assert_eq!(submitted.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn deleted_account_cannot_refresh() {
+    let app = TestApp::spawn().await;
+    let tokens = app.login_tokens().await;
+    sqlx::query("DELETE FROM users").execute(&app.pool).await.unwrap();
+
+    assert_eq!(app.refresh(&refresh_token_of(&tokens)).await.status, StatusCode::UNAUTHORIZED);
+    let me = app.get("/api/v1/users/me", Some(tokens["access_token"].as_str().unwrap())).await;
+    assert_eq!(me.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn nfc_and_nfd_passwords_both_log_in() {
+    let app = TestApp::spawn().await;
+    let composed = "caf\u{e9} cr\u{e8}me br\u{fb}l\u{e9}e";
+    let decomposed = "cafe\u{301} cre\u{300}me bru\u{302}le\u{301}e";
+    assert_eq!(app.register("nfc@example.com", composed).await.status, StatusCode::CREATED);
+
+    assert_eq!(app.login("nfc@example.com", composed).await.status, StatusCode::OK);
+    assert_eq!(app.login("nfc@example.com", decomposed).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn password_rules_at_register() {
+    let app = TestApp::spawn().await;
+    let megabyte = "x".repeat(1_000_000);
+    let cases: [(&str, &str, StatusCode); 5] = [
+        ("7 characters", "seven77", StatusCode::UNPROCESSABLE_ENTITY),
+        ("common password", "password123", StatusCode::UNPROCESSABLE_ENTITY),
+        ("129 characters", &"y".repeat(129), StatusCode::UNPROCESSABLE_ENTITY),
+        ("1 MB password", &megabyte, StatusCode::PAYLOAD_TOO_LARGE),
+        ("128 characters", &"z".repeat(128), StatusCode::CREATED),
+    ];
+    for (index, (case, password, expected)) in cases.iter().enumerate() {
+        let response = app.register(&format!("rules{index}@example.com"), password).await;
+        assert_eq!(response.status, *expected, "case {case}: {}", response.body);
+        if *expected == StatusCode::UNPROCESSABLE_ENTITY {
+            assert_eq!(response.json()["errors"][0]["field"], "password", "case {case}");
+        }
+    }
+    let login = app.login("rules4@example.com", &megabyte).await;
+    assert_eq!(login.status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+fn tight_limits() -> AuthLimits {
+    let window = Duration::from_secs(600);
+    AuthLimits {
+        failed_logins_per_account: Limit { max_hits: 3, window },
+        failed_logins_per_address: Limit { max_hits: 100, window },
+        registrations_per_address: Limit { max_hits: 3, window },
+        refreshes_per_address: Limit { max_hits: 3, window },
+    }
+}
+
+#[tokio::test]
+async fn failed_logins_lock_account_with_retry_after() {
+    let app = TestApp::spawn_with_limits(tight_limits()).await;
+    app.register("locked@example.com", PASSWORD).await;
+    for attempt in 1..=3 {
+        let response = app.login("locked@example.com", "not the password").await;
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED, "attempt {attempt}");
+    }
+
+    let locked = app.login("locked@example.com", PASSWORD).await;
+    let unknown_locked = {
+        for _ in 0..3 {
+            app.login("ghost@example.com", "whatever pass").await;
+        }
+        app.login("ghost@example.com", "whatever pass").await
+    };
+
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS, "{}", locked.body);
+    let retry_after: u64 = locked.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=600).contains(&retry_after), "retry-after {retry_after}");
+    assert_eq!(unknown_locked.status, StatusCode::TOO_MANY_REQUESTS, "unknown emails lock the same way");
+    assert_eq!(app.login("other@example.com", PASSWORD).await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn registrations_are_limited_per_address() {
+    let app = TestApp::spawn_with_limits(tight_limits()).await;
+    for index in 0..3 {
+        let response = app.register(&format!("r{index}@example.com"), PASSWORD).await;
+        assert_eq!(response.status, StatusCode::CREATED, "registration {index}");
+    }
+
+    let response = app.register("r3@example.com", PASSWORD).await;
+
+    assert_eq!(response.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(response.headers.contains_key("retry-after"));
+}
+
+#[tokio::test]
+async fn refreshes_are_limited_per_address() {
+    let app = TestApp::spawn_with_limits(tight_limits()).await;
+    for attempt in 0..3 {
+        assert_eq!(app.refresh("unknown").await.status, StatusCode::UNAUTHORIZED, "attempt {attempt}");
+    }
+
+    assert_eq!(app.refresh("unknown").await.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+fn median(samples: &mut [Duration]) -> Duration {
+    samples.sort_unstable();
+    samples[samples.len() / 2]
+}
+
+#[tokio::test]
+async fn unknown_email_takes_as_long_as_wrong_password() {
+    let window = Duration::from_secs(600);
+    let generous = Limit { max_hits: 10_000, window };
+    let app = TestApp::spawn_with_limits(AuthLimits {
+        failed_logins_per_account: generous,
+        failed_logins_per_address: generous,
+        registrations_per_address: generous,
+        refreshes_per_address: generous,
+    })
+    .await;
+    app.register("timing@example.com", PASSWORD).await;
+    let hasher = app.login.hasher.clone();
+    let verify_started = Instant::now();
+    hasher.verify("x".into(), None).await.unwrap();
+    let one_verify = verify_started.elapsed();
+
+    let (mut unknown, mut wrong) = (Vec::new(), Vec::new());
+    for _ in 0..50 {
+        let started = Instant::now();
+        let response = app.login("nobody-here@example.com", "wrong password 1").await;
+        unknown.push(started.elapsed());
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED);
+
+        let started = Instant::now();
+        let response = app.login("timing@example.com", "wrong password 1").await;
+        wrong.push(started.elapsed());
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED);
+    }
+
+    let (unknown, wrong) = (median(&mut unknown), median(&mut wrong));
+    let allowed = Duration::from_millis(20).max(one_verify / 10);
+    let difference = if unknown > wrong { unknown - wrong } else { wrong - unknown };
+    assert!(difference <= allowed, "medians {unknown:?} vs {wrong:?} differ by {difference:?} > {allowed:?}");
+}
