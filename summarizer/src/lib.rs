@@ -6,6 +6,7 @@
 //! - text with at least one non-whitespace character gets at least one sentence;
 //! - never more sentences than requested;
 //! - sentences in their original order, each with its byte offsets in the input;
+//! - no sentence longer than [`MAX_SENTENCE_BYTES`] (longer runs are cut);
 //! - no duplicate sentences, and no sentence whose words mostly repeat a chosen one;
 //! - scores are finite (never NaN) and nothing panics.
 //!
@@ -29,7 +30,7 @@ use std::num::NonZeroUsize;
 use rust_stemmers::{Algorithm, Stemmer};
 use unicode_segmentation::UnicodeSegmentation;
 
-pub use segment::{split_sentences, Span};
+pub use segment::{split_sentences, Span, MAX_SENTENCE_BYTES};
 
 /// One sentence of a summary: its text and byte range in the summarized input.
 #[derive(Debug, Clone, PartialEq)]
