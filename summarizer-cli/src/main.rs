@@ -1,0 +1,165 @@
+//! `summarize`: prints an extractive summary of a file or of standard input.
+//!
+//! With `--jsonl` it reads one JSON object per line (`{"id": …, "text": …}`) and writes
+//! one summary per line, which is how the evaluation scripts drive it.
+
+use std::io::{BufRead, BufWriter, Read, Write};
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use serde::{Deserialize, Serialize};
+
+const HELP: &str = "\
+Usage: summarize [OPTIONS] [FILE]
+
+Prints the sentences that summarize FILE (or standard input), one per line, in
+document order.
+
+Options:
+  -n, --sentences N   maximum number of sentences in the summary (default 3)
+      --json          print a JSON object with each sentence's text and byte offsets
+      --jsonl         read JSON lines ({\"id\", \"text\" or \"article\", optional \"sentences\"})
+                      and write one JSON summary per line
+  -h, --help          print this help
+";
+
+/// Command-line settings after parsing.
+struct Args {
+    max_sentences: NonZeroUsize,
+    json: bool,
+    jsonl: bool,
+    input: Option<PathBuf>,
+}
+
+fn parse_args() -> anyhow::Result<Option<Args>> {
+    use lexopt::prelude::*;
+
+    let mut args =
+        Args { max_sentences: NonZeroUsize::new(3).expect("3 is not zero"), json: false, jsonl: false, input: None };
+    let mut parser = lexopt::Parser::from_env();
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Short('n') | Long("sentences") => {
+                let value: String = parser.value()?.parse()?;
+                args.max_sentences = value
+                    .parse()
+                    .with_context(|| format!("invalid --sentences {value:?}: expected a whole number of at least 1"))?;
+            }
+            Long("json") => args.json = true,
+            Long("jsonl") => args.jsonl = true,
+            Short('h') | Long("help") => {
+                print!("{HELP}");
+                return Ok(None);
+            }
+            Value(path) if args.input.is_none() => args.input = Some(path.into()),
+            _ => return Err(arg.unexpected().into()),
+        }
+    }
+    if args.json && args.jsonl {
+        bail!("--json and --jsonl cannot be combined: --jsonl already writes JSON");
+    }
+    Ok(Some(args))
+}
+
+/// One sentence of the printed summary, with byte offsets into the input text.
+#[derive(Serialize)]
+struct SentenceOut<'a> {
+    text: &'a str,
+    start: usize,
+    end: usize,
+    index: usize,
+}
+
+#[derive(Serialize)]
+struct SummaryOut<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a serde_json::Value>,
+    sentences: Vec<SentenceOut<'a>>,
+}
+
+/// One input line of `--jsonl` mode.
+#[derive(Deserialize)]
+struct Document {
+    #[serde(default)]
+    id: Option<serde_json::Value>,
+    #[serde(alias = "article")]
+    text: String,
+    #[serde(default)]
+    sentences: Option<NonZeroUsize>,
+}
+
+fn summary_out<'a>(id: Option<&'a serde_json::Value>, text: &'a str, max_sentences: NonZeroUsize) -> SummaryOut<'a> {
+    let sentences = summarizer::summarize(text, max_sentences)
+        .into_iter()
+        .map(|s| SentenceOut { text: s.text, start: s.start, end: s.end, index: s.index })
+        .collect();
+    SummaryOut { id, sentences }
+}
+
+fn open_input(path: Option<&PathBuf>) -> anyhow::Result<Box<dyn BufRead>> {
+    Ok(match path {
+        Some(path) => Box::new(std::io::BufReader::new(
+            std::fs::File::open(path).with_context(|| format!("failed to open {}", path.display()))?,
+        )),
+        None => Box::new(std::io::stdin().lock()),
+    })
+}
+
+fn run_jsonl(args: &Args, out: &mut impl Write) -> anyhow::Result<()> {
+    let input = open_input(args.input.as_ref())?;
+    for (number, line) in input.lines().enumerate() {
+        let line = line.with_context(|| format!("failed to read line {}", number + 1))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let document: Document = serde_json::from_str(&line)
+            .with_context(|| format!("invalid JSON document on line {}: expected {{\"text\": \"…\"}}", number + 1))?;
+        let max_sentences = document.sentences.unwrap_or(args.max_sentences);
+        let summary = summary_out(document.id.as_ref(), &document.text, max_sentences);
+        serde_json::to_writer(&mut *out, &summary)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+fn run_single(args: &Args, out: &mut impl Write) -> anyhow::Result<()> {
+    let mut bytes = Vec::new();
+    open_input(args.input.as_ref())?.read_to_end(&mut bytes).context("failed to read the input")?;
+    let text = String::from_utf8(bytes).context("the input is not valid UTF-8")?;
+
+    let summary = summary_out(None, &text, args.max_sentences);
+    if args.json {
+        serde_json::to_writer_pretty(&mut *out, &summary)?;
+        out.write_all(b"\n")?;
+    } else {
+        for sentence in &summary.sentences {
+            writeln!(out, "{}", sentence.text)?;
+        }
+    }
+    Ok(())
+}
+
+fn run() -> anyhow::Result<()> {
+    let Some(args) = parse_args()? else {
+        return Ok(());
+    };
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    if args.jsonl {
+        run_jsonl(&args, &mut out)?;
+    } else {
+        run_single(&args, &mut out)?;
+    }
+    out.flush().context("failed to write the output")
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("summarize: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
