@@ -19,6 +19,7 @@ document order.
 
 Options:
   -n, --sentences N   maximum number of sentences in the summary (default 3)
+  -l, --language CODE ISO 639-1 code of the text's language (default: detected)
       --json          print a JSON object with each sentence's text and byte offsets
       --jsonl         read JSON lines ({\"id\", \"text\" or \"article\", optional \"sentences\"})
                       and write one JSON summary per line
@@ -28,6 +29,7 @@ Options:
 /// Command-line settings after parsing.
 struct Args {
     max_sentences: NonZeroUsize,
+    language: Option<summarizer::Language>,
     json: bool,
     jsonl: bool,
     input: Option<PathBuf>,
@@ -36,8 +38,13 @@ struct Args {
 fn parse_args() -> anyhow::Result<Option<Args>> {
     use lexopt::prelude::*;
 
-    let mut args =
-        Args { max_sentences: NonZeroUsize::new(3).expect("3 is not zero"), json: false, jsonl: false, input: None };
+    let mut args = Args {
+        max_sentences: NonZeroUsize::new(3).expect("3 is not zero"),
+        language: None,
+        json: false,
+        jsonl: false,
+        input: None,
+    };
     let mut parser = lexopt::Parser::from_env();
     while let Some(arg) = parser.next()? {
         match arg {
@@ -46,6 +53,14 @@ fn parse_args() -> anyhow::Result<Option<Args>> {
                 args.max_sentences = value
                     .parse()
                     .with_context(|| format!("invalid --sentences {value:?}: expected a whole number of at least 1"))?;
+            }
+            Short('l') | Long("language") => {
+                let code: String = parser.value()?.parse()?;
+                let language = summarizer::Language::from_code(&code);
+                args.language = Some(language.with_context(|| {
+                    let known: Vec<&str> = summarizer::LANGUAGES.iter().map(|l| l.code()).collect();
+                    format!("unsupported --language {code:?}: expected one of {}", known.join(", "))
+                })?);
             }
             Long("json") => args.json = true,
             Long("jsonl") => args.jsonl = true,
@@ -76,6 +91,8 @@ struct SentenceOut<'a> {
 struct SummaryOut<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     id: Option<&'a serde_json::Value>,
+    /// ISO 639-1 code of the language the words were analysed as, or null.
+    language: Option<&'static str>,
     sentences: Vec<SentenceOut<'a>>,
 }
 
@@ -90,12 +107,18 @@ struct Document {
     sentences: Option<NonZeroUsize>,
 }
 
-fn summary_out<'a>(id: Option<&'a serde_json::Value>, text: &'a str, max_sentences: NonZeroUsize) -> SummaryOut<'a> {
-    let sentences = summarizer::summarize(text, max_sentences)
+fn summary_out<'a>(id: Option<&'a serde_json::Value>, text: &'a str, options: &summarizer::Options) -> SummaryOut<'a> {
+    let summary = summarizer::summarize_with(text, options);
+    let sentences = summary
+        .sentences
         .into_iter()
         .map(|s| SentenceOut { text: s.text, start: s.start, end: s.end, index: s.index })
         .collect();
-    SummaryOut { id, sentences }
+    SummaryOut { id, language: summary.language.map(summarizer::Language::code), sentences }
+}
+
+fn options(args: &Args, max_sentences: NonZeroUsize) -> summarizer::Options {
+    summarizer::Options { language: args.language, ..summarizer::Options::new(max_sentences) }
 }
 
 fn open_input(path: Option<&PathBuf>) -> anyhow::Result<Box<dyn BufRead>> {
@@ -117,7 +140,7 @@ fn run_jsonl(args: &Args, out: &mut impl Write) -> anyhow::Result<()> {
         let document: Document = serde_json::from_str(&line)
             .with_context(|| format!("invalid JSON document on line {}: expected {{\"text\": \"…\"}}", number + 1))?;
         let max_sentences = document.sentences.unwrap_or(args.max_sentences);
-        let summary = summary_out(document.id.as_ref(), &document.text, max_sentences);
+        let summary = summary_out(document.id.as_ref(), &document.text, &options(args, max_sentences));
         serde_json::to_writer(&mut *out, &summary)?;
         out.write_all(b"\n")?;
     }
@@ -129,7 +152,7 @@ fn run_single(args: &Args, out: &mut impl Write) -> anyhow::Result<()> {
     open_input(args.input.as_ref())?.read_to_end(&mut bytes).context("failed to read the input")?;
     let text = String::from_utf8(bytes).context("the input is not valid UTF-8")?;
 
-    let summary = summary_out(None, &text, args.max_sentences);
+    let summary = summary_out(None, &text, &options(args, args.max_sentences));
     if args.json {
         serde_json::to_writer_pretty(&mut *out, &summary)?;
         out.write_all(b"\n")?;

@@ -24,12 +24,14 @@
 //! assert_eq!(&text[summary[0].start..summary[0].end], summary[0].text);
 //! ```
 
+mod language;
 mod rank;
 mod segment;
 mod words;
 
 use std::num::NonZeroUsize;
 
+pub use language::{detect_language, Language, LANGUAGES};
 pub use segment::{split_sentences, Span, MAX_SENTENCE_BYTES};
 
 /// One sentence of a summary: its text and byte range in the summarized input.
@@ -45,26 +47,61 @@ pub struct SummarySentence<'a> {
     pub index: usize,
 }
 
-/// Summarizes `text` into at most `max_sentences` sentences, in document order.
+/// Settings of one summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// The maximum number of sentences in the summary.
+    pub max_sentences: NonZeroUsize,
+    /// The language of the text, or `None` to detect it with [`detect_language`].
+    pub language: Option<Language>,
+}
+
+impl Options {
+    /// Options for at most `max_sentences` sentences, with the language detected.
+    pub fn new(max_sentences: NonZeroUsize) -> Self {
+        Self { max_sentences, language: None }
+    }
+}
+
+/// A summary and the language its words were analysed as.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary<'a> {
+    /// The chosen sentences, in document order.
+    pub sentences: Vec<SummarySentence<'a>>,
+    /// The language given in [`Options`] or detected, or `None` when the text's
+    /// language is unsupported and words were only lower-cased.
+    pub language: Option<Language>,
+}
+
+/// Summarizes `text` into at most `max_sentences` sentences, in document order, with
+/// the language detected. See [`summarize_with`] for the other settings.
 pub fn summarize(text: &str, max_sentences: NonZeroUsize) -> Vec<SummarySentence<'_>> {
+    summarize_with(text, &Options::new(max_sentences)).sentences
+}
+
+/// Summarizes `text` with the given [`Options`].
+pub fn summarize_with<'a>(text: &'a str, options: &Options) -> Summary<'a> {
+    let language = options.language.or_else(|| detect_language(text));
     let spans = split_sentences(text);
     if spans.is_empty() {
-        return Vec::new();
+        return Summary { sentences: Vec::new(), language };
     }
 
-    let analyzer = words::Analyzer::english();
+    let analyzer = words::Analyzer::new(language);
+    let max_sentences = options.max_sentences.get();
     let infos = rank::describe(text, &spans);
     let vectors = rank::sentence_vectors(text, &spans, &analyzer);
-    let scores = rank::score_sentences(&infos, &vectors, max_sentences.get());
-    let chosen = rank::choose(text, &infos, &vectors, &scores, max_sentences.get());
+    let scores = rank::score_sentences(&infos, &vectors, max_sentences);
+    let chosen = rank::choose(text, &infos, &vectors, &scores, max_sentences);
 
-    chosen
+    let sentences = chosen
         .into_iter()
         .map(|index| {
             let span = spans[index];
             SummarySentence { text: &text[span.start..span.end], start: span.start, end: span.end, index }
         })
-        .collect()
+        .collect();
+    Summary { sentences, language }
 }
 
 #[cfg(test)]
@@ -125,10 +162,30 @@ mod tests {
 
     #[test]
     fn uses_title_line_when_nothing_else_is_left() {
-        let text = "Budget vote delayed\n\nThe council delayed the budget vote until March.";
+        let text = "Town hall news\n\nThe council delayed the budget vote until March.";
         let summary = summarize(text, n(2));
         assert_eq!(summary.len(), 2);
-        assert_eq!(summary[0].text, "Budget vote delayed");
+        assert_eq!(summary[0].text, "Town hall news");
+    }
+
+    #[test]
+    fn reports_detected_and_given_language() {
+        let text =
+            "Die Regierung hat am Montag angekündigt, dass sie die Steuern erhöhen wird. Viele Bürger sind dagegen.";
+        assert_eq!(summarize_with(text, &Options::new(n(1))).language, Some(Language::German));
+        let given = Options { language: Some(Language::English), ..Options::new(n(1)) };
+        assert_eq!(summarize_with(text, &given).language, Some(Language::English));
+    }
+
+    #[test]
+    fn german_stop_words_do_not_drive_ranking() {
+        let text = "Der und die der und die der und die waren da. \
+                    Die Stadt baut eine neue Brücke über den Fluss. \
+                    Die neue Brücke über den Fluss kostet viel Geld. \
+                    Der Bau der Brücke beginnt im Sommer.";
+        let options = Options { language: Some(Language::German), ..Options::new(n(1)) };
+        let summary = summarize_with(text, &options);
+        assert_eq!(summary.sentences[0].text, "Die Stadt baut eine neue Brücke über den Fluss.");
     }
 
     #[test]

@@ -1,35 +1,43 @@
 //! Word analysis: splitting a sentence into words, dropping stop words and stemming.
 
-use rust_stemmers::{Algorithm, Stemmer};
+use std::collections::HashSet;
+
+use rust_stemmers::Stemmer;
 use unicode_segmentation::UnicodeSegmentation;
 
-const ENGLISH_STOP_WORDS: &[&str] = &[
-    "a", "about", "after", "all", "also", "an", "and", "any", "are", "as", "at", "be", "been", "but", "by", "can",
-    "could", "did", "do", "does", "for", "from", "had", "has", "have", "he", "her", "his", "i", "if", "in", "into",
-    "is", "it", "its", "more", "no", "not", "of", "on", "one", "or", "our", "out", "over", "said", "she", "so", "than",
-    "that", "the", "their", "them", "then", "there", "these", "they", "this", "to", "up", "was", "we", "were", "what",
-    "when", "which", "who", "will", "with", "would", "you", "your",
-];
+use crate::language::Language;
 
-/// Turns sentences into index terms: lower-cased, stop words dropped, stemmed.
+/// Turns sentences into index terms: lower-cased, stop words dropped and, for a
+/// supported language, stemmed with its Snowball stemmer.
 pub(crate) struct Analyzer {
-    stemmer: Stemmer,
-    stop_words: &'static [&'static str],
+    stemmer: Option<Stemmer>,
+    stop_words: HashSet<&'static str>,
 }
 
 impl Analyzer {
-    pub(crate) fn english() -> Self {
-        Self { stemmer: Stemmer::create(Algorithm::English), stop_words: ENGLISH_STOP_WORDS }
+    /// Builds the analyzer of `language`, or one that only lower-cases for `None`.
+    pub(crate) fn new(language: Option<Language>) -> Self {
+        let Some(language) = language else {
+            return Self { stemmer: None, stop_words: HashSet::new() };
+        };
+        let stop_words = stop_words::lookup(language.code()).unwrap_or_default();
+        Self {
+            stemmer: Some(Stemmer::create(language.stemmer_algorithm())),
+            stop_words: stop_words.iter().copied().collect(),
+        }
     }
 
     /// Calls `emit` with each index term of `sentence`, in order.
     pub(crate) fn for_each_term(&self, sentence: &str, mut emit: impl FnMut(&str)) {
         for word in sentence.unicode_words() {
             let lower = word.to_lowercase();
-            if self.stop_words.contains(&lower.as_str()) {
+            if self.stop_words.contains(lower.as_str()) {
                 continue;
             }
-            emit(&self.stemmer.stem(&lower));
+            match &self.stemmer {
+                Some(stemmer) => emit(&stemmer.stem(&lower)),
+                None => emit(&lower),
+            }
         }
     }
 }
