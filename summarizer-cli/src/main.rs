@@ -20,6 +20,8 @@ document order.
 Options:
   -n, --sentences N   maximum number of sentences in the summary (default 3)
   -l, --language CODE ISO 639-1 code of the text's language (default: detected)
+  -f, --format FORMAT plain, html or markdown (default plain); offsets then point
+                      into the original markup and \"plain\" is the visible text
       --json          print a JSON object with each sentence's text and byte offsets
       --jsonl         read JSON lines ({\"id\", \"text\" or \"article\", optional \"sentences\"})
                       and write one JSON summary per line
@@ -30,6 +32,7 @@ Options:
 struct Args {
     max_sentences: NonZeroUsize,
     language: Option<summarizer::Language>,
+    format: summarizer::InputFormat,
     json: bool,
     jsonl: bool,
     input: Option<PathBuf>,
@@ -41,6 +44,7 @@ fn parse_args() -> anyhow::Result<Option<Args>> {
     let mut args = Args {
         max_sentences: NonZeroUsize::new(3).expect("3 is not zero"),
         language: None,
+        format: summarizer::InputFormat::Plain,
         json: false,
         jsonl: false,
         input: None,
@@ -62,6 +66,15 @@ fn parse_args() -> anyhow::Result<Option<Args>> {
                     format!("unsupported --language {code:?}: expected one of {}", known.join(", "))
                 })?);
             }
+            Short('f') | Long("format") => {
+                let value: String = parser.value()?.parse()?;
+                args.format = match value.to_ascii_lowercase().as_str() {
+                    "plain" | "text" => summarizer::InputFormat::Plain,
+                    "html" => summarizer::InputFormat::Html,
+                    "markdown" | "md" => summarizer::InputFormat::Markdown,
+                    _ => bail!("invalid --format {value:?}: expected plain, html or markdown"),
+                };
+            }
             Long("json") => args.json = true,
             Long("jsonl") => args.jsonl = true,
             Short('h') | Long("help") => {
@@ -82,6 +95,7 @@ fn parse_args() -> anyhow::Result<Option<Args>> {
 #[derive(Serialize)]
 struct SentenceOut<'a> {
     text: &'a str,
+    plain: std::borrow::Cow<'a, str>,
     start: usize,
     end: usize,
     index: usize,
@@ -112,13 +126,13 @@ fn summary_out<'a>(id: Option<&'a serde_json::Value>, text: &'a str, options: &s
     let sentences = summary
         .sentences
         .into_iter()
-        .map(|s| SentenceOut { text: s.text, start: s.start, end: s.end, index: s.index })
+        .map(|s| SentenceOut { text: s.text, plain: s.plain, start: s.start, end: s.end, index: s.index })
         .collect();
     SummaryOut { id, language: summary.language.map(summarizer::Language::code), sentences }
 }
 
 fn options(args: &Args, max_sentences: NonZeroUsize) -> summarizer::Options {
-    summarizer::Options { language: args.language, ..summarizer::Options::new(max_sentences) }
+    summarizer::Options { language: args.language, format: args.format, ..summarizer::Options::new(max_sentences) }
 }
 
 fn open_input(path: Option<&PathBuf>) -> anyhow::Result<Box<dyn BufRead>> {
@@ -158,7 +172,7 @@ fn run_single(args: &Args, out: &mut impl Write) -> anyhow::Result<()> {
         out.write_all(b"\n")?;
     } else {
         for sentence in &summary.sentences {
-            writeln!(out, "{}", sentence.text)?;
+            writeln!(out, "{}", sentence.plain)?;
         }
     }
     Ok(())

@@ -25,20 +25,29 @@
 //! ```
 
 mod language;
+mod markup;
 mod rank;
 mod segment;
 mod words;
 
+use std::borrow::Cow;
 use std::num::NonZeroUsize;
 
 pub use language::{detect_language, Language, LANGUAGES};
+pub use markup::InputFormat;
 pub use segment::{split_sentences, Span, MAX_SENTENCE_BYTES};
 
 /// One sentence of a summary: its text and byte range in the summarized input.
+///
+/// For HTML or Markdown input, `start..end` is the range of the original markup that
+/// covers the sentence, so `text` may contain tags, entities or emphasis marks, and
+/// `plain` is the sentence's visible text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SummarySentence<'a> {
-    /// The sentence as it appears in the input.
+    /// The sentence as it appears in the input: `&input[start..end]`.
     pub text: &'a str,
+    /// The sentence as visible text: the same as `text` for plain-text input.
+    pub plain: Cow<'a, str>,
     /// Byte offset of the first byte in the input.
     pub start: usize,
     /// Byte offset one past the last byte in the input.
@@ -54,12 +63,14 @@ pub struct Options {
     pub max_sentences: NonZeroUsize,
     /// The language of the text, or `None` to detect it with [`detect_language`].
     pub language: Option<Language>,
+    /// The markup of the text.
+    pub format: InputFormat,
 }
 
 impl Options {
     /// Options for at most `max_sentences` sentences, with the language detected.
     pub fn new(max_sentences: NonZeroUsize) -> Self {
-        Self { max_sentences, language: None }
+        Self { max_sentences, language: None, format: InputFormat::Plain }
     }
 }
 
@@ -81,27 +92,54 @@ pub fn summarize(text: &str, max_sentences: NonZeroUsize) -> Vec<SummarySentence
 
 /// Summarizes `text` with the given [`Options`].
 pub fn summarize_with<'a>(text: &'a str, options: &Options) -> Summary<'a> {
-    let language = options.language.or_else(|| detect_language(text));
+    let reduced = match options.format {
+        InputFormat::Plain => None,
+        InputFormat::Html => Some(markup::reduce_html(text)),
+        InputFormat::Markdown => Some(markup::reduce_markdown(text)),
+    };
+    let visible = reduced.as_ref().map_or(text, |reduced| reduced.text.as_str());
+
+    let language = options.language.or_else(|| detect_language(visible));
+    let chosen = choose_sentences(visible, language, options.max_sentences.get());
+
+    let sentences = chosen
+        .into_iter()
+        .map(|(index, span)| match &reduced {
+            None => SummarySentence {
+                text: &text[span.start..span.end],
+                plain: Cow::Borrowed(&text[span.start..span.end]),
+                start: span.start,
+                end: span.end,
+                index,
+            },
+            Some(reduced) => {
+                let original = reduced.original_range(span.start..span.end);
+                SummarySentence {
+                    text: &text[original.clone()],
+                    plain: Cow::Owned(visible[span.start..span.end].to_owned()),
+                    start: original.start,
+                    end: original.end,
+                    index,
+                }
+            }
+        })
+        .collect();
+    Summary { sentences, language }
+}
+
+/// Returns the index and span of each chosen sentence of `text`, in document order.
+fn choose_sentences(text: &str, language: Option<Language>, max_sentences: usize) -> Vec<(usize, Span)> {
     let spans = split_sentences(text);
     if spans.is_empty() {
-        return Summary { sentences: Vec::new(), language };
+        return Vec::new();
     }
 
     let analyzer = words::Analyzer::new(language);
-    let max_sentences = options.max_sentences.get();
     let infos = rank::describe(text, &spans);
     let vectors = rank::sentence_vectors(text, &spans, &analyzer);
     let scores = rank::score_sentences(&infos, &vectors, max_sentences);
     let chosen = rank::choose(text, &infos, &vectors, &scores, max_sentences);
-
-    let sentences = chosen
-        .into_iter()
-        .map(|index| {
-            let span = spans[index];
-            SummarySentence { text: &text[span.start..span.end], start: span.start, end: span.end, index }
-        })
-        .collect();
-    Summary { sentences, language }
+    chosen.into_iter().map(|index| (index, spans[index])).collect()
 }
 
 #[cfg(test)]
@@ -186,6 +224,38 @@ mod tests {
         let options = Options { language: Some(Language::German), ..Options::new(n(1)) };
         let summary = summarize_with(text, &options);
         assert_eq!(summary.sentences[0].text, "Die Stadt baut eine neue Brücke über den Fluss.");
+    }
+
+    #[test]
+    fn html_sentences_point_into_original_markup() {
+        let html = "<html><head><title>Ignored</title><style>p {}</style></head><body>\
+                    <h1>Storm news</h1><p>A <b>storm</b> hit the coast on Monday night.</p>\
+                    <p>Officials closed schools &amp; roads across the region.</p></body></html>";
+        let options = Options { format: InputFormat::Html, ..Options::new(n(2)) };
+        let summary = summarize_with(html, &options);
+        let plain: Vec<&str> = summary.sentences.iter().map(|s| s.plain.as_ref()).collect();
+        assert_eq!(
+            plain,
+            vec!["A storm hit the coast on Monday night.", "Officials closed schools & roads across the region."]
+        );
+        assert_eq!(summary.sentences[0].text, "A <b>storm</b> hit the coast on Monday night.");
+        for sentence in &summary.sentences {
+            assert_eq!(&html[sentence.start..sentence.end], sentence.text);
+        }
+    }
+
+    #[test]
+    fn markdown_sentences_point_into_original_markup() {
+        let markdown = "# Storm news\n\nA **storm** hit the [coast](https://example.org) on Monday night.\n\n\
+                        ```\ncode block here\n```\n\n- Officials closed schools and roads across the region.";
+        let options = Options { format: InputFormat::Markdown, ..Options::new(n(2)) };
+        let summary = summarize_with(markdown, &options);
+        let plain: Vec<&str> = summary.sentences.iter().map(|s| s.plain.as_ref()).collect();
+        assert_eq!(
+            plain,
+            vec!["A storm hit the coast on Monday night.", "- Officials closed schools and roads across the region."]
+        );
+        assert_eq!(summary.sentences[0].text, "A **storm** hit the [coast](https://example.org) on Monday night.");
     }
 
     #[test]

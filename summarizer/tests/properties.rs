@@ -3,7 +3,7 @@
 use std::num::NonZeroUsize;
 
 use proptest::prelude::*;
-use summarizer::{split_sentences, summarize, MAX_SENTENCE_BYTES};
+use summarizer::{split_sentences, summarize, summarize_with, InputFormat, Options, MAX_SENTENCE_BYTES};
 
 /// Text-like input: words, sentence marks, abbreviations, quotes and line breaks in
 /// random order, which reaches more of the splitter than uniform random chars.
@@ -57,6 +57,26 @@ proptest! {
     #[test]
     fn text_like_input_keeps_guarantees(text in text_like(), requested in 1usize..8) {
         check_guarantees(&text, requested)?;
+    }
+
+    #[test]
+    fn markup_offsets_point_into_original(
+        text in prop_oneof![any::<String>(), text_like()],
+        html in any::<bool>(),
+        requested in 1usize..6,
+    ) {
+        let format = if html { InputFormat::Html } else { InputFormat::Markdown };
+        let options = Options { format, ..Options::new(NonZeroUsize::new(requested).expect("requested is at least 1")) };
+        let summary = summarize_with(&text, &options);
+        prop_assert!(summary.sentences.len() <= requested);
+        for pair in summary.sentences.windows(2) {
+            prop_assert!(pair[0].index < pair[1].index, "sentences out of document order");
+            prop_assert!(pair[0].start <= pair[1].start, "sentences out of order in the original");
+        }
+        for sentence in &summary.sentences {
+            prop_assert!(text.get(sentence.start..sentence.end) == Some(sentence.text), "offsets do not match the text");
+            prop_assert!(!sentence.plain.is_empty(), "empty visible text");
+        }
     }
 
     #[test]
