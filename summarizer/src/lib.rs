@@ -6,12 +6,15 @@
 //! - text with at least one non-whitespace character gets at least one sentence;
 //! - never more sentences than requested;
 //! - sentences in their original order, each with its byte offsets in the input;
+//! - no sentence longer than [`MAX_SENTENCE_BYTES`] (longer runs are cut);
 //! - no duplicate sentences, and no sentence whose words mostly repeat a chosen one;
 //! - scores are finite (never NaN) and nothing panics.
 //!
 //! Ranking combines each sentence's tf-idf cosine similarity to the document centroid
-//! with a prior that favours early sentences, which news writing puts first. Every step
-//! is linear in the length of the text.
+//! with a prior that favours early sentences, which news writing puts first. The prior
+//! weighs less when the summary is a large share of the document. Headings (short
+//! lines without a sentence mark, such as a title) are chosen only when the body
+//! sentences run out. Every step is linear in the length of the text.
 //!
 //! ```
 //! use std::num::NonZeroUsize;
@@ -21,21 +24,30 @@
 //! assert_eq!(&text[summary[0].start..summary[0].end], summary[0].text);
 //! ```
 
+mod language;
+mod markup;
+mod rank;
 mod segment;
+mod words;
 
-use std::collections::HashMap;
+use std::borrow::Cow;
 use std::num::NonZeroUsize;
 
-use rust_stemmers::{Algorithm, Stemmer};
-use unicode_segmentation::UnicodeSegmentation;
-
-pub use segment::{split_sentences, Span};
+pub use language::{detect_language, Language, LANGUAGES};
+pub use markup::InputFormat;
+pub use segment::{split_sentences, Span, MAX_SENTENCE_BYTES};
 
 /// One sentence of a summary: its text and byte range in the summarized input.
+///
+/// For HTML or Markdown input, `start..end` is the range of the original markup that
+/// covers the sentence, so `text` may contain tags, entities or emphasis marks, and
+/// `plain` is the sentence's visible text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SummarySentence<'a> {
-    /// The sentence as it appears in the input.
+    /// The sentence as it appears in the input: `&input[start..end]`.
     pub text: &'a str,
+    /// The sentence as visible text: the same as `text` for plain-text input.
+    pub plain: Cow<'a, str>,
     /// Byte offset of the first byte in the input.
     pub start: usize,
     /// Byte offset one past the last byte in the input.
@@ -44,178 +56,90 @@ pub struct SummarySentence<'a> {
     pub index: usize,
 }
 
-/// Weight of the position prior against centrality, from 0 (centrality only) to 1.
-const POSITION_WEIGHT: f64 = 0.45;
-/// Cosine similarity above which a sentence counts as repeating a chosen one.
-const REDUNDANCY_THRESHOLD: f64 = 0.6;
-/// Sentences with fewer content words are chosen only when nothing longer is left.
-const MIN_CONTENT_WORDS: usize = 4;
+/// Settings of one summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// The maximum number of sentences in the summary.
+    pub max_sentences: NonZeroUsize,
+    /// The language of the text, or `None` to detect it with [`detect_language`].
+    pub language: Option<Language>,
+    /// The markup of the text.
+    pub format: InputFormat,
+}
 
-const ENGLISH_STOP_WORDS: &[&str] = &[
-    "a", "about", "after", "all", "also", "an", "and", "any", "are", "as", "at", "be", "been", "but", "by", "can",
-    "could", "did", "do", "does", "for", "from", "had", "has", "have", "he", "her", "his", "i", "if", "in", "into",
-    "is", "it", "its", "more", "no", "not", "of", "on", "one", "or", "our", "out", "over", "said", "she", "so", "than",
-    "that", "the", "their", "them", "then", "there", "these", "they", "this", "to", "up", "was", "we", "were", "what",
-    "when", "which", "who", "will", "with", "would", "you", "your",
-];
+impl Options {
+    /// Options for at most `max_sentences` sentences, with the language detected.
+    pub fn new(max_sentences: NonZeroUsize) -> Self {
+        Self { max_sentences, language: None, format: InputFormat::Plain }
+    }
+}
 
-/// Summarizes `text` into at most `max_sentences` sentences, in document order.
+/// A summary and the language its words were analysed as.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary<'a> {
+    /// The chosen sentences, in document order.
+    pub sentences: Vec<SummarySentence<'a>>,
+    /// The language given in [`Options`] or detected, or `None` when the text's
+    /// language is unsupported and words were only lower-cased.
+    pub language: Option<Language>,
+}
+
+/// Summarizes `text` into at most `max_sentences` sentences, in document order, with
+/// the language detected. See [`summarize_with`] for the other settings.
 pub fn summarize(text: &str, max_sentences: NonZeroUsize) -> Vec<SummarySentence<'_>> {
+    summarize_with(text, &Options::new(max_sentences)).sentences
+}
+
+/// Summarizes `text` with the given [`Options`].
+pub fn summarize_with<'a>(text: &'a str, options: &Options) -> Summary<'a> {
+    let reduced = match options.format {
+        InputFormat::Plain => None,
+        InputFormat::Html => Some(markup::reduce_html(text)),
+        InputFormat::Markdown => Some(markup::reduce_markdown(text)),
+    };
+    let visible = reduced.as_ref().map_or(text, |reduced| reduced.text.as_str());
+
+    let language = options.language.or_else(|| detect_language(visible));
+    let chosen = choose_sentences(visible, language, options.max_sentences.get());
+
+    let sentences = chosen
+        .into_iter()
+        .map(|(index, span)| match &reduced {
+            None => SummarySentence {
+                text: &text[span.start..span.end],
+                plain: Cow::Borrowed(&text[span.start..span.end]),
+                start: span.start,
+                end: span.end,
+                index,
+            },
+            Some(reduced) => {
+                let original = reduced.original_range(span.start..span.end);
+                SummarySentence {
+                    text: &text[original.clone()],
+                    plain: Cow::Owned(visible[span.start..span.end].to_owned()),
+                    start: original.start,
+                    end: original.end,
+                    index,
+                }
+            }
+        })
+        .collect();
+    Summary { sentences, language }
+}
+
+/// Returns the index and span of each chosen sentence of `text`, in document order.
+fn choose_sentences(text: &str, language: Option<Language>, max_sentences: usize) -> Vec<(usize, Span)> {
     let spans = split_sentences(text);
     if spans.is_empty() {
         return Vec::new();
     }
 
-    let vectors = sentence_vectors(text, &spans);
-    let scores = score_sentences(&vectors);
-    let chosen = choose(&spans, text, &vectors, &scores, max_sentences.get());
-
-    chosen
-        .into_iter()
-        .map(|index| {
-            let span = spans[index];
-            SummarySentence { text: &text[span.start..span.end], start: span.start, end: span.end, index }
-        })
-        .collect()
-}
-
-/// A sparse, L2-normalised tf-idf vector of one sentence, sorted by term id.
-#[derive(Debug, Default)]
-struct SentenceVector {
-    terms: Vec<(usize, f64)>,
-    content_words: usize,
-}
-
-fn sentence_vectors(text: &str, spans: &[Span]) -> Vec<SentenceVector> {
-    let stemmer = Stemmer::create(Algorithm::English);
-    let mut vocabulary: HashMap<String, usize> = HashMap::new();
-    let mut counts: Vec<HashMap<usize, f64>> = Vec::with_capacity(spans.len());
-
-    for span in spans {
-        let mut sentence_counts = HashMap::new();
-        for word in text[span.start..span.end].unicode_words() {
-            let lower = word.to_lowercase();
-            if ENGLISH_STOP_WORDS.contains(&lower.as_str()) {
-                continue;
-            }
-            let stem = stemmer.stem(&lower).into_owned();
-            let next_id = vocabulary.len();
-            let id = *vocabulary.entry(stem).or_insert(next_id);
-            *sentence_counts.entry(id).or_insert(0.0) += 1.0;
-        }
-        counts.push(sentence_counts);
-    }
-
-    let mut document_frequency = vec![0usize; vocabulary.len()];
-    for sentence_counts in &counts {
-        for &id in sentence_counts.keys() {
-            document_frequency[id] += 1;
-        }
-    }
-
-    let sentence_count = spans.len() as f64;
-    counts
-        .into_iter()
-        .map(|sentence_counts| {
-            let content_words = sentence_counts.values().sum::<f64>() as usize;
-            let mut terms: Vec<(usize, f64)> = sentence_counts
-                .into_iter()
-                .map(|(id, tf)| {
-                    let idf = ((sentence_count + 1.0) / (document_frequency[id] as f64 + 1.0)).ln() + 1.0;
-                    (id, (1.0 + tf.ln()) * idf)
-                })
-                .collect();
-            terms.sort_unstable_by_key(|&(id, _)| id);
-            normalize(&mut terms);
-            SentenceVector { terms, content_words }
-        })
-        .collect()
-}
-
-fn normalize(terms: &mut [(usize, f64)]) {
-    let norm = terms.iter().map(|(_, w)| w * w).sum::<f64>().sqrt();
-    if norm > 0.0 && norm.is_finite() {
-        for (_, weight) in terms.iter_mut() {
-            *weight /= norm;
-        }
-    }
-}
-
-fn cosine(a: &SentenceVector, b: &SentenceVector) -> f64 {
-    let (mut i, mut j, mut dot) = (0, 0, 0.0);
-    while i < a.terms.len() && j < b.terms.len() {
-        match a.terms[i].0.cmp(&b.terms[j].0) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                dot += a.terms[i].1 * b.terms[j].1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    if dot.is_finite() {
-        dot
-    } else {
-        0.0
-    }
-}
-
-/// Scores each sentence by centrality (cosine to the centroid) blended with position.
-fn score_sentences(vectors: &[SentenceVector]) -> Vec<f64> {
-    let mut centroid: HashMap<usize, f64> = HashMap::new();
-    for vector in vectors {
-        for &(id, weight) in &vector.terms {
-            *centroid.entry(id).or_insert(0.0) += weight;
-        }
-    }
-    let mut centroid_terms: Vec<(usize, f64)> = centroid.into_iter().collect();
-    centroid_terms.sort_unstable_by_key(|&(id, _)| id);
-    normalize(&mut centroid_terms);
-    let centroid = SentenceVector { terms: centroid_terms, content_words: 0 };
-
-    let centralities: Vec<f64> = vectors.iter().map(|v| cosine(v, &centroid)).collect();
-    let max_centrality = centralities.iter().copied().fold(0.0, f64::max);
-
-    centralities
-        .iter()
-        .enumerate()
-        .map(|(index, &centrality)| {
-            let relative = if max_centrality > 0.0 { centrality / max_centrality } else { 0.0 };
-            let position = 1.0 / (1.0 + index as f64).sqrt();
-            (1.0 - POSITION_WEIGHT) * relative + POSITION_WEIGHT * position
-        })
-        .collect()
-}
-
-/// Picks the best-scored sentences that do not repeat a chosen one, in document order.
-fn choose(spans: &[Span], text: &str, vectors: &[SentenceVector], scores: &[f64], max_sentences: usize) -> Vec<usize> {
-    let mut ranked: Vec<usize> = (0..spans.len()).collect();
-    ranked.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
-
-    let mut chosen: Vec<usize> = Vec::new();
-    for pass in [true, false] {
-        for &candidate in &ranked {
-            if chosen.len() == max_sentences {
-                break;
-            }
-            let long_enough = vectors[candidate].content_words >= MIN_CONTENT_WORDS;
-            if pass != long_enough || chosen.contains(&candidate) {
-                continue;
-            }
-            let candidate_text = &text[spans[candidate].start..spans[candidate].end];
-            let repeats = chosen.iter().any(|&kept| {
-                &text[spans[kept].start..spans[kept].end] == candidate_text
-                    || cosine(&vectors[kept], &vectors[candidate]) > REDUNDANCY_THRESHOLD
-            });
-            if !repeats {
-                chosen.push(candidate);
-            }
-        }
-    }
-
-    chosen.sort_unstable();
-    chosen
+    let analyzer = words::Analyzer::new(language);
+    let infos = rank::describe(text, &spans);
+    let vectors = rank::sentence_vectors(text, &spans, &analyzer);
+    let scores = rank::score_sentences(&infos, &vectors, max_sentences);
+    let chosen = rank::choose(text, &infos, &vectors, &scores, max_sentences);
+    chosen.into_iter().map(|index| (index, spans[index])).collect()
 }
 
 #[cfg(test)]
@@ -264,6 +188,74 @@ mod tests {
         let summary = summarize(text, n(3));
         let texts: Vec<&str> = summary.iter().map(|s| s.text).collect();
         assert_eq!(texts, vec!["The council approved the new budget plan.", "Weather stays mild this week in town."]);
+    }
+
+    #[test]
+    fn skips_title_line_when_body_has_sentences() {
+        let text = "Budget vote delayed\n\nThe council delayed the budget vote until March. Members asked for more time to read the budget plan.";
+        let summary = summarize(text, n(1));
+        let texts: Vec<&str> = summary.iter().map(|s| s.text).collect();
+        assert_eq!(texts, vec!["The council delayed the budget vote until March."]);
+    }
+
+    #[test]
+    fn uses_title_line_when_nothing_else_is_left() {
+        let text = "Town hall news\n\nThe council delayed the budget vote until March.";
+        let summary = summarize(text, n(2));
+        assert_eq!(summary.len(), 2);
+        assert_eq!(summary[0].text, "Town hall news");
+    }
+
+    #[test]
+    fn reports_detected_and_given_language() {
+        let text =
+            "Die Regierung hat am Montag angekündigt, dass sie die Steuern erhöhen wird. Viele Bürger sind dagegen.";
+        assert_eq!(summarize_with(text, &Options::new(n(1))).language, Some(Language::German));
+        let given = Options { language: Some(Language::English), ..Options::new(n(1)) };
+        assert_eq!(summarize_with(text, &given).language, Some(Language::English));
+    }
+
+    #[test]
+    fn german_stop_words_do_not_drive_ranking() {
+        let text = "Der und die der und die der und die waren da. \
+                    Die Stadt baut eine neue Brücke über den Fluss. \
+                    Die neue Brücke über den Fluss kostet viel Geld. \
+                    Der Bau der Brücke beginnt im Sommer.";
+        let options = Options { language: Some(Language::German), ..Options::new(n(1)) };
+        let summary = summarize_with(text, &options);
+        assert_eq!(summary.sentences[0].text, "Die Stadt baut eine neue Brücke über den Fluss.");
+    }
+
+    #[test]
+    fn html_sentences_point_into_original_markup() {
+        let html = "<html><head><title>Ignored</title><style>p {}</style></head><body>\
+                    <h1>Storm news</h1><p>A <b>storm</b> hit the coast on Monday night.</p>\
+                    <p>Officials closed schools &amp; roads across the region.</p></body></html>";
+        let options = Options { format: InputFormat::Html, ..Options::new(n(2)) };
+        let summary = summarize_with(html, &options);
+        let plain: Vec<&str> = summary.sentences.iter().map(|s| s.plain.as_ref()).collect();
+        assert_eq!(
+            plain,
+            vec!["A storm hit the coast on Monday night.", "Officials closed schools & roads across the region."]
+        );
+        assert_eq!(summary.sentences[0].text, "A <b>storm</b> hit the coast on Monday night.");
+        for sentence in &summary.sentences {
+            assert_eq!(&html[sentence.start..sentence.end], sentence.text);
+        }
+    }
+
+    #[test]
+    fn markdown_sentences_point_into_original_markup() {
+        let markdown = "# Storm news\n\nA **storm** hit the [coast](https://example.org) on Monday night.\n\n\
+                        ```\ncode block here\n```\n\n- Officials closed schools and roads across the region.";
+        let options = Options { format: InputFormat::Markdown, ..Options::new(n(2)) };
+        let summary = summarize_with(markdown, &options);
+        let plain: Vec<&str> = summary.sentences.iter().map(|s| s.plain.as_ref()).collect();
+        assert_eq!(
+            plain,
+            vec!["A storm hit the coast on Monday night.", "- Officials closed schools and roads across the region."]
+        );
+        assert_eq!(summary.sentences[0].text, "A **storm** hit the [coast](https://example.org) on Monday night.");
     }
 
     #[test]

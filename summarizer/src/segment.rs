@@ -10,22 +10,93 @@ pub struct Span {
     pub end: usize,
 }
 
-/// Lower-case words that end with a period without ending the sentence.
-const ABBREVIATIONS: &[&str] = &[
-    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "mt", "ft", "vs", "etc", "e.g", "i.e", "al", "inc", "ltd", "co",
-    "corp", "dept", "univ", "gen", "gov", "sen", "rep", "capt", "col", "lt", "sgt", "rev", "no", "nos", "fig", "figs",
-    "vol", "pp", "approx", "est", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-    "u.s", "u.k", "u.n", "a.m", "p.m", "d.c", "ph.d", "cf", "ca", "op",
+/// Lower-case titles that come before a name, so a period after them never ends a
+/// sentence ("Dr. Who", "Gen. Smith").
+const TITLES: &[&str] = &[
+    "mr", "mrs", "ms", "messrs", "dr", "prof", "st", "mt", "gen", "gov", "sen", "rep", "capt", "col", "lt", "sgt",
+    "rev", "hon", "pres", "supt", "det", "insp", "cpl", "pvt", "maj", "adm", "cmdr", "fr", "sr", "jr",
 ];
+
+/// Lower-case abbreviations that usually continue the sentence but may also end it,
+/// as in "He joined Acme Inc. The firm grew." They end a sentence only when the next
+/// word is a common sentence opener (see [`SENTENCE_OPENERS`]).
+const ABBREVIATIONS: &[&str] = &[
+    "ft", "vs", "etc", "e.g", "i.e", "al", "inc", "ltd", "co", "corp", "plc", "llc", "dept", "univ", "no", "nos",
+    "fig", "figs", "vol", "vols", "pp", "approx", "est", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
+    "sept", "oct", "nov", "dec", "u.s", "u.k", "u.n", "e.u", "a.m", "p.m", "d.c", "ph.d", "cf", "ca", "op", "ave",
+    "blvd", "rd", "bros", "mins", "hrs", "yrs", "ref", "tel", "ext", "govt", "intl",
+];
+
+/// Capitalised words that often open a sentence and rarely follow an abbreviation
+/// inside one. After an ordinary abbreviation or a single initial they mark a sentence
+/// end ("... Acme Inc. The firm ...", "... Plan B. It ...").
+const SENTENCE_OPENERS: &[&str] = &[
+    "The",
+    "He",
+    "She",
+    "It",
+    "They",
+    "We",
+    "I",
+    "This",
+    "That",
+    "These",
+    "Those",
+    "There",
+    "But",
+    "And",
+    "In",
+    "On",
+    "At",
+    "His",
+    "Her",
+    "Their",
+    "Its",
+    "Our",
+    "However",
+    "After",
+    "When",
+    "While",
+    "As",
+    "So",
+    "Yet",
+    "Meanwhile",
+    "Then",
+    "Now",
+    "If",
+    "What",
+    "Why",
+    "How",
+    "Who",
+    "You",
+    "Some",
+    "Many",
+    "Most",
+    "Both",
+    "Each",
+    "For",
+    "From",
+];
+
+/// The maximum length of a sentence the splitter returns, in bytes. Longer runs of text with no
+/// sentence end (transcripts, lists without punctuation, machine output) are cut at
+/// a clause mark or a space, so a summary never copies a huge block.
+pub const MAX_SENTENCE_BYTES: usize = 1000;
 
 /// Splits `text` into sentences.
 ///
 /// Paragraphs (blank lines) and list items (lines starting with `-`, `*`, `•` or a
 /// number followed by `.` or `)`) always end a sentence. Inside a paragraph a sentence
 /// ends at `.`, `!`, `?` or `…` (with any closing quotes or brackets after it) when
-/// whitespace and a capital letter, digit, quote or opening bracket follow, unless the
-/// word before a period is a known abbreviation or a single capital initial. The CJK
-/// marks `。！？` end a sentence with no whitespace after them.
+/// whitespace and a capital letter, digit, quote or opening bracket follow. A period
+/// after a title ("Dr.") never ends one. A period after another known abbreviation
+/// ("Inc.", "p.m.") or a single capital initial ends one only when a common sentence
+/// opener such as "The" or "It" follows. The CJK marks `。！？` end a sentence with no
+/// whitespace after them. A sentence longer than [`MAX_SENTENCE_BYTES`] is cut into
+/// pieces at clause marks or spaces.
+///
+/// Every returned span is a non-empty `str` range of `text`, trimmed of whitespace,
+/// at most [`MAX_SENTENCE_BYTES`] long. The spans are in order and do not overlap.
 pub fn split_sentences(text: &str) -> Vec<Span> {
     let mut sentences = Vec::new();
     for block in split_blocks(text) {
@@ -108,15 +179,15 @@ fn split_block(text: &str, block: Span, sentences: &mut Vec<Span>) {
             true
         } else {
             starts_new_sentence(rest, lowercased)
-                && !(ch == '.' && end == index + 1 && is_abbreviation(&body[sentence_start..index]))
+                && !(ch == '.' && end == index + 1 && continues_after_period(&body[sentence_start..index], rest))
                 && !is_list_number(&body[sentence_start..index])
         };
         if ends_here {
-            push_trimmed(block.start + sentence_start, &body[sentence_start..end], sentences);
+            push_sentence(block.start + sentence_start, &body[sentence_start..end], sentences);
             sentence_start = end;
         }
     }
-    push_trimmed(block.start + sentence_start, &body[sentence_start..], sentences);
+    push_sentence(block.start + sentence_start, &body[sentence_start..], sentences);
 }
 
 /// Returns whether the sentence so far is only a list number, as in "1. First step".
@@ -148,30 +219,89 @@ fn starts_new_sentence(rest: &str, lowercased: bool) -> bool {
         || !first.is_alphabetic() && !first.is_ascii_punctuation()
 }
 
-/// Returns whether the word that ends `before` (the text up to a period) is an abbreviation.
-fn is_abbreviation(before: &str) -> bool {
+/// Returns whether a period after `before` (the sentence up to the period) belongs to
+/// an abbreviation or initial that does not end the sentence, given the `rest` after it.
+fn continues_after_period(before: &str, rest: &str) -> bool {
     let word =
         before.rsplit(|c: char| c.is_whitespace() || matches!(c, '(' | '"' | '“' | '[' | '\'')).next().unwrap_or("");
     if word.is_empty() {
         return false;
     }
-    let mut letters = word.chars();
-    let first = letters.next().unwrap_or(' ');
-    if first.is_uppercase() && letters.next().is_none() {
+
+    let lower = word.to_lowercase();
+    if TITLES.contains(&lower.as_str()) {
         return true;
     }
-    let lower = word.to_lowercase();
-    ABBREVIATIONS.contains(&lower.as_str())
+    let mut letters = word.chars();
+    let first = letters.next().unwrap_or(' ');
+    let is_initial = first.is_uppercase() && letters.next().is_none();
+    if !is_initial && !ABBREVIATIONS.contains(&lower.as_str()) {
+        return false;
+    }
+    !next_word_opens_sentence(rest)
 }
 
-fn push_trimmed(offset: usize, piece: &str, sentences: &mut Vec<Span>) {
+/// Returns whether `rest` starts (after whitespace) with a word of [`SENTENCE_OPENERS`]
+/// followed by whitespace or a comma. "A." and "I." stay initials.
+fn next_word_opens_sentence(rest: &str) -> bool {
+    let trimmed = rest.trim_start();
+    let word_end = trimmed.find(|c: char| !c.is_alphabetic()).unwrap_or(trimmed.len());
+    let (word, after) = trimmed.split_at(word_end);
+    let followed_by_space = after.is_empty() || after.starts_with(char::is_whitespace) || after.starts_with(',');
+    followed_by_space && SENTENCE_OPENERS.contains(&word)
+}
+
+/// Pushes the trimmed `piece` (found at byte `offset` of the text) as one sentence, or
+/// as several when it is longer than [`MAX_SENTENCE_BYTES`].
+fn push_sentence(offset: usize, piece: &str, sentences: &mut Vec<Span>) {
     let leading = piece.len() - piece.trim_start().len();
-    let trimmed = piece.trim();
-    if trimmed.is_empty() {
-        return;
+    let mut rest = piece.trim();
+    let mut start = offset + leading;
+
+    while rest.len() > MAX_SENTENCE_BYTES {
+        let cut = overlong_cut(rest);
+        let head = rest[..cut].trim_end();
+        if !head.is_empty() {
+            sentences.push(Span { start, end: start + head.len() });
+        }
+        let tail = rest[cut..].trim_start();
+        start += rest.len() - tail.len();
+        rest = tail;
     }
-    let start = offset + leading;
-    sentences.push(Span { start, end: start + trimmed.len() });
+    if !rest.is_empty() {
+        sentences.push(Span { start, end: start + rest.len() });
+    }
+}
+
+/// Returns where to cut a piece longer than [`MAX_SENTENCE_BYTES`]. The first choice
+/// is after the last clause mark (`;`, `:` or `,` with whitespace after it, or a CJK
+/// clause mark) in the second half of the allowed length. The next is the last
+/// whitespace, and the last resort is the last char boundary that fits. The cut is
+/// always a char boundary in `1..=MAX_SENTENCE_BYTES`.
+fn overlong_cut(piece: &str) -> usize {
+    let mut limit = MAX_SENTENCE_BYTES;
+    while !piece.is_char_boundary(limit) {
+        limit -= 1;
+    }
+    let window = &piece[..limit];
+    let half = MAX_SENTENCE_BYTES / 2;
+
+    let clause = window
+        .char_indices()
+        .rev()
+        .take_while(|&(index, _)| index >= half)
+        .find(|&(index, ch)| {
+            let spaced = matches!(ch, ';' | ':' | ',') && piece[index + 1..].starts_with(char::is_whitespace);
+            spaced || matches!(ch, '；' | '：' | '，' | '、')
+        })
+        .map(|(index, ch)| index + ch.len_utf8());
+    if let Some(cut) = clause {
+        return cut;
+    }
+    let space =
+        window.char_indices().rev().find(|&(index, ch)| index > 0 && ch.is_whitespace()).map(|(index, _)| index);
+    // A char is at most 4 bytes, so `limit` is at least MAX_SENTENCE_BYTES - 3.
+    space.unwrap_or(limit)
 }
 
 #[cfg(test)]
@@ -245,6 +375,129 @@ mod tests {
             let piece = &text[span.start..span.end];
             assert_eq!(piece, piece.trim());
             assert!(!piece.is_empty());
+        }
+    }
+
+    #[test]
+    fn keeps_abbreviation_mr_inside_sentence() {
+        assert_eq!(
+            sentences("Mr. Brown and Mrs. Green met Prof. White."),
+            vec!["Mr. Brown and Mrs. Green met Prof. White."]
+        );
+    }
+
+    #[test]
+    fn title_never_ends_sentence_even_before_opener() {
+        assert_eq!(sentences("He called Dr. The Great to ask."), vec!["He called Dr. The Great to ask."]);
+    }
+
+    #[test]
+    fn ends_sentence_after_company_abbreviation_before_opener() {
+        assert_eq!(
+            sentences("She joined Acme Inc. The firm grew fast."),
+            vec!["She joined Acme Inc.", "The firm grew fast."]
+        );
+    }
+
+    #[test]
+    fn keeps_company_abbreviation_before_name() {
+        assert_eq!(sentences("Acme Inc. Chairman Bob Ray spoke."), vec!["Acme Inc. Chairman Bob Ray spoke."]);
+    }
+
+    #[test]
+    fn ends_sentence_after_time_before_opener() {
+        assert_eq!(
+            sentences("The vote closed at 5 p.m. It passed easily. Polls open at 9 a.m. on Friday."),
+            vec!["The vote closed at 5 p.m.", "It passed easily.", "Polls open at 9 a.m. on Friday."]
+        );
+    }
+
+    #[test]
+    fn ends_sentence_after_single_letter_before_opener() {
+        assert_eq!(
+            sentences("They chose Plan B. It worked. George W. Bush spoke."),
+            vec!["They chose Plan B.", "It worked.", "George W. Bush spoke."]
+        );
+    }
+
+    #[test]
+    fn keeps_initial_before_initial_a() {
+        assert_eq!(sentences("J. A. Smith wrote it."), vec!["J. A. Smith wrote it."]);
+    }
+
+    #[test]
+    fn keeps_decimals_and_versions() {
+        assert_eq!(
+            sentences("Growth was 2.5% and v1.2.3 shipped. Prices rose $3.50 a unit."),
+            vec!["Growth was 2.5% and v1.2.3 shipped.", "Prices rose $3.50 a unit."]
+        );
+    }
+
+    #[test]
+    fn keeps_urls_and_emails() {
+        assert_eq!(
+            sentences("Visit www.example.com or mail a.b@example.org today. See https://x.org/a?b=c. Done."),
+            vec!["Visit www.example.com or mail a.b@example.org today.", "See https://x.org/a?b=c.", "Done."]
+        );
+    }
+
+    #[test]
+    fn keeps_ellipsis_before_lowercase() {
+        assert_eq!(
+            sentences("He paused... and then left. Wait… What happened?"),
+            vec!["He paused... and then left.", "Wait…", "What happened?"]
+        );
+    }
+
+    #[test]
+    fn keeps_quoted_question_with_attribution() {
+        assert_eq!(sentences("\"Why now?\" she asked. Nobody knew."), vec!["\"Why now?\" she asked.", "Nobody knew."]);
+    }
+
+    #[test]
+    fn keeps_bracketed_sentence_together() {
+        assert_eq!(sentences("It fell (see below.) Then it rose."), vec!["It fell (see below.)", "Then it rose."]);
+    }
+
+    #[test]
+    fn joins_hard_wrapped_lines() {
+        assert_eq!(
+            sentences("This sentence is wrapped\nacross two lines. The next\r\none too."),
+            vec!["This sentence is wrapped\nacross two lines.", "The next\r\none too."]
+        );
+    }
+
+    #[test]
+    fn crlf_blank_lines_end_paragraphs() {
+        assert_eq!(sentences("Title line\r\n\r\nBody text here."), vec!["Title line", "Body text here."]);
+    }
+
+    #[test]
+    fn non_breaking_space_separates_sentences() {
+        assert_eq!(sentences("It ended.\u{a0}Then more."), vec!["It ended.", "Then more."]);
+    }
+
+    #[test]
+    fn cuts_overlong_text_at_clause_marks() {
+        let clause = "word word word word word word word word word, ";
+        let text = clause.repeat(100);
+        let pieces = split_sentences(&text);
+        assert!(pieces.len() > 1, "expected several pieces, got {}", pieces.len());
+        for span in &pieces {
+            assert!(span.end - span.start <= MAX_SENTENCE_BYTES, "piece of {} bytes", span.end - span.start);
+            assert!(text[span.start..span.end].ends_with(','), "piece does not end at a comma");
+        }
+    }
+
+    #[test]
+    fn cuts_overlong_text_without_spaces_at_char_boundaries() {
+        let text = "é".repeat(3000);
+        let pieces = split_sentences(&text);
+        let total: usize = pieces.iter().map(|span| span.end - span.start).sum();
+        assert_eq!(total, text.len());
+        for span in &pieces {
+            assert!(span.end - span.start <= MAX_SENTENCE_BYTES);
+            assert!(text.is_char_boundary(span.start) && text.is_char_boundary(span.end));
         }
     }
 

@@ -1,0 +1,445 @@
+//! Reduction of HTML and Markdown to plain text, with a map back to the original.
+//!
+//! The reduced text keeps every character of the document's visible text in order.
+//! Block elements become blank lines, so they end sentences. Each byte of the reduced
+//! text maps back to the byte range of the original it came from, so a sentence found
+//! in the reduced text maps to a range of the original markup.
+
+use std::ops::Range;
+
+/// The markup language of a summarizer input.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum InputFormat {
+    /// Plain text: summarized as it is.
+    #[default]
+    Plain,
+    /// HTML: tags, comments, `<script>`, `<style>` and `<head>` are dropped, and
+    /// character references are decoded.
+    Html,
+    /// Markdown: heading and quote markers, emphasis, code spans, fenced code blocks,
+    /// images and link targets are dropped. Inline HTML tags are dropped too.
+    Markdown,
+}
+
+/// A part of the reduced text and the part of the original it came from. In a
+/// verbatim piece both ranges have the same length and map byte for byte. Any other
+/// piece (a decoded entity, a paragraph break) maps as a whole.
+#[derive(Debug, Clone)]
+struct Piece {
+    reduced: Range<usize>,
+    original: Range<usize>,
+    verbatim: bool,
+}
+
+/// Plain text reduced from markup, with the map back to the original.
+#[derive(Debug, Default)]
+pub(crate) struct Reduced {
+    pub text: String,
+    pieces: Vec<Piece>,
+}
+
+impl Reduced {
+    fn push_verbatim(&mut self, original: &str, range: Range<usize>) {
+        if range.is_empty() {
+            return;
+        }
+        let start = self.text.len();
+        self.text.push_str(&original[range.clone()]);
+        self.pieces.push(Piece { reduced: start..self.text.len(), original: range, verbatim: true });
+    }
+
+    fn push_replacement(&mut self, replacement: &str, original: Range<usize>) {
+        let start = self.text.len();
+        self.text.push_str(replacement);
+        self.pieces.push(Piece { reduced: start..self.text.len(), original, verbatim: false });
+    }
+
+    fn push_break(&mut self, at: usize) {
+        if !self.text.is_empty() && !self.text.ends_with("\n\n") {
+            self.push_replacement("\n\n", at..at);
+        }
+    }
+
+    /// Maps the reduced byte range `range` (non-empty, within the text) to the
+    /// original range that covers it.
+    pub(crate) fn original_range(&self, range: Range<usize>) -> Range<usize> {
+        let first = self.piece_at(range.start);
+        let last = self.piece_at(range.end - 1);
+        let start = if first.verbatim {
+            first.original.start + (range.start - first.reduced.start)
+        } else {
+            first.original.start
+        };
+        let end =
+            if last.verbatim { last.original.start + (range.end - last.reduced.start) } else { last.original.end };
+        start..end.max(start)
+    }
+
+    fn piece_at(&self, offset: usize) -> &Piece {
+        let index = self.pieces.partition_point(|piece| piece.reduced.end <= offset);
+        &self.pieces[index.min(self.pieces.len() - 1)]
+    }
+}
+
+/// Elements whose start or end tag ends a paragraph.
+const BLOCK_ELEMENTS: &[&str] = &[
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "br",
+    "caption",
+    "dd",
+    "div",
+    "dl",
+    "dt",
+    "figcaption",
+    "figure",
+    "footer",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "table",
+    "td",
+    "th",
+    "title",
+    "tr",
+    "ul",
+];
+
+/// Elements whose content is not visible text.
+const HIDDEN_ELEMENTS: &[&str] = &["script", "style", "head", "noscript", "template", "svg", "iframe", "object"];
+
+/// Reduces HTML to its visible text.
+pub(crate) fn reduce_html(html: &str) -> Reduced {
+    let mut reduced = Reduced::default();
+    let bytes = html.as_bytes();
+    let mut text_start = 0;
+    let mut position = 0;
+
+    while position < bytes.len() {
+        match bytes[position] {
+            b'<' => {
+                let Some(tag) = parse_tag(html, position) else {
+                    position += 1;
+                    continue;
+                };
+                reduced.push_verbatim(html, text_start..position);
+                if is_block(&tag.name) {
+                    reduced.push_break(position);
+                }
+                position = tag.end;
+                if !tag.closing && HIDDEN_ELEMENTS.contains(&tag.name.as_str()) {
+                    position = skip_hidden_content(html, position, &tag.name);
+                }
+                text_start = position;
+            }
+            b'&' => match decode_entity(&html[position..]) {
+                Some((decoded, length)) => {
+                    reduced.push_verbatim(html, text_start..position);
+                    reduced.push_replacement(decoded.encode_utf8(&mut [0; 4]), position..position + length);
+                    position += length;
+                    text_start = position;
+                }
+                None => position += 1,
+            },
+            _ => position += 1,
+        }
+    }
+    reduced.push_verbatim(html, text_start..html.len());
+    reduced
+}
+
+fn is_block(name: &str) -> bool {
+    BLOCK_ELEMENTS.contains(&name)
+}
+
+/// A tag, comment or declaration found at a `<`.
+struct Tag {
+    /// Lower-case element name; empty for comments and declarations.
+    name: String,
+    closing: bool,
+    /// Byte offset just past the tag.
+    end: usize,
+}
+
+/// Parses the tag at `start` (a `<`), or returns `None` when the `<` starts no tag,
+/// as in `a < b`.
+fn parse_tag(html: &str, start: usize) -> Option<Tag> {
+    let rest = &html[start + 1..];
+    if let Some(comment) = rest.strip_prefix("!--") {
+        let end = comment.find("-->").map_or(html.len(), |index| start + 4 + index + 3);
+        return Some(Tag { name: String::new(), closing: false, end });
+    }
+    if rest.starts_with('!') || rest.starts_with('?') {
+        let end = rest.find('>').map_or(html.len(), |index| start + 1 + index + 1);
+        return Some(Tag { name: String::new(), closing: false, end });
+    }
+
+    let (closing, after_slash) = match rest.strip_prefix('/') {
+        Some(after) => (true, after),
+        None => (false, rest),
+    };
+    if !after_slash.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    let name_length = after_slash.find(|c: char| !c.is_ascii_alphanumeric() && c != '-').unwrap_or(after_slash.len());
+    let name = after_slash[..name_length].to_ascii_lowercase();
+    let offset = start + 1 + usize::from(closing) + name_length;
+    Some(Tag { name, closing, end: tag_end(html, offset) })
+}
+
+/// Returns the offset just past the `>` that closes a tag whose attributes start at
+/// `from`, skipping `>` inside quoted attribute values.
+fn tag_end(html: &str, from: usize) -> usize {
+    let mut quote: Option<u8> = None;
+    for (index, &byte) in html.as_bytes()[from..].iter().enumerate() {
+        match (quote, byte) {
+            (Some(open), _) if byte == open => quote = None,
+            (Some(_), _) => {}
+            (None, b'"' | b'\'') => quote = Some(byte),
+            (None, b'>') => return from + index + 1,
+            _ => {}
+        }
+    }
+    html.len()
+}
+
+/// Returns the offset just past the end tag of the hidden element `name`, or the end
+/// of the input when it is never closed.
+fn skip_hidden_content(html: &str, from: usize, name: &str) -> usize {
+    let closing = format!("</{name}");
+    let haystack = &html.as_bytes()[from..];
+    let found = haystack.windows(closing.len()).position(|window| window.eq_ignore_ascii_case(closing.as_bytes()));
+    match found {
+        Some(index) => tag_end(html, from + index + closing.len()),
+        None => html.len(),
+    }
+}
+
+/// Decodes the character reference at the start of `text` (`&amp;`, `&#8217;`,
+/// `&#x2019;`). Returns the character and the reference's length in bytes, or `None`
+/// for an unknown name or an invalid code point.
+fn decode_entity(text: &str) -> Option<(char, usize)> {
+    let end = text.as_bytes().iter().take(12).position(|&byte| byte == b';')?;
+    let body = &text[1..end];
+    let decoded = if let Some(number) = body.strip_prefix('#') {
+        let code = match number.strip_prefix(['x', 'X']) {
+            Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+            None => number.parse().ok()?,
+        };
+        char::from_u32(code).filter(|&c| c != '\0')?
+    } else {
+        named_entity(body)?
+    };
+    Some((decoded, end + 1))
+}
+
+fn named_entity(name: &str) -> Option<char> {
+    Some(match name {
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "apos" => '\'',
+        "nbsp" => '\u{a0}',
+        "ndash" => '–',
+        "mdash" => '—',
+        "hellip" => '…',
+        "lsquo" => '‘',
+        "rsquo" => '’',
+        "ldquo" => '“',
+        "rdquo" => '”',
+        "laquo" => '«',
+        "raquo" => '»',
+        "copy" => '©',
+        "reg" => '®',
+        "euro" => '€',
+        "pound" => '£',
+        _ => return None,
+    })
+}
+
+/// Reduces Markdown to its visible text, line by line.
+pub(crate) fn reduce_markdown(markdown: &str) -> Reduced {
+    let mut reduced = Reduced::default();
+    let mut offset = 0;
+    let mut in_fence: Option<&str> = None;
+
+    for line in markdown.split_inclusive('\n') {
+        let line_start = offset;
+        offset += line.len();
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+
+        let fence = ["```", "~~~"].into_iter().find(|fence| trimmed.starts_with(fence));
+        if let Some(open) = in_fence {
+            if fence == Some(open) {
+                in_fence = None;
+            }
+            continue;
+        }
+        if let Some(fence) = fence {
+            in_fence = Some(fence);
+            reduced.push_break(line_start);
+            continue;
+        }
+        if is_table_rule(trimmed) || is_thematic_break(trimmed) {
+            reduced.push_break(line_start);
+            continue;
+        }
+
+        let content_start = line_start + indent + block_marker_length(trimmed);
+        if trimmed.starts_with('#') {
+            reduced.push_break(line_start);
+        }
+        reduce_markdown_inline(markdown, content_start..offset, &mut reduced);
+        if trimmed.starts_with('#') {
+            reduced.push_break(offset);
+        }
+    }
+    reduced
+}
+
+/// Returns the length of the heading (`## `) or quote (`> `) markers at the start of
+/// a trimmed line. List markers stay, because the splitter ends a sentence at them.
+fn block_marker_length(trimmed: &str) -> usize {
+    let mut length = 0;
+    loop {
+        let rest = &trimmed[length..];
+        if let Some(after) = rest.strip_prefix('>') {
+            length += 1 + (after.len() - after.trim_start_matches(' ').len());
+            continue;
+        }
+        let hashes = rest.bytes().take_while(|&byte| byte == b'#').count();
+        if (1..=6).contains(&hashes) && rest[hashes..].starts_with([' ', '\t']) {
+            length += hashes + 1;
+        }
+        return length;
+    }
+}
+
+fn is_table_rule(trimmed: &str) -> bool {
+    let line = trimmed.trim_end();
+    line.contains('-') && line.chars().all(|c| matches!(c, '|' | '-' | ':' | ' ')) && line.contains('|')
+}
+
+fn is_thematic_break(trimmed: &str) -> bool {
+    let line: String = trimmed.trim_end().chars().filter(|c| *c != ' ').collect();
+    line.len() >= 3 && ["-", "*", "_"].iter().any(|mark| line.chars().all(|c| c.to_string() == *mark))
+}
+
+/// Copies the visible text of one Markdown line: drops emphasis and code-span marks,
+/// image syntax, link targets and inline HTML tags.
+fn reduce_markdown_inline(markdown: &str, range: Range<usize>, reduced: &mut Reduced) {
+    let bytes = markdown.as_bytes();
+    let mut text_start = range.start;
+    let mut position = range.start;
+
+    while position < range.end {
+        let byte = bytes[position];
+        let skip = match byte {
+            b'*' | b'_' | b'`' => {
+                let run = bytes[position..range.end].iter().take_while(|&&b| b == byte).count();
+                let intraword = byte == b'_'
+                    && position > range.start
+                    && bytes[position - 1].is_ascii_alphanumeric()
+                    && bytes.get(position + run).is_some_and(u8::is_ascii_alphanumeric);
+                // A lone `*` between spaces is a multiplication sign or a list marker.
+                let lone = bytes.get(position + run).is_none_or(|b| b.is_ascii_whitespace())
+                    && (position == range.start || bytes[position - 1].is_ascii_whitespace());
+                (!intraword && !lone).then_some(run)
+            }
+            b'!' if bytes.get(position + 1) == Some(&b'[') => {
+                markdown_link_end(markdown, position + 1, range.end).map(|end| end - position)
+            }
+            b']' if bytes.get(position + 1) == Some(&b'(') => {
+                markdown[position + 2..range.end].find(')').map(|index| index + 3)
+            }
+            b'[' if markdown_link_end(markdown, position, range.end).is_some() => Some(1),
+            b'<' => parse_tag(markdown, position).filter(|tag| tag.end <= range.end).map(|tag| tag.end - position),
+            _ => None,
+        };
+        match skip {
+            Some(length) => {
+                reduced.push_verbatim(markdown, text_start..position);
+                position += length;
+                text_start = position;
+            }
+            None => position += 1,
+        }
+    }
+    reduced.push_verbatim(markdown, text_start..range.end.max(text_start));
+}
+
+/// Returns the end of a `[text](target)` link that starts at `open` (a `[`), if the
+/// line has one there.
+fn markdown_link_end(markdown: &str, open: usize, line_end: usize) -> Option<usize> {
+    let rest = &markdown[open..line_end];
+    let close = rest.find("](")?;
+    let target_end = rest[close + 2..].find(')')?;
+    Some(open + close + 2 + target_end + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_drops_tags_scripts_and_comments() {
+        let html = "<html><head><title>T</title></head><body><p>Hello <b>big</b> world.</p>\
+                    <script>var x = '<p>';</script><!-- note --><p>Second&nbsp;one &amp; more.</p></body></html>";
+        let reduced = reduce_html(html);
+        assert_eq!(reduced.text, "Hello big world.\n\nSecond\u{a0}one & more.\n\n");
+    }
+
+    #[test]
+    fn html_maps_sentences_to_original_ranges() {
+        let html = "<p>Hello <b>big</b> world.</p><p>It&#8217;s here.</p>";
+        let reduced = reduce_html(html);
+        let first = reduced.text.find("Hello").unwrap()..reduced.text.find("world.").unwrap() + "world.".len();
+        assert_eq!(&html[reduced.original_range(first)], "Hello <b>big</b> world.");
+        let second = reduced.text.find("It").unwrap()..reduced.text.find("here.").unwrap() + "here.".len();
+        assert_eq!(&html[reduced.original_range(second)], "It&#8217;s here.");
+    }
+
+    #[test]
+    fn html_keeps_less_than_sign_in_text() {
+        assert_eq!(reduce_html("a < b and c > d").text, "a < b and c > d");
+    }
+
+    #[test]
+    fn html_skips_unclosed_script_to_end() {
+        assert_eq!(reduce_html("Text.<script>never closed").text, "Text.");
+    }
+
+    #[test]
+    fn markdown_drops_markers_links_and_code() {
+        let markdown = "# Title\n\nSome **bold** and `code` with a [link](http://x.org).\n\n```\nlet x = 1;\n```\n> Quoted *text* here.\n![img](a.png)\nsnake_case stays.";
+        let reduced = reduce_markdown(markdown);
+        assert_eq!(
+            reduced.text,
+            "Title\n\n\nSome bold and code with a link.\n\n\nQuoted text here.\n\nsnake_case stays."
+        );
+    }
+
+    #[test]
+    fn markdown_maps_sentences_to_original_ranges() {
+        let markdown = "Intro with **bold** text. Next [one](u).";
+        let reduced = reduce_markdown(markdown);
+        let end = reduced.text.find("text.").unwrap() + "text.".len();
+        assert_eq!(&markdown[reduced.original_range(0..end)], "Intro with **bold** text.");
+    }
+}

@@ -1,0 +1,214 @@
+//! Sentence ranking: tf-idf vectors, centrality to the document centroid, a position
+//! prior, and a choice that skips sentences repeating a chosen one.
+
+use std::collections::HashMap;
+
+use crate::segment::Span;
+use crate::words::Analyzer;
+
+/// Weight of the position prior in a sentence's score when the summary is a small
+/// share of the document. The rest of the score is centrality.
+const POSITION_WEIGHT: f64 = 0.95;
+/// Exponent of the fall of the position weight as the summary takes a larger share `s`
+/// of the body sentences. The weight is `POSITION_WEIGHT * (1 - s)^SHARE_EXPONENT`. A 3-sentence
+/// summary of a news article keeps most of the lead bias, while a summary of 40% of
+/// the text relies mostly on centrality. Both values were tuned with bench/eval.sh.
+const SHARE_EXPONENT: f64 = 3.0;
+/// Cosine similarity above which a sentence counts as repeating a chosen one.
+const REDUNDANCY_THRESHOLD: f64 = 0.6;
+/// Sentences with fewer content words are chosen only when nothing longer is left.
+const MIN_CONTENT_WORDS: usize = 4;
+/// A heading has at most this many words.
+const MAX_HEADING_WORDS: usize = 20;
+
+/// A sparse, L2-normalised tf-idf vector of one sentence, sorted by term id.
+#[derive(Debug, Default)]
+pub(crate) struct SentenceVector {
+    terms: Vec<(usize, f64)>,
+    content_words: usize,
+}
+
+/// Facts about one sentence that the ranking needs besides its words.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SentenceInfo {
+    pub span: Span,
+    /// A line on its own without a sentence mark at the end, such as a title.
+    pub heading: bool,
+}
+
+/// Marks each sentence that is a heading: a whole line of at most
+/// [`MAX_HEADING_WORDS`] words that does not end with a sentence mark.
+pub(crate) fn describe(text: &str, spans: &[Span]) -> Vec<SentenceInfo> {
+    spans
+        .iter()
+        .map(|&span| {
+            let sentence = &text[span.start..span.end];
+            let ends_line = text[span.end..].trim_start_matches([' ', '\t']).starts_with(['\n', '\r'])
+                || text[span.end..].trim().is_empty();
+            let starts_line = text[..span.start].trim_end_matches([' ', '\t']).ends_with('\n')
+                || span.start == 0
+                || text[..span.start].trim().is_empty();
+            let unterminated = !sentence.ends_with(['.', '!', '?', '…', '。', '！', '？', ':', ';', ',']);
+            let short = sentence.split_whitespace().count() <= MAX_HEADING_WORDS && !sentence.contains('\n');
+            SentenceInfo { span, heading: ends_line && starts_line && unterminated && short }
+        })
+        .collect()
+}
+
+/// Builds the tf-idf vector of each sentence, with inverse sentence frequency as idf.
+pub(crate) fn sentence_vectors(text: &str, spans: &[Span], analyzer: &Analyzer) -> Vec<SentenceVector> {
+    let mut vocabulary: HashMap<String, usize> = HashMap::new();
+    let mut counts: Vec<HashMap<usize, f64>> = Vec::with_capacity(spans.len());
+
+    for span in spans {
+        let mut sentence_counts = HashMap::new();
+        analyzer.for_each_term(&text[span.start..span.end], |term| {
+            let next_id = vocabulary.len();
+            let id = match vocabulary.get(term) {
+                Some(&id) => id,
+                None => {
+                    vocabulary.insert(term.to_owned(), next_id);
+                    next_id
+                }
+            };
+            *sentence_counts.entry(id).or_insert(0.0) += 1.0;
+        });
+        counts.push(sentence_counts);
+    }
+
+    let mut document_frequency = vec![0usize; vocabulary.len()];
+    for sentence_counts in &counts {
+        for &id in sentence_counts.keys() {
+            document_frequency[id] += 1;
+        }
+    }
+
+    let sentence_count = spans.len() as f64;
+    counts
+        .into_iter()
+        .map(|sentence_counts| {
+            let content_words = sentence_counts.values().sum::<f64>() as usize;
+            let mut terms: Vec<(usize, f64)> = sentence_counts
+                .into_iter()
+                .map(|(id, tf)| {
+                    let idf = ((sentence_count + 1.0) / (document_frequency[id] as f64 + 1.0)).ln() + 1.0;
+                    (id, (1.0 + tf.ln()) * idf)
+                })
+                .collect();
+            terms.sort_unstable_by_key(|&(id, _)| id);
+            normalize(&mut terms);
+            SentenceVector { terms, content_words }
+        })
+        .collect()
+}
+
+fn normalize(terms: &mut [(usize, f64)]) {
+    let norm = terms.iter().map(|(_, w)| w * w).sum::<f64>().sqrt();
+    if norm > 0.0 && norm.is_finite() {
+        for (_, weight) in terms.iter_mut() {
+            *weight /= norm;
+        }
+    }
+}
+
+fn cosine(a: &SentenceVector, b: &SentenceVector) -> f64 {
+    let (mut i, mut j, mut dot) = (0, 0, 0.0);
+    while i < a.terms.len() && j < b.terms.len() {
+        match a.terms[i].0.cmp(&b.terms[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                dot += a.terms[i].1 * b.terms[j].1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    if dot.is_finite() {
+        dot
+    } else {
+        0.0
+    }
+}
+
+/// Returns each value divided by the largest one, or zeros when none is positive.
+fn relative(values: &[f64]) -> Vec<f64> {
+    let max = values.iter().copied().fold(0.0, f64::max);
+    values.iter().map(|&value| if max > 0.0 { value / max } else { 0.0 }).collect()
+}
+
+/// Scores each sentence by centrality (cosine to the centroid of the body sentences)
+/// blended with its position among the body sentences. Scores are finite, and
+/// headings get a position but do not advance it.
+pub(crate) fn score_sentences(infos: &[SentenceInfo], vectors: &[SentenceVector], max_sentences: usize) -> Vec<f64> {
+    let mut centroid: HashMap<usize, f64> = HashMap::new();
+    for (info, vector) in infos.iter().zip(vectors) {
+        if info.heading {
+            continue;
+        }
+        for &(id, weight) in &vector.terms {
+            *centroid.entry(id).or_insert(0.0) += weight;
+        }
+    }
+    let mut centroid_terms: Vec<(usize, f64)> = centroid.into_iter().collect();
+    centroid_terms.sort_unstable_by_key(|&(id, _)| id);
+    normalize(&mut centroid_terms);
+    let centroid = SentenceVector { terms: centroid_terms, content_words: 0 };
+    let centrality = relative(&vectors.iter().map(|v| cosine(v, &centroid)).collect::<Vec<_>>());
+
+    let body_sentences = infos.iter().filter(|info| !info.heading).count().max(1);
+    let share = (max_sentences as f64 / body_sentences as f64).min(1.0);
+    let position_weight = POSITION_WEIGHT * (1.0 - share).powf(SHARE_EXPONENT);
+
+    let mut body_position = 0usize;
+    infos
+        .iter()
+        .enumerate()
+        .map(|(index, info)| {
+            let position = 1.0 / (1.0 + body_position as f64).sqrt();
+            if !info.heading {
+                body_position += 1;
+            }
+            (1.0 - position_weight) * centrality[index] + position_weight * position
+        })
+        .collect()
+}
+
+/// Picks the best-scored sentences that do not repeat a chosen one, in document order.
+///
+/// Body sentences with at least [`MIN_CONTENT_WORDS`] content words come first.
+/// Shorter sentences and headings fill the summary only when those run out.
+pub(crate) fn choose(
+    text: &str,
+    infos: &[SentenceInfo],
+    vectors: &[SentenceVector],
+    scores: &[f64],
+    max_sentences: usize,
+) -> Vec<usize> {
+    let mut ranked: Vec<usize> = (0..infos.len()).collect();
+    ranked.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+    let sentence = |index: usize| &text[infos[index].span.start..infos[index].span.end];
+
+    let mut chosen: Vec<usize> = Vec::new();
+    for first_pass in [true, false] {
+        for &candidate in &ranked {
+            if chosen.len() == max_sentences {
+                break;
+            }
+            let preferred = vectors[candidate].content_words >= MIN_CONTENT_WORDS && !infos[candidate].heading;
+            if first_pass != preferred || chosen.contains(&candidate) {
+                continue;
+            }
+            let repeats = chosen.iter().any(|&kept| {
+                sentence(kept) == sentence(candidate)
+                    || cosine(&vectors[kept], &vectors[candidate]) > REDUNDANCY_THRESHOLD
+            });
+            if !repeats {
+                chosen.push(candidate);
+            }
+        }
+    }
+
+    chosen.sort_unstable();
+    chosen
+}
