@@ -188,11 +188,15 @@ fn issuer_and_audience(vars: Vars) -> (String, String) {
     (or_default(vars, "JWT_ISSUER", "docsum"), or_default(vars, "JWT_AUDIENCE", "docsum-api"))
 }
 
-fn parse_kid(name: &'static str, kid: &str) -> Result<String, ConfigError> {
-    let valid = !kid.is_empty()
+/// Returns whether `kid` is a valid key id: 1 to 64 of `A-Z a-z 0-9 - _ .`.
+pub fn is_valid_kid(kid: &str) -> bool {
+    !kid.is_empty()
         && kid.len() <= 64
-        && kid.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
-    if !valid {
+        && kid.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+fn parse_kid(name: &'static str, kid: &str) -> Result<String, ConfigError> {
+    if !is_valid_kid(kid) {
         return Err(ConfigError {
             name,
             reason: format!("has an invalid key id {kid:?}; use 1 to 64 of A-Z a-z 0-9 - _ ."),
