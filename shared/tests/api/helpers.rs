@@ -49,6 +49,8 @@ impl TestResponse {
 pub struct TestApp {
     pub id: String,
     pub pool: sqlx::PgPool,
+    /// The URL of this test's own database.
+    pub database_url: String,
     pub mongo: mongodb::Database,
     pub queue_settings: QueueSettings,
     mongo_settings: MongoSettings,
@@ -105,8 +107,9 @@ impl TestApp {
             .expect("failed to create test database");
         admin.close().await.ok();
 
+        let database_url = with_database(admin_url.expose_secret(), &database);
         let database_settings = DatabaseSettings {
-            url: with_database(admin_url.expose_secret(), &database).into(),
+            url: database_url.clone().into(),
             max_connections: 5,
             acquire_timeout: Duration::from_secs(5),
         };
@@ -162,6 +165,7 @@ impl TestApp {
             public_key,
             id,
             pool,
+            database_url,
             mongo,
             queue_settings,
             admin_url,

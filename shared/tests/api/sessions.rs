@@ -238,3 +238,56 @@ async fn unknown_email_takes_as_long_as_wrong_password() {
     let difference = if unknown > wrong { unknown - wrong } else { wrong - unknown };
     assert!(difference <= allowed, "medians {unknown:?} vs {wrong:?} differ by {difference:?} > {allowed:?}");
 }
+
+fn from_address(request: lambda_http::Request, address: &str) -> lambda_http::Request {
+    use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
+    use lambda_http::request::RequestContext;
+    use lambda_http::RequestExt as _;
+    let mut context = ApiGatewayV2httpRequestContext::default();
+    context.http.source_ip = Some(address.to_owned());
+    request.with_request_context(RequestContext::ApiGatewayV2(context))
+}
+
+#[tokio::test]
+async fn limits_count_each_client_address_apart() {
+    let app = TestApp::spawn_with_limits(tight_limits()).await;
+    let register = |email: String, address: &'static str| {
+        let body = json!({ "email": email, "password": PASSWORD }).to_string();
+        let request = crate::helpers::request(
+            lambda_http::http::Method::POST,
+            "/api/v1/auth/register",
+            Some("application/json"),
+            body,
+            None,
+        );
+        app.send(from_address(request, address))
+    };
+    for index in 0..3 {
+        assert_eq!(register(format!("a{index}@example.com"), "203.0.113.7").await.status, StatusCode::CREATED);
+    }
+
+    let same_address = register("a3@example.com".into(), "203.0.113.7").await;
+    let other_address = register("b0@example.com".into(), "198.51.100.20").await;
+
+    assert_eq!(same_address.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(other_address.status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn set_role_changes_role_and_writes_audit_line() {
+    let app = TestApp::spawn().await;
+    app.register("boss@example.com", PASSWORD).await;
+
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_set-role"))
+        .args(["BOSS@example.com", "admin"])
+        .env("DATABASE_URL", &app.database_url)
+        .output()
+        .unwrap();
+
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let log = String::from_utf8_lossy(&output.stdout);
+    assert!(log.contains(r#""audit":"role_changed""#), "{log}");
+    assert!(!log.contains("boss@example.com"), "audit lines carry ids, not emails: {log}");
+    let token = app.login("boss@example.com", PASSWORD).await.json()["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(app.get("/api/v1/users/me", Some(&token)).await.json()["role"], "admin");
+}
