@@ -1,8 +1,8 @@
 //! Access tokens (JWT signed with Ed25519, `kid` in the header) and opaque refresh
 //! tokens.
 //!
-//! Only the login function holds a private key ([`AccessTokenSigner`]); every other
-//! function holds the public key set ([`AccessTokenVerifier`]), which can contain
+//! Only the login function has a private key ([`AccessTokenSigner`]); every other
+//! function has the public key set ([`AccessTokenVerifier`]), which can contain
 //! several keys, so a new key can sign while tokens of the previous one still verify.
 
 use std::collections::HashMap;
@@ -100,7 +100,7 @@ impl AccessTokenSigner {
     }
 }
 
-/// Verifies access tokens against the public key set; holds no private key.
+/// Verifies access tokens against the public key set; it has no private key.
 #[derive(Clone)]
 pub struct AccessTokenVerifier {
     keys: HashMap<String, DecodingKey>,
@@ -131,14 +131,14 @@ impl AccessTokenVerifier {
         Self { keys, validation, jwks: serde_json::json!({ "keys": jwks }) }
     }
 
-    /// The public keys as a JSON Web Key Set (RFC 7517), for `/.well-known/jwks.json`.
+    /// Returns the public keys as a JSON Web Key Set (RFC 7517), for `/.well-known/jwks.json`.
     pub fn jwks(&self) -> &serde_json::Value {
         &self.jwks
     }
 
-    /// Verifies an access token: the algorithm is pinned to EdDSA, the `kid` must name
-    /// a key of the set, headers that point at other keys (`jku`, `x5u`, `jwk`, `x5c`)
-    /// are rejected, and `exp`, `iat`, `sub`, `iss`, `aud` and `typ` must be present
+    /// Verifies an access token. The algorithm is pinned to EdDSA and the `kid` must
+    /// name a key of the set. Headers that point at other keys (`jku`, `x5u`, `jwk`,
+    /// `x5c`) are rejected. `exp`, `iat`, `sub`, `iss`, `aud` and `typ` must be present
     /// and valid, with [`LEEWAY_SECONDS`] of clock skew.
     ///
     /// # Errors
@@ -167,7 +167,7 @@ impl AccessTokenVerifier {
     }
 }
 
-/// A new Ed25519 key pair, as the values of `JWT_SIGNING_KEY` and one entry of
+/// Generates an Ed25519 key pair, as the values of `JWT_SIGNING_KEY` and one entry of
 /// `JWT_PUBLIC_KEYS`: `kid:base64url(seed)` and `kid:base64url(public key)`.
 pub fn generate_key_pair(kid: &str) -> (String, String) {
     let mut seed = [0u8; 32];
