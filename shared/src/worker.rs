@@ -17,8 +17,6 @@ use crate::queue::Job;
 use crate::store::documents::DocumentStore;
 use crate::store::texts::{StoredSummary, SummarySentence, TextStore};
 
-/// The name of the summarization method stored with each summary.
-pub const METHOD: &str = "centroid-position-v1";
 
 /// The worker's stores, built once per execution environment.
 #[derive(Clone)]
@@ -86,7 +84,7 @@ fn summarize_text(text: &str, max_sentences: NonZeroUsize) -> StoredSummary {
         .into_iter()
         .map(|s| SummarySentence { text: s.text.to_owned(), start: s.start as u64, end: s.end as u64 })
         .collect();
-    StoredSummary { sentences, method: METHOD.to_owned() }
+    StoredSummary { sentences, method: summarizer::METHOD.to_owned() }
 }
 
 /// How long a failed delivery waits before it goes back on the queue, so a store

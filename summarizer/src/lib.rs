@@ -37,6 +37,11 @@ pub use language::{detect_language, Language, LANGUAGES};
 pub use markup::InputFormat;
 pub use segment::{split_sentences, Span, MAX_SENTENCE_BYTES};
 
+/// The name and version of the ranking method, stored with each summary so that
+/// summaries made by different versions can be told apart. Change it when the
+/// ranking changes.
+pub const METHOD: &str = "centroid-position-v2";
+
 /// One sentence of a summary: its text and byte range in the summarized input.
 ///
 /// For HTML or Markdown input, `start..end` is the range of the original markup that
