@@ -17,7 +17,6 @@ use crate::queue::Job;
 use crate::store::documents::DocumentStore;
 use crate::store::texts::{StoredSummary, SummarySentence, TextStore};
 
-
 /// The worker's stores, built once per execution environment.
 #[derive(Clone)]
 pub struct WorkerState {
