@@ -107,6 +107,25 @@ async fn forged_tokens_get_401_never_5xx() {
         }
         cases.push((name, sign_with_header(&app, header, &good_claims)));
     }
+    let (_, seed) = app.signing_key.split_once(':').unwrap();
+    let seed: [u8; 32] = URL_SAFE_NO_PAD.decode(seed).unwrap().try_into().unwrap();
+    let jwk = json!({ "kty": "OKP", "crv": "Ed25519", "x": app.public_key.split_once(':').unwrap().1 });
+    for (name, extra) in [("jwk header", json!({ "jwk": jwk })), ("x5c header", json!({ "x5c": ["MIIB"] }))] {
+        let mut header = json!({ "alg": "EdDSA", "typ": "JWT", "kid": "test1" });
+        header.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        let input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(good_claims.to_string())
+        );
+        let signature = jsonwebtoken::crypto::sign(
+            input.as_bytes(),
+            &shared::auth::tokens::encoding_key(&seed),
+            jsonwebtoken::Algorithm::EdDSA,
+        )
+        .unwrap();
+        cases.push((name, format!("{input}.{signature}")));
+    }
     for kid in ["../../etc/passwd", "x' OR '1'='1", "test1; DROP TABLE users", ""] {
         let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
         header.kid = Some(kid.to_owned());
