@@ -39,15 +39,18 @@ pub(crate) struct SentenceInfo {
 /// Marks each sentence that is a heading: a whole line of at most
 /// [`MAX_HEADING_WORDS`] words that does not end with a sentence mark.
 pub(crate) fn describe(text: &str, spans: &[Span]) -> Vec<SentenceInfo> {
+    // Computed once: trimming the rest of the text for every sentence would cost
+    // sentences × trailing whitespace.
+    let content_start = text.len() - text.trim_start().len();
+    let content_end = text.trim_end().len();
     spans
         .iter()
         .map(|&span| {
             let sentence = &text[span.start..span.end];
             let ends_line = text[span.end..].trim_start_matches([' ', '\t']).starts_with(['\n', '\r'])
-                || text[span.end..].trim().is_empty();
+                || span.end >= content_end;
             let starts_line = text[..span.start].trim_end_matches([' ', '\t']).ends_with('\n')
-                || span.start == 0
-                || text[..span.start].trim().is_empty();
+                || span.start <= content_start;
             let unterminated = !sentence.ends_with(['.', '!', '?', '…', '。', '！', '？', ':', ';', ',']);
             let short = sentence.split_whitespace().count() <= MAX_HEADING_WORDS && !sentence.contains('\n');
             SentenceInfo { span, heading: ends_line && starts_line && unterminated && short }
@@ -111,17 +114,16 @@ fn normalize(terms: &mut [(usize, f64)]) {
     }
 }
 
+/// Returns the dot product of two normalised vectors. It walks the shorter vector
+/// and binary-searches the longer one, so a sentence against the centroid (which
+/// holds the whole vocabulary) costs O(sentence terms × log vocabulary), not
+/// O(vocabulary).
 fn cosine(a: &SentenceVector, b: &SentenceVector) -> f64 {
-    let (mut i, mut j, mut dot) = (0, 0, 0.0);
-    while i < a.terms.len() && j < b.terms.len() {
-        match a.terms[i].0.cmp(&b.terms[j].0) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                dot += a.terms[i].1 * b.terms[j].1;
-                i += 1;
-                j += 1;
-            }
+    let (short, long) = if a.terms.len() <= b.terms.len() { (a, b) } else { (b, a) };
+    let mut dot = 0.0;
+    for &(id, weight) in &short.terms {
+        if let Ok(index) = long.terms.binary_search_by_key(&id, |&(other, _)| other) {
+            dot += weight * long.terms[index].1;
         }
     }
     if dot.is_finite() {
