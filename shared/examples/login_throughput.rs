@@ -52,6 +52,7 @@ async fn main() -> anyhow::Result<()> {
         signer: AccessTokenSigner::new(&signing),
         limiter: RateLimiter::new(pool.clone()),
         limits: AuthLimits {
+            failed_logins_per_account_and_address: unlimited,
             failed_logins_per_account: unlimited,
             failed_logins_per_address: unlimited,
             registrations_per_address: unlimited,

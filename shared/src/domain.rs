@@ -28,6 +28,14 @@ pub const MAX_SUMMARY_SENTENCES: usize = 50;
 /// The number of sentences a summary has when the request does not say.
 pub const DEFAULT_SUMMARY_SENTENCES: usize = 3;
 
+/// Returns whether `c` is an invisible formatting character: zero-width characters,
+/// bidirectional controls, the byte order mark and the soft hyphen. They would let
+/// two different strings look the same on screen.
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(c, '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
+}
+
 /// An email address, trimmed; compared case-insensitively by the store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email(String);
@@ -48,9 +56,14 @@ impl Email {
         }
         let invalid = || "must be a valid email address such as name@example.com".to_owned();
         let (local, domain) = email.split_once('@').ok_or_else(invalid)?;
+        if local.len() > 64 {
+            return Err("must have at most 64 bytes before the @ (RFC 5321)".into());
+        }
+        if email.chars().any(is_invisible_format) {
+            return Err("must not contain invisible or bidirectional formatting characters".into());
+        }
         let bad_char = |c: char| c.is_whitespace() || c.is_control() || matches!(c, '@' | '<' | '>' | ',' | ';');
         if local.is_empty()
-            || local.chars().count() > 64
             || domain.len() < 3
             || !domain.contains('.')
             || domain.starts_with('.')
@@ -143,8 +156,8 @@ impl Title {
         if title.chars().count() > MAX_TITLE_CHARS {
             return Err(format!("must be at most {MAX_TITLE_CHARS} characters"));
         }
-        if title.chars().any(char::is_control) {
-            return Err("must not contain control characters".into());
+        if title.chars().any(|c| c.is_control() || is_invisible_format(c)) {
+            return Err("must not contain control or invisible formatting characters".into());
         }
         Ok(Some(Self(title.to_owned())))
     }
@@ -189,10 +202,28 @@ pub fn check_text(text: &str) -> Result<(), String> {
     if text.trim().is_empty() {
         return Err("must contain at least one non-whitespace character".into());
     }
-    if text.contains('\0') {
-        return Err("must not contain NUL characters".into());
+    if text.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
+        return Err("must not contain control characters other than tab and line breaks".into());
     }
     Ok(())
+}
+
+/// The largest JSON encoding of a text, in bytes (5 MiB). `GET /api/v1/docs/{id}`
+/// returns the text JSON-encoded, and Lambda caps a response at 6 MB, so this
+/// leaves room for the summary and the other fields.
+pub const MAX_ENCODED_TEXT_BYTES: usize = 5 * 1024 * 1024;
+
+/// Returns the length of `text` as a JSON string, quotes included, as serde_json
+/// writes it.
+pub fn json_encoded_len(text: &str) -> usize {
+    2 + text
+        .bytes()
+        .map(|b| match b {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 2,
+            0x00..=0x1f => 6,
+            _ => 1,
+        })
+        .sum::<usize>()
 }
 
 #[cfg(test)]
@@ -268,6 +299,22 @@ mod tests {
     fn text_must_have_content() {
         assert!(check_text(" \n\t").is_err());
         assert!(check_text("a\0b").is_err());
-        assert!(check_text("Hello.").is_ok());
+        assert!(check_text("a\u{1b}[31mred").is_err());
+        assert!(check_text("Hello.\r\n\tWorld.").is_ok());
+    }
+
+    #[test]
+    fn encoded_length_matches_serde_json() {
+        for text in ["plain", "quote \" and \\ slash", "lines\n\r\t", "caf\u{e9} \u{4e2d}", "\u{7f}\u{8}\u{c}"] {
+            assert_eq!(json_encoded_len(text), serde_json::to_string(text).unwrap().len(), "text {text:?}");
+        }
+    }
+
+    #[test]
+    fn email_rejects_invisible_characters() {
+        for raw in ["alice@example.com\u{200b}", "\u{202e}admin@example.com", "al\u{ad}ice@example.com"] {
+            assert!(Email::parse(raw).is_err(), "should reject {raw:?}");
+        }
+        assert!(Email::parse(&format!("{}@example.com", "d".repeat(65))).unwrap_err().contains("64 bytes"));
     }
 }

@@ -122,6 +122,12 @@ fn describe_data_error(path: &str, message: &str) -> (String, String) {
         return (path.to_owned(), format!("is not a known field (expected {expected})"));
     }
     let field = if path == "." { "body".to_owned() } else { path.to_owned() };
+    // serde writes "invalid type: integer `5`, expected a string"; restate it as a rule.
+    for prefix in ["invalid type: ", "invalid value: ", "invalid length: "] {
+        if let Some((got, expected)) = message.strip_prefix(prefix).and_then(|rest| rest.split_once(", expected ")) {
+            return (field, format!("must be {expected}, not {got}"));
+        }
+    }
     (field, message)
 }
 
@@ -148,10 +154,13 @@ pub fn json_response<T: Serialize>(status: StatusCode, value: &T) -> Response<Bo
 /// # Errors
 /// Returns a 401 problem when the header is missing or not a bearer token.
 pub fn bearer_token(request: &Request) -> Result<&str, Problem> {
-    let value = request
-        .headers()
-        .get(header::AUTHORIZATION)
+    let mut values = request.headers().get_all(header::AUTHORIZATION).iter();
+    let value = values
+        .next()
         .ok_or_else(|| Problem::unauthorized("The Authorization header is missing; send `Bearer <access token>`."))?;
+    if values.next().is_some() {
+        return Err(Problem::unauthorized("Send exactly one Authorization header."));
+    }
     let value = value.to_str().map_err(|_| Problem::unauthorized("The Authorization header is not valid ASCII."))?;
     let (scheme, token) = value.trim().split_once(' ').unwrap_or((value, ""));
     let token = token.trim();
@@ -205,6 +214,12 @@ mod tests {
         let problem = parse_json::<Login>(br#"{"email": 5, "password": "x"}"#).unwrap_err();
         assert_eq!(problem.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(field_of(&problem), "email");
+    }
+
+    #[test]
+    fn wrong_type_reads_as_rule() {
+        let problem = parse_json::<Login>(br#"{"email": 5, "password": "x"}"#).unwrap_err();
+        assert_eq!(problem.errors[0].message, "must be a string, not integer `5`");
     }
 
     #[test]

@@ -34,6 +34,8 @@ pub struct Problem {
     pub errors: Vec<FieldError>,
     #[serde(skip)]
     retry_after_seconds: Option<u32>,
+    #[serde(skip)]
+    allow: Option<&'static str>,
 }
 
 fn serialize_status<S: serde::Serializer>(status: &StatusCode, serializer: S) -> Result<S::Ok, S::Error> {
@@ -42,7 +44,7 @@ fn serialize_status<S: serde::Serializer>(status: &StatusCode, serializer: S) ->
 
 impl Problem {
     fn new(kind: &'static str, title: &'static str, status: StatusCode, detail: impl Into<String>) -> Self {
-        Self { kind, title, status, detail: detail.into(), errors: Vec::new(), retry_after_seconds: None }
+        Self { kind, title, status, detail: detail.into(), errors: Vec::new(), retry_after_seconds: None, allow: None }
     }
 
     /// 400: the body is not valid JSON or is empty.
@@ -70,14 +72,17 @@ impl Problem {
         Self::new("urn:docsum:problem:not-found", "Not found", StatusCode::NOT_FOUND, detail)
     }
 
-    /// 405: the route exists but not for this method.
-    pub fn method_not_allowed(method: &str) -> Self {
-        Self::new(
+    /// 405: the route exists but not for this method; `allow` lists the methods it
+    /// takes, sent in the `Allow` header.
+    pub fn method_not_allowed(method: &str, allow: &'static str) -> Self {
+        let mut problem = Self::new(
             "urn:docsum:problem:method-not-allowed",
             "Method not allowed",
             StatusCode::METHOD_NOT_ALLOWED,
-            format!("{method} is not allowed on this route."),
-        )
+            format!("{method} is not allowed on this route; use {allow}."),
+        );
+        problem.allow = Some(allow);
+        problem
     }
 
     /// 409: the request conflicts with existing state, e.g. a registered email.
@@ -93,6 +98,11 @@ impl Problem {
             StatusCode::PAYLOAD_TOO_LARGE,
             format!("The request body must be at most {max_bytes} bytes."),
         )
+    }
+
+    /// 413 with a detail of the caller's choice, for limits other than the body size.
+    pub fn payload_too_large_detail(detail: impl Into<String>) -> Self {
+        Self::new("urn:docsum:problem:payload-too-large", "Payload too large", StatusCode::PAYLOAD_TOO_LARGE, detail)
     }
 
     /// 415: the body has a content type the route does not take.
@@ -164,6 +174,9 @@ impl Problem {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         if self.status == StatusCode::UNAUTHORIZED {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(allow) = self.allow {
+            headers.insert(header::ALLOW, HeaderValue::from_static(allow));
         }
         if let Some(seconds) = self.retry_after_seconds {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));

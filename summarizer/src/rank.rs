@@ -47,10 +47,10 @@ pub(crate) fn describe(text: &str, spans: &[Span]) -> Vec<SentenceInfo> {
         .iter()
         .map(|&span| {
             let sentence = &text[span.start..span.end];
-            let ends_line = text[span.end..].trim_start_matches([' ', '\t']).starts_with(['\n', '\r'])
-                || span.end >= content_end;
-            let starts_line = text[..span.start].trim_end_matches([' ', '\t']).ends_with('\n')
-                || span.start <= content_start;
+            let ends_line =
+                text[span.end..].trim_start_matches([' ', '\t']).starts_with(['\n', '\r']) || span.end >= content_end;
+            let starts_line =
+                text[..span.start].trim_end_matches([' ', '\t']).ends_with('\n') || span.start <= content_start;
             let unterminated = !sentence.ends_with(['.', '!', '?', '…', '。', '！', '？', ':', ';', ',']);
             let short = sentence.split_whitespace().count() <= MAX_HEADING_WORDS && !sentence.contains('\n');
             SentenceInfo { span, heading: ends_line && starts_line && unterminated && short }

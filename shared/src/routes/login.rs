@@ -21,7 +21,11 @@ use crate::store::users::{RotateOutcome, UserStore};
 /// The rate limits of the auth routes.
 #[derive(Debug, Clone, Copy)]
 pub struct AuthLimits {
-    /// Failed logins per account (by email, known or not).
+    /// Failed logins per account (by email, known or not) from one client address.
+    pub failed_logins_per_account_and_address: Limit,
+    /// Failed logins per account from all addresses together. It is higher than the
+    /// per-address limit, so that nobody can lock a victim out with a few attempts,
+    /// while guessing spread over many addresses is still bounded.
     pub failed_logins_per_account: Limit,
     /// Failed logins per client address.
     pub failed_logins_per_address: Limit,
@@ -32,12 +36,14 @@ pub struct AuthLimits {
 }
 
 impl Default for AuthLimits {
-    /// 10 failed logins per account and 50 per address in 15 minutes, 20
-    /// registrations per address an hour, 60 refreshes per address in 15 minutes.
+    /// In 15 minutes: 10 failed logins per account from one address, 100 per account
+    /// in all, 50 per address and 60 refreshes per address; 20 registrations per
+    /// address an hour.
     fn default() -> Self {
         let quarter_hour = Duration::from_secs(15 * 60);
         Self {
-            failed_logins_per_account: Limit { max_hits: 10, window: quarter_hour },
+            failed_logins_per_account_and_address: Limit { max_hits: 10, window: quarter_hour },
+            failed_logins_per_account: Limit { max_hits: 100, window: quarter_hour },
             failed_logins_per_address: Limit { max_hits: 50, window: quarter_hour },
             registrations_per_address: Limit { max_hits: 20, window: Duration::from_secs(3600) },
             refreshes_per_address: Limit { max_hits: 60, window: quarter_hour },
@@ -116,7 +122,7 @@ pub async fn handle(state: &LoginState, request: Request) -> Response<Body> {
             return Problem::not_found("No such route.").into_response();
         }
         if request.method() != Method::POST {
-            return Problem::method_not_allowed(request.method().as_str()).into_response();
+            return Problem::method_not_allowed(request.method().as_str(), "POST").into_response();
         }
         let address = client_address(&request);
 
@@ -146,13 +152,14 @@ fn no_content() -> Response<Body> {
 }
 
 async fn login(state: &LoginState, body: LoginRequest, address: &str) -> Result<TokenResponse, LoginError> {
-    let account_bucket = format!("login-account:{}", body.email.trim().to_lowercase());
-    let address_bucket = format!("login-address:{address}");
-    for (bucket, limit) in [
-        (&account_bucket, state.limits.failed_logins_per_account),
-        (&address_bucket, state.limits.failed_logins_per_address),
-    ] {
-        if let Some(retry_after) = state.limiter.check(bucket, limit).await? {
+    let account = body.email.trim().to_lowercase();
+    let buckets = [
+        (format!("login-account-address:{account}|{address}"), state.limits.failed_logins_per_account_and_address),
+        (format!("login-account:{account}"), state.limits.failed_logins_per_account),
+        (format!("login-address:{address}"), state.limits.failed_logins_per_address),
+    ];
+    for (bucket, limit) in &buckets {
+        if let Some(retry_after) = state.limiter.check(bucket, *limit).await? {
             tracing::warn!(audit = "login_locked_out", client_address = address, "login rejected: too many failures");
             return Err(LoginError::RateLimited(retry_after));
         }
@@ -170,8 +177,9 @@ async fn login(state: &LoginState, body: LoginRequest, address: &str) -> Result<
     let verified = state.hasher.verify(password, stored_hash).await?;
 
     let Some(account) = account.filter(|a| verified && a.user.is_active) else {
-        state.limiter.hit(&account_bucket, state.limits.failed_logins_per_account).await?;
-        state.limiter.hit(&address_bucket, state.limits.failed_logins_per_address).await?;
+        for (bucket, limit) in &buckets {
+            state.limiter.hit(bucket, *limit).await?;
+        }
         tracing::info!(audit = "login_failed", client_address = address, "login failed");
         return Err(LoginError::InvalidCredentials);
     };

@@ -68,7 +68,7 @@ pub async fn handle(state: &RegisterState, request: Request) -> Response<Body> {
     super::serve(request, |request| async move {
         match (request.method(), route_path(&request).as_str()) {
             (&Method::POST, "/auth/register") => {}
-            (method, "/auth/register") => return Problem::method_not_allowed(method.as_str()).into_response(),
+            (method, "/auth/register") => return Problem::method_not_allowed(method.as_str(), "POST").into_response(),
             _ => return Problem::not_found("No such route.").into_response(),
         }
 

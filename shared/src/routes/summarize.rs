@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::{authenticate, unexpected, RETRY_AFTER_SECONDS};
 use crate::auth::tokens::AccessTokenVerifier;
-use crate::domain::{check_text, SummaryLength, Title, MAX_TEXT_BYTES};
+use crate::domain::{check_text, json_encoded_len, SummaryLength, Title, MAX_ENCODED_TEXT_BYTES, MAX_TEXT_BYTES};
 use crate::http::{body_bytes, json_response, media_type, parse_json, route_path};
 use crate::problem::{FieldError, Problem};
 use crate::queue::{Job, JobQueue};
@@ -64,7 +64,8 @@ pub async fn handle(state: &SummarizeState, request: Request) -> Response<Body> 
             (Method::POST, ["summarize"]) => submit(state, claims.sub, &request).await,
             (Method::GET, ["docs"]) => super::docs::list(state, claims.sub, &request).await,
             (Method::GET, ["docs", doc_id]) => super::docs::get(state, claims.sub, doc_id).await,
-            (method, _) => Problem::method_not_allowed(method.as_str()).into_response(),
+            (method, ["summarize"]) => Problem::method_not_allowed(method.as_str(), "POST").into_response(),
+            (method, _) => Problem::method_not_allowed(method.as_str(), "GET").into_response(),
         }
     })
     .await
@@ -88,7 +89,8 @@ async fn submit(state: &SummarizeState, user_id: Uuid, request: &Request) -> Res
     tracing::info!(%doc_id, text_bytes, "document received");
 
     // Text first: a row without text would be a document nobody can summarize, while
-    // text without a row is invisible and removed by cleanup.
+    // text without a row is invisible to every user.
+    // TODO: nothing removes such orphaned text yet; a scheduled cleanup should.
     if let Err(error) = state.texts.insert_text(doc_id, submission.text).await {
         return unexpected(error).into_response();
     }
@@ -149,6 +151,12 @@ fn parse_submission(request: &Request) -> Result<Submission, Problem> {
 
     if text.len() > MAX_TEXT_BYTES {
         return Err(Problem::payload_too_large(MAX_TEXT_BYTES));
+    }
+    if json_encoded_len(&text) > MAX_ENCODED_TEXT_BYTES {
+        return Err(Problem::payload_too_large_detail(format!(
+            "The text must be at most {MAX_ENCODED_TEXT_BYTES} bytes once JSON-encoded; quotes, backslashes and \
+             line breaks count twice."
+        )));
     }
 
     let mut errors = Vec::new();

@@ -37,7 +37,7 @@ pub async fn handle(state: &UsersState, request: Request) -> Response<Body> {
             return Problem::not_found("No such route.").into_response();
         }
         if request.method() != Method::GET {
-            return Problem::method_not_allowed(request.method().as_str()).into_response();
+            return Problem::method_not_allowed(request.method().as_str(), "GET").into_response();
         }
 
         if is_jwks {

@@ -204,4 +204,16 @@ async fn wrong_method_gets_405() {
 
     assert_eq!(response.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(response.content_type(), "application/problem+json");
+    assert_eq!(response.headers["allow"], "POST");
+}
+
+#[tokio::test]
+async fn two_authorization_headers_get_401() {
+    let app = TestApp::spawn().await;
+    let token = app.signed_in_user().await;
+
+    let mut req = request(Method::GET, "/api/v1/docs", None, String::new(), Some(&token));
+    req.headers_mut().append("authorization", "Bearer junk".parse().unwrap());
+
+    assert_eq!(app.send(req).await.status, StatusCode::UNAUTHORIZED);
 }

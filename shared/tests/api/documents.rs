@@ -106,7 +106,9 @@ async fn submit_rejects_bad_input_with_4xx() {
     let app = TestApp::spawn().await;
     let token = app.signed_in_user().await;
     let too_large = format!(r#"{{"text":"{}"}}"#, "a".repeat(shared::domain::MAX_TEXT_BYTES + 1));
-    let cases: [(&str, Option<&str>, String, StatusCode, Option<&str>); 12] = [
+    // 3 MiB of quotes fits the body and text limits but doubles when JSON-encoded.
+    let escapes_too_large = "\"".repeat(3 * 1024 * 1024);
+    let cases: [(&str, Option<&str>, String, StatusCode, Option<&str>); 14] = [
         ("malformed json", Some("application/json"), "{\"text\": ".into(), StatusCode::BAD_REQUEST, None),
         ("empty body", Some("application/json"), String::new(), StatusCode::BAD_REQUEST, None),
         (
@@ -167,6 +169,14 @@ async fn submit_rejects_bad_input_with_4xx() {
         ),
         ("wrong content type", Some("application/xml"), "<text/>".into(), StatusCode::UNSUPPORTED_MEDIA_TYPE, None),
         ("too large", Some("application/json"), too_large, StatusCode::PAYLOAD_TOO_LARGE, None),
+        ("too large once encoded", Some("text/plain"), escapes_too_large, StatusCode::PAYLOAD_TOO_LARGE, None),
+        (
+            "control characters",
+            Some("application/json"),
+            r#"{"text":"a\u001b[31mred"}"#.into(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("text"),
+        ),
     ];
     for (case, content_type, body, expected, field) in cases {
         let response = app.send(request(Method::POST, "/api/v1/summarize", content_type, body, Some(&token))).await;

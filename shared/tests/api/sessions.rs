@@ -143,7 +143,8 @@ async fn password_rules_at_register() {
 fn tight_limits() -> AuthLimits {
     let window = Duration::from_secs(600);
     AuthLimits {
-        failed_logins_per_account: Limit { max_hits: 3, window },
+        failed_logins_per_account_and_address: Limit { max_hits: 3, window },
+        failed_logins_per_account: Limit { max_hits: 100, window },
         failed_logins_per_address: Limit { max_hits: 100, window },
         registrations_per_address: Limit { max_hits: 3, window },
         refreshes_per_address: Limit { max_hits: 3, window },
@@ -208,6 +209,7 @@ async fn unknown_email_takes_as_long_as_wrong_password() {
     let window = Duration::from_secs(600);
     let generous = Limit { max_hits: 10_000, window };
     let app = TestApp::spawn_with_limits(AuthLimits {
+        failed_logins_per_account_and_address: generous,
         failed_logins_per_account: generous,
         failed_logins_per_address: generous,
         registrations_per_address: generous,
@@ -290,4 +292,34 @@ async fn set_role_changes_role_and_writes_audit_line() {
     assert!(!log.contains("boss@example.com"), "audit lines carry ids, not emails: {log}");
     let token = app.login("boss@example.com", PASSWORD).await.json()["access_token"].as_str().unwrap().to_owned();
     assert_eq!(app.get("/api/v1/users/me", Some(&token)).await.json()["role"], "admin");
+}
+
+#[tokio::test]
+async fn lockout_from_one_address_spares_others() {
+    let app = TestApp::spawn_with_limits(tight_limits()).await;
+    app.register("victim@example.com", PASSWORD).await;
+    let login = |password: &'static str, address: &'static str| {
+        let body = json!({ "email": "victim@example.com", "password": password }).to_string();
+        let request = crate::helpers::request(
+            lambda_http::http::Method::POST,
+            "/api/v1/auth/login",
+            Some("application/json"),
+            body,
+            None,
+        );
+        app.send(from_address(request, address))
+    };
+    for attempt in 0..3 {
+        assert_eq!(
+            login("not the password", "203.0.113.66").await.status,
+            StatusCode::UNAUTHORIZED,
+            "attempt {attempt}"
+        );
+    }
+
+    let attacker = login("not the password", "203.0.113.66").await;
+    let owner = login(PASSWORD, "198.51.100.8").await;
+
+    assert_eq!(attacker.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(owner.status, StatusCode::OK, "{}", owner.body);
 }
