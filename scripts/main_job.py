@@ -57,12 +57,32 @@ def read_article(path):
     return content
 
 
-def sign_in(base, email, password):
+def sign_in(base, email, password, full=False):
     status, _, body = call(base, "POST", "/api/v1/auth/register", {"email": email, "password": password})
     expect(status == 201, f"register returned {status}: {body}")
     status, _, body = call(base, "POST", "/api/v1/auth/login", {"email": email, "password": password})
     expect(status == 200, f"login returned {status}: {body}")
-    return body["access_token"]
+    return body if full else body["access_token"]
+
+
+def check_sessions(base):
+    """Verify the session routes over real HTTP: me, JWKS, refresh, reuse, logout."""
+    tokens = sign_in(base, f"session-{uuid.uuid4().hex[:12]}@example.com", "yet another long password", full=True)
+    status, _, me = call(base, "GET", "/api/v1/users/me", token=tokens["access_token"])
+    expect(status == 200 and me["role"] == "user", f"users/me returned {status}: {me}")
+    status, _, jwks = call(base, "GET", "/.well-known/jwks.json")
+    expect(status == 200 and jwks["keys"] and "d" not in jwks["keys"][0], f"JWKS returned {status}: {jwks}")
+
+    first = tokens["refresh_token"]
+    status, _, rotated = call(base, "POST", "/api/v1/auth/refresh", {"refresh_token": first})
+    expect(status == 200, f"refresh returned {status}: {rotated}")
+    status, _, _ = call(base, "POST", "/api/v1/auth/refresh", {"refresh_token": first})
+    expect(status == 401, f"reusing a rotated refresh token returned {status}")
+    status, _, _ = call(base, "POST", "/api/v1/auth/refresh", {"refresh_token": rotated["refresh_token"]})
+    expect(status == 401, f"the family of a reused token must be revoked, got {status}")
+    status, _, _ = call(base, "POST", "/api/v1/auth/logout", {"refresh_token": rotated["refresh_token"]})
+    expect(status == 204, f"logout returned {status}")
+    print("session checks passed: users/me, JWKS, refresh rotation, reuse revocation, logout", file=sys.stderr)
 
 
 def check_contract(base, token, doc_id):
@@ -129,6 +149,7 @@ def main():
 
     if args.check:
         check_contract(base, token, doc_id)
+        check_sessions(base)
 
 
 if __name__ == "__main__":
