@@ -61,11 +61,40 @@ pub struct SummarySentence<'a> {
     pub index: usize,
 }
 
+/// A share of a document's sentences, in `(0, 1]`.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+pub struct Ratio(f64);
+
+impl Ratio {
+    /// Returns the ratio `value`, or `None` unless `0 < value <= 1`.
+    pub fn new(value: f64) -> Option<Self> {
+        (value > 0.0 && value <= 1.0).then_some(Self(value))
+    }
+
+    /// Returns the ratio as a number in `(0, 1]`.
+    pub fn get(self) -> f64 {
+        self.0
+    }
+}
+
+/// The length limit of a summary.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Length {
+    /// At most this many sentences.
+    Sentences(NonZeroUsize),
+    /// At most this share of the document's sentences, rounded up, so at least one.
+    Ratio(Ratio),
+    /// At most this many words in all, counted as Unicode words (UAX #29). When even
+    /// the best single sentence is longer, the summary is that one sentence, so that
+    /// text with a non-whitespace character never gets an empty summary.
+    Words(NonZeroUsize),
+}
+
 /// Settings of one summary.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Options {
-    /// The maximum number of sentences in the summary.
-    pub max_sentences: NonZeroUsize,
+    /// The length limit of the summary.
+    pub length: Length,
     /// The language of the text, or `None` to detect it with [`detect_language`].
     pub language: Option<Language>,
     /// The markup of the text.
@@ -73,9 +102,16 @@ pub struct Options {
 }
 
 impl Options {
-    /// Options for at most `max_sentences` sentences, with the language detected.
+    /// Options for at most `max_sentences` sentences of plain text, with the
+    /// language detected.
     pub fn new(max_sentences: NonZeroUsize) -> Self {
-        Self { max_sentences, language: None, format: InputFormat::Plain }
+        Self::with_length(Length::Sentences(max_sentences))
+    }
+
+    /// Options for a summary of the given length of plain text, with the language
+    /// detected.
+    pub fn with_length(length: Length) -> Self {
+        Self { length, language: None, format: InputFormat::Plain }
     }
 }
 
@@ -105,7 +141,7 @@ pub fn summarize_with<'a>(text: &'a str, options: &Options) -> Summary<'a> {
     let visible = reduced.as_ref().map_or(text, |reduced| reduced.text.as_str());
 
     let language = options.language.or_else(|| detect_language(visible));
-    let chosen = choose_sentences(visible, language, options.max_sentences.get());
+    let chosen = choose_sentences(visible, language, options.length);
 
     let sentences = chosen
         .into_iter()
@@ -133,7 +169,7 @@ pub fn summarize_with<'a>(text: &'a str, options: &Options) -> Summary<'a> {
 }
 
 /// Returns the index and span of each chosen sentence of `text`, in document order.
-fn choose_sentences(text: &str, language: Option<Language>, max_sentences: usize) -> Vec<(usize, Span)> {
+fn choose_sentences(text: &str, language: Option<Language>, length: Length) -> Vec<(usize, Span)> {
     let spans = split_sentences(text);
     if spans.is_empty() {
         return Vec::new();
@@ -142,8 +178,9 @@ fn choose_sentences(text: &str, language: Option<Language>, max_sentences: usize
     let analyzer = words::Analyzer::new(language);
     let infos = rank::describe(text, &spans);
     let vectors = rank::sentence_vectors(text, &spans, &analyzer);
-    let scores = rank::score_sentences(&infos, &vectors, max_sentences);
-    let chosen = rank::choose(text, &infos, &vectors, &scores, max_sentences);
+    let limit = rank::Limit::new(text, &infos, length);
+    let scores = rank::score_sentences(&infos, &vectors, limit.expected_sentences);
+    let chosen = rank::choose(text, &infos, &vectors, &scores, &limit);
     chosen.into_iter().map(|index| (index, spans[index])).collect()
 }
 
@@ -261,6 +298,42 @@ mod tests {
             vec!["A storm hit the coast on Monday night.", "- Officials closed schools and roads across the region."]
         );
         assert_eq!(summary.sentences[0].text, "A **storm** hit the [coast](https://example.org) on Monday night.");
+    }
+
+    #[test]
+    fn ratio_rounds_up_share_of_sentences() {
+        let text = "Storms hit the coast today. Officials closed schools and roads. Storms may return next week along the coast. A local bakery sold bread. Rain fell on the hills all night.";
+        let cases = [(0.2, 1), (0.3, 2), (0.5, 3), (1.0, 5), (0.01, 1)];
+        for (ratio, expected) in cases {
+            let options = Options::with_length(Length::Ratio(Ratio::new(ratio).unwrap()));
+            assert_eq!(summarize_with(text, &options).sentences.len(), expected, "ratio {ratio}");
+        }
+    }
+
+    #[test]
+    fn ratio_rejects_values_outside_unit_interval() {
+        for value in [0.0, -0.5, 1.5, f64::NAN, f64::INFINITY] {
+            assert_eq!(Ratio::new(value), None, "value {value}");
+        }
+    }
+
+    #[test]
+    fn word_budget_limits_total_words() {
+        let text = "Storms hit the coast today. Officials closed schools and roads across the region. Storms may return next week. A local bakery sold bread.";
+        for budget in [5, 9, 12, 20] {
+            let options = Options::with_length(Length::Words(n(budget)));
+            let summary = summarize_with(text, &options);
+            let words: usize = summary.sentences.iter().map(|s| s.text.split_whitespace().count()).sum();
+            assert!(words <= budget, "budget {budget}: {words} words");
+            assert!(!summary.sentences.is_empty(), "budget {budget}: empty summary");
+        }
+    }
+
+    #[test]
+    fn word_budget_below_every_sentence_keeps_best_sentence() {
+        let text = "Officials closed schools and roads across the region. Storms may return next week along the coast.";
+        let summary = summarize_with(text, &Options::with_length(Length::Words(n(2))));
+        assert_eq!(summary.sentences.len(), 1);
     }
 
     #[test]

@@ -3,8 +3,11 @@
 
 use std::collections::HashMap;
 
+use unicode_segmentation::UnicodeSegmentation;
+
 use crate::segment::Span;
 use crate::words::Analyzer;
+use crate::Length;
 
 /// Weight of the position prior in a sentence's score when the summary is a small
 /// share of the document. The rest of the score is centrality.
@@ -174,30 +177,76 @@ pub(crate) fn score_sentences(infos: &[SentenceInfo], vectors: &[SentenceVector]
         .collect()
 }
 
-/// Picks the best-scored sentences that do not repeat a chosen one, in document order.
+/// A [`Length`] resolved against one document.
+#[derive(Debug, Clone)]
+pub(crate) struct Limit {
+    /// The maximum number of sentences.
+    pub max_sentences: usize,
+    /// The maximum number of words in all, with the word count of each sentence.
+    pub word_budget: Option<(usize, Vec<usize>)>,
+    /// About how many sentences the summary will have, which sets the weight of
+    /// the position prior.
+    pub expected_sentences: usize,
+}
+
+impl Limit {
+    pub(crate) fn new(text: &str, infos: &[SentenceInfo], length: Length) -> Self {
+        match length {
+            Length::Sentences(count) => {
+                Self { max_sentences: count.get(), word_budget: None, expected_sentences: count.get() }
+            }
+            Length::Ratio(ratio) => {
+                let count = ((ratio.get() * infos.len() as f64).ceil() as usize).clamp(1, infos.len());
+                Self { max_sentences: count, word_budget: None, expected_sentences: count }
+            }
+            Length::Words(budget) => {
+                let words: Vec<usize> =
+                    infos.iter().map(|info| text[info.span.start..info.span.end].unicode_words().count()).collect();
+                let mean = (words.iter().sum::<usize>() as f64 / infos.len().max(1) as f64).max(1.0);
+                let expected = ((budget.get() as f64 / mean).round() as usize).max(1);
+                Self {
+                    max_sentences: infos.len(),
+                    word_budget: Some((budget.get(), words)),
+                    expected_sentences: expected,
+                }
+            }
+        }
+    }
+}
+
+/// Picks the best-scored sentences that do not repeat a chosen one and fit the
+/// limit, in document order.
 ///
 /// Body sentences with at least [`MIN_CONTENT_WORDS`] content words come first.
-/// Shorter sentences and headings fill the summary only when those run out.
+/// Shorter sentences and headings fill the summary only when those run out. Under a
+/// word budget a sentence that does not fit is skipped, and when none fits the best
+/// sentence is returned alone.
 pub(crate) fn choose(
     text: &str,
     infos: &[SentenceInfo],
     vectors: &[SentenceVector],
     scores: &[f64],
-    max_sentences: usize,
+    limit: &Limit,
 ) -> Vec<usize> {
     let mut ranked: Vec<usize> = (0..infos.len()).collect();
     ranked.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
     let sentence = |index: usize| &text[infos[index].span.start..infos[index].span.end];
 
     let mut chosen: Vec<usize> = Vec::new();
+    let mut words_used = 0;
     for first_pass in [true, false] {
         for &candidate in &ranked {
-            if chosen.len() == max_sentences {
+            if chosen.len() == limit.max_sentences {
                 break;
             }
             let preferred = vectors[candidate].content_words >= MIN_CONTENT_WORDS && !infos[candidate].heading;
             if first_pass != preferred || chosen.contains(&candidate) {
                 continue;
+            }
+            if let Some((budget, words)) = &limit.word_budget {
+                if words_used + words[candidate] > *budget {
+                    continue;
+                }
             }
             let repeats = chosen.iter().any(|&kept| {
                 sentence(kept) == sentence(candidate)
@@ -205,8 +254,14 @@ pub(crate) fn choose(
             });
             if !repeats {
                 chosen.push(candidate);
+                if let Some((_, words)) = &limit.word_budget {
+                    words_used += words[candidate];
+                }
             }
         }
+    }
+    if chosen.is_empty() {
+        chosen.extend(ranked.first());
     }
 
     chosen.sort_unstable();
