@@ -40,7 +40,7 @@ pub use segment::{split_sentences, Span, MAX_SENTENCE_BYTES};
 /// The name and version of the ranking method, stored with each summary so that
 /// summaries made by different versions can be told apart. Change it when the
 /// ranking changes.
-pub const METHOD: &str = "centroid-position-v2";
+pub const METHOD: &str = "centroid-position-v3";
 
 /// One sentence of a summary: its text and byte range in the summarized input.
 ///
@@ -334,6 +334,21 @@ mod tests {
         let text = "Officials closed schools and roads across the region. Storms may return next week along the coast.";
         let summary = summarize_with(text, &Options::with_length(Length::Words(n(2))));
         assert_eq!(summary.sentences.len(), 1);
+    }
+
+    #[test]
+    fn chinese_summary_picks_sentences_sharing_bigrams() {
+        let text = "昨天我吃了一个苹果。北京大学今年招收了更多的学生。北京大学的学生来自全国各地。今年北京大学新建了一座图书馆。小猫在院子里睡觉。";
+        let texts: Vec<&str> = summarize(text, n(2)).iter().map(|s| s.text).collect();
+        assert_eq!(texts, vec!["北京大学今年招收了更多的学生。", "北京大学的学生来自全国各地。"]);
+    }
+
+    #[test]
+    fn japanese_summary_skips_off_topic_sentences() {
+        let text = "猫が好きです。東京タワーは東京の観光名所です。東京タワーの高さは三百三十三メートルです。毎年多くの観光客が東京タワーを訪れます。";
+        let texts: Vec<&str> = summarize(text, n(2)).iter().map(|s| s.text).collect();
+        assert!(!texts.contains(&"猫が好きです。"), "chose the off-topic first sentence: {texts:?}");
+        assert_eq!(texts.len(), 2);
     }
 
     #[test]
