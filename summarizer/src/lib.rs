@@ -10,9 +10,11 @@
 //! - no duplicate sentences, and no sentence whose words mostly repeat a chosen one;
 //! - scores are finite (never NaN) and nothing panics.
 //!
-//! Ranking combines each sentence's tf-idf cosine similarity to the document centroid
-//! with a prior that favours early sentences, which news writing puts first. The prior
-//! weighs less when the summary is a large share of the document. Headings (short
+//! Ranking combines each sentence's tf-idf cosine similarity to the document centroid,
+//! a PacSum-style directed centrality over a window of following sentences, and a
+//! prior that favours early sentences, which news writing puts first. The directed
+//! centrality and the prior weigh less when the summary is a large share of the
+//! document. Headings (short
 //! lines without a sentence mark, such as a title) are chosen only when the body
 //! sentences run out. Every step is linear in the length of the text.
 //!
@@ -40,7 +42,7 @@ pub use segment::{split_sentences, Span, MAX_SENTENCE_BYTES};
 /// The name and version of the ranking method, stored with each summary so that
 /// summaries made by different versions can be told apart. Change it when the
 /// ranking changes.
-pub const METHOD: &str = "centroid-position-v3";
+pub const METHOD: &str = "pacsum-centroid-position-v1";
 
 /// One sentence of a summary: its text and byte range in the summarized input.
 ///
