@@ -30,6 +30,9 @@ Options:
                       (default auto; alias --language, -l)
   -f, --format FORMAT plain, html or markdown (default plain); offsets then point
                       into the original markup and \"plain\" is the visible text
+      --keyphrases K  also output the top K key phrases of the document: after a
+                      blank line as \"Key phrases: a; b\", or as \"key_phrases\" in
+                      JSON output
       --json          print a JSON object with each sentence's text and byte offsets
       --jsonl         read JSON lines {\"id\": …, \"article\": …} (or \"text\", and an
                       optional \"sentences\" count for that line) and write one line
@@ -42,6 +45,7 @@ struct Args {
     length: summarizer::Length,
     language: Option<summarizer::Language>,
     format: summarizer::InputFormat,
+    key_phrases: usize,
     json: bool,
     jsonl: bool,
     input: Option<PathBuf>,
@@ -54,6 +58,7 @@ fn parse_args() -> anyhow::Result<Option<Args>> {
         length: summarizer::Length::Sentences(NonZeroUsize::new(3).expect("3 is not zero")),
         language: None,
         format: summarizer::InputFormat::Plain,
+        key_phrases: 0,
         json: false,
         jsonl: false,
         input: None,
@@ -108,6 +113,12 @@ fn parse_args() -> anyhow::Result<Option<Args>> {
                     _ => bail!("invalid --format {value:?}: expected plain, html or markdown"),
                 };
             }
+            Long("keyphrases") | Long("key-phrases") => {
+                let value: String = parser.value()?.parse()?;
+                args.key_phrases = value
+                    .parse()
+                    .with_context(|| format!("invalid --keyphrases {value:?}: expected a whole number"))?;
+            }
             Long("json") => args.json = true,
             Long("jsonl") => args.jsonl = true,
             Short('h') | Long("help") => {
@@ -154,6 +165,8 @@ struct SummaryOut<'a> {
     /// ISO 639-1 code of the language the words were analysed as, or null.
     language: Option<&'static str>,
     sentences: Vec<SentenceOut<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    key_phrases: Vec<String>,
 }
 
 /// One output line of `--jsonl` mode: the visible text of each chosen sentence.
@@ -161,6 +174,8 @@ struct SummaryOut<'a> {
 struct JsonlOut<'a> {
     id: Option<&'a serde_json::Value>,
     summary: Vec<std::borrow::Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    key_phrases: Vec<String>,
 }
 
 /// One input line of `--jsonl` mode.
@@ -181,11 +196,21 @@ fn summary_out<'a>(id: Option<&'a serde_json::Value>, text: &'a str, options: &s
         .into_iter()
         .map(|s| SentenceOut { text: s.text, plain: s.plain, start: s.start, end: s.end, index: s.index })
         .collect();
-    SummaryOut { id, language: summary.language.map(summarizer::Language::code), sentences }
+    SummaryOut {
+        id,
+        language: summary.language.map(summarizer::Language::code),
+        sentences,
+        key_phrases: summary.key_phrases.into_iter().map(|phrase| phrase.text).collect(),
+    }
 }
 
 fn options(args: &Args, length: summarizer::Length) -> summarizer::Options {
-    summarizer::Options { language: args.language, format: args.format, ..summarizer::Options::with_length(length) }
+    summarizer::Options {
+        language: args.language,
+        format: args.format,
+        key_phrases: args.key_phrases,
+        ..summarizer::Options::with_length(length)
+    }
 }
 
 fn open_input(path: Option<&PathBuf>) -> anyhow::Result<Box<dyn BufRead>> {
@@ -211,6 +236,7 @@ fn run_jsonl(args: &Args, out: &mut impl Write) -> anyhow::Result<()> {
         let line = JsonlOut {
             id: document.id.as_ref(),
             summary: summary.sentences.into_iter().map(|sentence| sentence.plain).collect(),
+            key_phrases: summary.key_phrases.into_iter().map(|phrase| phrase.text).collect(),
         };
         serde_json::to_writer(&mut *out, &line)?;
         out.write_all(b"\n")?;
@@ -230,6 +256,9 @@ fn run_single(args: &Args, out: &mut impl Write) -> anyhow::Result<()> {
     } else {
         for sentence in &summary.sentences {
             writeln!(out, "{}", sentence.plain)?;
+        }
+        if !summary.key_phrases.is_empty() {
+            writeln!(out, "\nKey phrases: {}", summary.key_phrases.join("; "))?;
         }
     }
     Ok(())

@@ -111,3 +111,21 @@ fn jsonl_writes_id_and_summary_in_input_order() {
     assert_eq!(lines[0]["summary"].as_array().map(Vec::len), Some(2));
     assert_eq!(lines[1], serde_json::json!({"id": 7, "summary": ["One short line."]}));
 }
+
+#[test]
+fn keyphrases_flag_appends_phrases() {
+    let output = summarize(&["--sentences", "1", "--keyphrases", "2"], ARTICLE);
+    assert!(output.status.success());
+    let lines = stdout_lines(&output);
+    assert_eq!(lines.len(), 3, "lines {lines:?}");
+    assert_eq!(lines[1], "", "lines {lines:?}");
+    assert_eq!(lines[2], "Key phrases: Storms; coast", "lines {lines:?}");
+}
+
+#[test]
+fn jsonl_includes_key_phrases_when_requested() {
+    let input = format!("{}\n", serde_json::json!({"id": 1, "article": ARTICLE}));
+    let output = summarize(&["--jsonl", "--keyphrases", "1"], &input);
+    let line: serde_json::Value = serde_json::from_str(&stdout_lines(&output)[0]).expect("line is JSON");
+    assert_eq!(line["key_phrases"], serde_json::json!(["Storms"]));
+}

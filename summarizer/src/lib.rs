@@ -26,6 +26,7 @@
 //! assert_eq!(&text[summary[0].start..summary[0].end], summary[0].text);
 //! ```
 
+mod keyphrases;
 mod language;
 mod markup;
 mod rank;
@@ -35,6 +36,7 @@ mod words;
 use std::borrow::Cow;
 use std::num::NonZeroUsize;
 
+pub use keyphrases::KeyPhrase;
 pub use language::{detect_language, Language, LANGUAGES};
 pub use markup::InputFormat;
 pub use segment::{split_sentences, Span, MAX_SENTENCE_BYTES};
@@ -101,6 +103,8 @@ pub struct Options {
     pub language: Option<Language>,
     /// The markup of the text.
     pub format: InputFormat,
+    /// The number of key phrases to return in [`Summary::key_phrases`], 0 for none.
+    pub key_phrases: usize,
 }
 
 impl Options {
@@ -113,7 +117,7 @@ impl Options {
     /// Options for a summary of the given length of plain text, with the language
     /// detected.
     pub fn with_length(length: Length) -> Self {
-        Self { length, language: None, format: InputFormat::Plain }
+        Self { length, language: None, format: InputFormat::Plain, key_phrases: 0 }
     }
 }
 
@@ -125,6 +129,9 @@ pub struct Summary<'a> {
     /// The language given in [`Options`] or detected, or `None` when the text's
     /// language is unsupported and words were only lower-cased.
     pub language: Option<Language>,
+    /// Up to [`Options::key_phrases`] key phrases of the whole text, best first, as
+    /// visible text.
+    pub key_phrases: Vec<KeyPhrase>,
 }
 
 /// Summarizes `text` into at most `max_sentences` sentences, in document order, with
@@ -143,7 +150,10 @@ pub fn summarize_with<'a>(text: &'a str, options: &Options) -> Summary<'a> {
     let visible = reduced.as_ref().map_or(text, |reduced| reduced.text.as_str());
 
     let language = options.language.or_else(|| detect_language(visible));
-    let chosen = choose_sentences(visible, language, options.length);
+    let spans = split_sentences(visible);
+    let analyzer = words::Analyzer::new(language);
+    let chosen = choose_sentences(visible, &spans, &analyzer, options.length);
+    let key_phrases = keyphrases::extract(visible, &spans, &analyzer, options.key_phrases);
 
     let sentences = chosen
         .into_iter()
@@ -167,19 +177,17 @@ pub fn summarize_with<'a>(text: &'a str, options: &Options) -> Summary<'a> {
             }
         })
         .collect();
-    Summary { sentences, language }
+    Summary { sentences, language, key_phrases }
 }
 
 /// Returns the index and span of each chosen sentence of `text`, in document order.
-fn choose_sentences(text: &str, language: Option<Language>, length: Length) -> Vec<(usize, Span)> {
-    let spans = split_sentences(text);
+fn choose_sentences(text: &str, spans: &[Span], analyzer: &words::Analyzer, length: Length) -> Vec<(usize, Span)> {
     if spans.is_empty() {
         return Vec::new();
     }
 
-    let analyzer = words::Analyzer::new(language);
-    let infos = rank::describe(text, &spans);
-    let vectors = rank::sentence_vectors(text, &spans, &analyzer);
+    let infos = rank::describe(text, spans);
+    let vectors = rank::sentence_vectors(text, spans, analyzer);
     let limit = rank::Limit::new(text, &infos, length);
     let scores = rank::score_sentences(&infos, &vectors, limit.expected_sentences);
     let chosen = rank::choose(text, &infos, &vectors, &scores, &limit);
@@ -351,6 +359,15 @@ mod tests {
         let texts: Vec<&str> = summarize(text, n(2)).iter().map(|s| s.text).collect();
         assert!(!texts.contains(&"猫が好きです。"), "chose the off-topic first sentence: {texts:?}");
         assert_eq!(texts.len(), 2);
+    }
+
+    #[test]
+    fn key_phrases_only_when_requested() {
+        let text = "Gary Locke will manage Kilmarnock. Gary Locke signed a deal. Fans welcomed Gary Locke.";
+        assert!(summarize_with(text, &Options::new(n(1))).key_phrases.is_empty());
+        let options = Options { key_phrases: 1, ..Options::new(n(1)) };
+        let phrases: Vec<String> = summarize_with(text, &options).key_phrases.into_iter().map(|p| p.text).collect();
+        assert_eq!(phrases, vec!["Gary Locke"]);
     }
 
     #[test]

@@ -55,20 +55,28 @@ impl Analyzer {
 
     fn for_each_word_term(&self, text: &str, emit: &mut impl FnMut(&str)) {
         for word in text.unicode_words() {
-            let lower = word.to_lowercase();
-            if self.stop_words.contains(lower.as_str()) {
-                continue;
-            }
-            match &self.stemmer {
-                Some(stemmer) => emit(&stemmer.stem(&lower)),
-                None => emit(&lower),
+            if let Some(term) = self.word_term(word) {
+                emit(&term);
             }
         }
+    }
+
+    /// Returns the index term of one word: lower-cased and stemmed, or `None` for a
+    /// stop word.
+    pub(crate) fn word_term(&self, word: &str) -> Option<String> {
+        let lower = word.to_lowercase();
+        if self.stop_words.contains(lower.as_str()) {
+            return None;
+        }
+        Some(match &self.stemmer {
+            Some(stemmer) => stemmer.stem(&lower).into_owned(),
+            None => lower,
+        })
     }
 }
 
 /// Returns whether `ch` is a Han ideograph, Hiragana or Katakana character.
-fn is_cjk(ch: char) -> bool {
+pub(crate) fn is_cjk(ch: char) -> bool {
     matches!(ch,
         '\u{3040}'..='\u{30FF}' // Hiragana, Katakana
         | '\u{31F0}'..='\u{31FF}' // Katakana phonetic extensions
