@@ -38,8 +38,9 @@ struct Candidate {
 /// is `count * words * (1 + 1 / sqrt(1 + first sentence index))`. A candidate that
 /// shares a stemmed word with a better one is skipped, so the phrases do not repeat
 /// one another.
-// NOTE: Chinese and Japanese runs have no word boundaries here, so each run of
-// such characters is one candidate word and rarely repeats; their key phrases are weak.
+// NOTE: Chinese and Japanese text has no word boundaries here, so each run of
+// such characters is one candidate word. Such runs rarely repeat, so their key
+// phrases are weak.
 pub(crate) fn extract(text: &str, spans: &[Span], analyzer: &Analyzer, limit: usize) -> Vec<KeyPhrase> {
     if limit == 0 {
         return Vec::new();

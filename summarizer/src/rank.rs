@@ -26,7 +26,7 @@ const DIRECTED_WEIGHT: f64 = 0.7;
 const DIRECTED_SHARE_EXPONENT: f64 = 4.0;
 /// The number of following body sentences each body sentence is compared with.
 const CENTRALITY_WINDOW: usize = 8;
-/// Where the edge threshold sits between the smallest and largest cosine.
+/// Position of the edge threshold between the smallest (0) and largest (1) cosine.
 const EDGE_THRESHOLD: f64 = 0.3;
 /// Weight of edges to later sentences in directed centrality.
 const FORWARD_WEIGHT: f64 = 1.0;
@@ -207,8 +207,8 @@ fn centroid_similarity(infos: &[SentenceInfo], vectors: &[SentenceVector]) -> Ve
     relative(&vectors.iter().map(|vector| cosine(vector, &centroid)).collect::<Vec<_>>())
 }
 
-/// Scores each body sentence by directed centrality in the manner of PacSum (Zheng
-/// and Lapata, 2019), scaled to `[0, 1]`; headings score 0.
+/// Scores each body sentence by directed centrality in the manner of PacSum, scaled
+/// to `[0, 1]`. Headings score 0.
 ///
 /// Each body sentence is compared with the next [`CENTRALITY_WINDOW`] body
 /// sentences, which keeps the cost linear in the number of sentences. An edge

@@ -209,11 +209,12 @@ fn is_closing_punctuation(ch: char) -> bool {
     matches!(ch, '"' | '\'' | ')' | ']' | '}' | '»' | '”' | '’' | '」' | '』' | '）')
 }
 
-/// Returns whether the text after a terminal can start a new sentence: whitespace, then a
-/// capital letter, a letter of a script without case (Arabic, Devanagari), any letter
-/// in lower-cased text, a digit, an opening quote or bracket, or the end of the block.
-/// In lower-cased text a question or exclamation inside quotes is followed by its
-/// attribution (`"why now?" she asked.`), so the caller passes `lowercased` false there.
+/// Returns whether the text after a terminal can start a new sentence. That is the end
+/// of the block, or whitespace and then one of: a capital letter, a letter of a script
+/// without case (Arabic, Devanagari), any letter in lower-cased text, a digit, or an
+/// opening quote or bracket. In lower-cased text a quoted question or exclamation is
+/// followed by its attribution (`"why now?" she asked.`), so the caller passes
+/// `lowercased` false there.
 fn starts_new_sentence(rest: &str, lowercased: bool) -> bool {
     let trimmed = rest.trim_start();
     if trimmed.is_empty() {
