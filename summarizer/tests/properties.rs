@@ -116,4 +116,15 @@ proptest! {
             prop_assert!(!summary.sentences.is_empty(), "no sentence for non-blank input");
         }
     }
+
+    #[test]
+    fn key_phrases_are_bounded_and_finite(text in prop_oneof![any::<String>(), text_like()], limit in 0usize..8) {
+        let options = Options { key_phrases: limit, ..Options::new(NonZeroUsize::new(3).expect("3 is not zero")) };
+        let phrases = summarize_with(&text, &options).key_phrases;
+        prop_assert!(phrases.len() <= limit, "{} phrases for {limit} requested", phrases.len());
+        for phrase in &phrases {
+            prop_assert!(phrase.score.is_finite() && phrase.score > 0.0, "score {}", phrase.score);
+            prop_assert!(text.contains(phrase.text.as_str()), "phrase {:?} not in the text", phrase.text);
+        }
+    }
 }
