@@ -65,14 +65,14 @@ def summary_length(dataset, document):
 
 def run_docsum(binary, documents, lengths):
     request = "".join(
-        json.dumps({"id": index, "text": document["article"], "sentences": length}) + "\n"
+        json.dumps({"id": index, "article": document["article"], "sentences": length}) + "\n"
         for index, (document, length) in enumerate(zip(documents, lengths))
     )
     output = subprocess.run([binary, "--jsonl"], input=request, capture_output=True, text=True, check=True).stdout
     summaries = [None] * len(documents)
     for line in output.splitlines():
         result = json.loads(line)
-        summaries[result["id"]] = [sentence["text"] for sentence in result["sentences"]]
+        summaries[result["id"]] = result["summary"]
     return summaries
 
 

@@ -1,7 +1,8 @@
 //! `summarize`: prints an extractive summary of a file or of standard input.
 //!
-//! With `--jsonl` it reads one JSON object per line (`{"id": …, "text": …}`) and writes
-//! one summary per line, which is how the evaluation scripts drive it.
+//! With `--jsonl` it reads one JSON object per line (`{"id": …, "article": …}`) and
+//! writes `{"id": …, "summary": [sentence, …]}` per line, which is how the evaluation
+//! scripts drive it.
 
 use std::io::{BufRead, BufWriter, Read, Write};
 use std::num::NonZeroUsize;
@@ -12,27 +13,39 @@ use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
 
 const HELP: &str = "\
-Usage: summarize [OPTIONS] [FILE]
+Usage: summarize [--sentences N | --ratio R | --words W] [--lang CODE|auto] [OPTIONS] [FILE]
 
 Prints the sentences that summarize FILE (or standard input), one per line, in
 document order.
 
+Length (at most one; default --sentences 3):
+      --sentences N   at most N sentences (alias -n)
+      --ratio R       at most the share R of the document's sentences, rounded up;
+                      0 < R <= 1
+      --words W       at most W words in all; a single sentence when even the
+                      best one is longer
+
 Options:
-  -n, --sentences N   maximum number of sentences in the summary (default 3)
-  -l, --language CODE ISO 639-1 code of the text's language (default: detected)
+      --lang CODE     ISO 639-1 code of the text's language, or auto to detect it
+                      (default auto; alias --language, -l)
   -f, --format FORMAT plain, html or markdown (default plain); offsets then point
                       into the original markup and \"plain\" is the visible text
+      --keyphrases K  also output the top K key phrases of the document: after a
+                      blank line as \"Key phrases: a; b\", or as \"key_phrases\" in
+                      JSON output
       --json          print a JSON object with each sentence's text and byte offsets
-      --jsonl         read JSON lines ({\"id\", \"text\" or \"article\", optional \"sentences\"})
-                      and write one JSON summary per line
+      --jsonl         read JSON lines {\"id\": …, \"article\": …} (or \"text\", and an
+                      optional \"sentences\" count for that line) and write one line
+                      {\"id\": …, \"summary\": [sentence, …]} for each, in input order
   -h, --help          print this help
 ";
 
 /// Command-line settings after parsing.
 struct Args {
-    max_sentences: NonZeroUsize,
+    length: summarizer::Length,
     language: Option<summarizer::Language>,
     format: summarizer::InputFormat,
+    key_phrases: usize,
     json: bool,
     jsonl: bool,
     input: Option<PathBuf>,
@@ -42,29 +55,54 @@ fn parse_args() -> anyhow::Result<Option<Args>> {
     use lexopt::prelude::*;
 
     let mut args = Args {
-        max_sentences: NonZeroUsize::new(3).expect("3 is not zero"),
+        length: summarizer::Length::Sentences(NonZeroUsize::new(3).expect("3 is not zero")),
         language: None,
         format: summarizer::InputFormat::Plain,
+        key_phrases: 0,
         json: false,
         jsonl: false,
         input: None,
     };
+    let mut length_flag: Option<&'static str> = None;
     let mut parser = lexopt::Parser::from_env();
     while let Some(arg) = parser.next()? {
+        let flag = match arg {
+            Short('n') | Long("sentences") => Some("--sentences"),
+            Long("ratio") => Some("--ratio"),
+            Long("words") => Some("--words"),
+            _ => None,
+        };
+        if let Some(flag) = flag {
+            if let Some(earlier) = length_flag.replace(flag) {
+                bail!("{flag} cannot be combined with {earlier}: give one of --sentences, --ratio or --words");
+            }
+        }
         match arg {
             Short('n') | Long("sentences") => {
                 let value: String = parser.value()?.parse()?;
-                args.max_sentences = value
+                let count = value
                     .parse()
                     .with_context(|| format!("invalid --sentences {value:?}: expected a whole number of at least 1"))?;
+                args.length = summarizer::Length::Sentences(count);
             }
-            Short('l') | Long("language") => {
+            Long("ratio") => {
+                let value: String = parser.value()?.parse()?;
+                let ratio = value.parse::<f64>().ok().and_then(summarizer::Ratio::new);
+                args.length =
+                    summarizer::Length::Ratio(ratio.with_context(|| {
+                        format!("invalid --ratio {value:?}: expected a number above 0 and at most 1")
+                    })?);
+            }
+            Long("words") => {
+                let value: String = parser.value()?.parse()?;
+                let budget = value
+                    .parse()
+                    .with_context(|| format!("invalid --words {value:?}: expected a whole number of at least 1"))?;
+                args.length = summarizer::Length::Words(budget);
+            }
+            Short('l') | Long("lang") | Long("language") => {
                 let code: String = parser.value()?.parse()?;
-                let language = summarizer::Language::from_code(&code);
-                args.language = Some(language.with_context(|| {
-                    let known: Vec<&str> = summarizer::LANGUAGES.iter().map(|l| l.code()).collect();
-                    format!("unsupported --language {code:?}: expected one of {}", known.join(", "))
-                })?);
+                args.language = parse_language(&code)?;
             }
             Short('f') | Long("format") => {
                 let value: String = parser.value()?.parse()?;
@@ -74,6 +112,12 @@ fn parse_args() -> anyhow::Result<Option<Args>> {
                     "markdown" | "md" => summarizer::InputFormat::Markdown,
                     _ => bail!("invalid --format {value:?}: expected plain, html or markdown"),
                 };
+            }
+            Long("keyphrases") | Long("key-phrases") => {
+                let value: String = parser.value()?.parse()?;
+                args.key_phrases = value
+                    .parse()
+                    .with_context(|| format!("invalid --keyphrases {value:?}: expected a whole number"))?;
             }
             Long("json") => args.json = true,
             Long("jsonl") => args.jsonl = true,
@@ -89,6 +133,19 @@ fn parse_args() -> anyhow::Result<Option<Args>> {
         bail!("--json and --jsonl cannot be combined: --jsonl already writes JSON");
     }
     Ok(Some(args))
+}
+
+/// Parses a `--lang` value: `auto` for detection, or a supported ISO 639-1 code.
+fn parse_language(code: &str) -> anyhow::Result<Option<summarizer::Language>> {
+    if code.eq_ignore_ascii_case("auto") {
+        return Ok(None);
+    }
+    let language = summarizer::Language::from_code(code);
+    let language = language.with_context(|| {
+        let known: Vec<&str> = summarizer::LANGUAGES.iter().map(|l| l.code()).collect();
+        format!("unsupported --lang {code:?}: expected auto or one of {}", known.join(", "))
+    })?;
+    Ok(Some(language))
 }
 
 /// One sentence of the printed summary, with byte offsets into the input text.
@@ -108,6 +165,17 @@ struct SummaryOut<'a> {
     /// ISO 639-1 code of the language the words were analysed as, or null.
     language: Option<&'static str>,
     sentences: Vec<SentenceOut<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    key_phrases: Vec<String>,
+}
+
+/// One output line of `--jsonl` mode: the visible text of each chosen sentence.
+#[derive(Serialize)]
+struct JsonlOut<'a> {
+    id: Option<&'a serde_json::Value>,
+    summary: Vec<std::borrow::Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    key_phrases: Vec<String>,
 }
 
 /// One input line of `--jsonl` mode.
@@ -128,11 +196,21 @@ fn summary_out<'a>(id: Option<&'a serde_json::Value>, text: &'a str, options: &s
         .into_iter()
         .map(|s| SentenceOut { text: s.text, plain: s.plain, start: s.start, end: s.end, index: s.index })
         .collect();
-    SummaryOut { id, language: summary.language.map(summarizer::Language::code), sentences }
+    SummaryOut {
+        id,
+        language: summary.language.map(summarizer::Language::code),
+        sentences,
+        key_phrases: summary.key_phrases.into_iter().map(|phrase| phrase.text).collect(),
+    }
 }
 
-fn options(args: &Args, max_sentences: NonZeroUsize) -> summarizer::Options {
-    summarizer::Options { language: args.language, format: args.format, ..summarizer::Options::new(max_sentences) }
+fn options(args: &Args, length: summarizer::Length) -> summarizer::Options {
+    summarizer::Options {
+        language: args.language,
+        format: args.format,
+        key_phrases: args.key_phrases,
+        ..summarizer::Options::with_length(length)
+    }
 }
 
 fn open_input(path: Option<&PathBuf>) -> anyhow::Result<Box<dyn BufRead>> {
@@ -153,9 +231,14 @@ fn run_jsonl(args: &Args, out: &mut impl Write) -> anyhow::Result<()> {
         }
         let document: Document = serde_json::from_str(&line)
             .with_context(|| format!("invalid JSON document on line {}: expected {{\"text\": \"…\"}}", number + 1))?;
-        let max_sentences = document.sentences.unwrap_or(args.max_sentences);
-        let summary = summary_out(document.id.as_ref(), &document.text, &options(args, max_sentences));
-        serde_json::to_writer(&mut *out, &summary)?;
+        let length = document.sentences.map_or(args.length, summarizer::Length::Sentences);
+        let summary = summarizer::summarize_with(&document.text, &options(args, length));
+        let line = JsonlOut {
+            id: document.id.as_ref(),
+            summary: summary.sentences.into_iter().map(|sentence| sentence.plain).collect(),
+            key_phrases: summary.key_phrases.into_iter().map(|phrase| phrase.text).collect(),
+        };
+        serde_json::to_writer(&mut *out, &line)?;
         out.write_all(b"\n")?;
     }
     Ok(())
@@ -166,13 +249,16 @@ fn run_single(args: &Args, out: &mut impl Write) -> anyhow::Result<()> {
     open_input(args.input.as_ref())?.read_to_end(&mut bytes).context("failed to read the input")?;
     let text = String::from_utf8(bytes).context("the input is not valid UTF-8")?;
 
-    let summary = summary_out(None, &text, &options(args, args.max_sentences));
+    let summary = summary_out(None, &text, &options(args, args.length));
     if args.json {
         serde_json::to_writer_pretty(&mut *out, &summary)?;
         out.write_all(b"\n")?;
     } else {
         for sentence in &summary.sentences {
             writeln!(out, "{}", sentence.plain)?;
+        }
+        if !summary.key_phrases.is_empty() {
+            writeln!(out, "\nKey phrases: {}", summary.key_phrases.join("; "))?;
         }
     }
     Ok(())

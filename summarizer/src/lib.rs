@@ -10,9 +10,11 @@
 //! - no duplicate sentences, and no sentence whose words mostly repeat a chosen one;
 //! - scores are finite (never NaN) and nothing panics.
 //!
-//! Ranking combines each sentence's tf-idf cosine similarity to the document centroid
-//! with a prior that favours early sentences, which news writing puts first. The prior
-//! weighs less when the summary is a large share of the document. Headings (short
+//! Ranking combines each sentence's tf-idf cosine similarity to the document centroid,
+//! a PacSum-style directed centrality over a window of following sentences, and a
+//! prior that favours early sentences, which news writing puts first. The directed
+//! centrality and the prior weigh less when the summary is a large share of the
+//! document. Headings (short
 //! lines without a sentence mark, such as a title) are chosen only when the body
 //! sentences run out. Every step is linear in the length of the text.
 //!
@@ -24,6 +26,7 @@
 //! assert_eq!(&text[summary[0].start..summary[0].end], summary[0].text);
 //! ```
 
+mod keyphrases;
 mod language;
 mod markup;
 mod rank;
@@ -33,6 +36,7 @@ mod words;
 use std::borrow::Cow;
 use std::num::NonZeroUsize;
 
+pub use keyphrases::KeyPhrase;
 pub use language::{detect_language, Language, LANGUAGES};
 pub use markup::InputFormat;
 pub use segment::{split_sentences, Span, MAX_SENTENCE_BYTES};
@@ -40,7 +44,7 @@ pub use segment::{split_sentences, Span, MAX_SENTENCE_BYTES};
 /// The name and version of the ranking method, stored with each summary so that
 /// summaries made by different versions can be told apart. Change it when the
 /// ranking changes.
-pub const METHOD: &str = "centroid-position-v2";
+pub const METHOD: &str = "pacsum-centroid-position-v1";
 
 /// One sentence of a summary: its text and byte range in the summarized input.
 ///
@@ -61,21 +65,59 @@ pub struct SummarySentence<'a> {
     pub index: usize,
 }
 
+/// A share of a document's sentences, in `(0, 1]`.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+pub struct Ratio(f64);
+
+impl Ratio {
+    /// Returns the ratio `value`, or `None` unless `0 < value <= 1`.
+    pub fn new(value: f64) -> Option<Self> {
+        (value > 0.0 && value <= 1.0).then_some(Self(value))
+    }
+
+    /// Returns the ratio as a number in `(0, 1]`.
+    pub fn get(self) -> f64 {
+        self.0
+    }
+}
+
+/// The length limit of a summary.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Length {
+    /// At most this many sentences.
+    Sentences(NonZeroUsize),
+    /// At most this share of the document's sentences, rounded up, so at least one.
+    Ratio(Ratio),
+    /// At most this many words in all, counted as Unicode words (UAX #29). When even
+    /// the best single sentence is longer, the summary is that one sentence, so that
+    /// text with a non-whitespace character never gets an empty summary.
+    Words(NonZeroUsize),
+}
+
 /// Settings of one summary.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Options {
-    /// The maximum number of sentences in the summary.
-    pub max_sentences: NonZeroUsize,
+    /// The length limit of the summary.
+    pub length: Length,
     /// The language of the text, or `None` to detect it with [`detect_language`].
     pub language: Option<Language>,
     /// The markup of the text.
     pub format: InputFormat,
+    /// The number of key phrases to return in [`Summary::key_phrases`], 0 for none.
+    pub key_phrases: usize,
 }
 
 impl Options {
-    /// Options for at most `max_sentences` sentences, with the language detected.
+    /// Options for at most `max_sentences` sentences of plain text, with the
+    /// language detected.
     pub fn new(max_sentences: NonZeroUsize) -> Self {
-        Self { max_sentences, language: None, format: InputFormat::Plain }
+        Self::with_length(Length::Sentences(max_sentences))
+    }
+
+    /// Options for a summary of the given length of plain text, with the language
+    /// detected.
+    pub fn with_length(length: Length) -> Self {
+        Self { length, language: None, format: InputFormat::Plain, key_phrases: 0 }
     }
 }
 
@@ -87,6 +129,9 @@ pub struct Summary<'a> {
     /// The language given in [`Options`] or detected, or `None` when the text's
     /// language is unsupported and words were only lower-cased.
     pub language: Option<Language>,
+    /// Up to [`Options::key_phrases`] key phrases of the whole text, best first, as
+    /// visible text.
+    pub key_phrases: Vec<KeyPhrase>,
 }
 
 /// Summarizes `text` into at most `max_sentences` sentences, in document order, with
@@ -105,7 +150,10 @@ pub fn summarize_with<'a>(text: &'a str, options: &Options) -> Summary<'a> {
     let visible = reduced.as_ref().map_or(text, |reduced| reduced.text.as_str());
 
     let language = options.language.or_else(|| detect_language(visible));
-    let chosen = choose_sentences(visible, language, options.max_sentences.get());
+    let spans = split_sentences(visible);
+    let analyzer = words::Analyzer::new(language);
+    let chosen = choose_sentences(visible, &spans, &analyzer, options.length);
+    let key_phrases = keyphrases::extract(visible, &spans, &analyzer, options.key_phrases);
 
     let sentences = chosen
         .into_iter()
@@ -129,21 +177,20 @@ pub fn summarize_with<'a>(text: &'a str, options: &Options) -> Summary<'a> {
             }
         })
         .collect();
-    Summary { sentences, language }
+    Summary { sentences, language, key_phrases }
 }
 
 /// Returns the index and span of each chosen sentence of `text`, in document order.
-fn choose_sentences(text: &str, language: Option<Language>, max_sentences: usize) -> Vec<(usize, Span)> {
-    let spans = split_sentences(text);
+fn choose_sentences(text: &str, spans: &[Span], analyzer: &words::Analyzer, length: Length) -> Vec<(usize, Span)> {
     if spans.is_empty() {
         return Vec::new();
     }
 
-    let analyzer = words::Analyzer::new(language);
-    let infos = rank::describe(text, &spans);
-    let vectors = rank::sentence_vectors(text, &spans, &analyzer);
-    let scores = rank::score_sentences(&infos, &vectors, max_sentences);
-    let chosen = rank::choose(text, &infos, &vectors, &scores, max_sentences);
+    let infos = rank::describe(text, spans);
+    let vectors = rank::sentence_vectors(text, spans, analyzer);
+    let limit = rank::Limit::new(text, &infos, length);
+    let scores = rank::score_sentences(&infos, &vectors, limit.expected_sentences);
+    let chosen = rank::choose(text, &infos, &vectors, &scores, &limit);
     chosen.into_iter().map(|index| (index, spans[index])).collect()
 }
 
@@ -261,6 +308,66 @@ mod tests {
             vec!["A storm hit the coast on Monday night.", "- Officials closed schools and roads across the region."]
         );
         assert_eq!(summary.sentences[0].text, "A **storm** hit the [coast](https://example.org) on Monday night.");
+    }
+
+    #[test]
+    fn ratio_rounds_up_share_of_sentences() {
+        let text = "Storms hit the coast today. Officials closed schools and roads. Storms may return next week along the coast. A local bakery sold bread. Rain fell on the hills all night.";
+        let cases = [(0.2, 1), (0.3, 2), (0.5, 3), (1.0, 5), (0.01, 1)];
+        for (ratio, expected) in cases {
+            let options = Options::with_length(Length::Ratio(Ratio::new(ratio).unwrap()));
+            assert_eq!(summarize_with(text, &options).sentences.len(), expected, "ratio {ratio}");
+        }
+    }
+
+    #[test]
+    fn ratio_rejects_values_outside_unit_interval() {
+        for value in [0.0, -0.5, 1.5, f64::NAN, f64::INFINITY] {
+            assert_eq!(Ratio::new(value), None, "value {value}");
+        }
+    }
+
+    #[test]
+    fn word_budget_limits_total_words() {
+        let text = "Storms hit the coast today. Officials closed schools and roads across the region. Storms may return next week. A local bakery sold bread.";
+        for budget in [5, 9, 12, 20] {
+            let options = Options::with_length(Length::Words(n(budget)));
+            let summary = summarize_with(text, &options);
+            let words: usize = summary.sentences.iter().map(|s| s.text.split_whitespace().count()).sum();
+            assert!(words <= budget, "budget {budget}: {words} words");
+            assert!(!summary.sentences.is_empty(), "budget {budget}: empty summary");
+        }
+    }
+
+    #[test]
+    fn word_budget_below_every_sentence_keeps_best_sentence() {
+        let text = "Officials closed schools and roads across the region. Storms may return next week along the coast.";
+        let summary = summarize_with(text, &Options::with_length(Length::Words(n(2))));
+        assert_eq!(summary.sentences.len(), 1);
+    }
+
+    #[test]
+    fn chinese_summary_picks_sentences_sharing_bigrams() {
+        let text = "昨天我吃了一个苹果。北京大学今年招收了更多的学生。北京大学的学生来自全国各地。今年北京大学新建了一座图书馆。小猫在院子里睡觉。";
+        let texts: Vec<&str> = summarize(text, n(2)).iter().map(|s| s.text).collect();
+        assert_eq!(texts, vec!["北京大学今年招收了更多的学生。", "北京大学的学生来自全国各地。"]);
+    }
+
+    #[test]
+    fn japanese_summary_skips_off_topic_sentences() {
+        let text = "猫が好きです。東京タワーは東京の観光名所です。東京タワーの高さは三百三十三メートルです。毎年多くの観光客が東京タワーを訪れます。";
+        let texts: Vec<&str> = summarize(text, n(2)).iter().map(|s| s.text).collect();
+        assert!(!texts.contains(&"猫が好きです。"), "chose the off-topic first sentence: {texts:?}");
+        assert_eq!(texts.len(), 2);
+    }
+
+    #[test]
+    fn key_phrases_only_when_requested() {
+        let text = "Gary Locke will manage Kilmarnock. Gary Locke signed a deal. Fans welcomed Gary Locke.";
+        assert!(summarize_with(text, &Options::new(n(1))).key_phrases.is_empty());
+        let options = Options { key_phrases: 1, ..Options::new(n(1)) };
+        let phrases: Vec<String> = summarize_with(text, &options).key_phrases.into_iter().map(|p| p.text).collect();
+        assert_eq!(phrases, vec!["Gary Locke"]);
     }
 
     #[test]

@@ -159,14 +159,16 @@ fn split_block(text: &str, block: Span, sentences: &mut Vec<Span>) {
 
     while let Some((index, ch)) = chars.next() {
         let is_cjk_terminal = matches!(ch, '。' | '！' | '？');
-        if !is_cjk_terminal && !matches!(ch, '.' | '!' | '?' | '…') {
+        if !is_cjk_terminal && !is_spaced_terminal(ch) {
             continue;
         }
 
         // Absorb runs of terminals and the closing quotes or brackets after them.
         let mut end = index + ch.len_utf8();
+        let mut closed_by_quote = false;
         while let Some(&(next_index, next)) = chars.peek() {
-            if matches!(next, '.' | '!' | '?' | '…' | '。' | '！' | '？') || is_closing_punctuation(next) {
+            if is_spaced_terminal(next) || matches!(next, '。' | '！' | '？') || is_closing_punctuation(next) {
+                closed_by_quote |= is_closing_punctuation(next);
                 end = next_index + next.len_utf8();
                 chars.next();
             } else {
@@ -178,7 +180,7 @@ fn split_block(text: &str, block: Span, sentences: &mut Vec<Span>) {
         let ends_here = if is_cjk_terminal {
             true
         } else {
-            starts_new_sentence(rest, lowercased)
+            starts_new_sentence(rest, lowercased && !(closed_by_quote && matches!(ch, '?' | '!')))
                 && !(ch == '.' && end == index + 1 && continues_after_period(&body[sentence_start..index], rest))
                 && !is_list_number(&body[sentence_start..index])
         };
@@ -188,6 +190,13 @@ fn split_block(text: &str, block: Span, sentences: &mut Vec<Span>) {
         }
     }
     push_sentence(block.start + sentence_start, &body[sentence_start..], sentences);
+}
+
+/// Returns whether `ch` ends a sentence when whitespace follows it: `.!?…`, the
+/// Arabic question mark `؟`, the Urdu full stop `۔` and the Devanagari danda `।` and
+/// double danda `॥`.
+fn is_spaced_terminal(ch: char) -> bool {
+    matches!(ch, '.' | '!' | '?' | '…' | '؟' | '۔' | '।' | '॥')
 }
 
 /// Returns whether the sentence so far is only a list number, as in "1. First step".
@@ -200,9 +209,12 @@ fn is_closing_punctuation(ch: char) -> bool {
     matches!(ch, '"' | '\'' | ')' | ']' | '}' | '»' | '”' | '’' | '」' | '』' | '）')
 }
 
-/// Returns whether the text after a terminal can start a new sentence: whitespace, then a
-/// capital letter (any letter in lower-cased text), a digit, an opening quote or
-/// bracket, or the end of the block.
+/// Returns whether the text after a terminal can start a new sentence. That is the end
+/// of the block, or whitespace and then one of: a capital letter, a letter of a script
+/// without case (Arabic, Devanagari), any letter in lower-cased text, a digit, or an
+/// opening quote or bracket. In lower-cased text a quoted question or exclamation is
+/// followed by its attribution (`"why now?" she asked.`), so the caller passes
+/// `lowercased` false there.
 fn starts_new_sentence(rest: &str, lowercased: bool) -> bool {
     let trimmed = rest.trim_start();
     if trimmed.is_empty() {
@@ -213,6 +225,7 @@ fn starts_new_sentence(rest: &str, lowercased: bool) -> bool {
     }
     let first = trimmed.chars().next().unwrap_or(' ');
     first.is_uppercase()
+        || (first.is_alphabetic() && !first.is_lowercase())
         || (lowercased && first.is_alphabetic())
         || first.is_numeric()
         || matches!(first, '"' | '\'' | '(' | '[' | '“' | '‘' | '«')
@@ -366,6 +379,35 @@ mod tests {
     #[test]
     fn chinese_marks_end_sentences() {
         assert_eq!(sentences("今天下雨。明天晴天！真的吗？"), vec!["今天下雨。", "明天晴天！", "真的吗？"]);
+    }
+
+    #[test]
+    fn arabic_question_mark_ends_sentence() {
+        assert_eq!(
+            sentences("هل ستمطر غدا؟ قال الخبراء إن المطر قادم. الناس ينتظرون."),
+            vec!["هل ستمطر غدا؟", "قال الخبراء إن المطر قادم.", "الناس ينتظرون."]
+        );
+    }
+
+    #[test]
+    fn arabic_in_mixed_script_text_still_splits() {
+        assert_eq!(
+            sentences("The BBC quoted him: هل ستمطر غدا؟ قال الخبراء نعم."),
+            vec!["The BBC quoted him: هل ستمطر غدا؟", "قال الخبراء نعم."]
+        );
+    }
+
+    #[test]
+    fn hindi_danda_ends_sentence() {
+        assert_eq!(sentences("आज बारिश हुई। कल धूप होगी॥ लोग खुश हैं।"), vec!["आज बारिश हुई।", "कल धूप होगी॥", "लोग खुश हैं।"]);
+    }
+
+    #[test]
+    fn lowercased_quoted_question_keeps_attribution() {
+        assert_eq!(
+            sentences("\"why now?\" she asked. nobody answered!\" he said. \"go.\" they left."),
+            vec!["\"why now?\" she asked.", "nobody answered!\" he said.", "\"go.\"", "they left."]
+        );
     }
 
     #[test]

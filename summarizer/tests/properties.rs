@@ -3,7 +3,8 @@
 use std::num::NonZeroUsize;
 
 use proptest::prelude::*;
-use summarizer::{split_sentences, summarize, summarize_with, InputFormat, Options, MAX_SENTENCE_BYTES};
+use summarizer::{split_sentences, summarize, summarize_with, InputFormat, Length, Options, Ratio, MAX_SENTENCE_BYTES};
+use unicode_segmentation::UnicodeSegmentation;
 
 /// Text-like input: words, sentence marks, abbreviations, quotes and line breaks in
 /// random order, which reaches more of the splitter than uniform random chars.
@@ -13,7 +14,7 @@ fn text_like() -> impl Strategy<Value = String> {
         2 => Just(" ".to_owned()),
         1 => prop::sample::select(vec![
             ".", "!", "?", "…", "...", "。", "\"", "”", ")", "(", ",", ";", "\n", "\n\n", "\r\n", "- ", "1. ",
-            "Mr.", "Inc.", "p.m.", "U.S.", "J.", " The ", "é", "数据", "\u{a0}", "\t", "<p>", "</p>", "# ",
+            "Mr.", "Inc.", "p.m.", "U.S.", "J.", " The ", "é", "数据", "؟ ", "। ", "سؤال", "हिंदी", "東京タワー", "\u{a0}", "\t", "<p>", "</p>", "# ",
         ])
         .prop_map(str::to_owned),
     ];
@@ -91,6 +92,39 @@ proptest! {
             let piece = piece.unwrap_or_default();
             prop_assert!(!piece.is_empty() && piece == piece.trim(), "span {piece:?} empty or untrimmed");
             prop_assert!(piece.len() <= MAX_SENTENCE_BYTES, "span of {} bytes", piece.len());
+        }
+    }
+
+    #[test]
+    fn word_budget_holds_unless_one_sentence(text in text_like(), budget in 1usize..40) {
+        let length = Length::Words(NonZeroUsize::new(budget).expect("budget is at least 1"));
+        let summary = summarize_with(&text, &Options::with_length(length));
+        let words: usize = summary.sentences.iter().map(|s| s.text.unicode_words().count()).sum();
+        prop_assert!(words <= budget || summary.sentences.len() == 1, "{words} words for a budget of {budget}");
+        if text.chars().any(|c| !c.is_whitespace()) {
+            prop_assert!(!summary.sentences.is_empty(), "no sentence for non-blank input");
+        }
+    }
+
+    #[test]
+    fn ratio_never_exceeds_share(text in text_like(), percent in 1u32..=100) {
+        let ratio = Ratio::new(f64::from(percent) / 100.0).expect("percent is in 1..=100");
+        let summary = summarize_with(&text, &Options::with_length(Length::Ratio(ratio)));
+        let allowed = (ratio.get() * split_sentences(&text).len() as f64).ceil() as usize;
+        prop_assert!(summary.sentences.len() <= allowed.max(1), "{} sentences, {allowed} allowed", summary.sentences.len());
+        if text.chars().any(|c| !c.is_whitespace()) {
+            prop_assert!(!summary.sentences.is_empty(), "no sentence for non-blank input");
+        }
+    }
+
+    #[test]
+    fn key_phrases_are_bounded_and_finite(text in prop_oneof![any::<String>(), text_like()], limit in 0usize..8) {
+        let options = Options { key_phrases: limit, ..Options::new(NonZeroUsize::new(3).expect("3 is not zero")) };
+        let phrases = summarize_with(&text, &options).key_phrases;
+        prop_assert!(phrases.len() <= limit, "{} phrases for {limit} requested", phrases.len());
+        for phrase in &phrases {
+            prop_assert!(phrase.score.is_finite() && phrase.score > 0.0, "score {}", phrase.score);
+            prop_assert!(text.contains(phrase.text.as_str()), "phrase {:?} not in the text", phrase.text);
         }
     }
 }

@@ -1,0 +1,131 @@
+//! Runs the `summarize` binary as a user would and checks its output.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+const ARTICLE: &str = "Storms hit the coast on Monday night. Officials closed schools and roads across the region. \
+                       Storms may return next week along the coast. A local bakery sold bread. \
+                       Rain fell on the hills all night long.";
+
+fn summarize(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_summarize"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("failed to start summarize");
+    let written = child.stdin.take().expect("stdin is piped").write_all(stdin.as_bytes());
+    // A run that rejects its arguments exits before reading, which breaks the pipe.
+    if let Err(error) = written {
+        assert_eq!(error.kind(), std::io::ErrorKind::BrokenPipe, "failed to write stdin: {error}");
+    }
+    child.wait_with_output().expect("failed to wait for summarize")
+}
+
+fn stdout_lines(output: &Output) -> Vec<String> {
+    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8").lines().map(str::to_owned).collect()
+}
+
+#[test]
+fn sentences_flag_limits_line_count() {
+    for count in ["1", "2", "4"] {
+        let output = summarize(&["--sentences", count], ARTICLE);
+        assert!(output.status.success(), "--sentences {count} failed");
+        assert_eq!(stdout_lines(&output).len(), count.parse::<usize>().unwrap(), "--sentences {count}");
+    }
+}
+
+#[test]
+fn default_is_three_sentences() {
+    let output = summarize(&[], ARTICLE);
+    assert_eq!(stdout_lines(&output).len(), 3);
+}
+
+#[test]
+fn ratio_flag_takes_share_of_sentences() {
+    let output = summarize(&["--ratio", "0.4"], ARTICLE);
+    assert!(output.status.success());
+    assert_eq!(stdout_lines(&output).len(), 2);
+}
+
+#[test]
+fn words_flag_keeps_within_budget() {
+    let output = summarize(&["--words", "14"], ARTICLE);
+    assert!(output.status.success());
+    let words: usize = stdout_lines(&output).iter().map(|line| line.split_whitespace().count()).sum();
+    assert!(words <= 14, "{words} words");
+    assert!(words > 0, "empty summary");
+}
+
+#[test]
+fn lang_flag_accepts_code_and_auto() {
+    for lang in ["en", "auto", "DE"] {
+        let output = summarize(&["--lang", lang, "--sentences", "1"], ARTICLE);
+        assert!(output.status.success(), "--lang {lang} failed");
+        assert_eq!(stdout_lines(&output).len(), 1, "--lang {lang}");
+    }
+}
+
+#[test]
+fn rejects_invalid_values_with_a_message() {
+    let cases: [(&str, &[&str], &str); 6] = [
+        ("ratio zero", &["--ratio", "0"], "invalid --ratio"),
+        ("ratio above one", &["--ratio", "1.5"], "invalid --ratio"),
+        ("words zero", &["--words", "0"], "invalid --words"),
+        ("unknown language", &["--lang", "xx"], "unsupported --lang"),
+        ("two lengths", &["--sentences", "2", "--words", "10"], "cannot be combined"),
+        ("sentences and ratio", &["-n", "2", "--ratio", "0.5"], "cannot be combined"),
+    ];
+    for (case, args, message) in cases {
+        let output = summarize(args, ARTICLE);
+        assert!(!output.status.success(), "{case}: succeeded");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(message), "{case}: stderr {stderr:?}");
+    }
+}
+
+#[test]
+fn reads_file_argument() {
+    let path = std::env::temp_dir().join(format!("summarize-cli-test-{}.txt", std::process::id()));
+    std::fs::write(&path, ARTICLE).expect("failed to write the test file");
+    let output = summarize(&["--sentences", "1", path.to_str().expect("temp path is UTF-8")], "");
+    std::fs::remove_file(&path).expect("failed to remove the test file");
+    assert!(output.status.success());
+    assert_eq!(stdout_lines(&output).len(), 1);
+}
+
+#[test]
+fn jsonl_writes_id_and_summary_in_input_order() {
+    let input = format!(
+        "{}\n{}\n",
+        serde_json::json!({"id": "b", "article": ARTICLE}),
+        serde_json::json!({"id": 7, "article": "One short line."}),
+    );
+    let output = summarize(&["--jsonl", "--sentences", "2"], &input);
+    assert!(output.status.success(), "stderr {:?}", String::from_utf8_lossy(&output.stderr));
+    let lines: Vec<serde_json::Value> =
+        stdout_lines(&output).iter().map(|line| serde_json::from_str(line).expect("line is JSON")).collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["id"], "b");
+    assert_eq!(lines[0]["summary"].as_array().map(Vec::len), Some(2));
+    assert_eq!(lines[1], serde_json::json!({"id": 7, "summary": ["One short line."]}));
+}
+
+#[test]
+fn keyphrases_flag_appends_phrases() {
+    let output = summarize(&["--sentences", "1", "--keyphrases", "2"], ARTICLE);
+    assert!(output.status.success());
+    let lines = stdout_lines(&output);
+    assert_eq!(lines.len(), 3, "lines {lines:?}");
+    assert_eq!(lines[1], "", "lines {lines:?}");
+    assert_eq!(lines[2], "Key phrases: Storms; coast", "lines {lines:?}");
+}
+
+#[test]
+fn jsonl_includes_key_phrases_when_requested() {
+    let input = format!("{}\n", serde_json::json!({"id": 1, "article": ARTICLE}));
+    let output = summarize(&["--jsonl", "--keyphrases", "1"], &input);
+    let line: serde_json::Value = serde_json::from_str(&stdout_lines(&output)[0]).expect("line is JSON");
+    assert_eq!(line["key_phrases"], serde_json::json!(["Storms"]));
+}

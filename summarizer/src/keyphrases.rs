@@ -1,0 +1,173 @@
+//! Key phrases: the runs of content words that a document repeats, favouring early
+//! and longer ones.
+
+use std::collections::HashMap;
+
+use unicode_segmentation::UnicodeSegmentation;
+
+use crate::segment::Span;
+use crate::words::{is_cjk, Analyzer};
+
+/// The maximum number of words in a key phrase.
+const MAX_PHRASE_WORDS: usize = 3;
+
+/// A key phrase of a document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyPhrase {
+    /// The phrase as it first appears in the (visible) text.
+    pub text: String,
+    /// How many times the phrase occurs, counting stemmed, lower-cased words.
+    pub count: usize,
+    /// The ranking score: finite and positive, higher is more important.
+    pub score: f64,
+}
+
+/// Statistics of one candidate phrase, keyed by its stemmed words.
+struct Candidate {
+    surface: Span,
+    words: usize,
+    count: usize,
+    first_sentence: usize,
+}
+
+/// Returns the top `limit` key phrases of `text`, best first.
+///
+/// Candidates are runs of 1 to [`MAX_PHRASE_WORDS`] words inside one sentence that
+/// contain no stop word, number or punctuation other than a hyphen or apostrophe
+/// between words. A candidate of several words must occur at least twice. The score
+/// is `count * words * (1 + 1 / sqrt(1 + first sentence index))`. A candidate that
+/// shares a stemmed word with a better one is skipped, so the phrases do not repeat
+/// one another.
+// NOTE: Chinese and Japanese text has no word boundaries here, so each run of
+// such characters is one candidate word. Such runs rarely repeat, so their key
+// phrases are weak.
+pub(crate) fn extract(text: &str, spans: &[Span], analyzer: &Analyzer, limit: usize) -> Vec<KeyPhrase> {
+    if limit == 0 {
+        return Vec::new();
+    }
+    let mut candidates: HashMap<Vec<String>, Candidate> = HashMap::new();
+    for (sentence_index, span) in spans.iter().enumerate() {
+        for run in content_runs(text, *span, analyzer) {
+            for start in 0..run.len() {
+                for end in start + 1..=(start + MAX_PHRASE_WORDS).min(run.len()) {
+                    let key: Vec<String> = run[start..end].iter().map(|(_, term)| term.clone()).collect();
+                    let surface = Span { start: run[start].0.start, end: run[end - 1].0.end };
+                    let candidate = candidates.entry(key).or_insert(Candidate {
+                        surface,
+                        words: end - start,
+                        count: 0,
+                        first_sentence: sentence_index,
+                    });
+                    candidate.count += 1;
+                }
+            }
+        }
+    }
+
+    let mut ranked: Vec<(f64, usize, Vec<String>, Candidate)> = candidates
+        .into_iter()
+        .filter(|(_, candidate)| candidate.words == 1 || candidate.count >= 2)
+        .map(|(key, candidate)| {
+            let position = 1.0 + 1.0 / (1.0 + candidate.first_sentence as f64).sqrt();
+            let score = candidate.count as f64 * candidate.words as f64 * position;
+            (score, candidate.surface.start, key, candidate)
+        })
+        .collect();
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then_with(|| a.2.cmp(&b.2)));
+
+    let mut chosen: Vec<(Vec<String>, KeyPhrase)> = Vec::new();
+    for (score, _, key, candidate) in ranked {
+        if chosen.len() == limit {
+            break;
+        }
+        let overlaps = chosen.iter().any(|(kept, _)| kept.iter().any(|term| key.contains(term)));
+        if overlaps {
+            continue;
+        }
+        let phrase = KeyPhrase {
+            text: text[candidate.surface.start..candidate.surface.end].to_owned(),
+            count: candidate.count,
+            score,
+        };
+        chosen.push((key, phrase));
+    }
+    chosen.into_iter().map(|(_, phrase)| phrase).collect()
+}
+
+/// Splits one sentence into runs of content words, each word with its byte range
+/// in `text` and its index term. Stop words, numbers and punctuation end a run.
+fn content_runs(text: &str, span: Span, analyzer: &Analyzer) -> Vec<Vec<(Span, String)>> {
+    let mut runs = Vec::new();
+    let mut run: Vec<(Span, String)> = Vec::new();
+    for (offset, segment) in text[span.start..span.end].split_word_bound_indices() {
+        let start = span.start + offset;
+        let is_word = segment.chars().any(char::is_alphanumeric);
+        let joins_words = segment.chars().all(char::is_whitespace) || matches!(segment, "-" | "'" | "’");
+        let term = if is_word && !segment.chars().all(|c| c.is_numeric()) { analyzer.word_term(segment) } else { None };
+        let short = segment.chars().count() < 2 && !segment.chars().any(is_cjk);
+        match term {
+            Some(term) if !short => run.push((Span { start, end: start + segment.len() }, term)),
+            _ if joins_words && !is_word => {}
+            _ => runs.push(std::mem::take(&mut run)),
+        }
+    }
+    runs.push(run);
+    runs.retain(|run| !run.is_empty());
+    runs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::language::Language;
+    use crate::segment::split_sentences;
+
+    fn phrases(text: &str, limit: usize) -> Vec<String> {
+        let spans = split_sentences(text);
+        let analyzer = Analyzer::new(Some(Language::English));
+        extract(text, &spans, &analyzer, limit).into_iter().map(|phrase| phrase.text).collect()
+    }
+
+    #[test]
+    fn repeated_name_ranks_first() {
+        let text = "Gary Locke will manage Kilmarnock from Friday. The club said Gary Locke signed a deal. \
+                    Fans of Kilmarnock welcomed the news. Gary Locke thanked the players.";
+        assert_eq!(phrases(text, 2), vec!["Gary Locke", "Kilmarnock"]);
+    }
+
+    #[test]
+    fn stop_words_and_numbers_bound_phrases() {
+        let text = "The price of oil rose 5 percent. The price of oil fell later. Oil traders were calm.";
+        let found = phrases(text, 3);
+        assert_eq!(found[0], "oil", "phrases {found:?}");
+        assert!(found.iter().all(|phrase| !phrase.contains(" of ")), "phrase spans a stop word: {found:?}");
+        assert!(found.iter().all(|phrase| !phrase.contains('5')), "phrase contains a number: {found:?}");
+    }
+
+    #[test]
+    fn phrases_do_not_share_words() {
+        let text = "Climate change hurts farms. Climate change is real. Climate scientists agree on climate change.";
+        let found = phrases(text, 5);
+        assert_eq!(found[0], "Climate change");
+        assert!(!found.contains(&"Climate".to_owned()), "phrases {found:?}");
+        assert!(!found.contains(&"change".to_owned()), "phrases {found:?}");
+    }
+
+    #[test]
+    fn zero_limit_and_empty_text_give_nothing() {
+        assert!(phrases("Some words here.", 0).is_empty());
+        assert!(phrases("", 5).is_empty());
+        assert!(phrases("the of and", 5).is_empty());
+    }
+
+    #[test]
+    fn scores_are_finite_and_descending() {
+        let text = "Storms hit the coast. Storms closed roads near the coast. Schools closed too.";
+        let spans = split_sentences(text);
+        let found = extract(text, &spans, &Analyzer::new(Some(Language::English)), 10);
+        for pair in found.windows(2) {
+            assert!(pair[0].score >= pair[1].score, "not descending: {found:?}");
+        }
+        assert!(found.iter().all(|phrase| phrase.score.is_finite() && phrase.score > 0.0), "{found:?}");
+    }
+}
