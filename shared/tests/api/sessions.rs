@@ -250,19 +250,23 @@ fn from_address(request: lambda_http::Request, address: &str) -> lambda_http::Re
     request.with_request_context(RequestContext::ApiGatewayV2(context))
 }
 
+/// Builds a JSON POST to `path` as API Gateway delivers it from `address`.
+fn post_from(path: &str, body: serde_json::Value, address: &str) -> lambda_http::Request {
+    let request = crate::helpers::request(
+        lambda_http::http::Method::POST,
+        path,
+        Some("application/json"),
+        body.to_string(),
+        None,
+    );
+    from_address(request, address)
+}
+
 #[tokio::test]
 async fn limits_count_each_client_address_apart() {
     let app = TestApp::spawn_with_limits(tight_limits()).await;
     let register = |email: String, address: &'static str| {
-        let body = json!({ "email": email, "password": PASSWORD }).to_string();
-        let request = crate::helpers::request(
-            lambda_http::http::Method::POST,
-            "/api/v1/auth/register",
-            Some("application/json"),
-            body,
-            None,
-        );
-        app.send(from_address(request, address))
+        app.send(post_from("/api/v1/auth/register", json!({ "email": email, "password": PASSWORD }), address))
     };
     for index in 0..3 {
         assert_eq!(register(format!("a{index}@example.com"), "203.0.113.7").await.status, StatusCode::CREATED);
@@ -299,15 +303,11 @@ async fn lockout_from_one_address_spares_others() {
     let app = TestApp::spawn_with_limits(tight_limits()).await;
     app.register("victim@example.com", PASSWORD).await;
     let login = |password: &'static str, address: &'static str| {
-        let body = json!({ "email": "victim@example.com", "password": password }).to_string();
-        let request = crate::helpers::request(
-            lambda_http::http::Method::POST,
+        app.send(post_from(
             "/api/v1/auth/login",
-            Some("application/json"),
-            body,
-            None,
-        );
-        app.send(from_address(request, address))
+            json!({ "email": "victim@example.com", "password": password }),
+            address,
+        ))
     };
     for attempt in 0..3 {
         assert_eq!(
