@@ -23,9 +23,9 @@ pub const MAX_TITLE_CHARS: usize = 200;
 /// request at 10 MB and Lambda's synchronous payload at 6 MB, so this leaves room for
 /// JSON escaping.
 pub const MAX_TEXT_BYTES: usize = 4 * 1024 * 1024;
-/// The most sentences a summary may be asked for.
+/// The maximum number of sentences a summary request may set.
 pub const MAX_SUMMARY_SENTENCES: usize = 50;
-/// The number of sentences a summary has when the request does not say.
+/// The number of sentences in a summary when the request sets none.
 pub const DEFAULT_SUMMARY_SENTENCES: usize = 3;
 
 /// Returns whether `c` is an invisible formatting character: zero-width characters,

@@ -13,9 +13,9 @@ use crate::problem::{FieldError, Problem};
 use crate::store::documents::{Document, Status};
 use crate::store::texts::SummarySentence;
 
-/// The most documents one list response holds.
+/// The maximum number of documents in one list response.
 pub const MAX_LIST_LIMIT: i64 = 100;
-/// The number of documents a list response holds when the request does not say.
+/// The number of documents in a list response when the request sets no `limit`.
 pub const DEFAULT_LIST_LIMIT: i64 = 20;
 
 #[derive(Serialize)]

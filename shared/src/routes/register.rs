@@ -39,7 +39,7 @@ struct RegisterResponse {
     created_at: OffsetDateTime,
 }
 
-/// Why a registration failed.
+/// The reason a registration failed.
 #[derive(Debug, thiserror::Error)]
 pub enum RegisterError {
     #[error("invalid registration")]

@@ -15,7 +15,8 @@ async fn register_returns_id_and_email() {
     let body = response.json();
     assert_eq!(body["email"], "Ada@Example.com");
     assert!(uuid::Uuid::parse_str(body["id"].as_str().unwrap()).is_ok());
-    assert!(body.get("password").is_none() && body.get("password_hash").is_none());
+    assert!(body.get("password").is_none());
+    assert!(body.get("password_hash").is_none());
 }
 
 #[tokio::test]
