@@ -183,7 +183,7 @@ impl QueueSettings {
     }
 }
 
-/// The issuer and audience every access token carries (`JWT_ISSUER`, `JWT_AUDIENCE`).
+/// Reads the issuer and audience every access token carries (`JWT_ISSUER`, `JWT_AUDIENCE`).
 fn issuer_and_audience(vars: Vars) -> (String, String) {
     (or_default(vars, "JWT_ISSUER", "docsum"), or_default(vars, "JWT_AUDIENCE", "docsum-api"))
 }

@@ -1,7 +1,7 @@
 //! Domain types that parse at the edge: once built, a value is valid.
 //!
 //! Each `parse` returns the rule the input broke as a [`FieldError`] message, so the
-//! handler can answer 422 naming the field.
+//! handler can respond with 422 naming the field.
 
 use std::num::NonZeroUsize;
 

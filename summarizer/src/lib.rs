@@ -42,7 +42,7 @@ pub use markup::InputFormat;
 pub use segment::{split_sentences, Span, MAX_SENTENCE_BYTES};
 
 /// The name and version of the ranking method, stored with each summary so that
-/// summaries made by different versions can be told apart. Change it when the
+/// summaries made by different versions can be distinguished. Change it when the
 /// ranking changes.
 pub const METHOD: &str = "pacsum-centroid-position-v1";
 

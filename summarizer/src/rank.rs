@@ -134,7 +134,7 @@ fn normalize(terms: &mut [(usize, f64)]) {
 
 /// Returns the dot product of two normalised vectors. It walks the shorter vector
 /// and binary-searches the longer one, so a sentence against the centroid (which
-/// holds the whole vocabulary) costs O(sentence terms × log vocabulary), not
+/// contains the whole vocabulary) costs O(sentence terms × log vocabulary), not
 /// O(vocabulary).
 fn cosine(a: &SentenceVector, b: &SentenceVector) -> f64 {
     let (short, long) = if a.terms.len() <= b.terms.len() { (a, b) } else { (b, a) };

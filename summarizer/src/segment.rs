@@ -539,7 +539,8 @@ mod tests {
         assert_eq!(total, text.len());
         for span in &pieces {
             assert!(span.end - span.start <= MAX_SENTENCE_BYTES);
-            assert!(text.is_char_boundary(span.start) && text.is_char_boundary(span.end));
+            assert!(text.is_char_boundary(span.start));
+            assert!(text.is_char_boundary(span.end));
         }
     }
 

@@ -7,7 +7,7 @@ use shared::store::documents::DocumentStore;
 use shared::store::texts::TextStore;
 use shared::worker::{consume_rabbitmq, handle_sqs_event, WorkerState};
 
-/// The longest wait between reconnection attempts to RabbitMQ.
+/// The maximum wait between reconnection attempts to RabbitMQ.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 #[tokio::main]

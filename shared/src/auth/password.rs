@@ -65,7 +65,7 @@ impl PasswordHasher {
 
     /// Verifies a password against a stored PHC hash. With `stored_hash` of `None` it
     /// verifies against a dummy hash made with the same parameters, which always
-    /// fails but takes the same time, so unknown accounts cannot be told apart.
+    /// fails but takes the same time, so unknown accounts cannot be distinguished from known ones.
     ///
     /// # Errors
     /// Returns an error when the stored hash does not parse or the task fails.

@@ -27,7 +27,7 @@ impl Job {
     }
 }
 
-/// Where summarize puts jobs: RabbitMQ locally, SQS in the cloud.
+/// The queue that summarize publishes jobs to: RabbitMQ locally, SQS in the cloud.
 #[async_trait::async_trait]
 pub trait JobQueue: Send + Sync {
     /// Publishes a job and returns once the broker has confirmed it durably.

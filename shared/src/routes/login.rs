@@ -92,7 +92,7 @@ struct TokenResponse {
 /// The reason a login, refresh or logout failed.
 #[derive(Debug, thiserror::Error)]
 pub enum LoginError {
-    /// Unknown email, wrong password or disabled account: one answer for all three.
+    /// Unknown email, wrong password or disabled account: one response for all three.
     #[error("invalid credentials")]
     InvalidCredentials,
     #[error("invalid refresh token")]
@@ -165,7 +165,7 @@ async fn login(state: &LoginState, body: LoginRequest, address: &str) -> Result<
         }
     }
 
-    // An email that cannot exist still costs one hash verification, so the answer
+    // An email that cannot exist still costs one hash verification, so the response
     // and its timing match those of an unknown account.
     let account = match Email::parse(&body.email) {
         Ok(email) => state.users.find_by_email(&email).await?,
@@ -223,7 +223,7 @@ async fn refresh(state: &LoginState, body: RefreshRequest, address: &str) -> Res
 }
 
 /// Revokes the refresh token's family. Unknown tokens get the same 204, as in
-/// OAuth token revocation (RFC 7009), so the answer reveals nothing.
+/// OAuth token revocation (RFC 7009), so the response reveals nothing.
 async fn logout(state: &LoginState, body: RefreshRequest, address: &str) -> Result<(), LoginError> {
     let user_id = state.users.revoke_family_of(&hash_refresh_token(&body.refresh_token)).await?;
     if let Some(user_id) = user_id {

@@ -93,7 +93,7 @@ pub fn client_address(request: &Request) -> String {
     address.filter(|a| !a.is_empty()).unwrap_or_else(|| "unknown".to_owned())
 }
 
-/// A 429 problem with `Retry-After`, for a rate limit that was hit.
+/// Builds a 429 problem with `Retry-After`, for a rate limit that was hit.
 pub fn too_many_requests(retry_after: std::time::Duration) -> Problem {
     Problem::too_many_requests(u32::try_from(retry_after.as_secs()).unwrap_or(u32::MAX).max(1))
 }

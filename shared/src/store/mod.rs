@@ -6,7 +6,7 @@ pub mod rate_limits;
 pub mod texts;
 pub mod users;
 
-/// Whether an error chain holds a failure to reach a backing service (as opposed to a
+/// Returns whether an error chain contains a failure to reach a backing service (as opposed to a
 /// bug or bad data), which the API reports as 503 with `Retry-After`.
 pub fn is_unavailable(error: &anyhow::Error) -> bool {
     error.chain().any(|cause| {

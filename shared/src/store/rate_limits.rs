@@ -12,7 +12,10 @@ pub struct Limit {
     pub window: Duration,
 }
 
-/// Fixed-window counters per bucket (e.g. `login-ip:203.0.113.5`).
+/// Fixed-window counters per bucket (e.g. `login-address:203.0.113.5`).
+///
+/// NOTE: rows of past windows are never deleted yet; the scheduled cleanup should
+/// remove those older than the longest window.
 #[derive(Clone)]
 pub struct RateLimiter {
     pool: PgPool,

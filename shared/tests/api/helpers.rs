@@ -324,7 +324,7 @@ pub fn request(method: Method, path: &str, content_type: Option<&str>, body: Str
     builder.body(body).unwrap().with_raw_http_path(path.split('?').next().unwrap_or(path))
 }
 
-/// A news-like text long enough to summarize.
+/// Returns a news-like text long enough to summarize.
 pub fn article() -> String {
     [
         "The city council approved a new budget on Tuesday after a long debate over school funding.",
