@@ -364,6 +364,56 @@ impl PasswordSettings {
     }
 }
 
+/// Per-user limits on documents (`MAX_DOCUMENT_BYTES`, `MAX_DOCUMENTS_IN_FLIGHT`,
+/// `SUBMISSIONS_PER_MINUTE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DocumentLimits {
+    /// The largest text a user may submit, in bytes; at most
+    /// [`crate::domain::MAX_TEXT_BYTES`].
+    pub max_document_bytes: usize,
+    /// How many of a user's documents may be queued or processing at once.
+    pub max_in_flight: i64,
+    /// How many documents a user may submit per minute.
+    pub submissions_per_minute: i32,
+}
+
+impl Default for DocumentLimits {
+    /// 4 MiB per document, 20 documents in flight, 30 submissions a minute.
+    fn default() -> Self {
+        Self { max_document_bytes: crate::domain::MAX_TEXT_BYTES, max_in_flight: 20, submissions_per_minute: 30 }
+    }
+}
+
+impl DocumentLimits {
+    /// Reads the limits from the environment.
+    ///
+    /// # Errors
+    /// Returns [`ConfigError`] when a number is out of range or does not parse.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(&process_env)
+    }
+
+    /// Reads the limits from `vars`.
+    ///
+    /// # Errors
+    /// As [`Self::from_env`].
+    pub fn from_vars(vars: Vars) -> Result<Self, ConfigError> {
+        let defaults = Self::default();
+        let max = crate::domain::MAX_TEXT_BYTES;
+        Ok(Self {
+            max_document_bytes: number_or_default(vars, "MAX_DOCUMENT_BYTES", defaults.max_document_bytes, 1, max)?,
+            max_in_flight: number_or_default(vars, "MAX_DOCUMENTS_IN_FLIGHT", defaults.max_in_flight, 1, 10_000)?,
+            submissions_per_minute: number_or_default(
+                vars,
+                "SUBMISSIONS_PER_MINUTE",
+                defaults.submissions_per_minute,
+                1,
+                100_000,
+            )?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;

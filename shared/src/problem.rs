@@ -20,6 +20,16 @@ impl FieldError {
     }
 }
 
+tokio::task_local! {
+    /// The id of the request being served, set by [`with_request_id`].
+    static REQUEST_ID: String;
+}
+
+/// Runs `future` with `request_id` as the id that problems built inside it carry.
+pub async fn with_request_id<F: std::future::Future>(request_id: String, future: F) -> F::Output {
+    REQUEST_ID.scope(request_id, future).await
+}
+
 /// A problem details object, the body of every 4xx and 5xx response.
 #[derive(Debug, Clone, Serialize)]
 pub struct Problem {
@@ -129,12 +139,17 @@ impl Problem {
 
     /// 429: a rate limit was hit; the client may retry after `retry_after_seconds`.
     pub fn too_many_requests(retry_after_seconds: u32) -> Self {
-        let mut problem = Self::new(
-            "urn:docsum:problem:rate-limited",
-            "Too many requests",
-            StatusCode::TOO_MANY_REQUESTS,
+        Self::too_many_requests_detail(
+            retry_after_seconds,
             format!("Too many attempts. Retry after {retry_after_seconds} seconds."),
-        );
+        )
+    }
+
+    /// 429 with a detail of the caller's choice, for limits that are not counts of
+    /// attempts.
+    pub fn too_many_requests_detail(retry_after_seconds: u32, detail: impl Into<String>) -> Self {
+        let mut problem =
+            Self::new("urn:docsum:problem:rate-limited", "Too many requests", StatusCode::TOO_MANY_REQUESTS, detail);
         problem.retry_after_seconds = Some(retry_after_seconds);
         problem
     }
@@ -166,7 +181,17 @@ impl Problem {
     /// Builds the HTTP response: status, `application/problem+json`, and
     /// `WWW-Authenticate` on 401 or `Retry-After` on 429 and 503.
     pub fn into_response(self) -> Response<Body> {
-        let body = serde_json::to_string(&self).unwrap_or_else(|_| String::from("{}"));
+        /// The problem as sent: its members and the request id.
+        #[derive(Serialize)]
+        struct Sent<'a> {
+            #[serde(flatten)]
+            problem: &'a Problem,
+            /// The id of the request, as in the `x-request-id` header and the logs.
+            #[serde(skip_serializing_if = "Option::is_none")]
+            request_id: Option<String>,
+        }
+        let sent = Sent { problem: &self, request_id: REQUEST_ID.try_with(Clone::clone).ok() };
+        let body = serde_json::to_string(&sent).unwrap_or_else(|_| String::from("{}"));
         let mut response = Response::new(Body::Text(body));
         *response.status_mut() = self.status;
         let headers = response.headers_mut();
@@ -210,6 +235,16 @@ mod tests {
         };
         assert!(!body.contains("10.0.0.5"));
         assert!(!body.contains("insert"));
+    }
+
+    #[tokio::test]
+    async fn problem_carries_request_id_of_its_scope() {
+        let response = with_request_id("req-123".into(), async { Problem::not_found("gone").into_response() }).await;
+        let Body::Text(body) = response.body() else { panic!("expected a text body") };
+        let json: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(json["request_id"], "req-123");
+        let Body::Text(outside) = Problem::not_found("gone").into_response().into_body() else { panic!("text") };
+        assert!(!outside.contains("request_id"));
     }
 
     #[test]

@@ -1,7 +1,6 @@
 //! Summary jobs: the processing every queue adapter calls, and the local RabbitMQ
 //! consumer.
 
-use std::num::NonZeroUsize;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -15,7 +14,7 @@ use crate::config::QueueSettings;
 use crate::queue::rabbitmq::{connect, declare_queue};
 use crate::queue::Job;
 use crate::store::documents::DocumentStore;
-use crate::store::texts::{StoredSummary, SummarySentence, TextStore};
+use crate::store::texts::{StoredKeyPhrase, StoredSummary, SummarySentence, TextStore};
 
 /// The worker's stores, built once per execution environment.
 #[derive(Clone)]
@@ -51,14 +50,10 @@ pub async fn process_job(state: &WorkerState, job: Job) -> anyhow::Result<JobOut
     let Some(stored) = state.texts.find(doc_id).await? else {
         return fail(state, doc_id, "The document text is missing.").await;
     };
-    let Some(max_sentences) = usize::try_from(claimed.requested_sentences).ok().and_then(NonZeroUsize::new) else {
-        return fail(state, doc_id, "The requested sentence count is invalid.").await;
-    };
-
+    let options = claimed.options.to_summarizer();
     let text = stored.text;
-    let summary = tokio::task::spawn_blocking(move || summarize_text(&text, max_sentences))
-        .await
-        .context("summarizer task failed")?;
+    let summary =
+        tokio::task::spawn_blocking(move || summarize_text(&text, &options)).await.context("summarizer task failed")?;
     if summary.sentences.is_empty() {
         return fail(state, doc_id, "The text has no sentences to summarize.").await;
     }
@@ -78,12 +73,21 @@ async fn fail(state: &WorkerState, doc_id: Uuid, reason: &str) -> anyhow::Result
     Ok(JobOutcome::Failed { reason: reason.to_owned() })
 }
 
-fn summarize_text(text: &str, max_sentences: NonZeroUsize) -> StoredSummary {
-    let sentences = summarizer::summarize(text, max_sentences)
+fn summarize_text(text: &str, options: &summarizer::Options) -> StoredSummary {
+    let summary = summarizer::summarize_with(text, options);
+    let sentences = summary
+        .sentences
         .into_iter()
-        .map(|s| SummarySentence { text: s.text.to_owned(), start: s.start as u64, end: s.end as u64 })
+        .map(|s| SummarySentence { text: s.plain.into_owned(), start: s.start as u64, end: s.end as u64 })
         .collect();
-    StoredSummary { sentences, method: summarizer::METHOD.to_owned() }
+    let key_phrases =
+        summary.key_phrases.into_iter().map(|p| StoredKeyPhrase { text: p.text, score: p.score }).collect();
+    StoredSummary {
+        sentences,
+        method: summarizer::METHOD.to_owned(),
+        language: summary.language.map(|l| l.code().to_owned()),
+        key_phrases,
+    }
 }
 
 /// How long a failed delivery waits before it goes back on the queue, so a store

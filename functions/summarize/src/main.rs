@@ -1,12 +1,14 @@
-//! The summarize function: `POST /api/v1/summarize`, `GET /api/v1/docs[/{doc_id}]`.
+//! The summarize function: `POST /api/v1/summarize`, `GET /api/v1/docs[/{doc_id}]`,
+//! `DELETE /api/v1/docs/{doc_id}`.
 
 use std::sync::Arc;
 
 use shared::auth::tokens::AccessTokenVerifier;
-use shared::config::{DatabaseSettings, MongoSettings, QueueSettings, VerifyingSettings};
+use shared::config::{DatabaseSettings, DocumentLimits, MongoSettings, QueueSettings, VerifyingSettings};
 use shared::queue::rabbitmq::RabbitQueue;
 use shared::routes::summarize::{handle, SummarizeState};
 use shared::store::documents::DocumentStore;
+use shared::store::rate_limits::RateLimiter;
 use shared::store::texts::TextStore;
 use shared::store::users::UserStore;
 
@@ -18,15 +20,18 @@ async fn main() -> Result<(), lambda_http::Error> {
     let mongo = MongoSettings::from_env()?;
     let queue = QueueSettings::from_env()?;
     let verifying = VerifyingSettings::from_env()?;
+    let limits = DocumentLimits::from_env()?;
 
     let mongo_client = mongo.client().await?;
     let pool = database.connect_lazy()?;
     let state = SummarizeState {
         verifier: AccessTokenVerifier::new(&verifying),
         users: UserStore::new(pool.clone()),
-        documents: DocumentStore::new(pool),
+        documents: DocumentStore::new(pool.clone()),
         texts: TextStore::new(&mongo_client.database(&mongo.database)),
         queue: Arc::new(RabbitQueue::new(queue)),
+        limiter: RateLimiter::new(pool),
+        limits,
     };
 
     lambda_http::run(lambda_http::service_fn(|request| async {

@@ -1,4 +1,5 @@
-//! `GET /api/v1/docs` and `GET /api/v1/docs/{doc_id}`: a user's own documents.
+//! `GET /api/v1/docs`, `GET /api/v1/docs/{doc_id}` and `DELETE /api/v1/docs/{doc_id}`:
+//! a user's own documents.
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -6,12 +7,16 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+
 use super::summarize::SummarizeState;
 use super::{parse_doc_id, unexpected};
 use crate::http::json_response;
+use crate::options::{LengthLimit, SummaryOptions, TextFormat};
 use crate::problem::{FieldError, Problem};
-use crate::store::documents::{Document, Status};
-use crate::store::texts::SummarySentence;
+use crate::store::documents::{Document, ListPosition, Status};
+use crate::store::texts::{StoredKeyPhrase, StoredSummary, SummarySentence};
 
 /// The maximum number of documents in one list response.
 pub const MAX_LIST_LIMIT: i64 = 100;
@@ -45,17 +50,74 @@ impl From<&Document> for DocumentSummaryView {
     }
 }
 
+/// The options a document was submitted with.
+#[derive(Serialize)]
+struct OptionsView {
+    format: TextFormat,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sentences: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ratio: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    words: Option<usize>,
+    /// An ISO 639-1 code, or `auto`.
+    language: String,
+    key_phrases: usize,
+}
+
+impl From<&SummaryOptions> for OptionsView {
+    fn from(options: &SummaryOptions) -> Self {
+        let (sentences, ratio, words) = match options.length {
+            LengthLimit::Sentences(n) => (Some(n.get()), None, None),
+            LengthLimit::Ratio(r) => (None, Some(r), None),
+            LengthLimit::Words(n) => (None, None, Some(n.get())),
+        };
+        Self {
+            format: options.format,
+            sentences,
+            ratio,
+            words,
+            language: options.language.clone().unwrap_or_else(|| "auto".to_owned()),
+            key_phrases: options.key_phrases,
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct SummaryView {
+    /// The chosen sentences in document order, with their byte offsets in `text`.
     sentences: Vec<SummarySentence>,
+    /// The sentences as a Markdown bullet list, one `- ` line each.
+    bullets: String,
+    key_phrases: Vec<StoredKeyPhrase>,
+    /// The language the text was analysed as, or `null` when no stemmer covers it.
+    language: Option<String>,
     method: String,
+}
+
+impl From<StoredSummary> for SummaryView {
+    fn from(summary: StoredSummary) -> Self {
+        let bullets = summary
+            .sentences
+            .iter()
+            .map(|sentence| format!("- {}", sentence.text.split_whitespace().collect::<Vec<_>>().join(" ")))
+            .collect::<Vec<_>>()
+            .join("\n");
+        Self {
+            sentences: summary.sentences,
+            bullets,
+            key_phrases: summary.key_phrases,
+            language: summary.language,
+            method: summary.method,
+        }
+    }
 }
 
 #[derive(Serialize)]
 struct DocumentView {
     #[serde(flatten)]
     document: DocumentSummaryView,
-    requested_sentences: i32,
+    options: OptionsView,
     text: Option<String>,
     summary: Option<SummaryView>,
 }
@@ -63,6 +125,8 @@ struct DocumentView {
 #[derive(Serialize)]
 struct ListView {
     items: Vec<DocumentSummaryView>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    next_cursor: Option<String>,
 }
 
 fn not_found() -> Response<Body> {
@@ -90,37 +154,148 @@ pub async fn get(state: &SummarizeState, user_id: Uuid, doc_id: &str) -> Respons
         Some(stored) => (Some(stored.text), stored.summary),
         None => (None, None),
     };
-    let summary = summary
-        .filter(|_| document.status == Status::Done)
-        .map(|summary| SummaryView { sentences: summary.sentences, method: summary.method });
+    let summary = summary.filter(|_| document.status == Status::Done).map(SummaryView::from);
     let view = DocumentView {
         document: DocumentSummaryView::from(&document),
-        requested_sentences: document.requested_sentences,
+        options: OptionsView::from(&document.options),
         text,
         summary,
     };
     json_response(StatusCode::OK, &view)
 }
 
-/// Lists the caller's documents, newest first; `?limit=` sets how many (1 to 100).
+/// Deletes one of the caller's documents: its text and summary, then its row. Any
+/// other caller gets the same 404 as an unknown id.
+pub async fn delete(state: &SummarizeState, user_id: Uuid, doc_id: &str) -> Response<Body> {
+    let Some(doc_id) = parse_doc_id(doc_id) else { return not_found() };
+    match state.documents.find_owned(doc_id, user_id).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return not_found(),
+        Err(error) => return unexpected(error).into_response(),
+    }
+    // Text first: if the row delete then fails, the owner still sees the document and
+    // can retry, instead of its text staying behind unreachable.
+    if let Err(error) = state.texts.delete(doc_id).await {
+        return unexpected(error).into_response();
+    }
+    match state.documents.delete_owned(doc_id, user_id).await {
+        Ok(true) => {
+            tracing::info!(%doc_id, "document deleted");
+            let mut response = Response::new(Body::Empty);
+            *response.status_mut() = StatusCode::NO_CONTENT;
+            response
+        }
+        Ok(false) => not_found(),
+        Err(error) => unexpected(error).into_response(),
+    }
+}
+
+/// Lists the caller's documents, newest first: `?limit=` sets the page size (1 to
+/// 100) and `?cursor=` continues after an earlier page.
 pub async fn list(state: &SummarizeState, user_id: Uuid, request: &Request) -> Response<Body> {
     let query = request.query_string_parameters();
+    let mut errors = Vec::new();
     let limit = match query.first("limit") {
         None => DEFAULT_LIST_LIMIT,
         Some(raw) => match raw.trim().parse::<i64>() {
             Ok(limit) if (1..=MAX_LIST_LIMIT).contains(&limit) => limit,
             _ => {
-                let message = format!("must be a whole number from 1 to {MAX_LIST_LIMIT}");
-                return Problem::validation(vec![FieldError::new("limit", message)]).into_response();
+                errors.push(FieldError::new("limit", format!("must be a whole number from 1 to {MAX_LIST_LIMIT}")));
+                DEFAULT_LIST_LIMIT
             }
         },
     };
+    let after = match query.first("cursor").map(decode_cursor) {
+        None => None,
+        Some(Some(position)) => Some(position),
+        Some(None) => {
+            errors.push(FieldError::new("cursor", "must be a next_cursor value from an earlier page"));
+            None
+        }
+    };
+    if !errors.is_empty() {
+        return Problem::validation(errors).into_response();
+    }
 
-    match state.documents.list_owned(user_id, limit).await {
-        Ok(documents) => {
+    match state.documents.list_owned(user_id, limit + 1, after).await {
+        Ok(mut documents) => {
+            let more = documents.len() as i64 > limit;
+            documents.truncate(limit as usize);
+            let next_cursor = documents
+                .last()
+                .filter(|_| more)
+                .map(|last| encode_cursor(ListPosition { created_at: last.created_at, doc_id: last.doc_id }));
             let items = documents.iter().map(DocumentSummaryView::from).collect();
-            json_response(StatusCode::OK, &ListView { items })
+            json_response(StatusCode::OK, &ListView { items, next_cursor })
         }
         Err(error) => unexpected(error).into_response(),
+    }
+}
+
+/// The version tag of the cursor format, so a later format can tell old cursors apart.
+const CURSOR_VERSION: &str = "v1";
+
+/// Encodes a list position as an opaque cursor: base64url of
+/// `v1:<microseconds since the epoch>:<doc_id>`.
+fn encode_cursor(position: ListPosition) -> String {
+    let micros = position.created_at.unix_timestamp_nanos() / 1000;
+    URL_SAFE_NO_PAD.encode(format!("{CURSOR_VERSION}:{micros}:{}", position.doc_id))
+}
+
+/// Decodes a cursor from [`encode_cursor`]; anything else is `None`.
+fn decode_cursor(cursor: &str) -> Option<ListPosition> {
+    if cursor.len() > 128 {
+        return None;
+    }
+    let decoded = String::from_utf8(URL_SAFE_NO_PAD.decode(cursor.trim()).ok()?).ok()?;
+    let mut parts = decoded.splitn(3, ':');
+    if parts.next()? != CURSOR_VERSION {
+        return None;
+    }
+    let micros: i128 = parts.next()?.parse().ok()?;
+    let doc_id = Uuid::parse_str(parts.next()?).ok()?;
+    let created_at = OffsetDateTime::from_unix_timestamp_nanos(micros.checked_mul(1000)?).ok()?;
+    Some(ListPosition { created_at, doc_id })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_round_trips_to_the_microsecond() {
+        let position = ListPosition {
+            created_at: OffsetDateTime::from_unix_timestamp_nanos(1_764_000_000_123_456_000).unwrap(),
+            doc_id: Uuid::now_v7(),
+        };
+        assert_eq!(decode_cursor(&encode_cursor(position)), Some(position));
+    }
+
+    #[test]
+    fn foreign_cursors_are_rejected() {
+        let doc_id = Uuid::nil();
+        for cursor in [
+            String::new(),
+            "not base64!".to_owned(),
+            URL_SAFE_NO_PAD.encode(format!("v2:1:{doc_id}")),
+            URL_SAFE_NO_PAD.encode(format!("v1:abc:{doc_id}")),
+            URL_SAFE_NO_PAD.encode("v1:1:not-a-uuid"),
+            URL_SAFE_NO_PAD.encode(format!("v1:{}:{doc_id}", i128::MAX)),
+            "A".repeat(1000),
+        ] {
+            assert_eq!(decode_cursor(&cursor), None, "cursor {cursor:?}");
+        }
+    }
+
+    #[test]
+    fn bullets_put_each_sentence_on_one_line() {
+        let sentence = |text: &str| SummarySentence { text: text.to_owned(), start: 0, end: 1 };
+        let summary = StoredSummary {
+            sentences: vec![sentence("First one.\nWrapped."), sentence("Second.")],
+            method: "m".into(),
+            language: Some("en".into()),
+            key_phrases: Vec::new(),
+        };
+        assert_eq!(SummaryView::from(summary).bullets, "- First one. Wrapped.\n- Second.");
     }
 }

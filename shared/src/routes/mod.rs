@@ -38,7 +38,8 @@ where
     let span = tracing::info_span!("request", %request_id, %method, %route, user_id = tracing::field::Empty);
     let started = Instant::now();
 
-    let mut response = handler(request).instrument(span.clone()).await;
+    let mut response =
+        crate::problem::with_request_id(request_id.clone(), handler(request).instrument(span.clone())).await;
 
     let status = response.status().as_u16();
     let duration_ms = started.elapsed().as_secs_f64() * 1000.0;

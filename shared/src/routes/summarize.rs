@@ -2,6 +2,7 @@
 //! [`super::docs`].
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use lambda_http::http::{header, HeaderValue, Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -10,11 +11,14 @@ use uuid::Uuid;
 
 use super::{authenticate, unexpected, RETRY_AFTER_SECONDS};
 use crate::auth::tokens::AccessTokenVerifier;
-use crate::domain::{check_text, json_encoded_len, SummaryLength, Title, MAX_ENCODED_TEXT_BYTES, MAX_TEXT_BYTES};
+use crate::config::DocumentLimits;
+use crate::domain::{check_text, json_encoded_len, Title, MAX_ENCODED_TEXT_BYTES, MAX_TEXT_BYTES};
 use crate::http::{body_bytes, json_response, media_type, parse_json, route_path};
+use crate::options::{query_integer, query_number, sentences_rule, RawOptions, SummaryOptions, TextFormat};
 use crate::problem::{FieldError, Problem};
 use crate::queue::{Job, JobQueue};
 use crate::store::documents::{DocumentStore, Status};
+use crate::store::rate_limits::{Limit, RateLimiter};
 use crate::store::texts::TextStore;
 use crate::store::users::UserStore;
 
@@ -29,6 +33,8 @@ pub struct SummarizeState {
     pub documents: DocumentStore,
     pub texts: TextStore,
     pub queue: Arc<dyn JobQueue>,
+    pub limiter: RateLimiter,
+    pub limits: DocumentLimits,
 }
 
 #[derive(Deserialize)]
@@ -38,7 +44,17 @@ struct SubmitRequest {
     #[serde(default)]
     title: Option<String>,
     #[serde(default)]
+    format: Option<String>,
+    #[serde(default)]
     sentences: Option<i64>,
+    #[serde(default)]
+    ratio: Option<f64>,
+    #[serde(default)]
+    words: Option<i64>,
+    #[serde(default)]
+    language: Option<String>,
+    #[serde(default)]
+    key_phrases: Option<i64>,
 }
 
 #[derive(Serialize)]
@@ -46,6 +62,9 @@ struct SubmitResponse {
     doc_id: Uuid,
     status: Status,
 }
+
+/// How long a client over its limit of documents in flight should wait.
+const IN_FLIGHT_RETRY_AFTER_SECONDS: u32 = 10;
 
 /// Handles a request to the summarize function.
 pub async fn handle(state: &SummarizeState, request: Request) -> Response<Body> {
@@ -64,8 +83,10 @@ pub async fn handle(state: &SummarizeState, request: Request) -> Response<Body> 
             (Method::POST, ["summarize"]) => submit(state, claims.sub, &request).await,
             (Method::GET, ["docs"]) => super::docs::list(state, claims.sub, &request).await,
             (Method::GET, ["docs", doc_id]) => super::docs::get(state, claims.sub, doc_id).await,
+            (Method::DELETE, ["docs", doc_id]) => super::docs::delete(state, claims.sub, doc_id).await,
             (method, ["summarize"]) => Problem::method_not_allowed(method.as_str(), "POST").into_response(),
-            (method, _) => Problem::method_not_allowed(method.as_str(), "GET").into_response(),
+            (method, ["docs"]) => Problem::method_not_allowed(method.as_str(), "GET").into_response(),
+            (method, _) => Problem::method_not_allowed(method.as_str(), "GET, DELETE").into_response(),
         }
     })
     .await
@@ -75,18 +96,21 @@ pub async fn handle(state: &SummarizeState, request: Request) -> Response<Body> 
 struct Submission {
     text: String,
     title: Option<Title>,
-    length: SummaryLength,
+    options: SummaryOptions,
 }
 
 async fn submit(state: &SummarizeState, user_id: Uuid, request: &Request) -> Response<Body> {
-    let submission = match parse_submission(request) {
+    let submission = match parse_submission(request, state.limits.max_document_bytes) {
         Ok(submission) => submission,
         Err(problem) => return problem.into_response(),
     };
+    if let Err(problem) = check_user_limits(state, user_id).await {
+        return problem.into_response();
+    }
 
     let doc_id = Uuid::now_v7();
     let text_bytes = submission.text.len();
-    tracing::info!(%doc_id, text_bytes, "document received");
+    tracing::info!(%doc_id, text_bytes, format = submission.options.format.as_str(), "document received");
 
     // Text first: a row without text would be a document nobody can summarize, while
     // text without a row is invisible to every user.
@@ -96,13 +120,7 @@ async fn submit(state: &SummarizeState, user_id: Uuid, request: &Request) -> Res
     }
     let stored = state
         .documents
-        .insert(
-            doc_id,
-            user_id,
-            submission.title.as_ref().map(Title::as_str),
-            submission.length.get().get() as i32,
-            text_bytes as i32,
-        )
+        .insert(doc_id, user_id, submission.title.as_ref().map(Title::as_str), &submission.options, text_bytes as i32)
         .await;
     if let Err(error) = stored {
         return unexpected(error).into_response();
@@ -125,32 +143,98 @@ async fn submit(state: &SummarizeState, user_id: Uuid, request: &Request) -> Res
     response
 }
 
-/// Reads a submission from JSON (`{"text", "title"?, "sentences"?}`) or from plain
-/// text with `title` and `sentences` in the query string.
-fn parse_submission(request: &Request) -> Result<Submission, Problem> {
+/// Checks the per-user limits: submissions per minute, then documents in flight.
+async fn check_user_limits(state: &SummarizeState, user_id: Uuid) -> Result<(), Problem> {
+    let per_minute = Limit { max_hits: state.limits.submissions_per_minute, window: Duration::from_secs(60) };
+    match state.limiter.hit(&format!("submit-user:{user_id}"), per_minute).await {
+        Ok(None) => {}
+        Ok(Some(retry_after)) => {
+            tracing::warn!(%user_id, "submission rate limit hit");
+            let seconds = u32::try_from(retry_after.as_secs()).unwrap_or(u32::MAX).max(1);
+            return Err(Problem::too_many_requests_detail(
+                seconds,
+                format!(
+                    "At most {} documents may be submitted per minute. Retry after {seconds} seconds.",
+                    per_minute.max_hits
+                ),
+            ));
+        }
+        Err(error) => return Err(unexpected(error)),
+    }
+    match state.documents.count_in_flight(user_id).await {
+        Ok(count) if count >= state.limits.max_in_flight => {
+            tracing::warn!(%user_id, count, "documents in flight limit hit");
+            Err(Problem::too_many_requests_detail(
+                IN_FLIGHT_RETRY_AFTER_SECONDS,
+                format!(
+                    "At most {} documents may be queued or processing at once. Retry when one has finished.",
+                    state.limits.max_in_flight
+                ),
+            ))
+        }
+        Ok(_) => Ok(()),
+        Err(error) => Err(unexpected(error)),
+    }
+}
+
+/// Reads a submission from JSON (`{"text", "title"?, "format"?, "sentences"? |
+/// "ratio"? | "words"?, "language"?, "key_phrases"?}`), or from a `text/plain`,
+/// `text/markdown` or `text/html` body with the other fields in the query string.
+fn parse_submission(request: &Request, max_document_bytes: usize) -> Result<Submission, Problem> {
     let bytes = body_bytes(request, MAX_BODY_BYTES)?;
-    let (text, title, sentences) = match media_type(request).as_deref() {
+    let mut errors = Vec::new();
+    let (text, title, raw) = match media_type(request).as_deref() {
         Some("application/json") => {
             let body: SubmitRequest = parse_json(bytes)?;
-            (body.text, body.title, body.sentences)
+            let raw = RawOptions {
+                format: body.format,
+                sentences: body.sentences,
+                ratio: body.ratio,
+                words: body.words,
+                language: body.language,
+                key_phrases: body.key_phrases,
+            };
+            (body.text, body.title, raw)
         }
-        Some("text/plain") => {
+        Some(media @ ("text/plain" | "text/markdown" | "text/html")) => {
             let text = String::from_utf8(bytes.to_vec())
                 .map_err(|_| Problem::malformed("The request body is not valid UTF-8."))?;
-            let query = request.query_string_parameters();
-            let sentences = match query.first("sentences") {
-                None => None,
-                Some(raw) => Some(raw.trim().parse::<i64>().map_err(|_| {
-                    Problem::validation(vec![FieldError::new("sentences", "must be a whole number from 1 to 50")])
-                })?),
+            let format = match media {
+                "text/markdown" => TextFormat::Markdown,
+                "text/html" => TextFormat::Html,
+                _ => TextFormat::Text,
             };
-            (text, query.first("title").map(str::to_owned), sentences)
+            let query = request.query_string_parameters();
+            if query.first("format").is_some() {
+                errors.push(FieldError::new("format", "must not be set in the query; the Content-Type gives it"));
+            }
+            let raw = RawOptions {
+                format: Some(format.as_str().to_owned()),
+                sentences: query_integer("sentences", query.first("sentences"), &sentences_rule(), &mut errors),
+                ratio: query_number(
+                    "ratio",
+                    query.first("ratio"),
+                    "must be a number greater than 0 and at most 1",
+                    &mut errors,
+                ),
+                words: query_integer("words", query.first("words"), "must be a whole number", &mut errors),
+                language: query.first("language").map(str::to_owned),
+                key_phrases: query_integer(
+                    "key_phrases",
+                    query.first("key_phrases"),
+                    "must be a whole number",
+                    &mut errors,
+                ),
+            };
+            (text, query.first("title").map(str::to_owned), raw)
         }
-        _ => return Err(Problem::unsupported_media_type("application/json or text/plain")),
+        _ => return Err(Problem::unsupported_media_type("application/json, text/plain, text/markdown or text/html")),
     };
 
-    if text.len() > MAX_TEXT_BYTES {
-        return Err(Problem::payload_too_large(MAX_TEXT_BYTES));
+    if text.len() > max_document_bytes {
+        return Err(Problem::payload_too_large_detail(format!(
+            "The text must be at most {max_document_bytes} bytes of UTF-8."
+        )));
     }
     if json_encoded_len(&text) > MAX_ENCODED_TEXT_BYTES {
         return Err(Problem::payload_too_large_detail(format!(
@@ -159,14 +243,13 @@ fn parse_submission(request: &Request) -> Result<Submission, Problem> {
         )));
     }
 
-    let mut errors = Vec::new();
     if let Err(message) = check_text(&text) {
         errors.push(FieldError::new("text", message));
     }
     let title = Title::parse(title.as_deref()).map_err(|message| errors.push(FieldError::new("title", message)));
-    let length = SummaryLength::parse(sentences).map_err(|message| errors.push(FieldError::new("sentences", message)));
-    match (title, length) {
-        (Ok(title), Ok(length)) if errors.is_empty() => Ok(Submission { text, title, length }),
+    let options = SummaryOptions::parse(&raw, &mut errors);
+    match (title, options) {
+        (Ok(title), Some(options)) if errors.is_empty() => Ok(Submission { text, title, options }),
         _ => Err(Problem::validation(errors)),
     }
 }

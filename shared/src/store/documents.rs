@@ -1,10 +1,14 @@
 //! Document ownership and job status in PostgreSQL.
 
+use std::num::NonZeroUsize;
+
 use anyhow::Context;
 use serde::Serialize;
 use sqlx::PgPool;
 use time::OffsetDateTime;
 use uuid::Uuid;
+
+use crate::options::{LengthLimit, SummaryOptions, TextFormat};
 
 /// The processing state of a document: `queued → processing → done | failed`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -36,36 +40,102 @@ pub struct Document {
     pub title: Option<String>,
     pub status: Status,
     pub error: Option<String>,
-    pub requested_sentences: i32,
+    pub options: SummaryOptions,
     pub text_bytes: i32,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
 }
 
 /// A document claimed by a worker.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Claimed {
-    pub requested_sentences: i32,
+    pub options: SummaryOptions,
     pub attempts: i32,
 }
 
-type DocumentRow = (Uuid, Uuid, Option<String>, String, Option<String>, i32, i32, OffsetDateTime, OffsetDateTime);
+/// The position of a document in a user's list, newest first: the list continues
+/// with documents created before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListPosition {
+    pub created_at: OffsetDateTime,
+    pub doc_id: Uuid,
+}
 
-const DOCUMENT_COLUMNS: &str =
-    "doc_id, user_id, title, status, error, requested_sentences, text_bytes, created_at, updated_at";
+/// The summary options as stored in their columns.
+#[derive(sqlx::FromRow)]
+struct OptionColumns {
+    requested_sentences: Option<i32>,
+    requested_ratio: Option<f64>,
+    requested_words: Option<i32>,
+    input_format: String,
+    language: Option<String>,
+    key_phrases: i32,
+}
+
+impl OptionColumns {
+    fn from_options(options: &SummaryOptions) -> Self {
+        let (sentences, ratio, words) = match options.length {
+            LengthLimit::Sentences(n) => (Some(n.get() as i32), None, None),
+            LengthLimit::Ratio(r) => (None, Some(r), None),
+            LengthLimit::Words(n) => (None, None, Some(n.get() as i32)),
+        };
+        Self {
+            requested_sentences: sentences,
+            requested_ratio: ratio,
+            requested_words: words,
+            input_format: options.format.as_str().to_owned(),
+            language: options.language.clone(),
+            key_phrases: options.key_phrases as i32,
+        }
+    }
+
+    fn into_options(self) -> anyhow::Result<SummaryOptions> {
+        let count = |n: i32| usize::try_from(n).ok().and_then(NonZeroUsize::new);
+        let length = match (self.requested_sentences, self.requested_ratio, self.requested_words) {
+            (Some(n), None, None) => count(n).map(LengthLimit::Sentences),
+            (None, Some(r), None) => Some(LengthLimit::Ratio(r)),
+            (None, None, Some(n)) => count(n).map(LengthLimit::Words),
+            _ => None,
+        }
+        .context("document row has no valid length limit")?;
+        let format = TextFormat::parse(&self.input_format)
+            .with_context(|| format!("unknown input format {:?} in database", self.input_format))?;
+        let key_phrases = usize::try_from(self.key_phrases).context("negative key phrase count in database")?;
+        Ok(SummaryOptions { format, length, language: self.language, key_phrases })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct DocumentRow {
+    doc_id: Uuid,
+    user_id: Uuid,
+    title: Option<String>,
+    status: String,
+    error: Option<String>,
+    #[sqlx(flatten)]
+    options: OptionColumns,
+    text_bytes: i32,
+    created_at: OffsetDateTime,
+    updated_at: OffsetDateTime,
+}
+
+const OPTION_COLUMNS: &str =
+    "requested_sentences, requested_ratio, requested_words, input_format, language, key_phrases";
+
+const DOCUMENT_COLUMNS: &str = "doc_id, user_id, title, status, error, requested_sentences, requested_ratio, \
+     requested_words, input_format, language, key_phrases, text_bytes, created_at, updated_at";
 
 fn from_row(row: DocumentRow) -> anyhow::Result<Document> {
-    let (doc_id, user_id, title, status, error, requested_sentences, text_bytes, created_at, updated_at) = row;
     Ok(Document {
-        doc_id,
-        user_id,
-        title,
-        status: Status::parse(&status)?,
-        error,
-        requested_sentences,
-        text_bytes,
-        created_at,
-        updated_at,
+        doc_id: row.doc_id,
+        user_id: row.user_id,
+        title: row.title,
+        status: Status::parse(&row.status)?,
+        error: row.error,
+        options: row.options.into_options()?,
+        text_bytes: row.text_bytes,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
     })
 }
 
@@ -90,18 +160,24 @@ impl DocumentStore {
         doc_id: Uuid,
         user_id: Uuid,
         title: Option<&str>,
-        requested_sentences: i32,
+        options: &SummaryOptions,
         text_bytes: i32,
     ) -> anyhow::Result<Document> {
+        let columns = OptionColumns::from_options(options);
         let row: DocumentRow = sqlx::query_as(&format!(
-            "INSERT INTO documents (doc_id, user_id, title, requested_sentences, text_bytes) \
-             VALUES ($1, $2, $3, $4, $5) RETURNING {DOCUMENT_COLUMNS}"
+            "INSERT INTO documents (doc_id, user_id, title, text_bytes, {OPTION_COLUMNS}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {DOCUMENT_COLUMNS}"
         ))
         .bind(doc_id)
         .bind(user_id)
         .bind(title)
-        .bind(requested_sentences)
         .bind(text_bytes)
+        .bind(columns.requested_sentences)
+        .bind(columns.requested_ratio)
+        .bind(columns.requested_words)
+        .bind(columns.input_format)
+        .bind(columns.language)
+        .bind(columns.key_phrases)
         .fetch_one(&self.pool)
         .await
         .context("failed to insert document")?;
@@ -124,21 +200,57 @@ impl DocumentStore {
         row.map(from_row).transpose()
     }
 
-    /// Lists a user's documents, newest first, at most `limit`.
+    /// Lists a user's documents, newest first, at most `limit`, starting after
+    /// `after` when given.
     ///
     /// # Errors
     /// Returns an error when the query fails.
-    pub async fn list_owned(&self, user_id: Uuid, limit: i64) -> anyhow::Result<Vec<Document>> {
+    pub async fn list_owned(
+        &self,
+        user_id: Uuid,
+        limit: i64,
+        after: Option<ListPosition>,
+    ) -> anyhow::Result<Vec<Document>> {
         let rows: Vec<DocumentRow> = sqlx::query_as(&format!(
             "SELECT {DOCUMENT_COLUMNS} FROM documents WHERE user_id = $1 \
+             AND ($3::timestamptz IS NULL OR (created_at, doc_id) < ($3, $4)) \
              ORDER BY created_at DESC, doc_id DESC LIMIT $2"
         ))
         .bind(user_id)
         .bind(limit)
+        .bind(after.map(|p| p.created_at))
+        .bind(after.map(|p| p.doc_id))
         .fetch_all(&self.pool)
         .await
         .context("failed to list documents")?;
         rows.into_iter().map(from_row).collect()
+    }
+
+    /// Counts a user's documents that are `queued` or `processing`.
+    ///
+    /// # Errors
+    /// Returns an error when the query fails.
+    pub async fn count_in_flight(&self, user_id: Uuid) -> anyhow::Result<i64> {
+        sqlx::query_scalar("SELECT count(*) FROM documents WHERE user_id = $1 AND status IN ('queued', 'processing')")
+            .bind(user_id)
+            .fetch_one(&self.pool)
+            .await
+            .context("failed to count documents in flight")
+    }
+
+    /// Deletes a document's row if `user_id` owns it. Returns whether a row was
+    /// deleted; anyone else's document counts as unknown.
+    ///
+    /// # Errors
+    /// Returns an error when the delete fails.
+    pub async fn delete_owned(&self, doc_id: Uuid, user_id: Uuid) -> anyhow::Result<bool> {
+        let result = sqlx::query("DELETE FROM documents WHERE doc_id = $1 AND user_id = $2")
+            .bind(doc_id)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await
+            .context("failed to delete document")?;
+        Ok(result.rows_affected() == 1)
     }
 
     /// Claims a document for processing: moves it from `queued` (or `processing`, when
@@ -150,17 +262,23 @@ impl DocumentStore {
     pub async fn claim(&self, doc_id: Uuid) -> anyhow::Result<Option<Claimed>> {
         // NOTE: a job still being processed by a live worker can be claimed again on a
         // duplicate delivery; the summary write is an upsert, so the result is the same.
-        let row: Option<(i32, i32)> = sqlx::query_as(
+        #[derive(sqlx::FromRow)]
+        struct ClaimRow {
+            #[sqlx(flatten)]
+            options: OptionColumns,
+            attempts: i32,
+        }
+        let row: Option<ClaimRow> = sqlx::query_as(&format!(
             "UPDATE documents SET status = 'processing', attempts = attempts + 1, \
              started_at = now(), updated_at = now() \
              WHERE doc_id = $1 AND status IN ('queued', 'processing') \
-             RETURNING requested_sentences, attempts",
-        )
+             RETURNING {OPTION_COLUMNS}, attempts"
+        ))
         .bind(doc_id)
         .fetch_optional(&self.pool)
         .await
         .context("failed to claim document")?;
-        Ok(row.map(|(requested_sentences, attempts)| Claimed { requested_sentences, attempts }))
+        row.map(|row| Ok(Claimed { options: row.options.into_options()?, attempts: row.attempts })).transpose()
     }
 
     /// Marks a processing document `done`.

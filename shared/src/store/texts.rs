@@ -6,12 +6,20 @@ use mongodb::Collection;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// One sentence of a stored summary, with its byte range in the stored text.
+/// One sentence of a stored summary: its visible text, and the byte range of the
+/// stored text it came from (for HTML and Markdown, the range covers the markup).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SummarySentence {
     pub text: String,
     pub start: u64,
     pub end: u64,
+}
+
+/// A key phrase of a stored summary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredKeyPhrase {
+    pub text: String,
+    pub score: f64,
 }
 
 /// A stored summary.
@@ -20,6 +28,12 @@ pub struct StoredSummary {
     pub sentences: Vec<SummarySentence>,
     /// The summarizer that made it, e.g. `centroid-position-v1`.
     pub method: String,
+    /// The ISO 639-1 code of the language the text was analysed as, if supported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// Key phrases of the whole text, best first.
+    #[serde(default)]
+    pub key_phrases: Vec<StoredKeyPhrase>,
 }
 
 /// The MongoDB document of one text.
@@ -80,5 +94,15 @@ impl TextStore {
             .await
             .context("failed to store summary")?;
         Ok(result.matched_count == 1)
+    }
+
+    /// Deletes a text and its summary. Returns whether it existed.
+    ///
+    /// # Errors
+    /// Returns an error when the delete fails.
+    pub async fn delete(&self, doc_id: Uuid) -> anyhow::Result<bool> {
+        let result =
+            self.collection.delete_one(doc! { "_id": doc_id.to_string() }).await.context("failed to delete text")?;
+        Ok(result.deleted_count == 1)
     }
 }

@@ -103,12 +103,14 @@ async fn list_limit_is_validated() {
 
 #[tokio::test]
 async fn submit_rejects_bad_input_with_4xx() {
+    /// A case name, content type, body, expected status and the field a 422 names.
+    type Case = (&'static str, Option<&'static str>, String, StatusCode, Option<&'static str>);
     let app = TestApp::spawn().await;
     let token = app.signed_in_user().await;
     let too_large = format!(r#"{{"text":"{}"}}"#, "a".repeat(shared::domain::MAX_TEXT_BYTES + 1));
     // 3 MiB of quotes fits the body and text limits but doubles when JSON-encoded.
     let escapes_too_large = "\"".repeat(3 * 1024 * 1024);
-    let cases: [(&str, Option<&str>, String, StatusCode, Option<&str>); 14] = [
+    let cases: [Case; 14] = [
         ("malformed json", Some("application/json"), "{\"text\": ".into(), StatusCode::BAD_REQUEST, None),
         ("empty body", Some("application/json"), String::new(), StatusCode::BAD_REQUEST, None),
         (
@@ -208,7 +210,8 @@ async fn submit_accepts_plain_text() {
     let doc_id = response.json()["doc_id"].as_str().unwrap().to_owned();
     let document = app.get(&format!("/api/v1/docs/{doc_id}"), Some(&token)).await.json();
     assert_eq!(document["title"], "Plain");
-    assert_eq!(document["requested_sentences"], 1);
+    assert_eq!(document["options"]["sentences"], 1);
+    assert_eq!(document["options"]["format"], "text");
 }
 
 #[tokio::test]

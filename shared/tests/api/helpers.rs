@@ -11,7 +11,8 @@ use serde_json::{json, Value};
 use shared::auth::password::PasswordHasher;
 use shared::auth::tokens::{generate_key_pair, AccessTokenSigner, AccessTokenVerifier};
 use shared::config::{
-    DatabaseSettings, MongoSettings, PasswordSettings, QueueSettings, SigningSettings, VerifyingSettings,
+    DatabaseSettings, DocumentLimits, MongoSettings, PasswordSettings, QueueSettings, SigningSettings,
+    VerifyingSettings,
 };
 use shared::queue::rabbitmq::RabbitQueue;
 use shared::routes::login::{AuthLimits, LoginState};
@@ -147,7 +148,7 @@ impl TestApp {
                 users: users.clone(),
                 hasher,
                 signer: AccessTokenSigner::new(&signing),
-                limiter,
+                limiter: limiter.clone(),
                 limits,
                 refresh_ttl: signing.refresh_ttl,
                 refresh_max_age: signing.refresh_max_age,
@@ -158,6 +159,8 @@ impl TestApp {
                 documents: documents.clone(),
                 texts: texts.clone(),
                 queue: Arc::new(RabbitQueue::new(publish_settings)),
+                limiter,
+                limits: DocumentLimits::default(),
             },
             users: UsersState { users, verifier },
             worker: WorkerState { documents, texts },
@@ -202,6 +205,10 @@ impl TestApp {
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> TestResponse {
         self.send(request(Method::GET, path, None, String::new(), token)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> TestResponse {
+        self.send(request(Method::DELETE, path, None, String::new(), token)).await
     }
 
     pub async fn register(&self, email: &str, password: &str) -> TestResponse {
@@ -322,6 +329,18 @@ pub fn request(method: Method, path: &str, content_type: Option<&str>, body: Str
     }
     let body = if body.is_empty() { Body::Empty } else { Body::Text(body) };
     builder.body(body).unwrap().with_raw_http_path(path.split('?').next().unwrap_or(path))
+}
+
+/// Sets the query string parameters of a request, as API Gateway parses them.
+pub fn with_query(request: Request, pairs: &[(&str, &str)]) -> Request {
+    let mut map: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+    for (name, value) in pairs {
+        map.entry((*name).to_owned()).or_default().push((*value).to_owned());
+    }
+    lambda_http::RequestExt::with_query_string_parameters(
+        request,
+        lambda_http::aws_lambda_events::query_map::QueryMap::from(map),
+    )
 }
 
 /// Returns a news-like text long enough to summarize.

@@ -5,5 +5,6 @@ mod auth;
 mod documents;
 mod helpers;
 mod jobs;
+mod manage;
 mod sessions;
 mod tokens;
