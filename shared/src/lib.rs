@@ -8,6 +8,7 @@ pub mod auth;
 pub mod config;
 pub mod domain;
 pub mod http;
+pub mod openapi;
 pub mod options;
 pub mod problem;
 pub mod queue;

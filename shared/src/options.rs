@@ -19,7 +19,7 @@ pub const DEFAULT_KEY_PHRASES: usize = 5;
 const NEUTRAL_LANGUAGES: &[&str] = &["ja", "zh"];
 
 /// The markup of a submitted text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TextFormat {
     /// Plain text.

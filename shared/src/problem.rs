@@ -5,7 +5,7 @@ use lambda_http::{Body, Response};
 use serde::Serialize;
 
 /// One invalid field of a request, with the rule it broke.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     /// The JSON field, e.g. `email`; nested fields use dots.
     pub field: String,

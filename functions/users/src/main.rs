@@ -1,4 +1,5 @@
-//! The users function: `GET /api/v1/users/me` and `GET /.well-known/jwks.json`.
+//! The users function: `GET /api/v1/users/me`, `GET /.well-known/jwks.json` and
+//! `GET /api/v1/openapi.json`.
 
 use shared::auth::tokens::AccessTokenVerifier;
 use shared::config::{DatabaseSettings, VerifyingSettings};

@@ -5,6 +5,7 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;
 use time::OffsetDateTime;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -23,16 +24,22 @@ pub const MAX_LIST_LIMIT: i64 = 100;
 /// The number of documents in a list response when the request sets no `limit`.
 pub const DEFAULT_LIST_LIMIT: i64 = 20;
 
-#[derive(Serialize)]
-struct DocumentSummaryView {
+/// A document as listed: its state, without text or summary.
+#[derive(Serialize, ToSchema)]
+#[schema(as = DocumentListItem)]
+pub(crate) struct DocumentSummaryView {
     doc_id: Uuid,
     title: Option<String>,
     status: Status,
+    /// Why the job failed, when `status` is `failed`.
     error: Option<String>,
+    /// The size of the submitted text in bytes of UTF-8.
     text_bytes: i32,
     #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     updated_at: OffsetDateTime,
 }
 
@@ -50,9 +57,11 @@ impl From<&Document> for DocumentSummaryView {
     }
 }
 
-/// The options a document was submitted with.
-#[derive(Serialize)]
-struct OptionsView {
+/// The options a document was submitted with; exactly one of `sentences`, `ratio`
+/// and `words` is present.
+#[derive(Serialize, ToSchema)]
+#[schema(as = SummaryOptions)]
+pub(crate) struct OptionsView {
     format: TextFormat,
     #[serde(skip_serializing_if = "Option::is_none")]
     sentences: Option<usize>,
@@ -83,8 +92,10 @@ impl From<&SummaryOptions> for OptionsView {
     }
 }
 
-#[derive(Serialize)]
-struct SummaryView {
+/// A finished summary.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Summary)]
+pub(crate) struct SummaryView {
     /// The chosen sentences in document order, with their byte offsets in `text`.
     sentences: Vec<SummarySentence>,
     /// The sentences as a Markdown bullet list, one `- ` line each.
@@ -113,8 +124,10 @@ impl From<StoredSummary> for SummaryView {
     }
 }
 
-#[derive(Serialize)]
-struct DocumentView {
+/// A document with its text and, once `done`, its summary.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Document)]
+pub(crate) struct DocumentView {
     #[serde(flatten)]
     document: DocumentSummaryView,
     options: OptionsView,
@@ -122,8 +135,10 @@ struct DocumentView {
     summary: Option<SummaryView>,
 }
 
-#[derive(Serialize)]
-struct ListView {
+/// One page of documents, newest first.
+#[derive(Serialize, ToSchema)]
+#[schema(as = DocumentPage)]
+pub(crate) struct ListView {
     items: Vec<DocumentSummaryView>,
     /// Pass as `cursor` to get the next page; `null` on the last page.
     next_cursor: Option<String>,
@@ -135,6 +150,20 @@ fn not_found() -> Response<Body> {
 
 /// Returns one document to its owner; any other caller gets the same 404 as an
 /// unknown id.
+#[utoipa::path(
+    get,
+    path = "/api/v1/docs/{doc_id}",
+    tag = "documents",
+    operation_id = "getDocument",
+    params(("doc_id" = Uuid, Path, description = "The id from the submit response.")),
+    responses(
+        (status = 200, description = "The document.", body = DocumentView),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn get(state: &SummarizeState, user_id: Uuid, doc_id: &str) -> Response<Body> {
     let Some(doc_id) = parse_doc_id(doc_id) else { return not_found() };
     let document = match state.documents.find_owned(doc_id, user_id).await {
@@ -166,6 +195,20 @@ pub async fn get(state: &SummarizeState, user_id: Uuid, doc_id: &str) -> Respons
 
 /// Deletes one of the caller's documents: its text and summary, then its row. Any
 /// other caller gets the same 404 as an unknown id.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/docs/{doc_id}",
+    tag = "documents",
+    operation_id = "deleteDocument",
+    params(("doc_id" = Uuid, Path, description = "The id from the submit response.")),
+    responses(
+        (status = 204, description = "Deleted: text, summary and ownership are gone."),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn delete(state: &SummarizeState, user_id: Uuid, doc_id: &str) -> Response<Body> {
     let Some(doc_id) = parse_doc_id(doc_id) else { return not_found() };
     match state.documents.find_owned(doc_id, user_id).await {
@@ -192,6 +235,23 @@ pub async fn delete(state: &SummarizeState, user_id: Uuid, doc_id: &str) -> Resp
 
 /// Lists the caller's documents, newest first: `?limit=` sets the page size (1 to
 /// 100) and `?cursor=` continues after an earlier page.
+#[utoipa::path(
+    get,
+    path = "/api/v1/docs",
+    tag = "documents",
+    operation_id = "listDocuments",
+    params(
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Page size, 1 to 100 (default 20)."),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page."),
+    ),
+    responses(
+        (status = 200, description = "A page of documents.", body = ListView),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 422, response = crate::openapi::Invalid),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn list(state: &SummarizeState, user_id: Uuid, request: &Request) -> Response<Body> {
     let query = request.query_string_parameters();
     let mut errors = Vec::new();

@@ -63,26 +63,33 @@ pub struct LoginState {
     pub refresh_max_age: Duration,
 }
 
-#[derive(Deserialize)]
+/// An email and password.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct LoginRequest {
+pub(crate) struct LoginRequest {
     email: String,
     password: String,
 }
 
-#[derive(Deserialize)]
+/// A refresh token from login or an earlier refresh.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct RefreshRequest {
+pub(crate) struct RefreshRequest {
     refresh_token: String,
 }
 
-#[derive(Serialize)]
-struct TokenResponse {
+/// An access token and the refresh token that replaces it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct TokenResponse {
+    /// A bearer token for the other routes (an EdDSA-signed JWT).
     access_token: String,
+    /// Always `Bearer`.
+    #[schema(value_type = String, example = "Bearer")]
     token_type: &'static str,
     /// Seconds until the access token expires.
     expires_in: u64,
     #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     expires_at: OffsetDateTime,
     refresh_token: String,
     /// Seconds until the refresh token expires.
@@ -151,7 +158,25 @@ fn no_content() -> Response<Body> {
     response
 }
 
-async fn login(state: &LoginState, body: LoginRequest, address: &str) -> Result<TokenResponse, LoginError> {
+/// Signs in and returns tokens.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login",
+    tag = "auth",
+    operation_id = "login",
+    request_body(content = LoginRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Signed in.", body = TokenResponse),
+        (status = 401, response = crate::openapi::InvalidCredentials),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 413, response = crate::openapi::TooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::Invalid),
+        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+)]
+pub(crate) async fn login(state: &LoginState, body: LoginRequest, address: &str) -> Result<TokenResponse, LoginError> {
     let account = body.email.trim().to_lowercase();
     let buckets = [
         (format!("login-account-address:{account}|{address}"), state.limits.failed_logins_per_account_and_address),
@@ -196,7 +221,29 @@ async fn login(state: &LoginState, body: LoginRequest, address: &str) -> Result<
     token_response(state, user.id, &user.role, refresh.token, state.refresh_ttl)
 }
 
-async fn refresh(state: &LoginState, body: RefreshRequest, address: &str) -> Result<TokenResponse, LoginError> {
+/// Exchanges a refresh token for new tokens; the presented one stops working.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/refresh",
+    tag = "auth",
+    operation_id = "refresh",
+    request_body(content = RefreshRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "New tokens.", body = TokenResponse),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 413, response = crate::openapi::TooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::Invalid),
+        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+)]
+pub(crate) async fn refresh(
+    state: &LoginState,
+    body: RefreshRequest,
+    address: &str,
+) -> Result<TokenResponse, LoginError> {
     if let Some(retry_after) =
         state.limiter.hit(&format!("refresh-address:{address}"), state.limits.refreshes_per_address).await?
     {
@@ -224,7 +271,23 @@ async fn refresh(state: &LoginState, body: RefreshRequest, address: &str) -> Res
 
 /// Revokes the refresh token's family. Unknown tokens get the same 204, as in
 /// OAuth token revocation (RFC 7009), so the response reveals nothing.
-async fn logout(state: &LoginState, body: RefreshRequest, address: &str) -> Result<(), LoginError> {
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/logout",
+    tag = "auth",
+    operation_id = "logout",
+    request_body(content = RefreshRequest, content_type = "application/json"),
+    responses(
+        (status = 204, description = "Signed out, or the token was unknown."),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 413, response = crate::openapi::TooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::Invalid),
+        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+)]
+pub(crate) async fn logout(state: &LoginState, body: RefreshRequest, address: &str) -> Result<(), LoginError> {
     let user_id = state.users.revoke_family_of(&hash_refresh_token(&body.refresh_token)).await?;
     if let Some(user_id) = user_id {
         tracing::info!(audit = "logout", user_id = %user_id, client_address = address, "refresh token family revoked");

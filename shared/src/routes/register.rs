@@ -24,18 +24,25 @@ pub struct RegisterState {
     pub limits: AuthLimits,
 }
 
-#[derive(Deserialize)]
+/// A new account.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct RegisterRequest {
+pub(crate) struct RegisterRequest {
+    /// An email address of at most 254 characters; stored lower-cased.
+    #[schema(format = Email, max_length = 254)]
     email: String,
+    /// 8 to 128 characters, not a common password.
+    #[schema(min_length = 8, max_length = 128)]
     password: String,
 }
 
-#[derive(Serialize)]
-struct RegisterResponse {
+/// The account created.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct RegisterResponse {
     id: Uuid,
     email: String,
     #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     created_at: OffsetDateTime,
 }
 
@@ -85,7 +92,25 @@ pub async fn handle(state: &RegisterState, request: Request) -> Response<Body> {
     .await
 }
 
-async fn register(
+/// Creates an account.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/register",
+    tag = "auth",
+    operation_id = "register",
+    request_body(content = RegisterRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Registered.", body = RegisterResponse),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 413, response = crate::openapi::TooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::Invalid),
+        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+)]
+pub(crate) async fn register(
     state: &RegisterState,
     body: RegisterRequest,
     address: &str,

@@ -7,6 +7,7 @@ use std::time::Duration;
 use lambda_http::http::{header, HeaderValue, Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{authenticate, unexpected, RETRY_AFTER_SECONDS};
@@ -37,28 +38,48 @@ pub struct SummarizeState {
     pub limits: DocumentLimits,
 }
 
-#[derive(Deserialize)]
+/// A document to summarize and how. Set at most one of `sentences`, `ratio` and
+/// `words`; with none, the summary has 3 sentences.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct SubmitRequest {
+pub(crate) struct SubmitRequest {
+    /// The text, at most 4 MiB of UTF-8 (less if the deployment lowers
+    /// `MAX_DOCUMENT_BYTES`); control characters other than tab and line breaks are
+    /// rejected.
     text: String,
+    /// A title of at most 200 characters.
     #[serde(default)]
     title: Option<String>,
+    /// The markup of `text`; HTML and Markdown are reduced to their visible text.
     #[serde(default)]
+    #[schema(value_type = Option<TextFormat>)]
     format: Option<String>,
+    /// At most this many sentences, 1 to 50.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 50)]
     sentences: Option<i64>,
+    /// At most this share of the sentences, greater than 0 and at most 1.
     #[serde(default)]
+    #[schema(exclusive_minimum = 0.0, maximum = 1.0)]
     ratio: Option<f64>,
+    /// At most this many words, 1 to 5000.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 5000)]
     words: Option<i64>,
+    /// `auto` (the default) or an ISO 639-1 code: ar, da, de, el, en, es, fi, fr, hu,
+    /// it, ja, nl, no, pt, ro, ru, sv, ta, tr, zh.
     #[serde(default)]
+    #[schema(example = "auto")]
     language: Option<String>,
+    /// How many key phrases to extract, 0 to 20 (default 5).
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 20)]
     key_phrases: Option<i64>,
 }
 
-#[derive(Serialize)]
-struct SubmitResponse {
+/// A document accepted for summarizing.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SubmitResponse {
     doc_id: Uuid,
     status: Status,
 }
@@ -99,7 +120,44 @@ struct Submission {
     options: SummaryOptions,
 }
 
-async fn submit(state: &SummarizeState, user_id: Uuid, request: &Request) -> Response<Body> {
+/// Submits a document; the summary is made in the background.
+#[utoipa::path(
+    post,
+    path = "/api/v1/summarize",
+    tag = "documents",
+    operation_id = "submit",
+    request_body(
+        description = "JSON with the text and options, or the text itself as `text/plain`, `text/markdown` \
+            or `text/html` with the options as query parameters.",
+        content(
+            (SubmitRequest = "application/json"),
+            (String = "text/plain"),
+            (String = "text/markdown"),
+            (String = "text/html"),
+        ),
+    ),
+    params(
+        ("title" = Option<String>, Query, description = "For text bodies: the title."),
+        ("sentences" = Option<i64>, Query, description = "For text bodies: at most this many sentences, 1 to 50."),
+        ("ratio" = Option<f64>, Query, description = "For text bodies: at most this share of the sentences, (0, 1]."),
+        ("words" = Option<i64>, Query, description = "For text bodies: at most this many words, 1 to 5000."),
+        ("language" = Option<String>, Query, description = "For text bodies: `auto` or an ISO 639-1 code."),
+        ("key_phrases" = Option<i64>, Query, description = "For text bodies: key phrases to extract, 0 to 20."),
+    ),
+    responses(
+        (status = 202, description = "Accepted; poll the Location.", body = SubmitResponse,
+            headers(("Location" = String, description = "The document's URL."))),
+        (status = 400, response = crate::openapi::Malformed),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 413, response = crate::openapi::TooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::Invalid),
+        (status = 429, response = crate::openapi::TooManyRequests),
+        (status = 503, response = crate::openapi::Unavailable),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn submit(state: &SummarizeState, user_id: Uuid, request: &Request) -> Response<Body> {
     let submission = match parse_submission(request, state.limits.max_document_bytes) {
         Ok(submission) => submission,
         Err(problem) => return problem.into_response(),

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::options::{LengthLimit, SummaryOptions, TextFormat};
 
 /// The processing state of a document: `queued → processing → done | failed`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Queued,

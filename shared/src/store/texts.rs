@@ -8,17 +8,24 @@ use uuid::Uuid;
 
 /// One sentence of a stored summary: its visible text, and the byte range of the
 /// stored text it came from (for HTML and Markdown, the range covers the markup).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = SummarySentence)]
 pub struct SummarySentence {
+    /// The sentence as visible text.
     pub text: String,
+    /// The byte offset in the submitted text where the sentence starts (UTF-8).
     pub start: u64,
+    /// The byte offset in the submitted text just after the sentence (UTF-8).
     pub end: u64,
 }
 
 /// A key phrase of a stored summary.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = KeyPhrase)]
 pub struct StoredKeyPhrase {
+    /// The phrase as it first appears in the visible text.
     pub text: String,
+    /// The ranking score: positive, higher is more important.
     pub score: f64,
 }
 

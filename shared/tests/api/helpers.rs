@@ -184,7 +184,10 @@ impl TestApp {
             shared::routes::register::handle(&self.register, request).await
         } else if path.starts_with("/api/v1/auth/") {
             shared::routes::login::handle(&self.login, request).await
-        } else if path.starts_with("/api/v1/users") || path.starts_with("/.well-known/") {
+        } else if path.starts_with("/api/v1/users")
+            || path.starts_with("/.well-known/")
+            || path == "/api/v1/openapi.json"
+        {
             shared::routes::users::handle(&self.users, request).await
         } else {
             shared::routes::summarize::handle(&self.summarize, request).await

@@ -285,3 +285,12 @@ async fn problem_bodies_carry_the_request_id_of_the_header() {
     let header = response.headers["x-request-id"].to_str().unwrap();
     assert_eq!(response.json()["request_id"], header);
 }
+
+#[tokio::test]
+async fn openapi_description_is_served_without_a_token() {
+    let app = TestApp::spawn().await;
+    let response = app.get("/api/v1/openapi.json", None).await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(response.content_type(), "application/json");
+    assert_eq!(response.body, shared::openapi::to_json());
+}
