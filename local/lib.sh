@@ -134,6 +134,10 @@ ensure_servers() {
 
 # The settings every function reads, for the local stack. The token key pair is
 # made once by the workspace's keygen binary (build first) and kept in the state folder.
+# Settings that `up` copies from its own environment into the functions'.
+PASSTHROUGH_SETTINGS="REGISTRATIONS_PER_ADDRESS FAILED_LOGINS_PER_ACCOUNT_AND_ADDRESS FAILED_LOGINS_PER_ACCOUNT
+FAILED_LOGINS_PER_ADDRESS REFRESHES_PER_ADDRESS MAX_DOCUMENT_BYTES MAX_DOCUMENTS_IN_FLIGHT SUBMISSIONS_PER_MINUTE"
+
 write_env_file() {
   local keys_file="$DOCSUM_STATE/token-keys.env"
   if [ ! -s "$keys_file" ]; then
@@ -149,6 +153,11 @@ RUST_LOG=${RUST_LOG:-info}
 $(cat "$keys_file")
 EOF
   )
+  # Limits given to this script pass through to the functions.
+  local name
+  for name in $PASSTHROUGH_SETTINGS; do
+    if [ -n "${!name:-}" ]; then echo "$name=${!name}" >>"$DOCSUM_STATE/stack.env"; fi
+  done
 }
 
 load_env_file() {

@@ -38,7 +38,7 @@ fn or_default(vars: Vars, name: &'static str, default: &str) -> String {
     optional(vars, name).unwrap_or_else(|| default.to_owned())
 }
 
-fn number_or_default<T>(vars: Vars, name: &'static str, default: T, min: T, max: T) -> Result<T, ConfigError>
+pub(crate) fn number_or_default<T>(vars: Vars, name: &'static str, default: T, min: T, max: T) -> Result<T, ConfigError>
 where
     T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
 {

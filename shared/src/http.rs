@@ -231,6 +231,12 @@ mod tests {
     }
 
     #[test]
+    fn body_that_is_not_utf8_is_400() {
+        let problem = parse_json::<Login>(b"\na\xff#").unwrap_err();
+        assert_eq!(problem.status, StatusCode::BAD_REQUEST);
+    }
+
+    #[test]
     fn non_object_is_422() {
         let problem = parse_json::<Login>(b"[1, 2]").unwrap_err();
         assert_eq!(problem.status, StatusCode::UNPROCESSABLE_ENTITY);

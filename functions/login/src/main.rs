@@ -21,7 +21,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         hasher: PasswordHasher::new(&passwords)?,
         signer: AccessTokenSigner::new(&signing),
         limiter: RateLimiter::new(pool),
-        limits: AuthLimits::default(),
+        limits: AuthLimits::from_env()?,
         refresh_ttl: signing.refresh_ttl,
         refresh_max_age: signing.refresh_max_age,
     };

@@ -19,7 +19,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         users: UserStore::new(pool.clone()),
         hasher: PasswordHasher::new(&passwords)?,
         limiter: RateLimiter::new(pool),
-        limits: AuthLimits::default(),
+        limits: AuthLimits::from_env()?,
     };
 
     lambda_http::run(lambda_http::service_fn(|request| async {

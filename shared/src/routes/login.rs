@@ -12,6 +12,7 @@ use uuid::Uuid;
 use super::{client_address, too_many_requests, unexpected};
 use crate::auth::password::PasswordHasher;
 use crate::auth::tokens::{hash_refresh_token, AccessTokenSigner, RefreshToken};
+use crate::config::{number_or_default, process_env, ConfigError, Vars};
 use crate::domain::{normalize_password, Email};
 use crate::http::{json_response, read_json, route_path, MAX_AUTH_BODY_BYTES};
 use crate::problem::Problem;
@@ -48,6 +49,40 @@ impl Default for AuthLimits {
             registrations_per_address: Limit { max_hits: 20, window: Duration::from_secs(3600) },
             refreshes_per_address: Limit { max_hits: 60, window: quarter_hour },
         }
+    }
+}
+
+impl AuthLimits {
+    /// Reads the limits from the environment, each defaulting as in [`Default`]:
+    /// `FAILED_LOGINS_PER_ACCOUNT_AND_ADDRESS`, `FAILED_LOGINS_PER_ACCOUNT`,
+    /// `FAILED_LOGINS_PER_ADDRESS` and `REFRESHES_PER_ADDRESS` per 15 minutes, and
+    /// `REGISTRATIONS_PER_ADDRESS` per hour.
+    ///
+    /// # Errors
+    /// Returns [`ConfigError`] when a number is out of range or does not parse.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(&process_env)
+    }
+
+    /// Reads the limits from `vars`.
+    ///
+    /// # Errors
+    /// As [`Self::from_env`].
+    pub fn from_vars(vars: Vars) -> Result<Self, ConfigError> {
+        let defaults = Self::default();
+        let read = |name: &'static str, default: Limit| -> Result<Limit, ConfigError> {
+            Ok(Limit { max_hits: number_or_default(vars, name, default.max_hits, 1, 1_000_000)?, ..default })
+        };
+        Ok(Self {
+            failed_logins_per_account_and_address: read(
+                "FAILED_LOGINS_PER_ACCOUNT_AND_ADDRESS",
+                defaults.failed_logins_per_account_and_address,
+            )?,
+            failed_logins_per_account: read("FAILED_LOGINS_PER_ACCOUNT", defaults.failed_logins_per_account)?,
+            failed_logins_per_address: read("FAILED_LOGINS_PER_ADDRESS", defaults.failed_logins_per_address)?,
+            registrations_per_address: read("REGISTRATIONS_PER_ADDRESS", defaults.registrations_per_address)?,
+            refreshes_per_address: read("REFRESHES_PER_ADDRESS", defaults.refreshes_per_address)?,
+        })
     }
 }
 
