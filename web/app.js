@@ -316,21 +316,26 @@ elements.submitForm.addEventListener("submit", async (event) => {
   elements.fileInput.value = "";
   notify("The text was accepted and queued.");
   loadDocuments({ reset: true });
-  followDocument(accepted.doc_id);
+  followDocument(accepted.doc_id, accepted.status);
 });
 
 // ---- One document ----
 
-/** Shows a document and polls it, with backoff, until it is done or failed. */
-async function followDocument(docId) {
+/**
+ * Shows a document and polls it, with backoff, until it is done or failed.
+ * `knownStatus` is the status the submit response gave, shown before the first poll.
+ */
+async function followDocument(docId, knownStatus = null) {
   shown.generation += 1;
   const generation = shown.generation;
   shown.docId = docId;
   elements.documentView.hidden = false;
   elements.summaryView.hidden = true;
   elements.documentTitle.textContent = "";
-  elements.documentStatus.textContent = "Loading…";
-  showStep(null);
+  elements.documentView.dataset.docId = docId;
+  elements.documentView.dataset.status = knownStatus || "";
+  elements.documentStatus.textContent = STATUS_TEXT[knownStatus] || "Loading…";
+  showStep(knownStatus);
   elements.documentView.scrollIntoView({ block: "start" });
 
   const giveUpAt = Date.now() + POLL_GIVE_UP_MS;
