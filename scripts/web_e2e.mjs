@@ -1,7 +1,7 @@
 // Drives the web page in headless Chromium through the whole flow against a running
 // stack: sign up, log in, paste a non-ASCII article, follow the job to done, check the
-// highlighted sentences against the API's byte offsets, upload a Markdown file, page
-// through the documents and delete one.
+// highlighted sentences against the API's byte offsets, upload a Markdown file, paste
+// HTML that must stay inert, page through the documents and delete one.
 //
 // Usage: node scripts/web_e2e.mjs BASE_URL
 // scripts/web-e2e.sh installs Chromium and playwright-core and runs this file; it sets
@@ -49,6 +49,17 @@ The volunteers removed **two tonnes** of waste from the river bank on Saturday.
 The city said it would install *twelve new bins* along the path before summer.
 Next year the group hopes to double the number of volunteers.
 Schools in the district have already asked to take part.
+`;
+
+// Markup that would run or show an image if the page ever inserted user text as HTML.
+const HOSTILE_TITLE = "<img src=x onerror=\"window.injected = 'title'\">Council minutes";
+const HTML = `<h1>Council minutes</h1>
+<p>The council met on <b>Monday</b> to discuss the new library.</p>
+<script>window.injected = "text";</script>
+<p>Members agreed to open the library on Sundays from next month.</p>
+<p>The budget for books will rise by ten percent, paid from the reserve fund.</p>
+<img src="x" onerror="window.injected = 'image'">
+<p>A public meeting about the building's opening hours is planned for June.</p>
 `;
 
 const failures = [];
@@ -279,8 +290,29 @@ async function run(page, context) {
   assert.equal(markdown.options.format, "markdown");
   assert.equal(markdown.text, MARKDOWN);
 
+  log("pasting HTML, which is shown as its source and never run");
+  await page.fill("#title", HOSTILE_TITLE);
+  await page.fill("#text", HTML);
+  await page.selectOption("#format", "html");
+  await page.selectOption("#length-kind", "sentences");
+  await page.fill("#length-value", "2");
+  const [htmlResponse] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith("/api/v1/summarize")),
+    page.click("#submit-form button[type=submit]"),
+  ]);
+  assert.equal(htmlResponse.status(), 202);
+  const htmlId = (await htmlResponse.json()).doc_id;
+  await waitForDone(page, htmlId);
+  const html = await checkHighlights(page, token, htmlId, { plain: false });
+  assert.equal(html.options.format, "html");
+  assert.equal(await page.textContent("#document-title"), HOSTILE_TITLE);
+  await page.click("#refresh-documents");
+  await page.waitForSelector(`#documents-list li[data-doc-id="${htmlId}"]`);
+  assert.equal(await page.locator("main img, main script, #original-text b, #original-text p").count(), 0, "no markup from the user");
+  assert.equal(await page.evaluate(() => window.injected), undefined, "no user script ran");
+
   log("paging through the documents list");
-  for (let index = 0; index < 9; index += 1) {
+  for (let index = 0; index < 8; index += 1) {
     const submitted = await apiCall("POST", "/summarize", token, { text: `Filler number ${index}. It is short.` });
     assert.equal(submitted.status, 202, JSON.stringify(submitted.body));
   }
@@ -297,18 +329,20 @@ async function run(page, context) {
   assert.ok(await page.isHidden("#more-documents"), "no third page");
   const listed = await page.$$eval("#documents-list li", (items) => items.map((item) => item.dataset.docId));
   assert.equal(new Set(listed).size, 11, "each document is listed once");
-  assert.ok(listed.includes(articleId) && listed.includes(markdownId));
+  for (const docId of [articleId, markdownId, htmlId]) {
+    assert.ok(listed.includes(docId), `document ${docId} is listed`);
+  }
 
-  log("deleting the Markdown document with the keyboard");
+  log("deleting the HTML document, which is on show, with the keyboard");
   page.once("dialog", (dialog) => dialog.accept());
-  await page.focus(`#documents-list li[data-doc-id="${markdownId}"] .document-delete`);
+  await page.focus(`#documents-list li[data-doc-id="${htmlId}"] .document-delete`);
   await page.keyboard.press("Enter");
-  await page.waitForSelector(`#documents-list li[data-doc-id="${markdownId}"]`, {
+  await page.waitForSelector(`#documents-list li[data-doc-id="${htmlId}"]`, {
     state: "detached",
     timeout: STEP_TIMEOUT_MS,
   });
-  assert.equal((await apiCall("GET", `/docs/${markdownId}`, token)).status, 404, "the deleted document is gone");
-  assert.equal((await apiCall("GET", `/docs/${articleId}`, token)).status, 200, "the other document stays");
+  assert.equal((await apiCall("GET", `/docs/${htmlId}`, token)).status, 404, "the deleted document is gone");
+  assert.equal((await apiCall("GET", `/docs/${markdownId}`, token)).status, 200, "the other documents stay");
   assert.ok(await page.isHidden("#document-view"), "the deleted document is no longer shown");
 
   log("opening the article again from the list");
@@ -345,7 +379,7 @@ try {
   page.setDefaultTimeout(STEP_TIMEOUT_MS);
   page.on("pageerror", (error) => failures.push(`page error: ${error.message}`));
   page.on("console", (message) => {
-    // Chromium logs every 4xx answer to fetch; the test causes some on purpose.
+    // Chromium logs every 4xx response to fetch, and the test causes some on purpose.
     if (message.type() === "error" && !/the server responded with a status of 4\d\d/.test(message.text())) {
       failures.push(`console error: ${message.text()}`);
     }

@@ -151,7 +151,7 @@ export async function login(email, password) {
   session.email = email;
 }
 
-/** Revokes the refresh token on the server, then forgets both tokens. */
+/** Clears both tokens from memory, then revokes the refresh token on the server. */
 export async function logout() {
   const refreshToken = session.refreshToken;
   session.email = null;

@@ -31,7 +31,7 @@ const LENGTH_KINDS = {
   words: { min: 1, max: 5000, step: 1, value: 100 },
 };
 
-/** How an error message names each field of a problem document. */
+/** The name of each problem-document field in error messages. */
 const FIELD_NAMES = {
   email: "The email",
   password: "The password",
@@ -85,7 +85,7 @@ const elements = {
 };
 
 /** The document on show: a new generation stops the polling of the previous one. */
-const shown = { docId: null, generation: 0 };
+const shownDocument = { docId: null, generation: 0 };
 let nextCursor = null;
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -152,7 +152,7 @@ function showError(form, error) {
   firstInvalid?.focus();
 }
 
-/** Shows a check made in the page as if the API had answered 422 for `field`. */
+/** Builds the error of a check made in the page, shaped as the API's 422 for `field`. */
 function localError(field, message) {
   return new ApiError(422, { errors: [{ field, message }] });
 }
@@ -169,8 +169,8 @@ function showSignedIn() {
 }
 
 function showSignedOut(message) {
-  shown.generation += 1;
-  shown.docId = null;
+  shownDocument.generation += 1;
+  shownDocument.docId = null;
   elements.session.hidden = true;
   elements.appView.hidden = true;
   elements.authView.hidden = false;
@@ -225,8 +225,8 @@ elements.logoutButton.addEventListener("click", async () => {
   try {
     await api.logout();
   } catch (error) {
-    // The tokens are gone from the page either way; the server may keep the refresh
-    // token valid until it expires.
+    // The page has dropped its tokens either way. The server may keep the refresh token
+    // valid until it expires.
     message = `You have logged out here, but the server did not confirm it: ${error.message}`;
   }
   showSignedOut(message);
@@ -326,9 +326,9 @@ elements.submitForm.addEventListener("submit", async (event) => {
  * `knownStatus` is the status the submit response gave, shown before the first poll.
  */
 async function followDocument(docId, knownStatus = null) {
-  shown.generation += 1;
-  const generation = shown.generation;
-  shown.docId = docId;
+  shownDocument.generation += 1;
+  const generation = shownDocument.generation;
+  shownDocument.docId = docId;
   elements.documentView.hidden = false;
   elements.summaryView.hidden = true;
   elements.documentTitle.textContent = "";
@@ -345,7 +345,7 @@ async function followDocument(docId, knownStatus = null) {
     try {
       doc = await api.call("GET", `/docs/${encodeURIComponent(docId)}`);
     } catch (error) {
-      if (generation !== shown.generation) {
+      if (generation !== shownDocument.generation) {
         return;
       }
       if (error.status === 404 || error.status === 401) {
@@ -354,7 +354,7 @@ async function followDocument(docId, knownStatus = null) {
       }
       elements.documentStatus.textContent = `${error.message} Trying again…`;
     }
-    if (generation !== shown.generation) {
+    if (generation !== shownDocument.generation) {
       return;
     }
     if (doc) {
@@ -370,7 +370,7 @@ async function followDocument(docId, knownStatus = null) {
       return;
     }
     await sleep(delay);
-    if (generation !== shown.generation) {
+    if (generation !== shownDocument.generation) {
       return;
     }
     delay = Math.min(delay * POLL_BACKOFF, POLL_MAX_DELAY_MS);
@@ -566,9 +566,9 @@ async function deleteDocument(docId, name, item) {
   const next = item.nextElementSibling || item.previousElementSibling;
   item.remove();
   elements.documentsEmpty.hidden = elements.documentsList.children.length > 0;
-  if (shown.docId === docId) {
-    shown.generation += 1;
-    shown.docId = null;
+  if (shownDocument.docId === docId) {
+    shownDocument.generation += 1;
+    shownDocument.docId = null;
     elements.documentView.hidden = true;
   }
   notify(`Deleted “${name}”.`);

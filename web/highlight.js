@@ -49,7 +49,7 @@ function decode(bytes, start, end, index) {
   try {
     return decoder.decode(bytes.subarray(start, end));
   } catch {
-    const which = index === null ? "The last sentence" : `Sentence ${index + 1}`;
-    throw new RangeError(`${which} has a byte offset inside a character (${start} to ${end}).`);
+    const rangeName = index === null ? "The last sentence" : `Sentence ${index + 1}`;
+    throw new RangeError(`${rangeName} has a byte offset inside a character (${start} to ${end}).`);
   }
 }

@@ -54,11 +54,7 @@ pub const FILES: &[StaticFile] = &[
         content_type: "text/javascript; charset=utf-8",
         body: include_str!("../../../web/highlight.js"),
     },
-    StaticFile {
-        name: "app.css",
-        content_type: "text/css; charset=utf-8",
-        body: include_str!("../../../web/app.css"),
-    },
+    StaticFile { name: "app.css", content_type: "text/css; charset=utf-8", body: include_str!("../../../web/app.css") },
     StaticFile { name: "icon.svg", content_type: "image/svg+xml", body: include_str!("../../../web/icon.svg") },
 ];
 

@@ -26,7 +26,7 @@ fn body_text(response: &Response<Body>) -> &str {
     }
 }
 
-fn header_of<'a>(response: &'a Response<Body>, name: header::HeaderName) -> &'a str {
+fn header_of(response: &Response<Body>, name: header::HeaderName) -> &str {
     response.headers().get(&name).map(|value| value.to_str().unwrap()).unwrap_or("")
 }
 
@@ -58,10 +58,17 @@ async fn each_file_has_its_content_type() {
 async fn responses_carry_security_headers() {
     for path in ["/", "/app/app.js", "/app/missing.js"] {
         let response = get(path).await;
-        assert_eq!(header_of(&response, header::CONTENT_SECURITY_POLICY), web::CONTENT_SECURITY_POLICY, "CSP of {path}");
+        assert_eq!(
+            header_of(&response, header::CONTENT_SECURITY_POLICY),
+            web::CONTENT_SECURITY_POLICY,
+            "CSP of {path}"
+        );
         assert_eq!(header_of(&response, header::X_CONTENT_TYPE_OPTIONS), "nosniff", "nosniff of {path}");
         assert_eq!(header_of(&response, header::X_FRAME_OPTIONS), "DENY", "frame option of {path}");
-        assert!(!header_of(&response, header::HeaderName::from_static("x-request-id")).is_empty(), "request id of {path}");
+        assert!(
+            !header_of(&response, header::HeaderName::from_static("x-request-id")).is_empty(),
+            "request id of {path}"
+        );
     }
 }
 
@@ -80,7 +87,9 @@ async fn files_are_revalidated_with_etag() {
     let response = get("/app/app.js").await;
     assert_eq!(header_of(&response, header::CACHE_CONTROL), "no-cache");
     let etag = header_of(&response, header::ETAG).to_owned();
-    assert!(etag.starts_with('"') && etag.ends_with('"') && etag.len() == 34, "etag {etag}");
+    assert!(etag.starts_with('"'), "etag {etag}");
+    assert!(etag.ends_with('"'), "etag {etag}");
+    assert_eq!(etag.len(), 34, "etag {etag}");
 
     let mut conditional = request(Method::GET, "/app/app.js");
     conditional.headers_mut().insert(header::IF_NONE_MATCH, etag.parse().unwrap());
@@ -158,12 +167,16 @@ async fn other_methods_are_405() {
             let response = web::handle(request(method.clone(), path)).await;
             assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED, "status of {method} {path}");
             assert_eq!(header_of(&response, header::ALLOW), "GET, HEAD", "Allow of {method} {path}");
-            assert_eq!(header_of(&response, header::CONTENT_TYPE), "application/problem+json", "type of {method} {path}");
+            assert_eq!(
+                header_of(&response, header::CONTENT_TYPE),
+                "application/problem+json",
+                "type of {method} {path}"
+            );
         }
     }
 }
 
-/// The `src` and `href` values of a page, in order.
+/// Collects the `src` and `href` values of a page.
 fn references(html: &str) -> Vec<&str> {
     let mut found = Vec::new();
     for attribute in ["src=\"", "href=\""] {
@@ -193,8 +206,13 @@ fn scripts_import_only_served_files() {
     for file in web::FILES.iter().filter(|file| file.name.ends_with(".js")) {
         for line in file.body.lines().filter(|line| line.starts_with("import ")) {
             let target = line.split('"').nth(1).unwrap();
-            let name = target.strip_prefix("./").unwrap_or_else(|| panic!("{}: import {target} is not relative", file.name));
-            assert!(web::FILES.iter().any(|served| served.name == name), "{}: import {target} is not served", file.name);
+            let name =
+                target.strip_prefix("./").unwrap_or_else(|| panic!("{}: import {target} is not relative", file.name));
+            assert!(
+                web::FILES.iter().any(|served| served.name == name),
+                "{}: import {target} is not served",
+                file.name
+            );
         }
     }
 }
