@@ -359,6 +359,27 @@ async function run(page, context) {
   await context.close();
 }
 
+/** Waits until the stack serves the page; its first request starts the web function. */
+async function waitForPage() {
+  const giveUpAt = Date.now() + 120_000;
+  for (;;) {
+    try {
+      const response = await fetch(`${base}/`);
+      if (response.status === 200) {
+        return;
+      }
+      log(`GET ${base}/ returned ${response.status}; retrying`);
+    } catch (error) {
+      log(`GET ${base}/ failed: ${error.cause?.code || error.message}; retrying`);
+    }
+    if (Date.now() > giveUpAt) {
+      throw new Error(`${base}/ did not serve the page within 120 s; see the stack's logs/api.log`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+await waitForPage();
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   // Without the networking flags Chromium tries to reach Google's hosts at start.
