@@ -92,6 +92,13 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ---- Messages and form errors ----
 
+/** Sets the text of a live region only when it changes, so screen readers announce it once. */
+function setStatus(element, text) {
+  if (element.textContent !== text) {
+    element.textContent = text;
+  }
+}
+
 function notify(message) {
   elements.notice.textContent = message;
 }
@@ -352,7 +359,7 @@ async function followDocument(docId, knownStatus = null) {
         elements.documentStatus.textContent = error.message;
         return;
       }
-      elements.documentStatus.textContent = `${error.message} Trying again…`;
+      setStatus(elements.documentStatus, `${error.message} Trying again…`);
     }
     if (generation !== shownDocument.generation) {
       return;
@@ -406,7 +413,7 @@ function renderDocument(doc) {
     const count = doc.summary.sentences.length;
     status = `Done: ${count} ${count === 1 ? "sentence" : "sentences"}.`;
   }
-  elements.documentStatus.textContent = status;
+  setStatus(elements.documentStatus, status);
 
   if (doc.status !== "done" || !doc.summary) {
     elements.summaryView.hidden = true;
