@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole product on this machine, in the background.
 #
-#   local/stack.sh up      start servers, apply migrations, serve the API on
+#   local/stack.sh up      start servers, apply migrations, serve the API and the web page on
 #                          http://127.0.0.1:9000 and run the worker; prints the base URL
 #   local/stack.sh down    stop everything `up` started
 #   local/stack.sh status  show what runs

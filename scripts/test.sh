@@ -6,7 +6,8 @@
 #      own database and queue;
 #   3. the main job over real HTTP on a second local stack (port 9100, its own
 #      database and queue), with the API contract checks, on the first article of the
-#      team's evaluation data (../shared/data/eval/cnndm-dev.jsonl).
+#      team's evaluation data (../shared/data/eval/cnndm-dev.jsonl);
+#   4. the web page's end-to-end test in headless Chromium on that same stack.
 # Servers, pids and logs of this run live in ~/.cache/docsum/test-stack.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -31,13 +32,19 @@ else
   cargo test --workspace --no-fail-fast
 fi
 
+log "starting a local stack on port $API_PORT"
+trap 'local/stack.sh down >/dev/null 2>&1 || true' EXIT
+base=$(local/stack.sh up)
+
 article=$root/../shared/data/eval/cnndm-dev.jsonl
 if [ -f "$article" ]; then
-  log "running the main job over HTTP on a local stack"
-  trap 'local/stack.sh down >/dev/null 2>&1 || true' EXIT
-  base=$(local/stack.sh up)
+  log "running the main job over HTTP"
   python3 scripts/main_job.py "$base" "$article" --check
   log "main job passed"
 else
   log "skipping the HTTP main job: $article not found"
 fi
+
+log "running the web page's end-to-end test in headless Chromium"
+scripts/web-e2e.sh "$base"
+log "web end-to-end test passed"
