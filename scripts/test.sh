@@ -7,7 +7,9 @@
 #   3. the main job over real HTTP on a second local stack (port 9100, its own
 #      database and queue), with the API contract checks, on the first article of the
 #      team's evaluation data (../shared/data/eval/cnndm-dev.jsonl);
-#   4. the web page's end-to-end test in headless Chromium on that same stack.
+#   4. the web page's end-to-end test in headless Chromium on that same stack;
+#   5. the property-based test of the whole API from its OpenAPI description
+#      (schemathesis, two users) on that same stack.
 # Servers, pids and logs of this run live in ~/.cache/docsum/test-stack.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -32,6 +34,12 @@ else
   cargo test --workspace --no-fail-fast
 fi
 
+# The property-based API test registers and logs in hundreds of times from one
+# address; the limits themselves are tested by the integration tests above.
+export REGISTRATIONS_PER_ADDRESS=100000 FAILED_LOGINS_PER_ADDRESS=100000 REFRESHES_PER_ADDRESS=100000
+export FAILED_LOGINS_PER_ACCOUNT_AND_ADDRESS=100000 FAILED_LOGINS_PER_ACCOUNT=100000
+export SUBMISSIONS_PER_MINUTE=100000 MAX_DOCUMENTS_IN_FLIGHT=10000
+
 log "starting a local stack on port $API_PORT"
 trap 'local/stack.sh down >/dev/null 2>&1 || true' EXIT
 base=$(local/stack.sh up)
@@ -48,3 +56,7 @@ fi
 log "running the web page's end-to-end test in headless Chromium"
 scripts/web-e2e.sh "$base"
 log "web end-to-end test passed"
+
+log "running the property-based API test (schemathesis)"
+API_EXAMPLES=${API_EXAMPLES:-25} scripts/api-properties.sh "$base"
+log "property-based API test passed"
