@@ -2,8 +2,8 @@
 
 Schemathesis generates requests for every operation in /api/v1/openapi.json and
 checks each response against the description (status codes, content types,
-schemas) and for server errors. Two users take part: every request is sent as
-user A, path ids are sometimes replaced by A's own document or by user B's, and a
+schemas) and for server errors. Two users take part, and every request is sent as
+user A. Path ids are sometimes replaced by A's own document or by user B's, and a
 check fails when any response to A carries B's document id, B's email or B's text.
 
 Run by scripts/api-properties.sh against a running stack (DOCSUM_BASE_URL).
@@ -57,7 +57,7 @@ schema = schemathesis.openapi.from_url(f"{BASE_URL}/api/v1/openapi.json")
 
 @schemathesis.check
 def nothing_of_the_other_user(ctx, response, case):
-    """A response to user A never carries user B's document id, email or text."""
+    """Fail when a response to user A carries user B's document id, email or text."""
     body = response.text or ""
     for secret, name in ((B_DOC, "document id"), (B_EMAIL, "email"), (B_MARKER, "text")):
         if secret in body:
@@ -78,9 +78,9 @@ def is_utf8(body) -> bool:
 @schema.parametrize()
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_and_keeps_users_apart(case):
-    # `cargo lambda watch` answers a body that is not UTF-8 with its own 500 before any
-    # function runs (API Gateway base64-encodes such bodies instead); the handlers'
-    # 400 for them is tested in Rust (shared/src/http.rs), so such bodies are skipped.
+    # `cargo lambda watch` returns its own 500 for a body that is not UTF-8 before any
+    # function runs, while API Gateway base64-encodes such bodies. The handlers' 400
+    # for them is tested in Rust (shared/src/http.rs), so such bodies are skipped.
     assume(is_utf8(case.body))
     if case.path_parameters and "doc_id" in case.path_parameters:
         choice = next(ID_CHOICES)
@@ -92,9 +92,9 @@ def test_api_conforms_and_keeps_users_apart(case):
     if case.path.startswith("/api/v1/auth/"):
         headers = {}
     # Every other check runs. Schema-valid data may still break a rule the description
-    # states only in words (a cursor from an earlier page, one of sentences, ratio and
-    # words, text that is not all whitespace, a password that is not common), and
-    # such a request must get 422, so "schema-valid data is accepted" is not checked.
+    # states only in words: a cursor from an earlier page, one of sentences, ratio and
+    # words, text that is not all whitespace, a password that is not common. Such a
+    # request must get 422, so "schema-valid data is accepted" is not checked.
     case.call_and_validate(
         base_url=BASE_URL,
         headers=headers,

@@ -1,6 +1,6 @@
 //! The OpenAPI 3.1 description of the HTTP API, generated from the handlers' own
 //! request and response types. `GET /api/v1/openapi.json` serves it, and
-//! `docs/openapi.json` holds a copy that a test compares with this output.
+//! `docs/openapi.json` contains a copy that a test compares with this output.
 
 use serde::Serialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -20,7 +20,7 @@ pub struct ProblemDocument {
     title: String,
     /// The HTTP status code.
     status: u16,
-    /// What went wrong with this request, in English.
+    /// An English explanation of this occurrence of the problem.
     detail: String,
     /// For 422: each invalid field and the rule it broke.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -183,8 +183,8 @@ impl Modify for BearerAuth {
 )]
 struct ApiDoc;
 
-/// Returns the OpenAPI description as pretty-printed JSON with a final newline, the
-/// form `docs/openapi.json` holds.
+/// Returns the OpenAPI description as pretty-printed JSON with a final newline, as
+/// `docs/openapi.json` contains it.
 pub fn to_json() -> String {
     json_str().to_owned()
 }

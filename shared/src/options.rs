@@ -32,7 +32,7 @@ pub enum TextFormat {
 }
 
 impl TextFormat {
-    /// The name used in requests, responses and the database.
+    /// Returns the name used in requests, responses and the database.
     pub fn as_str(self) -> &'static str {
         match self {
             TextFormat::Text => "text",
@@ -188,7 +188,7 @@ impl SummaryOptions {
         }
     }
 
-    /// The summarizer's options for these.
+    /// Converts these options to the summarizer's.
     pub fn to_summarizer(&self) -> summarizer::Options {
         let length = match self.length {
             LengthLimit::Sentences(n) => summarizer::Length::Sentences(n),
@@ -221,7 +221,7 @@ pub fn query_number(field: &str, raw: Option<&str>, rule: &str, errors: &mut Vec
     })
 }
 
-/// The rule for the sentence count, for query parameters that are not numbers.
+/// Returns the rule for the sentence count, for query parameters that are not numbers.
 pub fn sentences_rule() -> String {
     format!("must be a whole number from 1 to {MAX_SUMMARY_SENTENCES}")
 }
@@ -230,7 +230,7 @@ fn is_accepted_language(code: &str) -> bool {
     summarizer::Language::from_code(code).is_some() || NEUTRAL_LANGUAGES.contains(&code)
 }
 
-/// The accepted language codes, sorted and comma-separated.
+/// Returns the accepted language codes, sorted and comma-separated.
 pub fn accepted_languages() -> String {
     let mut codes: Vec<&str> =
         summarizer::LANGUAGES.iter().map(|l| l.code()).chain(NEUTRAL_LANGUAGES.iter().copied()).collect();
