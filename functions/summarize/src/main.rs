@@ -1,10 +1,7 @@
 //! The summarize function: `POST /api/v1/summarize`, `GET /api/v1/docs[/{doc_id}]`.
 
-use std::sync::Arc;
-
 use shared::auth::tokens::AccessTokenVerifier;
-use shared::config::{DatabaseSettings, MongoSettings, QueueSettings, VerifyingSettings};
-use shared::queue::rabbitmq::RabbitQueue;
+use shared::config::{DatabaseSettings, JobQueueSettings, MongoSettings, VerifyingSettings};
 use shared::routes::summarize::{handle, SummarizeState};
 use shared::store::documents::DocumentStore;
 use shared::store::texts::TextStore;
@@ -16,7 +13,7 @@ async fn main() -> Result<(), lambda_http::Error> {
 
     let database = DatabaseSettings::from_env()?;
     let mongo = MongoSettings::from_env()?;
-    let queue = QueueSettings::from_env()?;
+    let queue = JobQueueSettings::from_env()?;
     let verifying = VerifyingSettings::from_env()?;
 
     let mongo_client = mongo.client().await?;
@@ -26,7 +23,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         users: UserStore::new(pool.clone()),
         documents: DocumentStore::new(pool),
         texts: TextStore::new(&mongo_client.database(&mongo.database)),
-        queue: Arc::new(RabbitQueue::new(queue)),
+        queue: shared::queue::publisher(&queue),
     };
 
     lambda_http::run(lambda_http::service_fn(|request| async {
