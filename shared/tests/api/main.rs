@@ -1,9 +1,10 @@
 //! Integration tests of the functions' handlers against real PostgreSQL, MongoDB
-//! (secantusdb) and RabbitMQ. `scripts/test.sh` starts the servers first.
+//! (secantusdb), RabbitMQ and moto (SQS). `scripts/test.sh` starts the servers first.
 
 mod auth;
 mod documents;
 mod helpers;
 mod jobs;
 mod sessions;
+mod sqs;
 mod tokens;
