@@ -133,6 +133,20 @@ impl Cleanup {
     /// # Errors
     /// Returns an error when a query fails.
     pub async fn requeue_stuck_jobs(&self) -> anyhow::Result<(u64, u64)> {
+        let (mut requeued, mut failed) = (0, 0);
+        for _ in 0..MAX_BATCHES {
+            let batch = self.requeue_stuck_batch().await?;
+            requeued += batch.requeued;
+            failed += batch.failed;
+            // A publish failure leaves its row for the next run instead of this loop.
+            if batch.found < self.settings.batch_size as u64 || batch.publish_failed {
+                break;
+            }
+        }
+        Ok((requeued, failed))
+    }
+
+    async fn requeue_stuck_batch(&self) -> anyhow::Result<StuckBatch> {
         let mut tx = self.pool.begin().await.context("failed to begin stuck job transaction")?;
         let stuck: Vec<(Uuid, i32, i32)> = sqlx::query_as(
             "SELECT doc_id, requeues, attempts FROM documents \
@@ -144,7 +158,7 @@ impl Cleanup {
         .await
         .context("failed to find stuck jobs")?;
 
-        let (mut requeued, mut failed) = (0, 0);
+        let mut batch = StuckBatch { found: stuck.len() as u64, ..StuckBatch::default() };
         for (doc_id, requeues, attempts) in stuck {
             if requeues >= self.settings.max_requeues {
                 sqlx::query(
@@ -157,11 +171,12 @@ impl Cleanup {
                 .await
                 .context("failed to mark stuck job failed")?;
                 tracing::warn!(%doc_id, attempts, requeues, "stuck job failed");
-                failed += 1;
+                batch.failed += 1;
                 continue;
             }
             if let Err(error) = self.queue.publish(Job { doc_id }).await {
                 tracing::error!(%doc_id, error.message = %error, error.cause_chain = ?error, "failed to re-queue stuck job");
+                batch.publish_failed = true;
                 continue;
             }
             sqlx::query(
@@ -173,10 +188,10 @@ impl Cleanup {
             .await
             .context("failed to mark stuck job queued")?;
             tracing::info!(%doc_id, attempts, requeues = requeues + 1, "stuck job re-queued");
-            requeued += 1;
+            batch.requeued += 1;
         }
         tx.commit().await.context("failed to commit stuck jobs")?;
-        Ok((requeued, failed))
+        Ok(batch)
     }
 
     /// Deletes rate-limit rows whose window started more than the retention ago.
@@ -374,6 +389,15 @@ impl Cleanup {
         }
         Ok(deleted)
     }
+}
+
+/// What one batch of stuck jobs came to.
+#[derive(Debug, Default)]
+struct StuckBatch {
+    found: u64,
+    requeued: u64,
+    failed: u64,
+    publish_failed: bool,
 }
 
 fn record(

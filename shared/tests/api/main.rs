@@ -2,6 +2,7 @@
 //! (secantusdb), RabbitMQ and moto (SQS). `scripts/test.sh` starts the servers first.
 
 mod auth;
+mod cleanup;
 mod documents;
 mod helpers;
 mod jobs;
