@@ -1,6 +1,7 @@
 //! Integration tests of the functions' handlers against real PostgreSQL, MongoDB
 //! (secantusdb), RabbitMQ and moto (SQS). `scripts/test.sh` starts the servers first.
 
+mod apigw;
 mod auth;
 mod cleanup;
 mod documents;
