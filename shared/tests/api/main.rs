@@ -3,6 +3,7 @@
 
 mod apigw;
 mod auth;
+mod connections;
 mod cleanup;
 mod documents;
 mod helpers;
