@@ -85,9 +85,7 @@ impl Cleanup {
         record(&mut report, "rate_limits", self.delete_old_rate_limit_rows().await, |r, n| {
             r.rate_limit_rows_deleted = n
         });
-        record(&mut report, "retention", self.delete_expired_documents().await, |r, n| {
-            r.expired_documents_deleted = n
-        });
+        record(&mut report, "retention", self.delete_expired_documents().await, |r, n| r.expired_documents_deleted = n);
         record(&mut report, "orphan_texts", self.delete_orphan_texts().await, |r, n| r.orphan_texts_deleted = n);
         record(&mut report, "textless_documents", self.delete_textless_documents().await, |r, n| {
             r.textless_documents_deleted = n
@@ -293,14 +291,13 @@ impl Cleanup {
 
     async fn delete_texts_without_rows(&self, ids: &[String], cutoff: DateTime) -> anyhow::Result<u64> {
         let doc_ids: Vec<Uuid> = ids.iter().filter_map(|id| Uuid::parse_str(id).ok()).collect();
-        let owned: HashSet<Uuid> =
-            sqlx::query_scalar::<_, Uuid>("SELECT doc_id FROM documents WHERE doc_id = ANY($1)")
-                .bind(&doc_ids)
-                .fetch_all(&self.pool)
-                .await
-                .context("failed to look up document rows")?
-                .into_iter()
-                .collect();
+        let owned: HashSet<Uuid> = sqlx::query_scalar::<_, Uuid>("SELECT doc_id FROM documents WHERE doc_id = ANY($1)")
+            .bind(&doc_ids)
+            .fetch_all(&self.pool)
+            .await
+            .context("failed to look up document rows")?
+            .into_iter()
+            .collect();
         // An id that is not a UUID can have no row either.
         let orphans: Vec<&String> =
             ids.iter().filter(|id| Uuid::parse_str(id).map_or(true, |doc_id| !owned.contains(&doc_id))).collect();
@@ -380,8 +377,7 @@ impl Cleanup {
     async fn delete_in_batches(&self, sql: &str) -> anyhow::Result<u64> {
         let mut deleted = 0;
         for _ in 0..MAX_BATCHES {
-            let batch =
-                sqlx::query(sql).bind(self.settings.batch_size).execute(&self.pool).await?.rows_affected();
+            let batch = sqlx::query(sql).bind(self.settings.batch_size).execute(&self.pool).await?.rows_affected();
             deleted += batch;
             if batch < self.settings.batch_size as u64 {
                 break;

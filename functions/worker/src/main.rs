@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use shared::config::{job_lease_from_vars, process_env, DatabaseSettings, JobQueueSettings, MongoSettings, QueueSettings};
+use shared::config::{
+    job_lease_from_vars, process_env, DatabaseSettings, JobQueueSettings, MongoSettings, QueueSettings,
+};
 use shared::queue::sqs::{consume_sqs, SqsQueue};
 use shared::store::documents::DocumentStore;
 use shared::store::texts::TextStore;

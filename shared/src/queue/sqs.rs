@@ -87,13 +87,15 @@ impl SqsQueue {
             .wait_time_seconds(i32::try_from(wait.as_secs()).unwrap_or(20).min(20))
             .message_system_attribute_names(MessageSystemAttributeName::All)
             .customize()
-            .config_override(aws_sdk_sqs::config::Config::builder().timeout_config(
-                // A long poll holds the request open for up to `wait`.
-                TimeoutConfig::builder()
-                    .operation_attempt_timeout(wait + Duration::from_secs(5))
-                    .operation_timeout(wait + Duration::from_secs(10))
-                    .build(),
-            ))
+            .config_override(
+                aws_sdk_sqs::config::Config::builder().timeout_config(
+                    // A long poll holds the request open for up to `wait`.
+                    TimeoutConfig::builder()
+                        .operation_attempt_timeout(wait + Duration::from_secs(5))
+                        .operation_timeout(wait + Duration::from_secs(10))
+                        .build(),
+                ),
+            )
             .send()
             .await
             .context("failed to receive SQS messages")?;
@@ -174,7 +176,11 @@ impl SqsQueue {
                 .context("failed to delete processed SQS messages")?;
             for failure in output.failed() {
                 // The message comes back after the visibility timeout; claim skips it.
-                tracing::warn!(message_id = failure.id(), code = failure.code(), "failed to delete processed SQS message");
+                tracing::warn!(
+                    message_id = failure.id(),
+                    code = failure.code(),
+                    "failed to delete processed SQS message"
+                );
             }
         }
         Ok(PollOutcome { received: messages.len(), failed: failed.len() })

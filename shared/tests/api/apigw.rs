@@ -75,7 +75,8 @@ async fn every_route_answers(version: &str) {
     let refresh_token = login.json()["refresh_token"].as_str().unwrap().to_owned();
 
     let body = json!({ "refresh_token": refresh_token }).to_string();
-    let refreshed = send(&app, version, "refresh", &Substitutions { body: Some(body), ..Substitutions::default() }).await;
+    let refreshed =
+        send(&app, version, "refresh", &Substitutions { body: Some(body), ..Substitutions::default() }).await;
     assert_eq!(refreshed.status, StatusCode::OK, "{version} refresh: {}", refreshed.body);
     let tokens = refreshed.json();
     let token = tokens["access_token"].as_str().unwrap().to_owned();
@@ -91,8 +92,7 @@ async fn every_route_answers(version: &str) {
     assert_eq!(jwks.json()["keys"].as_array().map(Vec::len), Some(1), "{version} jwks");
 
     let body = json!({ "text": article(), "title": JSON_TITLE, "sentences": 2 }).to_string();
-    let submitted =
-        send(&app, version, "summarize-json", &Substitutions { body: Some(body), ..with_token() }).await;
+    let submitted = send(&app, version, "summarize-json", &Substitutions { body: Some(body), ..with_token() }).await;
     assert_eq!(submitted.status, StatusCode::ACCEPTED, "{version} summarize JSON: {}", submitted.body);
     let json_doc_id = submitted.json()["doc_id"].as_str().unwrap().to_owned();
 

@@ -3,8 +3,8 @@
 
 mod apigw;
 mod auth;
-mod connections;
 mod cleanup;
+mod connections;
 mod documents;
 mod helpers;
 mod jobs;
