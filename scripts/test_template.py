@@ -2,7 +2,7 @@
 
 cfn-lint 1.58 validates resource schemas, but it does not look inside
 AWS::Serverless::Function for the runtime or the SQS event's response types, and it
-knows nothing of how the worker's timeout, its lease and the queue's visibility
+does not check how the worker's timeout, its lease and the queue's visibility
 timeout must relate. Run with the venv that local/lib.sh builds:
 
     ~/.cache/docsum/venv/bin/python scripts/test_template.py

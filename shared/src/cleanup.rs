@@ -21,11 +21,11 @@ use crate::config::CleanupSettings;
 use crate::queue::{Job, JobQueue};
 use crate::store::texts::COLLECTION;
 
-/// The most batches one step deletes in a run, so a run ends well within its timeout
+/// The maximum number of batches one step handles in a run, so a run ends well within its timeout
 /// even after a long outage; the next run continues.
 const MAX_BATCHES: usize = 20;
 
-/// What one cleanup run did, logged as one line.
+/// The counts of one cleanup run, logged as one line.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct CleanupReport {
     /// Refresh tokens deleted: revoked, past their login's absolute expiry, or
@@ -47,7 +47,7 @@ pub struct CleanupReport {
     pub failed_steps: Vec<&'static str>,
 }
 
-/// The reason a document gets when its job never finished.
+/// Returns the reason a document gets when its job never finished.
 pub fn stuck_job_reason(attempts: i32) -> String {
     format!("The summary did not finish after {attempts} attempts. Submit the document again.")
 }
@@ -261,8 +261,8 @@ impl Cleanup {
     /// # Errors
     /// Returns an error when a query or delete fails.
     pub async fn delete_orphan_texts(&self) -> anyhow::Result<u64> {
-        // NOTE: this reads the id of every text older than the orphan age on each
-        // run, which grows with the collection; a marker of checked texts would bound it.
+        // NOTE: each run reads the id of every text older than the orphan age, so its
+        // cost grows with the collection. A marker of checked texts would bound it.
         let cutoff = DateTime::from_system_time(std::time::SystemTime::now() - self.settings.orphan_min_age);
         let mut cursor = self
             .texts
@@ -387,7 +387,7 @@ impl Cleanup {
     }
 }
 
-/// What one batch of stuck jobs came to.
+/// The counts of one batch of stuck jobs.
 #[derive(Debug, Default)]
 struct StuckBatch {
     found: u64,

@@ -183,7 +183,7 @@ impl QueueSettings {
     }
 }
 
-/// Which broker carries summary jobs (`JOB_QUEUE_KIND`).
+/// The broker that carries summary jobs (`JOB_QUEUE_KIND`).
 #[derive(Debug, Clone)]
 pub enum JobQueueSettings {
     /// RabbitMQ, the local stack's broker.
@@ -228,10 +228,10 @@ impl JobQueueSettings {
     }
 }
 
-/// SQS settings: `SQS_QUEUE_URL` (required), `SQS_ENDPOINT_URL` (an SQS-compatible
-/// server; unset means the AWS endpoint of the region), `AWS_REGION`, and the
-/// credentials that Lambda puts in `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and
-/// `AWS_SESSION_TOKEN`.
+/// SQS settings: `SQS_QUEUE_URL` (required), `SQS_ENDPOINT_URL` and `AWS_REGION`.
+/// Without `SQS_ENDPOINT_URL` the client uses the region's AWS endpoint. The
+/// credentials come from `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and
+/// `AWS_SESSION_TOKEN`, which Lambda sets.
 #[derive(Clone)]
 pub struct SqsSettings {
     pub queue_url: String,
@@ -290,7 +290,7 @@ fn http_url(name: &'static str, url: String) -> Result<String, ConfigError> {
     }
 }
 
-/// How long a worker's claim on a document lasts (`JOB_LEASE_SECONDS`, default 300).
+/// Reads how long a worker's claim on a document lasts (`JOB_LEASE_SECONDS`, default 300).
 /// A document still `processing` after its lease may be claimed again, and the
 /// scheduled cleanup re-queues it. Keep it well above the worker's timeout.
 ///
@@ -306,7 +306,7 @@ pub struct CleanupSettings {
     /// How many times a job stuck past its lease goes back on the queue before its
     /// document is marked `failed` (`CLEANUP_MAX_REQUEUES`, default 2).
     pub max_requeues: i32,
-    /// How old a text or document row must be before it counts as orphaned
+    /// The minimum age of a text or document row before it counts as orphaned
     /// (`CLEANUP_ORPHAN_MIN_AGE_SECONDS`, default 3600), so that a submission being
     /// stored right now is left alone.
     pub orphan_min_age: Duration,
@@ -317,7 +317,7 @@ pub struct CleanupSettings {
     /// (`CLEANUP_RATE_LIMIT_RETENTION_SECONDS`, default 86400). It must exceed the
     /// longest rate-limit window, one hour today.
     pub rate_limit_retention: Duration,
-    /// The most rows each step handles in one run (`CLEANUP_BATCH_SIZE`, default 500).
+    /// The maximum number of rows in one batch of a step (`CLEANUP_BATCH_SIZE`, default 500).
     pub batch_size: i64,
 }
 

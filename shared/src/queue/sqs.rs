@@ -16,7 +16,7 @@ use super::{Job, JobQueue};
 use crate::config::SqsSettings;
 use crate::worker::{handle_sqs_event, WorkerState};
 
-/// The most messages one receive call returns; SQS allows at most 10.
+/// The maximum number of messages one receive call returns, which SQS caps at 10.
 pub const MAX_BATCH: i32 = 10;
 
 /// Builds an SQS client for the settings: the region and credentials they name, the
@@ -89,7 +89,7 @@ impl SqsQueue {
             .customize()
             .config_override(
                 aws_sdk_sqs::config::Config::builder().timeout_config(
-                    // A long poll holds the request open for up to `wait`.
+                    // A long poll keeps the request open for up to `wait`.
                     TimeoutConfig::builder()
                         .operation_attempt_timeout(wait + Duration::from_secs(5))
                         .operation_timeout(wait + Duration::from_secs(10))
@@ -102,7 +102,7 @@ impl SqsQueue {
         Ok(output.messages.unwrap_or_default())
     }
 
-    /// Deletes a received message, so no consumer sees it again.
+    /// Deletes a received message, so no consumer receives it again.
     ///
     /// # Errors
     /// Returns an error when the request fails.
@@ -187,7 +187,7 @@ impl SqsQueue {
     }
 }
 
-/// What one [`SqsQueue::poll_once`] did.
+/// The counts of one [`SqsQueue::poll_once`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PollOutcome {
     /// Records received.

@@ -195,8 +195,8 @@ async fn cleanup_removes_each_leftover_and_nothing_else() {
 
     let expired = insert_document(&app, user_id, 31 * DAY, "done", None, 0).await;
     insert_text(&app, &expired.to_string(), 31 * DAY).await;
-    let kept = insert_document(&app, user_id, 29 * DAY, "done", None, 0).await;
-    insert_text(&app, &kept.to_string(), 29 * DAY).await;
+    let within_retention = insert_document(&app, user_id, 29 * DAY, "done", None, 0).await;
+    insert_text(&app, &within_retention.to_string(), 29 * DAY).await;
 
     let report = cleanup_of(&app).run().await;
 
@@ -222,7 +222,7 @@ async fn cleanup_removes_each_leftover_and_nothing_else() {
     }
     let login_tokens: i64 =
         sqlx::query_scalar("SELECT count(*) FROM refresh_tokens").fetch_one(&app.pool).await.unwrap();
-    assert_eq!(login_tokens, 3, "the sign-in's own token and the two kept ones remain");
+    assert_eq!(login_tokens, 3, "the sign-in's own token and the two kept tokens remain");
 
     assert_eq!(rate_limit_buckets(&app).await, vec!["test:current".to_owned()]);
 
@@ -237,7 +237,7 @@ async fn cleanup_removes_each_leftover_and_nothing_else() {
     assert!(!text_exists(&app, &old_orphan).await, "old orphan text kept");
     assert!(!text_exists(&app, "not-a-uuid").await, "text with a foreign id kept");
     assert!(text_exists(&app, &young_orphan).await, "a text whose row may be on its way was deleted");
-    for doc_id in [stuck, stuck_too_often, running, queued, kept] {
+    for doc_id in [stuck, stuck_too_often, running, queued, within_retention] {
         assert!(text_exists(&app, &doc_id.to_string()).await, "text of {doc_id} deleted");
     }
 
@@ -246,7 +246,7 @@ async fn cleanup_removes_each_leftover_and_nothing_else() {
 
     assert_eq!(document_state(&app, expired).await, None, "expired document kept");
     assert!(!text_exists(&app, &expired.to_string()).await, "text of the expired document kept");
-    assert!(document_state(&app, kept).await.is_some(), "document within retention deleted");
+    assert!(document_state(&app, within_retention).await.is_some(), "document within retention deleted");
 }
 
 #[tokio::test]

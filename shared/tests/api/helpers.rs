@@ -350,7 +350,7 @@ pub fn article() -> String {
     .join(" ")
 }
 
-/// The URL of the moto server that `local/lib.sh` (`ensure_moto`) started:
+/// Returns the URL of the moto server that `local/lib.sh` (`ensure_moto`) started:
 /// `SQS_TEST_ENDPOINT_URL`, or the one recorded in the stack's state folder.
 pub fn moto_endpoint() -> String {
     if let Ok(url) = std::env::var("SQS_TEST_ENDPOINT_URL") {
