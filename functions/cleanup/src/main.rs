@@ -1,7 +1,6 @@
-//! The cleanup function: runs on a schedule (an EventBridge event) in Lambda, and
-//! once from the command line with `cleanup --once`.
+//! The cleanup function: runs on a schedule in Lambda, and once from the command line
+//! with `cleanup --once`.
 
-use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use lambda_runtime::LambdaEvent;
 use shared::cleanup::{Cleanup, CleanupReport};
 use shared::config::{CleanupSettings, DatabaseSettings, JobQueueSettings, MongoSettings};
@@ -48,15 +47,19 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         return Ok(());
     }
 
-    lambda_runtime::run(lambda_runtime::service_fn(|event: LambdaEvent<EventBridgeEvent<serde_json::Value>>| {
+    // The payload is not read: an EventBridge rule sends a "Scheduled Event" and
+    // EventBridge Scheduler sends the input the schedule sets, so any JSON is taken.
+    lambda_runtime::run(lambda_runtime::service_fn(|event: LambdaEvent<serde_json::Value>| {
         let cleanup = &cleanup;
         async move {
-            tracing::info!(event_id = ?event.payload.id, request_id = %event.context.request_id, "cleanup scheduled");
+            let event_id = event.payload.get("id").and_then(serde_json::Value::as_str).unwrap_or("none").to_owned();
+            tracing::info!(%event_id, request_id = %event.context.request_id, "cleanup scheduled");
             let report = cleanup.run().await;
             if report.failed_steps.is_empty() {
                 Ok::<CleanupReport, lambda_runtime::Error>(report)
             } else {
-                // An error marks the invocation failed, so the schedule retries it.
+                // An error marks the invocation failed in Lambda's metrics. Every step is
+                // safe to repeat, so the next run retries what failed.
                 Err(format!("cleanup steps failed: {}", report.failed_steps.join(", ")).into())
             }
         }
