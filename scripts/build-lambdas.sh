@@ -14,9 +14,16 @@ cd "$root"
 . local/lib.sh
 ensure_venv
 
-# The binaries that template.yaml deploys; scripts/test_template.py checks that this
-# is every binary under functions/.
-binaries=(register login users summarize-fn worker cleanup)
+# Every binary of the crates under functions/, which scripts/test_template.py checks
+# are the ones template.yaml deploys.
+mapfile -t binaries < <(python3 - <<'PY'
+import pathlib, tomllib
+for manifest in sorted(pathlib.Path("functions").glob("*/Cargo.toml")):
+    crate = tomllib.loads(manifest.read_text())
+    for target in crate.get("bin") or [{"name": crate["package"]["name"]}]:
+        print(target["name"])
+PY
+)
 
 bin_flags=()
 for binary in "${binaries[@]}"; do bin_flags+=(--bin "$binary"); done
