@@ -148,6 +148,10 @@ impl MongoSettings {
         options.server_selection_timeout.get_or_insert(Duration::from_secs(3));
         options.connect_timeout.get_or_insert(Duration::from_secs(3));
         options.max_pool_size.get_or_insert(4);
+        // A pooled connection that died while the environment was frozen fails one
+        // attempt, and the driver's retry then opens a new one (both are its defaults).
+        options.retry_reads.get_or_insert(true);
+        options.retry_writes.get_or_insert(true);
         options.app_name.get_or_insert_with(|| "docsum".to_owned());
         mongodb::Client::with_options(options).map_err(invalid)
     }

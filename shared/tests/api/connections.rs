@@ -63,3 +63,85 @@ fn default_timeouts_are_well_under_function_timeout() {
     assert!(database.acquire_timeout.as_secs() <= 3, "{:?}", database.acquire_timeout);
     assert!(database.max_connections <= 4, "{}", database.max_connections);
 }
+
+/// A secantusd server of this test's own on a free port, with its data in a
+/// temporary folder; dropping it stops the server and removes the folder.
+struct OwnMongo {
+    server: std::process::Child,
+    port: u16,
+    folder: std::path::PathBuf,
+}
+
+impl OwnMongo {
+    fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let folder = std::env::temp_dir().join(format!("docsum-mongo-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&folder).unwrap();
+        let server = Self::spawn(port, &folder);
+        Self { server, port, folder }
+    }
+
+    fn spawn(port: u16, folder: &std::path::Path) -> std::process::Child {
+        let cache = std::env::var("DOCSUM_CACHE").unwrap_or_else(|_| {
+            let home = std::env::var("HOME").unwrap_or_default();
+            format!("{}/docsum", std::env::var("XDG_CACHE_HOME").unwrap_or_else(|_| format!("{home}/.cache")))
+        });
+        let program = format!("{cache}/venv/bin/secantusd-py");
+        // secantusd reads ./secantusd.toml when present, so it runs from its own folder.
+        // With --sync-on-commit a write survives the kill in restart().
+        let server = std::process::Command::new(&program)
+            .args(["--host", "127.0.0.1", "--port", &port.to_string(), "--sync-on-commit", "--storage-path"])
+            .arg(folder)
+            .current_dir(folder)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|error| {
+                panic!("failed to start {program} ({error}); run `(. local/lib.sh && ensure_venv)`")
+            });
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(std::time::Instant::now() < deadline, "secantusd did not open port {port} within 30 s");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        server
+    }
+
+    /// Kills the server, as a crash or a failover does, and starts it again on the
+    /// same port and data.
+    fn restart(&mut self) {
+        self.server.kill().unwrap();
+        self.server.wait().unwrap();
+        self.server = Self::spawn(self.port, &self.folder);
+    }
+}
+
+impl Drop for OwnMongo {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+        let _ = std::fs::remove_dir_all(&self.folder);
+    }
+}
+
+#[tokio::test]
+async fn text_store_recovers_after_mongo_restart() {
+    let mut mongo = OwnMongo::start();
+    let settings = shared::config::MongoSettings {
+        url: format!("mongodb://127.0.0.1:{}/?directConnection=true", mongo.port).into(),
+        database: "recovery".to_owned(),
+    };
+    let client = settings.client().await.unwrap();
+    let texts = shared::store::texts::TextStore::new(&client.database(&settings.database));
+    let doc_id = uuid::Uuid::now_v7();
+    texts.insert_text(doc_id, "A text that outlives a restart.".to_owned()).await.unwrap();
+
+    mongo.restart();
+    let found = texts.find(doc_id).await;
+    mongo.restart();
+    let written = texts.insert_text(uuid::Uuid::now_v7(), "A text written after a restart.".to_owned()).await;
+
+    let found = found.unwrap_or_else(|error| panic!("the first read after a restart failed: {error:#}"));
+    assert_eq!(found.map(|text| text.text).as_deref(), Some("A text that outlives a restart."));
+    assert!(written.is_ok(), "the first write after a restart failed: {:#}", written.unwrap_err());
+}
