@@ -25,6 +25,9 @@ use crate::store::texts::COLLECTION;
 /// even after a long outage; the next run continues.
 const MAX_BATCHES: usize = 20;
 
+/// The smallest batch in which the wrong-database guard judges the share of orphans.
+const GUARD_MIN_BATCH: usize = 10;
+
 /// The counts of one cleanup run, logged as one line.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct CleanupReport {
@@ -304,6 +307,7 @@ impl Cleanup {
         if orphans.is_empty() {
             return Ok(0);
         }
+        guard_against_wrong_database(orphans.len(), ids.len(), "old texts have no document row")?;
         let filter_ids: Vec<Bson> = orphans.iter().map(|id| Bson::String((*id).clone())).collect();
         let result = self
             .texts
@@ -354,6 +358,7 @@ impl Cleanup {
             let textless: Vec<Uuid> =
                 doc_ids.iter().copied().filter(|id| !with_text.contains(&id.to_string())).collect();
             if !textless.is_empty() {
+                guard_against_wrong_database(textless.len(), doc_ids.len(), "old document rows have no text")?;
                 let removed: Vec<Uuid> = sqlx::query_scalar(
                     "DELETE FROM documents WHERE doc_id = ANY($1) \
                      AND created_at < now() - make_interval(secs => $2) RETURNING doc_id",
@@ -394,6 +399,18 @@ struct StuckBatch {
     requeued: u64,
     failed: u64,
     publish_failed: bool,
+}
+
+/// Returns an error when more than half of a batch looks orphaned: a cleanup pointed
+/// at the wrong PostgreSQL or MongoDB database would otherwise delete everything.
+fn guard_against_wrong_database(orphaned: usize, checked: usize, what: &str) -> anyhow::Result<()> {
+    if checked >= GUARD_MIN_BATCH && orphaned * 2 > checked {
+        anyhow::bail!(
+            "{orphaned} of {checked} {what}, so nothing was deleted; check that DATABASE_URL, MONGODB_URL and \
+             MONGODB_DATABASE name the product's databases"
+        );
+    }
+    Ok(())
 }
 
 fn record(

@@ -325,3 +325,31 @@ async fn claim_waits_for_lease_to_end() {
     assert_eq!(after_lease.map(|claimed| claimed.attempts), Some(3));
     assert!(after_done.is_none(), "a done document went back to processing");
 }
+
+#[tokio::test]
+async fn cleanup_refuses_when_most_look_orphaned() {
+    let app = TestApp::spawn().await;
+    let user_id = any_user(&app).await;
+    let mut texts = Vec::new();
+    for _ in 0..12 {
+        let id = Uuid::now_v7().to_string();
+        insert_text(&app, &id, 2 * HOUR).await;
+        texts.push(id);
+    }
+    let mut rows = Vec::new();
+    for _ in 0..12 {
+        rows.push(insert_document(&app, user_id, 2 * HOUR, "done", None, 0).await);
+    }
+    let mut cleanup = cleanup_of(&app);
+    cleanup.settings.batch_size = 50;
+
+    let report = cleanup.run().await;
+
+    assert_eq!(report.failed_steps, vec!["orphan_texts", "textless_documents"], "{report:?}");
+    for id in &texts {
+        assert!(text_exists(&app, id).await, "text {id} deleted");
+    }
+    for doc_id in rows {
+        assert!(document_state(&app, doc_id).await.is_some(), "row {doc_id} deleted");
+    }
+}
