@@ -403,10 +403,10 @@ struct StuckBatch {
 
 /// Returns an error when more than half of a batch looks orphaned: a cleanup pointed
 /// at the wrong PostgreSQL or MongoDB database would otherwise delete everything.
-fn guard_against_wrong_database(orphaned: usize, checked: usize, what: &str) -> anyhow::Result<()> {
+fn guard_against_wrong_database(orphaned: usize, checked: usize, finding: &str) -> anyhow::Result<()> {
     if checked >= GUARD_MIN_BATCH && orphaned * 2 > checked {
         anyhow::bail!(
-            "{orphaned} of {checked} {what}, so nothing was deleted; check that DATABASE_URL, MONGODB_URL and \
+            "{orphaned} of {checked} {finding}, so nothing was deleted; check that DATABASE_URL, MONGODB_URL and \
              MONGODB_DATABASE name the product's databases"
         );
     }
