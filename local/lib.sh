@@ -2,8 +2,9 @@
 #
 # Servers and tools, each installed and started only where missing:
 #   PostgreSQL and RabbitMQ from Debian's packages, on 127.0.0.1;
-#   secantusdb (a MongoDB wire-compatible server) and cargo-lambda from PyPI,
-#   in a venv under $DOCSUM_CACHE.
+#   secantusdb (a MongoDB wire-compatible server), cargo-lambda, moto (an
+#   SQS-compatible server for the tests) and cfn-lint from PyPI, in a venv under
+#   $DOCSUM_CACHE.
 
 set -euo pipefail
 
@@ -15,6 +16,8 @@ VENV=$DOCSUM_CACHE/venv
 # Pinned so that a new release on a registry cannot change a run.
 SECANTUSDB_VERSION=0.7.0b3
 CARGO_LAMBDA_VERSION=1.9.2
+MOTO_VERSION=5.2.6
+CFN_LINT_VERSION=1.58.0
 
 PG_PORT=${PG_PORT:-5432}
 RABBITMQ_PORT=${RABBITMQ_PORT:-5672}
@@ -102,6 +105,7 @@ ensure_rabbitmq() {
 
 ensure_venv() {
   local wanted="secantusdb==$SECANTUSDB_VERSION cargo-lambda==$CARGO_LAMBDA_VERSION"
+  wanted="$wanted moto[server]==$MOTO_VERSION cfn-lint==$CFN_LINT_VERSION"
   if [ "$(cat "$VENV/.docsum-pins" 2>/dev/null)" != "$wanted" ]; then
     log "installing $wanted into $VENV"
     command -v python3 >/dev/null || apt_install python3 python3-venv
@@ -126,10 +130,30 @@ ensure_mongo() {
   wait_for_port "$MONGO_PORT" secantusd 30
 }
 
+# Starts moto's server (SQS for the tests) on a free port unless the one recorded in
+# the state folder still runs, and writes its URL to $DOCSUM_STATE/moto.endpoint.
+ensure_moto() {
+  ensure_venv
+  local endpoint_file=$DOCSUM_STATE/moto.endpoint endpoint port
+  endpoint=$(cat "$endpoint_file" 2>/dev/null || true)
+  if [ -n "$endpoint" ] && kill -0 "$(cat "$DOCSUM_STATE/pids/moto.pid" 2>/dev/null)" 2>/dev/null &&
+    port_open "${endpoint##*:}"; then
+    return
+  fi
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  log "starting moto (SQS) on 127.0.0.1:$port"
+  # Dummy credentials and no instance metadata: nothing here may reach AWS.
+  start_background moto env AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \
+    AWS_EC2_METADATA_DISABLED=true "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port"
+  wait_for_port "$port" moto 30
+  echo "http://127.0.0.1:$port" >"$endpoint_file"
+}
+
 ensure_servers() {
   ensure_postgres
   ensure_rabbitmq
   ensure_mongo
+  ensure_moto
 }
 
 # The settings every function reads, for the local stack. The token key pair is

@@ -5,6 +5,7 @@
 #                          http://127.0.0.1:9000 and run the worker; prints the base URL
 #   local/stack.sh down    stop everything `up` started
 #   local/stack.sh status  show what runs
+#   local/stack.sh cleanup run the scheduled cleanup once against the stack
 #
 # Logs: ~/.cache/docsum/stack/logs (DOCSUM_STATE overrides the folder).
 
@@ -50,10 +51,19 @@ up() {
   echo "$base"
 }
 
+cleanup() {
+  [ -s "$DOCSUM_STATE/stack.env" ] || die "the stack has no settings yet; run local/stack.sh up first"
+  (cd "$REPO_ROOT" && cargo build --quiet --bin cleanup)
+  load_env_file
+  "$REPO_ROOT/target/debug/cleanup" --once
+}
+
 down() {
   stop_pid_file "$DOCSUM_STATE/pids/worker.pid"
   stop_pid_file "$DOCSUM_STATE/pids/api.pid"
   stop_pid_file "$DOCSUM_STATE/pids/mongo.pid"
+  stop_pid_file "$DOCSUM_STATE/pids/moto.pid"
+  rm -f "$DOCSUM_STATE/moto.endpoint"
   if [ -f "$DOCSUM_STATE/started-servers" ]; then
     if grep -qx rabbitmq "$DOCSUM_STATE/started-servers"; then
       log "stopping RabbitMQ"
@@ -69,7 +79,7 @@ down() {
 }
 
 status() {
-  for name in api worker mongo; do
+  for name in api worker mongo moto; do
     local pid
     pid=$(cat "$DOCSUM_STATE/pids/$name.pid" 2>/dev/null || true)
     if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then echo "$name: running (pid $pid)"; else echo "$name: stopped"; fi
@@ -84,5 +94,6 @@ case "${1:-}" in
   up) up ;;
   down) down ;;
   status) status ;;
-  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+  cleanup) cleanup ;;
+  *) echo "usage: $0 up|down|status|cleanup" >&2; exit 2 ;;
 esac

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Sets up everything on this machine and runs all tests:
-#   1. formatting check;
+#   1. formatting check, and template.yaml checked by cfn-lint and by
+#      scripts/test_template.py;
 #   2. unit and integration tests (cargo nextest, or cargo test where nextest is
-#      missing) against real PostgreSQL, RabbitMQ and secantusdb, each test in its
-#      own database and queue;
+#      missing) against real PostgreSQL, RabbitMQ, secantusdb and moto (SQS), each
+#      test in its own database and queue;
 #   3. the main job over real HTTP on a second local stack (port 9100, its own
 #      database and queue), with the API contract checks, on the first article of the
 #      team's evaluation data (../shared/data/eval/cnndm-dev.jsonl);
@@ -26,6 +27,10 @@ if cargo fmt --version >/dev/null 2>&1; then
   log "checking formatting"
   cargo fmt --all --check
 fi
+
+log "checking template.yaml"
+"$VENV/bin/cfn-lint" template.yaml
+"$VENV/bin/python" scripts/test_template.py
 
 log "running unit and integration tests"
 if cargo nextest --version >/dev/null 2>&1; then

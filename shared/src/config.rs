@@ -148,6 +148,10 @@ impl MongoSettings {
         options.server_selection_timeout.get_or_insert(Duration::from_secs(3));
         options.connect_timeout.get_or_insert(Duration::from_secs(3));
         options.max_pool_size.get_or_insert(4);
+        // A pooled connection that died while the environment was frozen fails one
+        // attempt, and the driver's retry then opens a new one (both are its defaults).
+        options.retry_reads.get_or_insert(true);
+        options.retry_writes.get_or_insert(true);
         options.app_name.get_or_insert_with(|| "docsum".to_owned());
         mongodb::Client::with_options(options).map_err(invalid)
     }
@@ -179,6 +183,181 @@ impl QueueSettings {
             url: or_default(vars, "AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2f").into(),
             queue: or_default(vars, "JOB_QUEUE", "summary-jobs"),
             prefetch: number_or_default(vars, "WORKER_PREFETCH", 2, 1, 100)?,
+        })
+    }
+}
+
+/// The broker that carries summary jobs (`JOB_QUEUE_KIND`).
+#[derive(Debug, Clone)]
+pub enum JobQueueSettings {
+    /// RabbitMQ, the local stack's broker.
+    RabbitMq(QueueSettings),
+    /// Amazon SQS, or an SQS-compatible server at an explicit endpoint.
+    Sqs(SqsSettings),
+}
+
+impl JobQueueSettings {
+    /// Reads the settings from the environment.
+    ///
+    /// # Errors
+    /// Returns [`ConfigError`] when `JOB_QUEUE_KIND` is neither `rabbitmq` nor `sqs`,
+    /// or a setting of the chosen broker is missing or invalid.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(&process_env)
+    }
+
+    /// Reads the settings from `vars`. Without `JOB_QUEUE_KIND`, jobs go to SQS when
+    /// `SQS_QUEUE_URL` is set and to RabbitMQ otherwise.
+    ///
+    /// # Errors
+    /// As [`Self::from_env`].
+    pub fn from_vars(vars: Vars) -> Result<Self, ConfigError> {
+        let kind = optional(vars, "JOB_QUEUE_KIND").map(|kind| kind.trim().to_ascii_lowercase());
+        let use_sqs = match kind.as_deref() {
+            Some("sqs") => true,
+            Some("rabbitmq") => false,
+            Some(other) => {
+                return Err(ConfigError {
+                    name: "JOB_QUEUE_KIND",
+                    reason: format!("must be `rabbitmq` or `sqs`, got {other:?}"),
+                })
+            }
+            None => optional(vars, "SQS_QUEUE_URL").is_some(),
+        };
+        if use_sqs {
+            Ok(Self::Sqs(SqsSettings::from_vars(vars)?))
+        } else {
+            Ok(Self::RabbitMq(QueueSettings::from_vars(vars)?))
+        }
+    }
+}
+
+/// SQS settings: `SQS_QUEUE_URL` (required), `SQS_ENDPOINT_URL` and `AWS_REGION`.
+/// Without `SQS_ENDPOINT_URL` the client uses the region's AWS endpoint. The
+/// credentials come from `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and
+/// `AWS_SESSION_TOKEN`, which Lambda sets.
+#[derive(Clone)]
+pub struct SqsSettings {
+    pub queue_url: String,
+    pub endpoint_url: Option<String>,
+    pub region: String,
+    pub access_key_id: String,
+    pub secret_access_key: SecretString,
+    pub session_token: Option<SecretString>,
+}
+
+impl std::fmt::Debug for SqsSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqsSettings")
+            .field("queue_url", &self.queue_url)
+            .field("endpoint_url", &self.endpoint_url)
+            .field("region", &self.region)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqsSettings {
+    /// Reads the settings from the environment.
+    ///
+    /// # Errors
+    /// Returns [`ConfigError`] when the queue URL, the region or a credential is
+    /// missing, or a URL is not `http(s)://`.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(&process_env)
+    }
+
+    /// Reads the settings from `vars`.
+    ///
+    /// # Errors
+    /// As [`Self::from_env`].
+    pub fn from_vars(vars: Vars) -> Result<Self, ConfigError> {
+        let queue_url = http_url("SQS_QUEUE_URL", required(vars, "SQS_QUEUE_URL")?)?;
+        let endpoint_url =
+            optional(vars, "SQS_ENDPOINT_URL").map(|url| http_url("SQS_ENDPOINT_URL", url)).transpose()?;
+        Ok(Self {
+            queue_url,
+            endpoint_url,
+            region: required(vars, "AWS_REGION")?,
+            access_key_id: required(vars, "AWS_ACCESS_KEY_ID")?,
+            secret_access_key: required(vars, "AWS_SECRET_ACCESS_KEY")?.into(),
+            session_token: optional(vars, "AWS_SESSION_TOKEN").map(SecretString::from),
+        })
+    }
+}
+
+fn http_url(name: &'static str, url: String) -> Result<String, ConfigError> {
+    let url = url.trim().to_owned();
+    if url.starts_with("https://") || url.starts_with("http://") {
+        Ok(url)
+    } else {
+        Err(ConfigError { name, reason: format!("must be an http:// or https:// URL, got {url:?}") })
+    }
+}
+
+/// Reads how long a worker's claim on a document lasts (`JOB_LEASE_SECONDS`, default 300).
+/// A document still `processing` after its lease may be claimed again, and the
+/// scheduled cleanup re-queues it. Keep it well above the worker's timeout.
+///
+/// # Errors
+/// Returns [`ConfigError`] when the value is not between 30 and 86400.
+pub fn job_lease_from_vars(vars: Vars) -> Result<Duration, ConfigError> {
+    Ok(Duration::from_secs(number_or_default(vars, "JOB_LEASE_SECONDS", 300, 30, 86_400)?))
+}
+
+/// The scheduled cleanup's settings.
+#[derive(Debug, Clone, Copy)]
+pub struct CleanupSettings {
+    /// How many times a job stuck past its lease goes back on the queue before its
+    /// document is marked `failed` (`CLEANUP_MAX_REQUEUES`, default 2).
+    pub max_requeues: i32,
+    /// The minimum age of a text or document row before it counts as orphaned
+    /// (`CLEANUP_ORPHAN_MIN_AGE_SECONDS`, default 3600), so that a submission being
+    /// stored right now is left alone.
+    pub orphan_min_age: Duration,
+    /// How long documents are kept (`DOCUMENT_RETENTION_DAYS`, default 90; 0 keeps
+    /// them forever).
+    pub document_retention: Option<Duration>,
+    /// How long rate-limit windows are kept after they start
+    /// (`CLEANUP_RATE_LIMIT_RETENTION_SECONDS`, default 86400). It must exceed the
+    /// longest rate-limit window, one hour today.
+    pub rate_limit_retention: Duration,
+    /// The maximum number of rows in one batch of a step (`CLEANUP_BATCH_SIZE`, default 500).
+    pub batch_size: i64,
+}
+
+impl CleanupSettings {
+    /// Reads the settings from the environment.
+    ///
+    /// # Errors
+    /// Returns [`ConfigError`] when a number is out of range or does not parse.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(&process_env)
+    }
+
+    /// Reads the settings from `vars`.
+    ///
+    /// # Errors
+    /// As [`Self::from_env`].
+    pub fn from_vars(vars: Vars) -> Result<Self, ConfigError> {
+        let retention_days: u64 = number_or_default(vars, "DOCUMENT_RETENTION_DAYS", 90, 0, 36_500)?;
+        Ok(Self {
+            max_requeues: number_or_default(vars, "CLEANUP_MAX_REQUEUES", 2, 0, 100)?,
+            orphan_min_age: Duration::from_secs(number_or_default(
+                vars,
+                "CLEANUP_ORPHAN_MIN_AGE_SECONDS",
+                3600,
+                60,
+                30 * 86_400,
+            )?),
+            document_retention: (retention_days > 0).then(|| Duration::from_secs(retention_days * 86_400)),
+            rate_limit_retention: Duration::from_secs(number_or_default(
+                vars,
+                "CLEANUP_RATE_LIMIT_RETENTION_SECONDS",
+                86_400,
+                3600,
+                365 * 86_400,
+            )?),
+            batch_size: number_or_default(vars, "CLEANUP_BATCH_SIZE", 500, 1, 10_000)?,
         })
     }
 }
@@ -486,6 +665,65 @@ mod tests {
         assert_eq!(error.name, "ARGON2_MEMORY_KIB");
         let error = PasswordSettings::from_vars(&vars_of(&[("ARGON2_ITERATIONS", "1")])).unwrap_err();
         assert_eq!(error.name, "ARGON2_ITERATIONS");
+    }
+
+    #[test]
+    fn queue_kind_follows_sqs_queue_url() {
+        let sqs = [
+            ("SQS_QUEUE_URL", "http://127.0.0.1:5000/123456789012/jobs"),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ];
+        assert!(matches!(JobQueueSettings::from_vars(&vars_of(&[])).unwrap(), JobQueueSettings::RabbitMq(_)));
+        assert!(matches!(JobQueueSettings::from_vars(&vars_of(&sqs)).unwrap(), JobQueueSettings::Sqs(_)));
+        let mut forced = sqs.to_vec();
+        forced.push(("JOB_QUEUE_KIND", "RabbitMQ"));
+        assert!(matches!(JobQueueSettings::from_vars(&vars_of(&forced)).unwrap(), JobQueueSettings::RabbitMq(_)));
+    }
+
+    #[test]
+    fn sqs_settings_name_missing_variable() {
+        let cases: [(&str, &[(&str, &str)]); 4] = [
+            ("SQS_QUEUE_URL", &[("JOB_QUEUE_KIND", "sqs")]),
+            ("AWS_REGION", &[("JOB_QUEUE_KIND", "sqs"), ("SQS_QUEUE_URL", "http://127.0.0.1:1/1/q")]),
+            (
+                "AWS_ACCESS_KEY_ID",
+                &[("JOB_QUEUE_KIND", "sqs"), ("SQS_QUEUE_URL", "http://127.0.0.1:1/1/q"), ("AWS_REGION", "us-east-1")],
+            ),
+            ("SQS_QUEUE_URL", &[("JOB_QUEUE_KIND", "sqs"), ("SQS_QUEUE_URL", "jobs")]),
+        ];
+        for (name, pairs) in cases {
+            let error = JobQueueSettings::from_vars(&vars_of(pairs)).unwrap_err();
+            assert_eq!(error.name, name, "settings {pairs:?}");
+        }
+    }
+
+    #[test]
+    fn unknown_queue_kind_is_rejected() {
+        let error = JobQueueSettings::from_vars(&vars_of(&[("JOB_QUEUE_KIND", "kafka")])).unwrap_err();
+        assert_eq!(error.name, "JOB_QUEUE_KIND");
+    }
+
+    #[test]
+    fn sqs_settings_debug_hides_credentials() {
+        let vars = vars_of(&[
+            ("SQS_QUEUE_URL", "http://127.0.0.1:1/1/q"),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "very-secret-value"),
+        ]);
+        let printed = format!("{:?}", SqsSettings::from_vars(&vars).unwrap());
+        assert!(!printed.contains("very-secret-value"), "{printed}");
+        assert!(!printed.contains("AKIDEXAMPLE"), "{printed}");
+    }
+
+    #[test]
+    fn retention_zero_keeps_documents() {
+        let settings = CleanupSettings::from_vars(&vars_of(&[("DOCUMENT_RETENTION_DAYS", "0")])).unwrap();
+        assert_eq!(settings.document_retention, None);
+        let settings = CleanupSettings::from_vars(&vars_of(&[])).unwrap();
+        assert_eq!(settings.document_retention, Some(Duration::from_secs(90 * 86_400)));
     }
 
     #[test]

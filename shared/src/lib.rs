@@ -5,6 +5,7 @@
 //! [`routes`] or jobs to [`worker`]. Everything else lives here.
 
 pub mod auth;
+pub mod cleanup;
 pub mod config;
 pub mod domain;
 pub mod http;

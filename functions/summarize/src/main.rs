@@ -1,11 +1,8 @@
 //! The summarize function: `POST /api/v1/summarize`, `GET /api/v1/docs[/{doc_id}]`,
 //! `DELETE /api/v1/docs/{doc_id}`.
 
-use std::sync::Arc;
-
 use shared::auth::tokens::AccessTokenVerifier;
-use shared::config::{DatabaseSettings, DocumentLimits, MongoSettings, QueueSettings, VerifyingSettings};
-use shared::queue::rabbitmq::RabbitQueue;
+use shared::config::{DatabaseSettings, DocumentLimits, JobQueueSettings, MongoSettings, VerifyingSettings};
 use shared::routes::summarize::{handle, SummarizeState};
 use shared::store::documents::DocumentStore;
 use shared::store::rate_limits::RateLimiter;
@@ -18,7 +15,7 @@ async fn main() -> Result<(), lambda_http::Error> {
 
     let database = DatabaseSettings::from_env()?;
     let mongo = MongoSettings::from_env()?;
-    let queue = QueueSettings::from_env()?;
+    let queue = JobQueueSettings::from_env()?;
     let verifying = VerifyingSettings::from_env()?;
     let limits = DocumentLimits::from_env()?;
 
@@ -29,7 +26,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         users: UserStore::new(pool.clone()),
         documents: DocumentStore::new(pool.clone()),
         texts: TextStore::new(&mongo_client.database(&mongo.database)),
-        queue: Arc::new(RabbitQueue::new(queue)),
+        queue: shared::queue::publisher(&queue),
         limiter: RateLimiter::new(pool),
         limits,
     };

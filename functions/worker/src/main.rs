@@ -1,8 +1,12 @@
-//! The worker: summary jobs from SQS when running in Lambda, from RabbitMQ otherwise.
+//! The worker: summary jobs from SQS events when running in Lambda; outside Lambda it
+//! consumes the queue that `JOB_QUEUE_KIND` names (RabbitMQ by default, or SQS).
 
 use std::time::Duration;
 
-use shared::config::{DatabaseSettings, MongoSettings, QueueSettings};
+use shared::config::{
+    job_lease_from_vars, process_env, DatabaseSettings, JobQueueSettings, MongoSettings, QueueSettings,
+};
+use shared::queue::sqs::{consume_sqs, SqsQueue};
 use shared::store::documents::DocumentStore;
 use shared::store::texts::TextStore;
 use shared::worker::{consume_rabbitmq, handle_sqs_event, WorkerState};
@@ -16,9 +20,10 @@ async fn main() -> Result<(), lambda_runtime::Error> {
 
     let database = DatabaseSettings::from_env()?;
     let mongo = MongoSettings::from_env()?;
+    let lease = job_lease_from_vars(&process_env)?;
     let mongo_client = mongo.client().await?;
     let state = WorkerState {
-        documents: DocumentStore::new(database.connect_lazy()?),
+        documents: DocumentStore::new(database.connect_lazy()?).with_lease(lease),
         texts: TextStore::new(&mongo_client.database(&mongo.database)),
     };
 
@@ -29,8 +34,10 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         .await;
     }
 
-    let queue = QueueSettings::from_env()?;
-    run_local(&state, &queue).await;
+    match JobQueueSettings::from_env()? {
+        JobQueueSettings::RabbitMq(queue) => run_local(&state, &queue).await,
+        JobQueueSettings::Sqs(queue) => consume_sqs(&SqsQueue::new(&queue), &state, shutdown_signal()).await,
+    }
     Ok(())
 }
 

@@ -1,9 +1,14 @@
 //! The job queue: carries doc_ids, never document text.
 
 pub mod rabbitmq;
+pub mod sqs;
+
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+
+use crate::config::JobQueueSettings;
 
 /// A summary job, as it travels on the queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,4 +40,13 @@ pub trait JobQueue: Send + Sync {
     /// # Errors
     /// Returns an error when the broker cannot be reached or does not confirm.
     async fn publish(&self, job: Job) -> anyhow::Result<()>;
+}
+
+/// Builds the publisher that the settings choose. Neither adapter connects before its
+/// first publish.
+pub fn publisher(settings: &JobQueueSettings) -> Arc<dyn JobQueue> {
+    match settings {
+        JobQueueSettings::RabbitMq(settings) => Arc::new(rabbitmq::RabbitQueue::new(settings.clone())),
+        JobQueueSettings::Sqs(settings) => Arc::new(sqs::SqsQueue::new(settings)),
+    }
 }

@@ -172,7 +172,7 @@ pub(crate) async fn submit(state: &SummarizeState, user_id: Uuid, request: &Requ
 
     // Text first: a row without text would be a document nobody can summarize, while
     // text without a row is invisible to every user.
-    // TODO: nothing removes such orphaned text yet; a scheduled cleanup should.
+    // The scheduled cleanup deletes such orphaned text once it is old enough.
     if let Err(error) = state.texts.insert_text(doc_id, submission.text).await {
         return unexpected(error).into_response();
     }

@@ -143,12 +143,22 @@ fn from_row(row: DocumentRow) -> anyhow::Result<Document> {
 #[derive(Clone)]
 pub struct DocumentStore {
     pool: PgPool,
+    lease: std::time::Duration,
 }
 
+/// How long a claim lasts unless [`DocumentStore::with_lease`] sets another length.
+pub const DEFAULT_LEASE: std::time::Duration = std::time::Duration::from_secs(300);
+
 impl DocumentStore {
-    /// Wraps a pool.
+    /// Wraps a pool; claims last [`DEFAULT_LEASE`].
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        Self { pool, lease: DEFAULT_LEASE }
+    }
+
+    /// Sets how long a claim lasts (`JOB_LEASE_SECONDS`).
+    pub fn with_lease(mut self, lease: std::time::Duration) -> Self {
+        self.lease = lease;
+        self
     }
 
     /// Inserts a queued document owned by `user_id`.
@@ -253,15 +263,16 @@ impl DocumentStore {
         Ok(result.rows_affected() == 1)
     }
 
-    /// Claims a document for processing: moves it from `queued` (or `processing`, when
-    /// a worker died before acknowledging) to `processing`. Returns `None` when the
-    /// document is unknown, deleted or already finished.
+    /// Claims a document for processing until its lease ends: moves it from `queued`,
+    /// or from `processing` whose lease has ended (its worker died or timed out), to
+    /// `processing`, and counts the attempt. Returns `None` when the document is
+    /// unknown, deleted, finished, or claimed by a worker whose lease still runs.
     ///
     /// # Errors
     /// Returns an error when the update fails.
     pub async fn claim(&self, doc_id: Uuid) -> anyhow::Result<Option<Claimed>> {
-        // NOTE: a job still being processed by a live worker can be claimed again on a
-        // duplicate delivery; the summary write is an upsert, so the result is the same.
+        // One conditional UPDATE: of two workers that get the same job, the second
+        // waits for the first's row lock and then finds a running lease.
         #[derive(sqlx::FromRow)]
         struct ClaimRow {
             #[sqlx(flatten)]
@@ -270,11 +281,13 @@ impl DocumentStore {
         }
         let row: Option<ClaimRow> = sqlx::query_as(&format!(
             "UPDATE documents SET status = 'processing', attempts = attempts + 1, \
-             started_at = now(), updated_at = now() \
-             WHERE doc_id = $1 AND status IN ('queued', 'processing') \
+             started_at = now(), updated_at = now(), lease_expires_at = now() + make_interval(secs => $2) \
+             WHERE doc_id = $1 \
+               AND (status = 'queued' OR (status = 'processing' AND lease_expires_at <= now())) \
              RETURNING {OPTION_COLUMNS}, attempts"
         ))
         .bind(doc_id)
+        .bind(self.lease.as_secs_f64())
         .fetch_optional(&self.pool)
         .await
         .context("failed to claim document")?;
@@ -288,7 +301,8 @@ impl DocumentStore {
     pub async fn mark_done(&self, doc_id: Uuid, summary_sentences: i32) -> anyhow::Result<()> {
         sqlx::query(
             "UPDATE documents SET status = 'done', error = NULL, summary_sentences = $2, \
-             finished_at = now(), updated_at = now() WHERE doc_id = $1 AND status = 'processing'",
+             finished_at = now(), updated_at = now(), lease_expires_at = NULL \
+             WHERE doc_id = $1 AND status = 'processing'",
         )
         .bind(doc_id)
         .bind(summary_sentences)
@@ -304,8 +318,8 @@ impl DocumentStore {
     /// Returns an error when the update fails.
     pub async fn mark_failed(&self, doc_id: Uuid, reason: &str) -> anyhow::Result<()> {
         sqlx::query(
-            "UPDATE documents SET status = 'failed', error = $2, finished_at = now(), updated_at = now() \
-             WHERE doc_id = $1 AND status IN ('queued', 'processing')",
+            "UPDATE documents SET status = 'failed', error = $2, finished_at = now(), updated_at = now(), \
+             lease_expires_at = NULL WHERE doc_id = $1 AND status IN ('queued', 'processing')",
         )
         .bind(doc_id)
         .bind(reason)

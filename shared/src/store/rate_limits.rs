@@ -14,8 +14,8 @@ pub struct Limit {
 
 /// Fixed-window counters per bucket (e.g. `login-address:203.0.113.5`).
 ///
-/// NOTE: rows of past windows are never deleted yet; the scheduled cleanup should
-/// remove those older than the longest window.
+/// The scheduled cleanup deletes rows of past windows once they are older than
+/// `CLEANUP_RATE_LIMIT_RETENTION_SECONDS`, which must exceed the longest window.
 #[derive(Clone)]
 pub struct RateLimiter {
     pool: PgPool,

@@ -101,16 +101,17 @@ async fn list_limit_is_validated() {
     }
 }
 
+/// A case name, content type, body, expected status and the field an error names.
+type SubmitCase<'a> = (&'a str, Option<&'a str>, String, StatusCode, Option<&'a str>);
+
 #[tokio::test]
 async fn submit_rejects_bad_input_with_4xx() {
-    /// A case name, content type, body, expected status and the field a 422 names.
-    type Case = (&'static str, Option<&'static str>, String, StatusCode, Option<&'static str>);
     let app = TestApp::spawn().await;
     let token = app.signed_in_user().await;
     let too_large = format!(r#"{{"text":"{}"}}"#, "a".repeat(shared::domain::MAX_TEXT_BYTES + 1));
     // 3 MiB of quotes fits the body and text limits but doubles when JSON-encoded.
     let escapes_too_large = "\"".repeat(3 * 1024 * 1024);
-    let cases: [Case; 14] = [
+    let cases: [SubmitCase; 14] = [
         ("malformed json", Some("application/json"), "{\"text\": ".into(), StatusCode::BAD_REQUEST, None),
         ("empty body", Some("application/json"), String::new(), StatusCode::BAD_REQUEST, None),
         (

@@ -180,17 +180,30 @@ impl TestApp {
     /// and API Gateway route it.
     pub async fn send(&self, request: Request) -> TestResponse {
         let path = request.uri().path().to_owned();
-        let response = if path.starts_with("/api/v1/auth/register") {
-            shared::routes::register::handle(&self.register, request).await
+        let function = if path.starts_with("/api/v1/auth/register") {
+            "register"
         } else if path.starts_with("/api/v1/auth/") {
-            shared::routes::login::handle(&self.login, request).await
+            "login"
         } else if path.starts_with("/api/v1/users")
             || path.starts_with("/.well-known/")
             || path == "/api/v1/openapi.json"
         {
-            shared::routes::users::handle(&self.users, request).await
+            "users"
         } else {
-            shared::routes::summarize::handle(&self.summarize, request).await
+            "summarize"
+        };
+        self.send_to(function, request).await
+    }
+
+    /// Sends a request to the handler of the named function, as API Gateway's route
+    /// integration does.
+    pub async fn send_to(&self, function: &str, request: Request) -> TestResponse {
+        let response = match function {
+            "register" => shared::routes::register::handle(&self.register, request).await,
+            "login" => shared::routes::login::handle(&self.login, request).await,
+            "users" => shared::routes::users::handle(&self.users, request).await,
+            "summarize" => shared::routes::summarize::handle(&self.summarize, request).await,
+            other => panic!("no function {other}"),
         };
         let (parts, body) = response.into_parts();
         let body = match body {
@@ -357,4 +370,97 @@ pub fn article() -> String {
         "A local bakery also celebrated its tenth anniversary downtown.",
     ]
     .join(" ")
+}
+
+/// Returns the URL of the moto server that `local/lib.sh` (`ensure_moto`) started:
+/// `SQS_TEST_ENDPOINT_URL`, or the one recorded in the stack's state folder.
+pub fn moto_endpoint() -> String {
+    if let Ok(url) = std::env::var("SQS_TEST_ENDPOINT_URL") {
+        return url;
+    }
+    let state = std::env::var("DOCSUM_STATE").unwrap_or_else(|_| {
+        let cache = std::env::var("XDG_CACHE_HOME")
+            .unwrap_or_else(|_| format!("{}/.cache", std::env::var("HOME").unwrap_or_default()));
+        format!("{cache}/docsum/stack")
+    });
+    let file = format!("{state}/moto.endpoint");
+    let url = std::fs::read_to_string(&file).unwrap_or_else(|error| {
+        panic!("no moto endpoint in {file} ({error}); run `(. local/lib.sh && ensure_servers)` first")
+    });
+    let url = url.trim().to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "moto must run on 127.0.0.1, got {url}");
+    url
+}
+
+/// SQS settings for moto: an explicit local endpoint and dummy credentials, never AWS.
+pub fn moto_settings(queue_url: &str) -> shared::config::SqsSettings {
+    shared::config::SqsSettings {
+        queue_url: queue_url.to_owned(),
+        endpoint_url: Some(moto_endpoint()),
+        region: "us-east-1".to_owned(),
+        access_key_id: "testing".to_owned(),
+        secret_access_key: "testing".to_owned().into(),
+        session_token: None,
+    }
+}
+
+/// A job queue and its dead-letter queue on moto, with names of their own.
+pub struct TestSqs {
+    pub client: aws_sdk_sqs::Client,
+    pub queue: shared::queue::sqs::SqsQueue,
+    pub dead_letter: shared::queue::sqs::SqsQueue,
+}
+
+impl TestSqs {
+    /// Creates both queues: messages received `max_receive_count` times move to the
+    /// dead-letter queue, and a received message stays invisible for `visibility_seconds`.
+    pub async fn create(max_receive_count: u32, visibility_seconds: u32) -> Self {
+        use aws_sdk_sqs::types::QueueAttributeName;
+
+        let id = Uuid::new_v4().simple().to_string();
+        let client = shared::queue::sqs::client(&moto_settings("http://127.0.0.1/unused"));
+        let dead_letter_url = client
+            .create_queue()
+            .queue_name(format!("test-dlq-{id}"))
+            .attributes(QueueAttributeName::MessageRetentionPeriod, "1209600")
+            .send()
+            .await
+            .expect("failed to create the dead-letter queue on moto")
+            .queue_url
+            .unwrap();
+        let dead_letter_arn = client
+            .get_queue_attributes()
+            .queue_url(&dead_letter_url)
+            .attribute_names(QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .unwrap()
+            .attributes
+            .unwrap()
+            .remove(&QueueAttributeName::QueueArn)
+            .unwrap();
+        let redrive = json!({ "deadLetterTargetArn": dead_letter_arn, "maxReceiveCount": max_receive_count });
+        let queue_url = client
+            .create_queue()
+            .queue_name(format!("test-jobs-{id}"))
+            .attributes(QueueAttributeName::VisibilityTimeout, visibility_seconds.to_string())
+            .attributes(QueueAttributeName::RedrivePolicy, redrive.to_string())
+            .send()
+            .await
+            .expect("failed to create the job queue on moto")
+            .queue_url
+            .unwrap();
+        Self {
+            queue: shared::queue::sqs::SqsQueue::with_client(client.clone(), queue_url),
+            dead_letter: shared::queue::sqs::SqsQueue::with_client(client.clone(), dead_letter_url),
+            client,
+        }
+    }
+
+    /// Deletes both queues.
+    pub async fn delete(self) {
+        for url in [self.queue.queue_url(), self.dead_letter.queue_url()] {
+            let _ = self.client.delete_queue().queue_url(url).send().await;
+        }
+    }
 }

@@ -1,10 +1,14 @@
 //! Integration tests of the functions' handlers against real PostgreSQL, MongoDB
-//! (secantusdb) and RabbitMQ. `scripts/test.sh` starts the servers first.
+//! (secantusdb), RabbitMQ and moto (SQS). `scripts/test.sh` starts the servers first.
 
+mod apigw;
 mod auth;
+mod cleanup;
+mod connections;
 mod documents;
 mod helpers;
 mod jobs;
 mod manage;
 mod sessions;
+mod sqs;
 mod tokens;
