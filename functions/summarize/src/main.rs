@@ -4,13 +4,16 @@
 use std::sync::Arc;
 
 use shared::auth::tokens::AccessTokenVerifier;
-use shared::config::{DatabaseSettings, DocumentLimits, MongoSettings, QueueSettings, VerifyingSettings};
+use shared::config::{
+    DatabaseSettings, DocumentLimits, MongoSettings, QueueSettings, VerifyingSettings, WebhookSettings,
+};
 use shared::queue::rabbitmq::RabbitQueue;
 use shared::routes::summarize::{handle, SummarizeState};
 use shared::store::documents::DocumentStore;
 use shared::store::rate_limits::RateLimiter;
 use shared::store::texts::TextStore;
 use shared::store::users::UserStore;
+use shared::webhooks::Webhooks;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
@@ -21,6 +24,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     let queue = QueueSettings::from_env()?;
     let verifying = VerifyingSettings::from_env()?;
     let limits = DocumentLimits::from_env()?;
+    let webhooks = WebhookSettings::from_env()?;
 
     let mongo_client = mongo.client().await?;
     let pool = database.connect_lazy()?;
@@ -30,8 +34,9 @@ async fn main() -> Result<(), lambda_http::Error> {
         documents: DocumentStore::new(pool.clone()),
         texts: TextStore::new(&mongo_client.database(&mongo.database)),
         queue: Arc::new(RabbitQueue::new(queue)),
-        limiter: RateLimiter::new(pool),
+        limiter: RateLimiter::new(pool.clone()),
         limits,
+        webhooks: Webhooks::new(pool, webhooks),
     };
 
     lambda_http::run(lambda_http::service_fn(|request| async {

@@ -2,13 +2,19 @@
 
 use std::time::Duration;
 
-use shared::config::{DatabaseSettings, MongoSettings, QueueSettings};
+use shared::config::{DatabaseSettings, MongoSettings, QueueSettings, WebhookSettings};
 use shared::store::documents::DocumentStore;
 use shared::store::texts::TextStore;
+use shared::webhooks::Webhooks;
 use shared::worker::{consume_rabbitmq, handle_sqs_event, WorkerState};
 
 /// The maximum wait between reconnection attempts to RabbitMQ.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// How often the local worker sends webhooks that are due for a retry, and at most
+/// how many per round.
+const WEBHOOK_RETRY_PERIOD: Duration = Duration::from_secs(5);
+const WEBHOOK_RETRY_BATCH: i64 = 20;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
@@ -16,10 +22,13 @@ async fn main() -> Result<(), lambda_runtime::Error> {
 
     let database = DatabaseSettings::from_env()?;
     let mongo = MongoSettings::from_env()?;
+    let webhooks = WebhookSettings::from_env()?;
     let mongo_client = mongo.client().await?;
+    let pool = database.connect_lazy()?;
     let state = WorkerState {
-        documents: DocumentStore::new(database.connect_lazy()?),
+        documents: DocumentStore::new(pool.clone()),
         texts: TextStore::new(&mongo_client.database(&mongo.database)),
+        webhooks: Webhooks::new(pool, webhooks),
     };
 
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
@@ -29,8 +38,13 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         .await;
     }
 
+    // In Lambda, retries of webhooks need a scheduled call of `deliver_due`.
     let queue = QueueSettings::from_env()?;
+    let retries = state.webhooks.clone();
+    let retry_task =
+        tokio::spawn(async move { retries.retry_forever(WEBHOOK_RETRY_PERIOD, WEBHOOK_RETRY_BATCH).await });
     run_local(&state, &queue).await;
+    retry_task.abort();
     Ok(())
 }
 

@@ -8,3 +8,4 @@ mod jobs;
 mod manage;
 mod sessions;
 mod tokens;
+mod webhooks;
