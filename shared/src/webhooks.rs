@@ -44,7 +44,7 @@ pub struct RetryPolicy {
     /// The time one attempt may take, DNS lookup included.
     pub timeout: Duration,
     /// How long a claimed delivery is held before another worker may claim it again.
-    /// Longer than a batch of [`Webhooks::deliver_due`] can take.
+    /// [`Webhooks::deliver_due`] sends no more than it can finish in half of it.
     pub lease: Duration,
 }
 
@@ -211,11 +211,14 @@ impl Webhooks {
     }
 
     /// Sends at most `limit` due webhooks, up to 8 at once, and returns how many were
-    /// attempted. Two concurrent calls never send the same delivery.
+    /// attempted. Two concurrent calls never send the same delivery. `limit` is capped
+    /// so that the batch ends within half the lease (96 with the default policy).
     ///
     /// # Errors
     /// Returns an error when the due deliveries cannot be claimed.
     pub async fn deliver_due(&self, limit: i64) -> anyhow::Result<usize> {
+        let waves = (self.policy.lease.as_secs_f64() / 2.0 / self.policy.timeout.as_secs_f64()).floor().max(1.0);
+        let limit = limit.min(waves as i64 * CONCURRENT_DELIVERIES as i64);
         let claimed = self.store.claim_due(limit, self.policy.lease).await?;
         let count = claimed.len();
         futures_util::stream::iter(claimed)
@@ -329,6 +332,13 @@ mod tests {
         let delays: Vec<u64> = (1..8).map(|attempt| policy.retry_delay(attempt).unwrap().as_secs()).collect();
         assert_eq!(delays, vec![10, 30, 90, 270, 810, 2430, 3600]);
         assert_eq!(policy.retry_delay(8), None);
+    }
+
+    #[test]
+    fn default_lease_outlasts_a_full_batch() {
+        let policy = RetryPolicy::default();
+        let waves = 96 / CONCURRENT_DELIVERIES as u32;
+        assert!(policy.timeout * waves <= policy.lease / 2);
     }
 
     #[test]

@@ -32,13 +32,14 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     };
 
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
+        // NOTE: in Lambda only each webhook's first attempt runs, inside the job;
+        // its retries need a scheduled function that calls `Webhooks::deliver_due`.
         return lambda_runtime::run(lambda_runtime::service_fn(|event: lambda_runtime::LambdaEvent<_>| async {
             Ok::<_, std::convert::Infallible>(handle_sqs_event(&state, event.payload).await)
         }))
         .await;
     }
 
-    // In Lambda, retries of webhooks need a scheduled call of `deliver_due`.
     let queue = QueueSettings::from_env()?;
     let retries = state.webhooks.clone();
     let retry_task =

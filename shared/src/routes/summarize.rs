@@ -83,10 +83,11 @@ pub(crate) struct SubmitRequest {
     /// or has failed, at most 2048 bytes, without a user name or password, and not on
     /// a private, loopback or link-local address. The response then carries the
     /// `callback_secret` that signs it.
-    // NOTE: no `format = Uri`: property tests generate valid URIs for that format,
-    // which would make the test stack's worker call hosts on the internet.
+    // NOTE: no `format = Uri` and no example: property tests send examples and
+    // generate valid URIs for that format, and the test stack's worker would then
+    // call hosts on the internet.
     #[serde(default)]
-    #[schema(max_length = 2048, example = "https://hooks.example.com/docsum")]
+    #[schema(max_length = 2048)]
     callback_url: Option<String>,
 }
 

@@ -1,11 +1,11 @@
-//! Which callback URLs and addresses a webhook may target: `https` on a public
-//! address only, so a client cannot make the worker call internal services (SSRF).
+//! The rules for webhook targets: `https` on a public address only, so that a client
+//! cannot make the worker call internal services (SSRF).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use url::{Host, Url};
 
-/// The longest callback URL accepted, in bytes.
+/// The maximum length of a callback URL, in bytes.
 pub const MAX_URL_BYTES: usize = 2048;
 
 /// A callback URL that passed the checks at submission: absolute, `https` (or `http`
@@ -146,7 +146,7 @@ fn ipv6_kind(ip: Ipv6Addr) -> Option<&'static str> {
     })
 }
 
-/// Why a webhook target cannot be used.
+/// The reason a webhook target cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum TargetError {
     /// The URL or one of its addresses breaks a rule.

@@ -42,11 +42,11 @@ impl Received {
 #[derive(Default)]
 struct ReceiverState {
     received: Vec<Received>,
-    /// Statuses to answer, in order; 200 once they run out.
+    /// Statuses to respond with, in order, then 200 once they run out.
     statuses: VecDeque<u16>,
 }
 
-/// An HTTP receiver on 127.0.0.1 that records every request and answers with
+/// An HTTP receiver on 127.0.0.1 that records every request and responds with the
 /// scripted statuses after `delay`.
 struct Receiver {
     url: String,
@@ -106,7 +106,7 @@ impl Drop for Receiver {
     }
 }
 
-/// A retry policy with waits short enough for tests.
+/// Builds a retry policy with waits short enough for tests.
 fn fast_policy(first_delay: Duration, max_attempts: i32) -> RetryPolicy {
     RetryPolicy {
         first_delay,
