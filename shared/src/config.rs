@@ -593,6 +593,42 @@ impl DocumentLimits {
     }
 }
 
+/// Webhook settings (`WEBHOOK_ALLOW_LOOPBACK`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WebhookSettings {
+    /// Whether callback URLs may use `http` and loopback addresses (127.0.0.0/8,
+    /// `::1`, `localhost`). Only for tests and local development: private,
+    /// link-local and other internal ranges stay rejected either way.
+    pub allow_loopback: bool,
+}
+
+impl WebhookSettings {
+    /// Reads the settings from the environment.
+    ///
+    /// # Errors
+    /// Returns [`ConfigError`] when `WEBHOOK_ALLOW_LOOPBACK` is neither `true` nor `false`.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(&process_env)
+    }
+
+    /// Reads the settings from `vars`.
+    ///
+    /// # Errors
+    /// As [`Self::from_env`].
+    pub fn from_vars(vars: Vars) -> Result<Self, ConfigError> {
+        Ok(Self { allow_loopback: bool_or_default(vars, "WEBHOOK_ALLOW_LOOPBACK", false)? })
+    }
+}
+
+fn bool_or_default(vars: Vars, name: &'static str, default: bool) -> Result<bool, ConfigError> {
+    let Some(raw) = optional(vars, name) else { return Ok(default) };
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(ConfigError { name, reason: format!("must be true or false, got {raw:?}") }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
@@ -730,5 +766,15 @@ mod tests {
     fn invalid_database_url_names_variable() {
         let settings = DatabaseSettings::from_vars(&vars_of(&[("DATABASE_URL", "not a url")])).unwrap();
         assert_eq!(settings.connect_lazy().unwrap_err().name, "DATABASE_URL");
+    }
+
+    #[test]
+    fn webhook_loopback_is_off_unless_set_to_true() {
+        assert!(!WebhookSettings::from_vars(&vars_of(&[])).unwrap().allow_loopback);
+        let allowed = WebhookSettings::from_vars(&vars_of(&[("WEBHOOK_ALLOW_LOOPBACK", "true")])).unwrap();
+        assert!(allowed.allow_loopback);
+        let error = WebhookSettings::from_vars(&vars_of(&[("WEBHOOK_ALLOW_LOOPBACK", "yes")])).unwrap_err();
+        assert_eq!(error.name, "WEBHOOK_ALLOW_LOOPBACK");
+        assert!(error.to_string().contains("must be true or false"), "{error}");
     }
 }

@@ -16,6 +16,7 @@ pub mod queue;
 pub mod routes;
 pub mod store;
 pub mod telemetry;
+pub mod webhooks;
 pub mod worker;
 
 /// Migrations of the PostgreSQL schema, applied by the `migrate` binary and by tests.

@@ -15,12 +15,14 @@ use crate::queue::rabbitmq::{connect, declare_queue};
 use crate::queue::Job;
 use crate::store::documents::DocumentStore;
 use crate::store::texts::{StoredKeyPhrase, StoredSummary, SummarySentence, TextStore};
+use crate::webhooks::Webhooks;
 
 /// The worker's stores, built once per execution environment.
 #[derive(Clone)]
 pub struct WorkerState {
     pub documents: DocumentStore,
     pub texts: TextStore,
+    pub webhooks: Webhooks,
 }
 
 /// The end state of a job. Every variant means the message may be acknowledged.
@@ -35,7 +37,8 @@ pub enum JobOutcome {
 }
 
 /// Processes one job: claims the document, summarizes its text on a blocking thread,
-/// stores the summary and marks the document `done`, or `failed` with a reason.
+/// stores the summary and marks the document `done`, or `failed` with a reason. Then
+/// it sends the document's webhook, if any; a webhook failure never fails the job.
 ///
 /// # Errors
 /// Returns an error for a transient failure (a store unreachable); the message must
@@ -64,12 +67,14 @@ pub async fn process_job(state: &WorkerState, job: Job) -> anyhow::Result<JobOut
     }
     state.documents.mark_done(doc_id, sentences as i32).await?;
     tracing::info!(%doc_id, sentences, attempt = claimed.attempts, "job done");
+    state.webhooks.deliver(doc_id).await;
     Ok(JobOutcome::Done { sentences })
 }
 
 async fn fail(state: &WorkerState, doc_id: Uuid, reason: &str) -> anyhow::Result<JobOutcome> {
     state.documents.mark_failed(doc_id, reason).await?;
     tracing::warn!(%doc_id, reason, "job failed");
+    state.webhooks.deliver(doc_id).await;
     Ok(JobOutcome::Failed { reason: reason.to_owned() })
 }
 

@@ -2,12 +2,15 @@
 //! `DELETE /api/v1/docs/{doc_id}`.
 
 use shared::auth::tokens::AccessTokenVerifier;
-use shared::config::{DatabaseSettings, DocumentLimits, JobQueueSettings, MongoSettings, VerifyingSettings};
+use shared::config::{
+    DatabaseSettings, DocumentLimits, JobQueueSettings, MongoSettings, VerifyingSettings, WebhookSettings,
+};
 use shared::routes::summarize::{handle, SummarizeState};
 use shared::store::documents::DocumentStore;
 use shared::store::rate_limits::RateLimiter;
 use shared::store::texts::TextStore;
 use shared::store::users::UserStore;
+use shared::webhooks::Webhooks;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
@@ -18,6 +21,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     let queue = JobQueueSettings::from_env()?;
     let verifying = VerifyingSettings::from_env()?;
     let limits = DocumentLimits::from_env()?;
+    let webhooks = WebhookSettings::from_env()?;
 
     let mongo_client = mongo.client().await?;
     let pool = database.connect_lazy()?;
@@ -27,8 +31,9 @@ async fn main() -> Result<(), lambda_http::Error> {
         documents: DocumentStore::new(pool.clone()),
         texts: TextStore::new(&mongo_client.database(&mongo.database)),
         queue: shared::queue::publisher(&queue),
-        limiter: RateLimiter::new(pool),
+        limiter: RateLimiter::new(pool.clone()),
         limits,
+        webhooks: Webhooks::new(pool, webhooks),
     };
 
     lambda_http::run(lambda_http::service_fn(|request| async {

@@ -5,14 +5,21 @@ use std::time::Duration;
 
 use shared::config::{
     job_lease_from_vars, process_env, DatabaseSettings, JobQueueSettings, MongoSettings, QueueSettings,
+    WebhookSettings,
 };
 use shared::queue::sqs::{consume_sqs, SqsQueue};
 use shared::store::documents::DocumentStore;
 use shared::store::texts::TextStore;
+use shared::webhooks::Webhooks;
 use shared::worker::{consume_rabbitmq, handle_sqs_event, WorkerState};
 
 /// The maximum wait between reconnection attempts to RabbitMQ.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// How often the local worker sends webhooks that are due for a retry, and at most
+/// how many per round.
+const WEBHOOK_RETRY_PERIOD: Duration = Duration::from_secs(5);
+const WEBHOOK_RETRY_BATCH: i64 = 20;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
@@ -21,23 +28,32 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let database = DatabaseSettings::from_env()?;
     let mongo = MongoSettings::from_env()?;
     let lease = job_lease_from_vars(&process_env)?;
+    let webhooks = WebhookSettings::from_env()?;
     let mongo_client = mongo.client().await?;
+    let pool = database.connect_lazy()?;
     let state = WorkerState {
-        documents: DocumentStore::new(database.connect_lazy()?).with_lease(lease),
+        documents: DocumentStore::new(pool.clone()).with_lease(lease),
         texts: TextStore::new(&mongo_client.database(&mongo.database)),
+        webhooks: Webhooks::new(pool, webhooks),
     };
 
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
+        // NOTE: in Lambda only each webhook's first attempt runs, inside the job;
+        // its retries need a scheduled function that calls `Webhooks::deliver_due`.
         return lambda_runtime::run(lambda_runtime::service_fn(|event: lambda_runtime::LambdaEvent<_>| async {
             Ok::<_, std::convert::Infallible>(handle_sqs_event(&state, event.payload).await)
         }))
         .await;
     }
 
+    let retries = state.webhooks.clone();
+    let retry_task =
+        tokio::spawn(async move { retries.retry_forever(WEBHOOK_RETRY_PERIOD, WEBHOOK_RETRY_BATCH).await });
     match JobQueueSettings::from_env()? {
         JobQueueSettings::RabbitMq(queue) => run_local(&state, &queue).await,
         JobQueueSettings::Sqs(queue) => consume_sqs(&SqsQueue::new(&queue), &state, shutdown_signal()).await,
     }
+    retry_task.abort();
     Ok(())
 }
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use lambda_http::http::{header, HeaderValue, Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
+use secrecy::ExposeSecret as _;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -22,6 +23,8 @@ use crate::store::documents::{DocumentStore, Status};
 use crate::store::rate_limits::{Limit, RateLimiter};
 use crate::store::texts::TextStore;
 use crate::store::users::UserStore;
+use crate::webhooks::target::CallbackUrl;
+use crate::webhooks::Webhooks;
 
 /// The largest request body: the text limit plus room for JSON escaping and fields.
 pub const MAX_BODY_BYTES: usize = MAX_TEXT_BYTES + 64 * 1024;
@@ -36,6 +39,7 @@ pub struct SummarizeState {
     pub queue: Arc<dyn JobQueue>,
     pub limiter: RateLimiter,
     pub limits: DocumentLimits,
+    pub webhooks: Webhooks,
 }
 
 /// A document to summarize and how. Set at most one of `sentences`, `ratio` and
@@ -75,6 +79,16 @@ pub(crate) struct SubmitRequest {
     #[serde(default)]
     #[schema(minimum = 0, maximum = 20)]
     key_phrases: Option<i64>,
+    /// An absolute `https` URL to `POST` a signed webhook to when the summary is done
+    /// or has failed, at most 2048 bytes, without a user name or password, and not on
+    /// a private, loopback or link-local address. The response then carries the
+    /// `callback_secret` that signs it.
+    // NOTE: no `format = Uri` and no example: property tests send examples and
+    // generate valid URIs for that format, and the test stack's worker would then
+    // call hosts on the internet.
+    #[serde(default)]
+    #[schema(max_length = 2048)]
+    callback_url: Option<String>,
 }
 
 /// A document accepted for summarizing.
@@ -82,6 +96,11 @@ pub(crate) struct SubmitRequest {
 pub(crate) struct SubmitResponse {
     doc_id: Uuid,
     status: Status,
+    /// With a `callback_url` only: the secret that signs the webhook, `whsec_` and the
+    /// base64 of a 32-byte key (Standard Webhooks). Returned only in this response.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")]
+    callback_secret: Option<String>,
 }
 
 /// How long a client over its limit of documents in flight should wait.
@@ -118,6 +137,7 @@ struct Submission {
     text: String,
     title: Option<Title>,
     options: SummaryOptions,
+    callback_url: Option<CallbackUrl>,
 }
 
 /// Submits a document; the summary is made in the background.
@@ -143,6 +163,8 @@ struct Submission {
         ("words" = Option<i64>, Query, description = "For text bodies: at most this many words, 1 to 5000."),
         ("language" = Option<String>, Query, description = "For text bodies: `auto` or an ISO 639-1 code."),
         ("key_phrases" = Option<i64>, Query, description = "For text bodies: key phrases to extract, 0 to 20."),
+        ("callback_url" = Option<String>, Query, description = "For text bodies: the `https` URL to send a signed \
+            webhook to when the summary is ready."),
     ),
     responses(
         (status = 202, description = "Accepted; poll the Location.", body = SubmitResponse,
@@ -158,7 +180,8 @@ struct Submission {
     security(("bearer" = [])),
 )]
 pub(crate) async fn submit(state: &SummarizeState, user_id: Uuid, request: &Request) -> Response<Body> {
-    let submission = match parse_submission(request, state.limits.max_document_bytes) {
+    let allow_loopback = state.webhooks.settings().allow_loopback;
+    let submission = match parse_submission(request, state.limits.max_document_bytes, allow_loopback) {
         Ok(submission) => submission,
         Err(problem) => return problem.into_response(),
     };
@@ -183,9 +206,19 @@ pub(crate) async fn submit(state: &SummarizeState, user_id: Uuid, request: &Requ
     if let Err(error) = stored {
         return unexpected(error).into_response();
     }
+    let callback_secret = match register_callback(state, doc_id, submission.callback_url.as_ref()).await {
+        Ok(secret) => secret,
+        Err(problem) => return problem.into_response(),
+    };
 
     if let Err(error) = state.queue.publish(Job { doc_id }).await {
         tracing::error!(%doc_id, error.message = %error, error.cause_chain = ?error, "failed to queue job");
+        // The submitter never gets the secret, so the webhook must not be sent.
+        if callback_secret.is_some() {
+            if let Err(error) = state.webhooks.store().delete(doc_id).await {
+                tracing::error!(%doc_id, error.message = %error, "failed to delete webhook of unqueued document");
+            }
+        }
         let reason = "The job could not be queued. Submit the document again.";
         if let Err(error) = state.documents.mark_failed(doc_id, reason).await {
             tracing::error!(%doc_id, error.message = %error, "failed to mark unqueued document failed");
@@ -194,11 +227,33 @@ pub(crate) async fn submit(state: &SummarizeState, user_id: Uuid, request: &Requ
     }
 
     tracing::info!(%doc_id, "job queued");
-    let mut response = json_response(StatusCode::ACCEPTED, &SubmitResponse { doc_id, status: Status::Queued });
+    let accepted = SubmitResponse { doc_id, status: Status::Queued, callback_secret };
+    let mut response = json_response(StatusCode::ACCEPTED, &accepted);
     if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/docs/{doc_id}")) {
         response.headers_mut().insert(header::LOCATION, location);
     }
     response
+}
+
+/// Stores the webhook of a new document, when it has a callback URL, and returns its
+/// secret. On failure the document is marked `failed`, so that no job runs for a
+/// submission its client saw fail.
+async fn register_callback(
+    state: &SummarizeState,
+    doc_id: Uuid,
+    callback_url: Option<&CallbackUrl>,
+) -> Result<Option<String>, Problem> {
+    let Some(callback_url) = callback_url else { return Ok(None) };
+    match state.webhooks.register(doc_id, callback_url).await {
+        Ok(secret) => Ok(Some(secret.expose_secret().to_owned())),
+        Err(error) => {
+            let reason = "The callback URL could not be stored. Submit the document again.";
+            if let Err(error) = state.documents.mark_failed(doc_id, reason).await {
+                tracing::error!(%doc_id, error.message = %error, "failed to mark document without webhook failed");
+            }
+            Err(unexpected(error))
+        }
+    }
 }
 
 /// Checks the per-user limits: submissions per minute, then documents in flight.
@@ -236,12 +291,13 @@ async fn check_user_limits(state: &SummarizeState, user_id: Uuid) -> Result<(), 
 }
 
 /// Reads a submission from JSON (`{"text", "title"?, "format"?, "sentences"? |
-/// "ratio"? | "words"?, "language"?, "key_phrases"?}`), or from a `text/plain`,
-/// `text/markdown` or `text/html` body with the other fields in the query string.
-fn parse_submission(request: &Request, max_document_bytes: usize) -> Result<Submission, Problem> {
+/// "ratio"? | "words"?, "language"?, "key_phrases"?, "callback_url"?}`), or from a
+/// `text/plain`, `text/markdown` or `text/html` body with the other fields in the
+/// query string.
+fn parse_submission(request: &Request, max_document_bytes: usize, allow_loopback: bool) -> Result<Submission, Problem> {
     let bytes = body_bytes(request, MAX_BODY_BYTES)?;
     let mut errors = Vec::new();
-    let (text, title, raw) = match media_type(request).as_deref() {
+    let (text, title, raw, callback_url) = match media_type(request).as_deref() {
         Some("application/json") => {
             let body: SubmitRequest = parse_json(bytes)?;
             let raw = RawOptions {
@@ -252,7 +308,7 @@ fn parse_submission(request: &Request, max_document_bytes: usize) -> Result<Subm
                 language: body.language,
                 key_phrases: body.key_phrases,
             };
-            (body.text, body.title, raw)
+            (body.text, body.title, raw, body.callback_url)
         }
         Some(media @ ("text/plain" | "text/markdown" | "text/html")) => {
             let text = String::from_utf8(bytes.to_vec())
@@ -284,7 +340,8 @@ fn parse_submission(request: &Request, max_document_bytes: usize) -> Result<Subm
                     &mut errors,
                 ),
             };
-            (text, query.first("title").map(str::to_owned), raw)
+            let callback_url = query.first("callback_url").map(str::to_owned);
+            (text, query.first("title").map(str::to_owned), raw, callback_url)
         }
         _ => return Err(Problem::unsupported_media_type("application/json, text/plain, text/markdown or text/html")),
     };
@@ -306,8 +363,14 @@ fn parse_submission(request: &Request, max_document_bytes: usize) -> Result<Subm
     }
     let title = Title::parse(title.as_deref()).map_err(|message| errors.push(FieldError::new("title", message)));
     let options = SummaryOptions::parse(&raw, &mut errors);
-    match (title, options) {
-        (Ok(title), Some(options)) if errors.is_empty() => Ok(Submission { text, title, options }),
+    let callback_url = callback_url
+        .map(|raw| CallbackUrl::parse(&raw, allow_loopback))
+        .transpose()
+        .map_err(|message| errors.push(FieldError::new("callback_url", message)));
+    match (title, options, callback_url) {
+        (Ok(title), Some(options), Ok(callback_url)) if errors.is_empty() => {
+            Ok(Submission { text, title, options, callback_url })
+        }
         _ => Err(Problem::validation(errors)),
     }
 }

@@ -1,10 +1,11 @@
-//! Storage adapters: PostgreSQL for accounts and document ownership, MongoDB for
-//! document text and summaries.
+//! Storage adapters: PostgreSQL for accounts, document ownership and webhook
+//! deliveries, MongoDB for document text and summaries.
 
 pub mod documents;
 pub mod rate_limits;
 pub mod texts;
 pub mod users;
+pub mod webhooks;
 
 /// Returns whether an error chain contains a failure to reach a backing service (as opposed to a
 /// bug or bad data), which the API reports as 503 with `Retry-After`.

@@ -12,7 +12,7 @@ use shared::auth::password::PasswordHasher;
 use shared::auth::tokens::{generate_key_pair, AccessTokenSigner, AccessTokenVerifier};
 use shared::config::{
     DatabaseSettings, DocumentLimits, MongoSettings, PasswordSettings, QueueSettings, SigningSettings,
-    VerifyingSettings,
+    VerifyingSettings, WebhookSettings,
 };
 use shared::queue::rabbitmq::RabbitQueue;
 use shared::routes::login::{AuthLimits, LoginState};
@@ -23,6 +23,7 @@ use shared::store::documents::DocumentStore;
 use shared::store::rate_limits::RateLimiter;
 use shared::store::texts::TextStore;
 use shared::store::users::UserStore;
+use shared::webhooks::Webhooks;
 use shared::worker::WorkerState;
 use sqlx::{Connection as _, Executor as _};
 use uuid::Uuid;
@@ -141,6 +142,7 @@ impl TestApp {
         let limiter = RateLimiter::new(pool.clone());
         let documents = DocumentStore::new(pool.clone());
         let texts = TextStore::new(&mongo);
+        let webhooks = Webhooks::new(pool.clone(), WebhookSettings::default());
 
         Self {
             register: RegisterState { users: users.clone(), hasher: hasher.clone(), limiter: limiter.clone(), limits },
@@ -161,9 +163,10 @@ impl TestApp {
                 queue: Arc::new(RabbitQueue::new(publish_settings)),
                 limiter,
                 limits: DocumentLimits::default(),
+                webhooks: webhooks.clone(),
             },
             users: UsersState { users, verifier },
-            worker: WorkerState { documents, texts },
+            worker: WorkerState { documents, texts, webhooks },
             signing_key,
             public_key,
             id,

@@ -12,3 +12,4 @@ mod manage;
 mod sessions;
 mod sqs;
 mod tokens;
+mod webhooks;
