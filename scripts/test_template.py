@@ -8,6 +8,7 @@ timeout must relate. Run with the venv that local/lib.sh builds:
     ~/.cache/docsum/venv/bin/python scripts/test_template.py
 """
 
+import json
 import pathlib
 import re
 import tomllib
@@ -24,18 +25,28 @@ GLOBALS = TEMPLATE.get("Globals", {}).get("Function", {})
 SECRET_VARIABLES = {"DATABASE_URL", "MONGODB_URL", "AMQP_URL", "JWT_SIGNING_KEY"}
 SECRET_REFERENCE = re.compile(r"^\{\{resolve:(secretsmanager|ssm-secure):(\$\{\w+\}|[\w/.-]+)\}\}$")
 
-# Every route of the API, with the binary that serves it.
+# Every route of the API, read from the OpenAPI description the code generates, with
+# the binary that serves it; the web page's routes are not part of the API.
+OPENAPI = json.loads((ROOT / "docs" / "openapi.json").read_text(encoding="utf-8"))
+BINARY_BY_PREFIX = [
+    ("/api/v1/auth/register", "register"),
+    ("/api/v1/auth/", "login"),
+    ("/api/v1/users/", "users"),
+    ("/.well-known/", "users"),
+    ("/api/v1/openapi.json", "users"),
+    ("/api/v1/summarize", "summarize-fn"),
+    ("/api/v1/docs", "summarize-fn"),
+]
+
+
+def binary_for(path):
+    return next(binary for prefix, binary in BINARY_BY_PREFIX if path.startswith(prefix))
+
+
 ROUTES = {
-    ("POST", "/api/v1/auth/register"): "register",
-    ("POST", "/api/v1/auth/login"): "login",
-    ("POST", "/api/v1/auth/refresh"): "login",
-    ("POST", "/api/v1/auth/logout"): "login",
-    ("GET", "/api/v1/users/me"): "users",
-    ("GET", "/.well-known/jwks.json"): "users",
-    ("POST", "/api/v1/summarize"): "summarize-fn",
-    ("GET", "/api/v1/docs"): "summarize-fn",
-    ("GET", "/api/v1/docs/{doc_id}"): "summarize-fn",
+    (method.upper(), path): binary_for(path) for path, item in OPENAPI["paths"].items() for method in item
 }
+ROUTES.update({(method, path): "web" for method in ("GET", "HEAD") for path in ("/", "/app/{file}")})
 
 
 def functions():

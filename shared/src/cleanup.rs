@@ -6,6 +6,7 @@
 //! deletes are idempotent. A step that fails is logged and named in the report, and
 //! the other steps still run.
 
+use crate::webhooks::Webhooks;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Instant;
@@ -46,9 +47,15 @@ pub struct CleanupReport {
     pub orphan_texts_deleted: u64,
     /// Document rows without a MongoDB text deleted.
     pub textless_documents_deleted: u64,
+    /// Webhooks due for a retry that were attempted.
+    pub webhooks_attempted: u64,
     /// The steps that failed; their errors are logged.
     pub failed_steps: Vec<&'static str>,
 }
+
+/// The most webhooks one run retries. Deliveries run 8 at a time with a 5 s timeout,
+/// so 40 take at most 25 s, well inside the function's timeout.
+pub const WEBHOOK_BATCH: i64 = 40;
 
 /// Returns the reason a document gets when its job never finished.
 pub fn stuck_job_reason(attempts: i32) -> String {
@@ -62,12 +69,21 @@ pub struct Cleanup {
     pub texts: mongodb::Collection<Document>,
     pub queue: Arc<dyn JobQueue>,
     pub settings: CleanupSettings,
+    /// Retries webhooks that are due, when set.
+    pub webhooks: Option<Webhooks>,
 }
 
 impl Cleanup {
     /// Uses the `documents` collection of `mongo` for texts.
     pub fn new(pool: PgPool, mongo: &mongodb::Database, queue: Arc<dyn JobQueue>, settings: CleanupSettings) -> Self {
-        Self { pool, texts: mongo.collection(COLLECTION), queue, settings }
+        Self { pool, texts: mongo.collection(COLLECTION), queue, settings, webhooks: None }
+    }
+
+    /// Makes each run also retry webhooks that are due, at most `WEBHOOK_BATCH` a run.
+    #[must_use]
+    pub fn with_webhooks(mut self, webhooks: Webhooks) -> Self {
+        self.webhooks = Some(webhooks);
+        self
     }
 
     /// Runs every step once and logs the report as one line.
@@ -93,6 +109,10 @@ impl Cleanup {
         record(&mut report, "textless_documents", self.delete_textless_documents().await, |r, n| {
             r.textless_documents_deleted = n
         });
+        if let Some(webhooks) = &self.webhooks {
+            let attempted = webhooks.deliver_due(WEBHOOK_BATCH).await.map(|n| n as u64);
+            record(&mut report, "webhooks", attempted, |r, n| r.webhooks_attempted = n);
+        }
 
         tracing::info!(
             refresh_tokens_deleted = report.refresh_tokens_deleted,
@@ -102,6 +122,7 @@ impl Cleanup {
             expired_documents_deleted = report.expired_documents_deleted,
             orphan_texts_deleted = report.orphan_texts_deleted,
             textless_documents_deleted = report.textless_documents_deleted,
+            webhooks_attempted = report.webhooks_attempted,
             failed_steps = ?report.failed_steps,
             duration_ms = started.elapsed().as_secs_f64() * 1000.0,
             "cleanup finished"

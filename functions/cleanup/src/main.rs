@@ -3,7 +3,8 @@
 
 use lambda_runtime::LambdaEvent;
 use shared::cleanup::{Cleanup, CleanupReport};
-use shared::config::{CleanupSettings, DatabaseSettings, JobQueueSettings, MongoSettings};
+use shared::config::{CleanupSettings, DatabaseSettings, JobQueueSettings, MongoSettings, WebhookSettings};
+use shared::webhooks::Webhooks;
 
 const USAGE: &str = "usage: cleanup --once\n\nRuns every cleanup step once against the databases and the job queue \
 named by the environment (DATABASE_URL, MONGODB_URL, JOB_QUEUE_KIND, ...), logs the report as one JSON line and \
@@ -30,14 +31,13 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let mongo = MongoSettings::from_env()?;
     let queue = JobQueueSettings::from_env()?;
     let settings = CleanupSettings::from_env()?;
+    let webhook_settings = WebhookSettings::from_env()?;
 
     let mongo_client = mongo.client().await?;
-    let cleanup = Cleanup::new(
-        database.connect_lazy()?,
-        &mongo_client.database(&mongo.database),
-        shared::queue::publisher(&queue),
-        settings,
-    );
+    let pool = database.connect_lazy()?;
+    let cleanup =
+        Cleanup::new(pool.clone(), &mongo_client.database(&mongo.database), shared::queue::publisher(&queue), settings)
+            .with_webhooks(Webhooks::new(pool, webhook_settings));
 
     if once {
         let report = cleanup.run().await;

@@ -4,8 +4,7 @@
 use std::time::Duration;
 
 use shared::config::{
-    job_lease_from_vars, process_env, DatabaseSettings, JobQueueSettings, MongoSettings, QueueSettings,
-    WebhookSettings,
+    job_lease_from_vars, process_env, DatabaseSettings, JobQueueSettings, MongoSettings, QueueSettings, WebhookSettings,
 };
 use shared::queue::sqs::{consume_sqs, SqsQueue};
 use shared::store::documents::DocumentStore;
@@ -38,8 +37,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     };
 
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
-        // NOTE: in Lambda only each webhook's first attempt runs, inside the job;
-        // its retries need a scheduled function that calls `Webhooks::deliver_due`.
+        // In Lambda each webhook's first attempt runs inside the job, and the scheduled
+        // cleanup function retries the rest.
         return lambda_runtime::run(lambda_runtime::service_fn(|event: lambda_runtime::LambdaEvent<_>| async {
             Ok::<_, std::convert::Infallible>(handle_sqs_event(&state, event.payload).await)
         }))

@@ -210,6 +210,7 @@ async fn cleanup_removes_each_leftover_and_nothing_else() {
             expired_documents_deleted: 1,
             orphan_texts_deleted: 2,
             textless_documents_deleted: 1,
+            webhooks_attempted: 0,
             failed_steps: vec![],
         }
     );

@@ -407,3 +407,30 @@ async fn unqueued_submission_drops_its_webhook() {
     assert_eq!(app.worker.webhooks.deliver_due(10).await.unwrap(), 0);
     assert!(receiver.received().is_empty());
 }
+
+#[tokio::test]
+async fn cleanup_run_retries_due_webhooks() {
+    let mut app = TestApp::spawn().await;
+    let backoff = Duration::from_secs(1);
+    use_webhooks(&mut app, true, fast_policy(backoff, 8));
+    let receiver = Receiver::start(&[503], Duration::ZERO).await;
+    let token = app.signed_in_user().await;
+    let accepted = submit_with_callback(&app, &token, &receiver.url).await;
+    let doc_id = doc_id_of(&accepted);
+    process_job(&app.worker, Job { doc_id }).await.unwrap();
+    assert_eq!(receiver.received().len(), 1);
+    tokio::time::sleep(backoff + Duration::from_millis(300)).await;
+
+    let cleanup = shared::cleanup::Cleanup::new(
+        app.pool.clone(),
+        &app.mongo,
+        std::sync::Arc::clone(&app.summarize.queue),
+        shared::config::CleanupSettings::from_vars(&|_| None).unwrap(),
+    )
+    .with_webhooks(app.worker.webhooks.clone());
+    let report = cleanup.run().await;
+
+    assert_eq!(report.webhooks_attempted, 1, "{report:?}");
+    assert_eq!(receiver.received().len(), 2);
+    assert!(delivery_state(&app, doc_id).await.delivered_at.is_some());
+}
