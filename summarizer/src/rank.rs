@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::segment::Span;
-use crate::words::Analyzer;
+use crate::words::{Analyzer, TermIds};
 use crate::Length;
 
 // The weights below were tuned with bench/eval.sh on the CNN/DailyMail and BBC
@@ -102,45 +102,43 @@ fn ends_with_sentence_mark(sentence: &str) -> bool {
 
 /// Builds the tf-idf vector of each sentence, with inverse sentence frequency as idf.
 pub(crate) fn sentence_vectors(text: &str, spans: &[Span], analyzer: &Analyzer) -> Vec<SentenceVector> {
-    let mut vocabulary: HashMap<String, usize> = HashMap::new();
-    let mut counts: Vec<HashMap<usize, f64>> = Vec::with_capacity(spans.len());
+    let mut term_ids = TermIds::new(analyzer);
+    let mut sentence_terms: Vec<Vec<(u32, u32)>> = Vec::with_capacity(spans.len());
+    let mut ids: Vec<u32> = Vec::new();
 
     for span in spans {
-        let mut sentence_counts = HashMap::new();
-        analyzer.for_each_term(&text[span.start..span.end], |term| {
-            let next_id = vocabulary.len();
-            let id = match vocabulary.get(term) {
-                Some(&id) => id,
-                None => {
-                    vocabulary.insert(term.to_owned(), next_id);
-                    next_id
-                }
-            };
-            *sentence_counts.entry(id).or_insert(0.0) += 1.0;
-        });
-        counts.push(sentence_counts);
+        ids.clear();
+        term_ids.for_each_term_id(&text[span.start..span.end], |id| ids.push(id));
+        ids.sort_unstable();
+        let mut counts: Vec<(u32, u32)> = Vec::new();
+        for &id in &ids {
+            match counts.last_mut() {
+                Some((last, count)) if *last == id => *count += 1,
+                _ => counts.push((id, 1)),
+            }
+        }
+        sentence_terms.push(counts);
     }
 
-    let mut document_frequency = vec![0usize; vocabulary.len()];
-    for sentence_counts in &counts {
-        for &id in sentence_counts.keys() {
-            document_frequency[id] += 1;
+    let mut document_frequency = vec![0u32; term_ids.len()];
+    for counts in &sentence_terms {
+        for &(id, _) in counts {
+            document_frequency[id as usize] += 1;
         }
     }
 
     let sentence_count = spans.len() as f64;
-    counts
+    sentence_terms
         .into_iter()
-        .map(|sentence_counts| {
-            let content_words = sentence_counts.values().sum::<f64>() as usize;
-            let mut terms: Vec<(usize, f64)> = sentence_counts
+        .map(|counts| {
+            let content_words = counts.iter().map(|&(_, count)| count as usize).sum();
+            let mut terms: Vec<(usize, f64)> = counts
                 .into_iter()
                 .map(|(id, tf)| {
-                    let idf = ((sentence_count + 1.0) / (document_frequency[id] as f64 + 1.0)).ln() + 1.0;
-                    (id, (1.0 + tf.ln()) * idf)
+                    let idf = ((sentence_count + 1.0) / (document_frequency[id as usize] as f64 + 1.0)).ln() + 1.0;
+                    (id as usize, (1.0 + (tf as f64).ln()) * idf)
                 })
                 .collect();
-            terms.sort_unstable_by_key(|&(id, _)| id);
             normalize(&mut terms);
             SentenceVector { terms, content_words }
         })
