@@ -8,8 +8,8 @@ use unicode_segmentation::UnicodeSegmentation;
 
 use crate::language::Language;
 
-/// Turns sentences into index terms: lower-cased, stop words dropped and, for a
-/// supported language, stemmed with its Snowball stemmer. Runs of Chinese or
+/// Turns sentences into index terms: lower-cased, stop words of a supported language
+/// dropped and, when the language has one, stemmed with its Snowball stemmer. Runs of Chinese or
 /// Japanese characters, which have no spaces between words, become overlapping
 /// character bigrams instead (a single character stays a unigram).
 pub(crate) struct Analyzer {
@@ -25,7 +25,7 @@ impl Analyzer {
         };
         let stop_words = stop_words::lookup(language.code()).unwrap_or_default();
         Self {
-            stemmer: Some(Stemmer::create(language.stemmer_algorithm())),
+            stemmer: language.stemmer_algorithm().map(Stemmer::create),
             stop_words: stop_words.iter().copied().collect(),
         }
     }
@@ -276,6 +276,11 @@ mod tests {
             let expected: Vec<&str> = text.unicode_words().collect();
             proptest::prop_assert_eq!(ascii_words(&text), expected);
         }
+    }
+
+    #[test]
+    fn hindi_drops_stop_words_without_stemming() {
+        assert_eq!(terms(Some(Language::Hindi), "यह किताब बहुत अच्छी है"), vec!["किताब", "अच्छी"]);
     }
 
     #[test]
