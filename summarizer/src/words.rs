@@ -128,7 +128,7 @@ impl<'a, 't> TermIds<'a, 't> {
 
 /// Calls `emit` with each maximal run of Chinese or Japanese characters of `text`
 /// (with `true`) and each piece of other text between them (with `false`).
-fn for_each_segment<'t>(text: &'t str, mut emit: impl FnMut(&'t str, bool)) {
+pub(crate) fn for_each_segment<'t>(text: &'t str, mut emit: impl FnMut(&'t str, bool)) {
     let mut segment_start = 0;
     let mut cjk_run: Option<usize> = None;
     for (index, ch) in text.char_indices() {
