@@ -297,11 +297,10 @@ fn push_sentence(offset: usize, piece: &str, common_words: &HashSet<String>, sen
     push_part(offset + part_start, &piece[part_start..], sentences);
 }
 
-/// Returns the byte offsets in `piece` where a glued sentence starts: a word of
-/// [`GLUED_OPENERS`] after a word that starts in lower case (or with a digit or
-/// symbol) and ends with a lower-case letter, a digit or `)`, and before a word
-/// that starts in lower case. "Plan A and B" is no boundary because "A" before
-/// "and" or "or" is a letter, not an article.
+/// Returns the byte offsets in `piece` where a glued sentence starts. That is a
+/// word of [`GLUED_OPENERS`] or of `common_words` in the shape that [`may_glue`]
+/// checks. "Plan A and B" is no boundary, because "A" before "and", "or" or "to"
+/// is a letter, not an article.
 fn glued_boundaries(piece: &str, common_words: &HashSet<String>) -> Vec<usize> {
     let mut boundaries = Vec::new();
     let mut words = piece.split_whitespace().map(|word| (word.as_ptr() as usize - piece.as_ptr() as usize, word));
@@ -328,11 +327,10 @@ fn is_glued_opener(before: &str, opener: &str, after: &str, common_words: &HashS
     !common_words.is_empty() && common_words.contains(&opener.to_lowercase())
 }
 
-/// Returns whether `before opener after` has the shape of a glued sentence start:
-/// `before` starts in lower case (or with a digit or symbol) and ends with a
-/// lower-case letter, a digit or `)`, is not a word that comes before titles
-/// ("the", "former"), `opener` is a capitalised word, and `after` starts in lower
-/// case.
+/// Returns whether `before opener after` has the shape of a glued sentence start.
+/// `before` starts in lower case (or with a digit or symbol), ends with a lower-case
+/// letter, a digit or `)`, and is not in [`WORDS_BEFORE_TITLES`]. `opener` is a
+/// capitalised word and `after` starts in lower case.
 fn may_glue(before: &str, opener: &str, after: &str) -> bool {
     let first = before.chars().next().unwrap_or(' ');
     let last = before.chars().next_back().unwrap_or(' ');

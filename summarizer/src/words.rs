@@ -165,10 +165,10 @@ pub(crate) fn for_each_word<'t>(text: &'t str, mut emit: impl FnMut(&'t str)) {
     }
 }
 
-/// Calls `emit` with each UAX #29 word of an ASCII `piece` without whitespace: runs
-/// of letters, digits and `_`, joined by `.` or `'` between two letters or two
-/// digits, by `:` between two letters and by `,` or `;` between two digits. Runs
-/// without a letter or digit are skipped.
+/// Calls `emit` with each UAX #29 word of an ASCII `piece` without whitespace. A
+/// word is a run of letters, digits and `_`. Inside it, `.` or `'` may join two
+/// letters or two digits, `:` two letters, and `,` or `;` two digits. Runs without
+/// a letter or digit are skipped.
 fn for_each_ascii_word<'t>(piece: &'t str, emit: &mut impl FnMut(&'t str)) {
     let bytes = piece.as_bytes();
     let is_word_byte = |byte: u8| byte.is_ascii_alphanumeric() || byte == b'_';
