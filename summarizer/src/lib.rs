@@ -15,8 +15,10 @@
 //! prior that favours early sentences, which news writing puts first. The directed
 //! centrality and the prior weigh less when the summary is a large share of the
 //! document. Headings (short
-//! lines without a sentence mark, such as a title) are chosen only when the body
-//! sentences run out. Every step is linear in the length of the text.
+//! lines without a sentence mark, such as a title) and fragments (units in running
+//! text without a sentence mark, such as photo captions) are chosen only when the
+//! whole sentences run out. The first picks use maximal marginal relevance, so they
+//! repeat one another less. Every step is linear in the length of the text.
 //!
 //! ```
 //! use std::num::NonZeroUsize;
