@@ -277,7 +277,7 @@ fn detect_by_marker_words(sample: &str) -> Option<Language> {
 
     let mut ranked: Vec<(usize, Language)> =
         hits.iter().zip(MARKER_WORDS).map(|(&count, &(language, _))| (count, language)).collect();
-    ranked.sort_by(|a, b| b.0.cmp(&a.0));
+    ranked.sort_by_key(|&(count, _)| std::cmp::Reverse(count));
     let (best, language) = ranked[0];
     let runner_up = ranked[1].0;
     (best >= MARKER_MIN_HITS && best >= 2 * runner_up).then_some(language)
