@@ -1,12 +1,12 @@
-//! Key phrases: the runs of content words that a document repeats, favouring early
-//! and longer ones.
+//! Key phrases: the runs of content words (or, in Chinese and Japanese, the
+//! character n-grams) that a document repeats, favouring early and longer ones.
 
 use std::collections::HashMap;
 
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::segment::Span;
-use crate::words::{is_cjk, Analyzer};
+use crate::words::{for_each_segment, is_cjk, Analyzer};
 
 /// The maximum number of words in a key phrase.
 const MAX_PHRASE_WORDS: usize = 3;
@@ -22,12 +22,20 @@ pub struct KeyPhrase {
     pub score: f64,
 }
 
-/// Statistics of one candidate phrase, keyed by its stemmed words.
+/// The maximum number of characters in a Chinese or Japanese key phrase.
+const MAX_CJK_PHRASE_CHARS: usize = 6;
+
+/// Statistics of one candidate phrase, keyed by its stemmed words or, for Chinese
+/// and Japanese, by its character bigrams.
 struct Candidate {
     surface: Span,
+    /// The number of words, or of characters minus one for Chinese and Japanese.
     words: usize,
     count: usize,
     first_sentence: usize,
+    /// A character n-gram of Chinese or Japanese text, which counts only when it
+    /// recurs.
+    cjk: bool,
 }
 
 /// Returns the top `limit` key phrases of `text`, best first.
@@ -38,9 +46,12 @@ struct Candidate {
 /// is `count * words * (1 + 1 / sqrt(1 + first sentence index))`. A candidate that
 /// shares a stemmed word with a better one is skipped, so the phrases do not repeat
 /// one another.
-// NOTE: Chinese and Japanese text has no word boundaries here, so each run of
-// such characters is one candidate word. Such runs rarely repeat, so their key
-// phrases are weak.
+///
+/// Chinese and Japanese have no spaces between words, so their candidates are the
+/// character n-grams of 2 to [`MAX_CJK_PHRASE_CHARS`] characters inside a run of
+/// such characters that occur at least twice. An n-gram of `n` characters counts as
+/// `n - 1` words and is keyed by its character bigrams, so a recurring name such as
+/// 北京大学 beats its parts and the parts are then skipped as overlapping.
 pub(crate) fn extract(text: &str, spans: &[Span], analyzer: &Analyzer, limit: usize) -> Vec<KeyPhrase> {
     if limit == 0 {
         return Vec::new();
@@ -57,16 +68,18 @@ pub(crate) fn extract(text: &str, spans: &[Span], analyzer: &Analyzer, limit: us
                         words: end - start,
                         count: 0,
                         first_sentence: sentence_index,
+                        cjk: false,
                     });
                     candidate.count += 1;
                 }
             }
         }
+        add_cjk_ngrams(text, *span, sentence_index, &mut candidates);
     }
 
     let mut ranked: Vec<(f64, usize, Vec<String>, Candidate)> = candidates
         .into_iter()
-        .filter(|(_, candidate)| candidate.words == 1 || candidate.count >= 2)
+        .filter(|(_, candidate)| (candidate.words == 1 && !candidate.cjk) || candidate.count >= 2)
         .map(|(key, candidate)| {
             let position = 1.0 + 1.0 / (1.0 + candidate.first_sentence as f64).sqrt();
             let score = candidate.count as f64 * candidate.words as f64 * position;
@@ -94,8 +107,38 @@ pub(crate) fn extract(text: &str, spans: &[Span], analyzer: &Analyzer, limit: us
     chosen.into_iter().map(|(_, phrase)| phrase).collect()
 }
 
+/// Counts the character n-grams of each run of Chinese or Japanese characters in
+/// one sentence, as candidates keyed by their character bigrams.
+fn add_cjk_ngrams(text: &str, span: Span, sentence_index: usize, candidates: &mut HashMap<Vec<String>, Candidate>) {
+    let sentence = &text[span.start..span.end];
+    for_each_segment(sentence, |segment, cjk| {
+        if !cjk {
+            return;
+        }
+        let offset = span.start + (segment.as_ptr() as usize - sentence.as_ptr() as usize);
+        let starts: Vec<usize> = segment.char_indices().map(|(index, _)| index).chain([segment.len()]).collect();
+        let chars = starts.len() - 1;
+        for first in 0..chars {
+            for length in 2..=MAX_CJK_PHRASE_CHARS.min(chars - first) {
+                let key: Vec<String> =
+                    (first..first + length - 1).map(|at| segment[starts[at]..starts[at + 2]].to_owned()).collect();
+                let surface = Span { start: offset + starts[first], end: offset + starts[first + length] };
+                let candidate = candidates.entry(key).or_insert(Candidate {
+                    surface,
+                    words: length - 1,
+                    count: 0,
+                    first_sentence: sentence_index,
+                    cjk: true,
+                });
+                candidate.count += 1;
+            }
+        }
+    });
+}
+
 /// Splits one sentence into runs of content words, each word with its byte range
-/// in `text` and its index term. Stop words, numbers and punctuation end a run.
+/// in `text` and its index term. Stop words, numbers, punctuation and Chinese or
+/// Japanese characters (see [`add_cjk_ngrams`]) end a run.
 fn content_runs(text: &str, span: Span, analyzer: &Analyzer) -> Vec<Vec<(Span, String)>> {
     let mut runs = Vec::new();
     let mut run: Vec<(Span, String)> = Vec::new();
@@ -103,8 +146,9 @@ fn content_runs(text: &str, span: Span, analyzer: &Analyzer) -> Vec<Vec<(Span, S
         let start = span.start + offset;
         let is_word = segment.chars().any(char::is_alphanumeric);
         let joins_words = segment.chars().all(char::is_whitespace) || matches!(segment, "-" | "'" | "’");
-        let term = if is_word && !segment.chars().all(|c| c.is_numeric()) { analyzer.word_term(segment) } else { None };
-        let short = segment.chars().count() < 2 && !segment.chars().any(is_cjk);
+        let plain_word = is_word && !segment.chars().all(|c| c.is_numeric()) && !segment.chars().any(is_cjk);
+        let term = if plain_word { analyzer.word_term(segment) } else { None };
+        let short = segment.chars().count() < 2;
         match term {
             Some(term) if !short => run.push((Span { start, end: start + segment.len() }, term)),
             _ if joins_words && !is_word => {}
@@ -151,6 +195,24 @@ mod tests {
         assert_eq!(found[0], "Climate change");
         assert!(!found.contains(&"Climate".to_owned()), "phrases {found:?}");
         assert!(!found.contains(&"change".to_owned()), "phrases {found:?}");
+    }
+
+    #[test]
+    fn chinese_phrases_are_recurring_character_ngrams() {
+        let text = "北京大学今年招收了更多的学生。北京大学的学生来自全国各地。今年北京大学新建了一座图书馆。";
+        let spans = split_sentences(text);
+        let found = extract(text, &spans, &Analyzer::new(None), 3);
+        let found: Vec<(&str, usize)> = found.iter().map(|phrase| (phrase.text.as_str(), phrase.count)).collect();
+        assert_eq!(found, vec![("北京大学", 3), ("的学生", 2), ("今年", 2)]);
+    }
+
+    #[test]
+    fn japanese_phrases_skip_ngrams_seen_once() {
+        let text = "東京タワーは東京の観光名所です。東京タワーの高さは三百三十三メートルです。";
+        let spans = split_sentences(text);
+        let found = extract(text, &spans, &Analyzer::new(None), 5);
+        let texts: Vec<&str> = found.iter().map(|phrase| phrase.text.as_str()).collect();
+        assert_eq!(texts, vec!["東京タワー", "です"]);
     }
 
     #[test]

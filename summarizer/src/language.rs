@@ -4,11 +4,14 @@ use std::fmt;
 
 use rust_stemmers::Algorithm;
 
-/// A language the summarizer stems and filters stop words for: those with both a
-/// Snowball stemmer (rust-stemmers) and an NLTK stop-word list (stop-words crate).
+/// A language the summarizer filters stop words for. Most also have a Snowball
+/// stemmer (rust-stemmers) and an NLTK stop-word list (stop-words crate). Bengali,
+/// Hebrew and Hindi have a stop-word list (NLTK, or stopwords-iso for Hindi) but no
+/// stemmer, so their words are lower-cased and filtered but not stemmed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Language {
     Arabic,
+    Bengali,
     Danish,
     Dutch,
     English,
@@ -16,6 +19,8 @@ pub enum Language {
     French,
     German,
     Greek,
+    Hebrew,
+    Hindi,
     Hungarian,
     Italian,
     Norwegian,
@@ -31,6 +36,7 @@ pub enum Language {
 /// Every supported language, in alphabetical order.
 pub const LANGUAGES: &[Language] = &[
     Language::Arabic,
+    Language::Bengali,
     Language::Danish,
     Language::Dutch,
     Language::English,
@@ -38,6 +44,8 @@ pub const LANGUAGES: &[Language] = &[
     Language::French,
     Language::German,
     Language::Greek,
+    Language::Hebrew,
+    Language::Hindi,
     Language::Hungarian,
     Language::Italian,
     Language::Norwegian,
@@ -50,8 +58,35 @@ pub const LANGUAGES: &[Language] = &[
     Language::Turkish,
 ];
 
-/// How much of the text language detection reads, in bytes: enough for a reliable
-/// guess, and it keeps detection time flat for large inputs.
+/// How much of the text language detection reads first, in bytes (about 70
+/// English words). whatlang's time grows with the sample. On the BBC articles a
+/// longer quick sample was slower and a shorter one fell back to the long sample
+/// more often.
+const QUICK_SAMPLE_BYTES: usize = 400;
+/// How many words of the quick sample [`detect_by_marker_words`] reads.
+const MARKER_SAMPLE_WORDS: usize = 60;
+/// How many marker words the most frequent language needs for a guess.
+const MARKER_MIN_HITS: usize = 8;
+/// Ten very frequent function words of each supported Latin-script language,
+/// lower-case.
+const MARKER_WORDS: &[(Language, &[&str])] = &[
+    (Language::Danish, &["og", "det", "er", "ikke", "til", "af", "med", "at", "den", "har"]),
+    (Language::Dutch, &["de", "het", "een", "van", "en", "niet", "zijn", "dat", "op", "voor"]),
+    (Language::English, &["the", "and", "of", "to", "is", "was", "that", "with", "for", "are"]),
+    (Language::Finnish, &["ja", "on", "ei", "että", "se", "oli", "mutta", "kun", "myös", "hän"]),
+    (Language::French, &["le", "les", "et", "est", "une", "du", "pour", "dans", "qui", "au"]),
+    (Language::German, &["der", "die", "und", "das", "ist", "nicht", "mit", "den", "sich", "auch"]),
+    (Language::Hungarian, &["a", "az", "és", "hogy", "nem", "egy", "van", "is", "meg", "ez"]),
+    (Language::Italian, &["il", "che", "di", "della", "per", "sono", "gli", "non", "del", "è"]),
+    (Language::Norwegian, &["og", "det", "er", "ikke", "til", "av", "med", "som", "på", "har"]),
+    (Language::Portuguese, &["o", "os", "não", "uma", "do", "da", "em", "com", "que", "ao"]),
+    (Language::Romanian, &["și", "şi", "în", "nu", "la", "că", "cu", "pe", "este", "un"]),
+    (Language::Spanish, &["el", "los", "las", "y", "del", "por", "una", "para", "como", "pero"]),
+    (Language::Swedish, &["och", "det", "är", "att", "inte", "som", "på", "av", "för", "med"]),
+    (Language::Turkish, &["ve", "bir", "bu", "için", "ile", "çok", "ne", "da", "olarak", "gibi"]),
+];
+/// How much of the text language detection reads when the quick sample gives no
+/// reliable guess, in bytes. It keeps detection time flat for large inputs.
 const DETECTION_SAMPLE_BYTES: usize = 16 * 1024;
 
 impl Language {
@@ -59,6 +94,7 @@ impl Language {
     pub fn code(self) -> &'static str {
         match self {
             Language::Arabic => "ar",
+            Language::Bengali => "bn",
             Language::Danish => "da",
             Language::Dutch => "nl",
             Language::English => "en",
@@ -66,6 +102,8 @@ impl Language {
             Language::French => "fr",
             Language::German => "de",
             Language::Greek => "el",
+            Language::Hebrew => "he",
+            Language::Hindi => "hi",
             Language::Hungarian => "hu",
             Language::Italian => "it",
             Language::Norwegian => "no",
@@ -85,9 +123,12 @@ impl Language {
         LANGUAGES.iter().copied().find(|language| language.code().eq_ignore_ascii_case(code))
     }
 
-    pub(crate) fn stemmer_algorithm(self) -> Algorithm {
-        match self {
+    /// Returns the Snowball stemmer of the language, or `None` for a language
+    /// without one.
+    pub(crate) fn stemmer_algorithm(self) -> Option<Algorithm> {
+        Some(match self {
             Language::Arabic => Algorithm::Arabic,
+            Language::Bengali | Language::Hebrew | Language::Hindi => return None,
             Language::Danish => Algorithm::Danish,
             Language::Dutch => Algorithm::Dutch,
             Language::English => Algorithm::English,
@@ -105,13 +146,14 @@ impl Language {
             Language::Swedish => Algorithm::Swedish,
             Language::Tamil => Algorithm::Tamil,
             Language::Turkish => Algorithm::Turkish,
-        }
+        })
     }
 
     fn to_whatlang(self) -> whatlang::Lang {
         use whatlang::Lang;
         match self {
             Language::Arabic => Lang::Ara,
+            Language::Bengali => Lang::Ben,
             Language::Danish => Lang::Dan,
             Language::Dutch => Lang::Nld,
             Language::English => Lang::Eng,
@@ -119,6 +161,8 @@ impl Language {
             Language::French => Lang::Fra,
             Language::German => Lang::Deu,
             Language::Greek => Lang::Ell,
+            Language::Hebrew => Lang::Heb,
+            Language::Hindi => Lang::Hin,
             Language::Hungarian => Lang::Hun,
             Language::Italian => Lang::Ita,
             Language::Norwegian => Lang::Nob,
@@ -136,6 +180,7 @@ impl Language {
         use whatlang::Lang;
         Some(match lang {
             Lang::Ara => Language::Arabic,
+            Lang::Ben => Language::Bengali,
             Lang::Dan => Language::Danish,
             Lang::Nld => Language::Dutch,
             Lang::Eng => Language::English,
@@ -143,6 +188,8 @@ impl Language {
             Lang::Fra => Language::French,
             Lang::Deu => Language::German,
             Lang::Ell => Language::Greek,
+            Lang::Heb => Language::Hebrew,
+            Lang::Hin => Language::Hindi,
             Lang::Hun => Language::Hungarian,
             Lang::Ita => Language::Italian,
             Lang::Nob => Language::Norwegian,
@@ -164,7 +211,13 @@ impl fmt::Display for Language {
     }
 }
 
-/// Detects the language of `text` from its first [`DETECTION_SAMPLE_BYTES`] bytes.
+/// Detects the language of `text` from its first [`QUICK_SAMPLE_BYTES`] bytes, or
+/// from its first [`DETECTION_SAMPLE_BYTES`] bytes when whatlang does not call the
+/// quick guess reliable.
+///
+/// A script that only one supported language uses decides alone: Cyrillic text is
+/// Russian, Devanagari text Hindi. Latin-script text is decided by counting
+/// [`MARKER_WORDS`] when one language clearly leads, and by whatlang otherwise.
 ///
 /// whatlang chooses among the supported languages only, because on short texts its
 /// open guess is often a rare neighbour (a short German text came back as Afrikaans
@@ -173,13 +226,78 @@ impl fmt::Display for Language {
 /// Text in a script no supported language uses, such as Chinese, returns `None`, and
 /// words are then lower-cased only.
 pub fn detect_language(text: &str) -> Option<Language> {
-    let mut end = text.len().min(DETECTION_SAMPLE_BYTES);
+    let quick = prefix(text, QUICK_SAMPLE_BYTES);
+    match whatlang::detect_script(quick)? {
+        whatlang::Script::Latin => {}
+        whatlang::Script::Arabic => return Some(Language::Arabic),
+        whatlang::Script::Bengali => return Some(Language::Bengali),
+        whatlang::Script::Cyrillic => return Some(Language::Russian),
+        whatlang::Script::Devanagari => return Some(Language::Hindi),
+        whatlang::Script::Greek => return Some(Language::Greek),
+        whatlang::Script::Hebrew => return Some(Language::Hebrew),
+        whatlang::Script::Tamil => return Some(Language::Tamil),
+        _ => return None,
+    }
+    if let Some(language) = detect_by_marker_words(quick) {
+        return Some(language);
+    }
+
+    let allowed = LANGUAGES.iter().map(|&language| language.to_whatlang()).collect();
+    let detector = whatlang::Detector::with_allowlist(allowed);
+    if quick.len() < text.len() {
+        if let Some(info) = detector.detect(quick).filter(whatlang::Info::is_reliable) {
+            return Language::from_whatlang(info.lang());
+        }
+    }
+    detector.detect_lang(prefix(text, DETECTION_SAMPLE_BYTES)).and_then(Language::from_whatlang)
+}
+
+/// Returns the Latin-script language whose [`MARKER_WORDS`] occur most often among
+/// the first [`MARKER_SAMPLE_WORDS`] words of `sample`, when it has at least
+/// [`MARKER_MIN_HITS`] hits and twice as many as the next language. Counting a few
+/// function words is much cheaper than whatlang's trigram profiles, and on text of
+/// some length the most frequent words give the language away. Close calls, such
+/// as Danish against Norwegian, go to whatlang.
+fn detect_by_marker_words(sample: &str) -> Option<Language> {
+    let mut hits = [0usize; MARKER_WORDS.len()];
+    let mut lower = String::new();
+    for word in sample.split_whitespace().take(MARKER_SAMPLE_WORDS) {
+        let word = word.trim_matches(|c: char| !c.is_alphanumeric());
+        if word.is_empty() || word.len() > 8 {
+            continue;
+        }
+        lower.clear();
+        lower.extend(word.chars().flat_map(char::to_lowercase));
+        for (count, (_, markers)) in hits.iter_mut().zip(MARKER_WORDS) {
+            if markers.contains(&lower.as_str()) {
+                *count += 1;
+            }
+        }
+    }
+
+    let mut ranked: Vec<(usize, Language)> =
+        hits.iter().zip(MARKER_WORDS).map(|(&count, &(language, _))| (count, language)).collect();
+    ranked.sort_by_key(|&(count, _)| std::cmp::Reverse(count));
+    let (best, language) = ranked[0];
+    let runner_up = ranked[1].0;
+    (best >= MARKER_MIN_HITS && best >= 2 * runner_up).then_some(language)
+}
+
+/// Returns the start of `text` up to `max_bytes` long, cut at the last whitespace
+/// when there is one, so that no word is cut in two.
+fn prefix(text: &str, max_bytes: usize) -> &str {
+    if text.len() <= max_bytes {
+        return text;
+    }
+    let mut end = max_bytes;
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    let allowed = LANGUAGES.iter().map(|&language| language.to_whatlang()).collect();
-    let detector = whatlang::Detector::with_allowlist(allowed);
-    detector.detect_lang(&text[..end]).and_then(Language::from_whatlang)
+    let head = &text[..end];
+    match head.rfind(char::is_whitespace) {
+        Some(space) if space > 0 => &head[..space],
+        _ => head,
+    }
 }
 
 #[cfg(test)]
@@ -210,6 +328,30 @@ mod tests {
         for (expected, text) in cases {
             assert_eq!(detect_language(text), Some(expected), "text: {text}");
         }
+    }
+
+    #[test]
+    fn detects_languages_by_script() {
+        let cases = [
+            (Language::Hindi, "सरकार ने सोमवार को घोषणा की कि वह अगले साल ईंधन पर कर बढ़ाएगी।"),
+            (Language::Bengali, "সরকার সোমবার ঘোষণা করেছে যে আগামী বছর জ্বালানির উপর কর বাড়ানো হবে।"),
+            (Language::Hebrew, "הממשלה הודיעה ביום שני כי תעלה את המסים על הדלק בשנה הבאה."),
+            (Language::Greek, "Η κυβέρνηση ανακοίνωσε τη Δευτέρα ότι θα αυξήσει τους φόρους στα καύσιμα."),
+        ];
+        for (expected, text) in cases {
+            assert_eq!(detect_language(text), Some(expected), "text: {text}");
+        }
+    }
+
+    #[test]
+    fn marker_words_decide_clear_cases_only() {
+        let english = "The council said that the plan was ready and that the work is set to start with the \
+                       new year, for the town and for the people of the region who are waiting.";
+        assert_eq!(detect_by_marker_words(english), Some(Language::English));
+        let short = "The plan is ready.";
+        assert_eq!(detect_by_marker_words(short), None, "too few marker words");
+        let danish_or_norwegian = "Det er ikke til og med det er ikke til og med det er ikke";
+        assert_eq!(detect_by_marker_words(danish_or_norwegian), None, "close call");
     }
 
     #[test]

@@ -15,8 +15,10 @@
 //! prior that favours early sentences, which news writing puts first. The directed
 //! centrality and the prior weigh less when the summary is a large share of the
 //! document. Headings (short
-//! lines without a sentence mark, such as a title) are chosen only when the body
-//! sentences run out. Every step is linear in the length of the text.
+//! lines without a sentence mark, such as a title) and fragments (units in running
+//! text without a sentence mark, such as photo captions) are chosen only when the
+//! whole sentences run out. The first picks use maximal marginal relevance, so they
+//! repeat one another less. Every step is linear in the length of the text.
 //!
 //! ```
 //! use std::num::NonZeroUsize;
@@ -44,7 +46,7 @@ pub use segment::{split_sentences, Span, MAX_SENTENCE_BYTES};
 /// The name and version of the ranking method, stored with each summary so that
 /// summaries made by different versions can be distinguished. Change it when the
 /// ranking changes.
-pub const METHOD: &str = "pacsum-centroid-position-v1";
+pub const METHOD: &str = "pacsum-centroid-position-mmr-v2";
 
 /// One sentence of a summary: its text and byte range in the summarized input.
 ///
@@ -251,6 +253,19 @@ mod tests {
     }
 
     #[test]
+    fn prefers_sentences_to_caption_fragments() {
+        let text = "The storm closed roads on Monday. \
+                    Storm damage to coast roads and homes near the coast at night He said schools would stay open. \
+                    Bakers sold bread in the town square all week. \
+                    The coast roads reopen after storm damage is cleared.";
+        let texts: Vec<&str> = summarize(text, n(2)).iter().map(|s| s.text).collect();
+        assert_eq!(
+            texts,
+            vec!["The storm closed roads on Monday.", "The coast roads reopen after storm damage is cleared."]
+        );
+    }
+
+    #[test]
     fn uses_title_line_when_nothing_else_is_left() {
         let text = "Town hall news\n\nThe council delayed the budget vote until March.";
         let summary = summarize(text, n(2));
@@ -350,7 +365,8 @@ mod tests {
     fn chinese_summary_picks_sentences_sharing_bigrams() {
         let text = "昨天我吃了一个苹果。北京大学今年招收了更多的学生。北京大学的学生来自全国各地。今年北京大学新建了一座图书馆。小猫在院子里睡觉。";
         let texts: Vec<&str> = summarize(text, n(2)).iter().map(|s| s.text).collect();
-        assert_eq!(texts, vec!["北京大学今年招收了更多的学生。", "北京大学的学生来自全国各地。"]);
+        // The second pick is the one that repeats the first one least.
+        assert_eq!(texts, vec!["北京大学今年招收了更多的学生。", "今年北京大学新建了一座图书馆。"]);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::segment::Span;
-use crate::words::Analyzer;
+use crate::words::{Analyzer, TermIds};
 use crate::Length;
 
 // The weights below were tuned with bench/eval.sh on the CNN/DailyMail and BBC
@@ -34,6 +34,18 @@ const FORWARD_WEIGHT: f64 = 1.0;
 const BACKWARD_WEIGHT: f64 = -3.0;
 /// Cosine similarity above which a sentence counts as repeating a chosen one.
 const REDUNDANCY_THRESHOLD: f64 = 0.6;
+/// Weight of the similarity to the chosen sentences in maximal marginal relevance:
+/// each pick maximises its score minus this times its largest cosine to a chosen one.
+const MMR_WEIGHT: f64 = 0.2;
+/// How many of the best-ranked candidates each pick considers.
+const MMR_WINDOW: usize = 64;
+/// Picks after this many take the best-ranked candidate, so long summaries stay
+/// linear in the number of sentences.
+const MMR_MAX_CHOSEN: usize = 16;
+/// A sentence with more content words than this times the document's median is
+/// scored down, because such units are often several sentences or captions run
+/// together.
+const LONG_SENTENCE_FACTOR: f64 = 2.5;
 /// Sentences with fewer content words are chosen only when nothing longer is left.
 const MIN_CONTENT_WORDS: usize = 4;
 /// A heading has at most this many words.
@@ -52,6 +64,9 @@ pub(crate) struct SentenceInfo {
     pub span: Span,
     /// A line on its own without a sentence mark at the end, such as a title.
     pub heading: bool,
+    /// A unit inside running text that does not end with a sentence mark, such as a
+    /// photo caption that ran into the next sentence or a piece of an overlong run.
+    pub fragment: bool,
 }
 
 /// Marks each sentence that is a heading: a whole line of at most
@@ -71,52 +86,59 @@ pub(crate) fn describe(text: &str, spans: &[Span]) -> Vec<SentenceInfo> {
                 text[..span.start].trim_end_matches([' ', '\t']).ends_with('\n') || span.start <= content_start;
             let unterminated = !sentence.ends_with(['.', '!', '?', '…', '。', '！', '？', ':', ';', ',']);
             let short = sentence.split_whitespace().count() <= MAX_HEADING_WORDS && !sentence.contains('\n');
-            SentenceInfo { span, heading: ends_line && starts_line && unterminated && short }
+            let heading = ends_line && starts_line && unterminated && short;
+            let fragment = !heading && !ends_with_sentence_mark(sentence);
+            SentenceInfo { span, heading, fragment }
         })
         .collect()
 }
 
+/// Returns whether `sentence` ends with a sentence mark, before any closing quotes
+/// or brackets.
+fn ends_with_sentence_mark(sentence: &str) -> bool {
+    let closing = ['"', '\'', ')', ']', '}', '»', '”', '’', '」', '』', '）'];
+    sentence.trim_end_matches(closing).ends_with(['.', '!', '?', '…', '。', '！', '？', '؟', '۔', '।', '॥'])
+}
+
 /// Builds the tf-idf vector of each sentence, with inverse sentence frequency as idf.
 pub(crate) fn sentence_vectors(text: &str, spans: &[Span], analyzer: &Analyzer) -> Vec<SentenceVector> {
-    let mut vocabulary: HashMap<String, usize> = HashMap::new();
-    let mut counts: Vec<HashMap<usize, f64>> = Vec::with_capacity(spans.len());
+    let mut term_ids = TermIds::new(analyzer);
+    let mut sentence_terms: Vec<Vec<(u32, u32)>> = Vec::with_capacity(spans.len());
+    let mut ids: Vec<u32> = Vec::new();
 
     for span in spans {
-        let mut sentence_counts = HashMap::new();
-        analyzer.for_each_term(&text[span.start..span.end], |term| {
-            let next_id = vocabulary.len();
-            let id = match vocabulary.get(term) {
-                Some(&id) => id,
-                None => {
-                    vocabulary.insert(term.to_owned(), next_id);
-                    next_id
-                }
-            };
-            *sentence_counts.entry(id).or_insert(0.0) += 1.0;
-        });
-        counts.push(sentence_counts);
+        ids.clear();
+        term_ids.for_each_term_id(&text[span.start..span.end], |id| ids.push(id));
+        ids.sort_unstable();
+        let mut counts: Vec<(u32, u32)> = Vec::new();
+        for &id in &ids {
+            match counts.last_mut() {
+                Some((last, count)) if *last == id => *count += 1,
+                _ => counts.push((id, 1)),
+            }
+        }
+        sentence_terms.push(counts);
     }
 
-    let mut document_frequency = vec![0usize; vocabulary.len()];
-    for sentence_counts in &counts {
-        for &id in sentence_counts.keys() {
-            document_frequency[id] += 1;
+    let mut document_frequency = vec![0u32; term_ids.len()];
+    for counts in &sentence_terms {
+        for &(id, _) in counts {
+            document_frequency[id as usize] += 1;
         }
     }
 
     let sentence_count = spans.len() as f64;
-    counts
+    sentence_terms
         .into_iter()
-        .map(|sentence_counts| {
-            let content_words = sentence_counts.values().sum::<f64>() as usize;
-            let mut terms: Vec<(usize, f64)> = sentence_counts
+        .map(|counts| {
+            let content_words = counts.iter().map(|&(_, count)| count as usize).sum();
+            let mut terms: Vec<(usize, f64)> = counts
                 .into_iter()
                 .map(|(id, tf)| {
-                    let idf = ((sentence_count + 1.0) / (document_frequency[id] as f64 + 1.0)).ln() + 1.0;
-                    (id, (1.0 + tf.ln()) * idf)
+                    let idf = ((sentence_count + 1.0) / (document_frequency[id as usize] as f64 + 1.0)).ln() + 1.0;
+                    (id as usize, (1.0 + (tf as f64).ln()) * idf)
                 })
                 .collect();
-            terms.sort_unstable_by_key(|&(id, _)| id);
             normalize(&mut terms);
             SentenceVector { terms, content_words }
         })
@@ -166,6 +188,8 @@ fn relative(values: &[f64]) -> Vec<f64> {
 /// sentences, by `(1 - s)^DIRECTED_SHARE_EXPONENT` and `(1 - s)^SHARE_EXPONENT`: a
 /// 3-sentence summary of a news article leans on the lead and on what later
 /// sentences repeat, while a summary of 40% of a text relies mostly on the centroid.
+/// A sentence with more than [`LONG_SENTENCE_FACTOR`] times the median number of
+/// content words has its score scaled down by that limit over its count.
 pub(crate) fn score_sentences(infos: &[SentenceInfo], vectors: &[SentenceVector], max_sentences: usize) -> Vec<f64> {
     let centrality = centroid_similarity(infos, vectors);
     let directed = directed_centrality(infos, vectors);
@@ -174,6 +198,7 @@ pub(crate) fn score_sentences(infos: &[SentenceInfo], vectors: &[SentenceVector]
     let share = (max_sentences as f64 / body_sentences as f64).min(1.0);
     let position_weight = POSITION_WEIGHT * (1.0 - share).powf(SHARE_EXPONENT);
     let directed_weight = DIRECTED_WEIGHT * (1.0 - share).powf(DIRECTED_SHARE_EXPONENT);
+    let long_sentence_words = LONG_SENTENCE_FACTOR * median_content_words(vectors);
 
     let mut body_position = 0usize;
     infos
@@ -185,9 +210,25 @@ pub(crate) fn score_sentences(infos: &[SentenceInfo], vectors: &[SentenceVector]
                 body_position += 1;
             }
             let content = (1.0 - directed_weight) * centrality[index] + directed_weight * directed[index];
-            (1.0 - position_weight) * content + position_weight * position
+            let score = (1.0 - position_weight) * content + position_weight * position;
+            let words = vectors[index].content_words as f64;
+            if words > long_sentence_words {
+                score * long_sentence_words / words
+            } else {
+                score
+            }
         })
         .collect()
+}
+
+/// Returns the median number of content words per sentence, 0 for no sentences.
+fn median_content_words(vectors: &[SentenceVector]) -> f64 {
+    let mut counts: Vec<usize> = vectors.iter().map(|vector| vector.content_words).collect();
+    let middle = counts.len() / 2;
+    if counts.is_empty() {
+        return 0.0;
+    }
+    *counts.select_nth_unstable(middle).1 as f64
 }
 
 /// Returns each sentence's cosine to the centroid of the body sentences, divided by
@@ -308,17 +349,32 @@ pub(crate) fn choose(
     ranked.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
     let sentence = |index: usize| &text[infos[index].span.start..infos[index].span.end];
 
+    let preferred = |index: usize| {
+        let info = &infos[index];
+        vectors[index].content_words >= MIN_CONTENT_WORDS && !info.heading && !info.fragment
+    };
+
     let mut chosen: Vec<usize> = Vec::new();
     let mut words_used = 0;
     for first_pass in [true, false] {
-        for &candidate in &ranked {
-            if chosen.len() == limit.max_sentences {
+        let pool: Vec<usize> = ranked.iter().copied().filter(|&index| preferred(index) == first_pass).collect();
+        let mut taken = vec![false; pool.len()];
+        let mut cursor = 0;
+        while chosen.len() < limit.max_sentences {
+            while cursor < pool.len() && taken[cursor] {
+                cursor += 1;
+            }
+            if cursor == pool.len() {
                 break;
             }
-            let preferred = vectors[candidate].content_words >= MIN_CONTENT_WORDS && !infos[candidate].heading;
-            if first_pass != preferred || chosen.contains(&candidate) {
-                continue;
-            }
+            let slot = if chosen.is_empty() || chosen.len() >= MMR_MAX_CHOSEN {
+                cursor
+            } else {
+                best_marginal_slot(&pool, &taken, cursor, &chosen, vectors, scores)
+            };
+            taken[slot] = true;
+            let candidate = pool[slot];
+
             if let Some((budget, words)) = &limit.word_budget {
                 if words_used + words[candidate] > *budget {
                     continue;
@@ -342,6 +398,30 @@ pub(crate) fn choose(
 
     chosen.sort_unstable();
     chosen
+}
+
+/// Returns the slot of `pool` (among the first [`MMR_WINDOW`] not yet taken from
+/// `cursor` on) with the best maximal marginal relevance: its score minus
+/// [`MMR_WEIGHT`] times its largest cosine to a chosen sentence. Ties go to the
+/// better-ranked slot.
+fn best_marginal_slot(
+    pool: &[usize],
+    taken: &[bool],
+    cursor: usize,
+    chosen: &[usize],
+    vectors: &[SentenceVector],
+    scores: &[f64],
+) -> usize {
+    let mut best = (cursor, f64::NEG_INFINITY);
+    for slot in (cursor..pool.len()).filter(|&slot| !taken[slot]).take(MMR_WINDOW) {
+        let candidate = pool[slot];
+        let similarity = chosen.iter().map(|&kept| cosine(&vectors[kept], &vectors[candidate])).fold(0.0, f64::max);
+        let relevance = scores[candidate] - MMR_WEIGHT * similarity;
+        if relevance > best.1 {
+            best = (slot, relevance);
+        }
+    }
+    best.0
 }
 
 #[cfg(test)]

@@ -1,5 +1,7 @@
 //! Sentence segmentation that keeps byte offsets into the original text.
 
+use std::collections::HashSet;
+
 /// A sentence found in a text: its byte range in the original text.
 ///
 /// `start..end` is always a valid `str` range of the text it came from, trimmed of
@@ -78,6 +80,24 @@ const SENTENCE_OPENERS: &[&str] = &[
     "From",
 ];
 
+/// Capitalised function words that start a sentence glued to the previous one with
+/// no sentence mark between them, as when a photo caption or a lost period runs into
+/// the next sentence ("... in charge of the club He has impressed ..."). Inside a
+/// sentence these words are lower-case, so "club He has" marks a boundary. "I" is
+/// left out because it is capitalised everywhere.
+const GLUED_OPENERS: &[&str] = &[
+    "The", "A", "An", "He", "She", "It", "They", "We", "His", "Her", "Their", "Its", "Our", "This", "These", "Those",
+    "There", "In", "On", "At", "After", "When", "While", "As", "But", "And", "However", "One", "Two",
+];
+
+/// Lower-case words that often come before a capitalised title or name ("the
+/// President said", "former Director of"), after which a capitalised common word
+/// does not start a glued sentence.
+const WORDS_BEFORE_TITLES: &[&str] = &[
+    "the", "a", "an", "of", "to", "in", "on", "at", "for", "by", "with", "from", "his", "her", "their", "our", "my",
+    "your", "its", "this", "that", "new", "former", "first", "last", "late", "final", "dear",
+];
+
 /// The maximum length of a sentence the splitter returns, in bytes. Longer runs of text with no
 /// sentence end (transcripts, lists without punctuation, machine output) are cut at
 /// a clause mark or a space, so a summary never copies a huge block.
@@ -99,8 +119,9 @@ pub const MAX_SENTENCE_BYTES: usize = 1000;
 /// at most [`MAX_SENTENCE_BYTES`] long. The spans are in order and do not overlap.
 pub fn split_sentences(text: &str) -> Vec<Span> {
     let mut sentences = Vec::new();
+    let common_words = capitalised_common_words(text);
     for block in split_blocks(text) {
-        split_block(text, block, &mut sentences);
+        split_block(text, block, &common_words, &mut sentences);
     }
     sentences
 }
@@ -149,7 +170,7 @@ fn starts_list_item(line: &str) -> bool {
     (rest.starts_with(". ") || rest.starts_with(") ")) && rest.len() > 2
 }
 
-fn split_block(text: &str, block: Span, sentences: &mut Vec<Span>) {
+fn split_block(text: &str, block: Span, common_words: &HashSet<String>, sentences: &mut Vec<Span>) {
     let body = &text[block.start..block.end];
     // Lower-cased text (as some corpora and transcripts are) has no capitals to mark
     // a sentence start, so any letter after a terminal and whitespace starts one.
@@ -185,11 +206,11 @@ fn split_block(text: &str, block: Span, sentences: &mut Vec<Span>) {
                 && !is_list_number(&body[sentence_start..index])
         };
         if ends_here {
-            push_sentence(block.start + sentence_start, &body[sentence_start..end], sentences);
+            push_sentence(block.start + sentence_start, &body[sentence_start..end], common_words, sentences);
             sentence_start = end;
         }
     }
-    push_sentence(block.start + sentence_start, &body[sentence_start..], sentences);
+    push_sentence(block.start + sentence_start, &body[sentence_start..], common_words, sentences);
 }
 
 /// Returns whether `ch` ends a sentence when whitespace follows it: `.!?…`, the
@@ -264,9 +285,105 @@ fn next_word_opens_sentence(rest: &str) -> bool {
     followed_by_space && SENTENCE_OPENERS.contains(&word)
 }
 
+/// Pushes `piece` (found at byte `offset` of the text) as sentences: cut where a
+/// sentence runs into the next without a sentence mark (see [`glued_boundaries`]),
+/// and then where a part is longer than [`MAX_SENTENCE_BYTES`].
+fn push_sentence(offset: usize, piece: &str, common_words: &HashSet<String>, sentences: &mut Vec<Span>) {
+    let mut part_start = 0;
+    for boundary in glued_boundaries(piece, common_words) {
+        push_part(offset + part_start, &piece[part_start..boundary], sentences);
+        part_start = boundary;
+    }
+    push_part(offset + part_start, &piece[part_start..], sentences);
+}
+
+/// Returns the byte offsets in `piece` where a glued sentence starts. That is a
+/// word of [`GLUED_OPENERS`] or of `common_words` in the shape that [`may_glue`]
+/// checks. "Plan A and B" is no boundary, because "A" before "and", "or" or "to"
+/// is a letter, not an article.
+fn glued_boundaries(piece: &str, common_words: &HashSet<String>) -> Vec<usize> {
+    let mut boundaries = Vec::new();
+    let mut words = piece.split_whitespace().map(|word| (word.as_ptr() as usize - piece.as_ptr() as usize, word));
+    let (Some(mut before), Some(mut opener)) = (words.next(), words.next()) else {
+        return boundaries;
+    };
+    for after in words {
+        if is_glued_opener(before.1, opener.1, after.1, common_words) {
+            boundaries.push(opener.0);
+        }
+        before = opener;
+        opener = after;
+    }
+    boundaries
+}
+
+fn is_glued_opener(before: &str, opener: &str, after: &str, common_words: &HashSet<String>) -> bool {
+    if !may_glue(before, opener, after) {
+        return false;
+    }
+    if GLUED_OPENERS.contains(&opener) {
+        return !(opener == "A" && matches!(after, "and" | "or" | "to"));
+    }
+    !common_words.is_empty() && common_words.contains(&opener.to_lowercase())
+}
+
+/// Returns whether `before opener after` has the shape of a glued sentence start.
+/// `before` starts in lower case (or with a digit or symbol), ends with a lower-case
+/// letter, a digit or `)`, and is not in [`WORDS_BEFORE_TITLES`]. `opener` is a
+/// capitalised word and `after` starts in lower case.
+fn may_glue(before: &str, opener: &str, after: &str) -> bool {
+    let first = before.chars().next().unwrap_or(' ');
+    let last = before.chars().next_back().unwrap_or(' ');
+    let before_ends_clause = last.is_lowercase() || last.is_ascii_digit() || last == ')';
+    let mut opener_chars = opener.chars();
+    let capitalised = opener_chars.next().is_some_and(char::is_uppercase)
+        && opener_chars.clone().next().is_some()
+        && opener_chars.all(char::is_lowercase);
+    let next = after.chars().next().unwrap_or(' ');
+    before_ends_clause
+        && !first.is_uppercase()
+        && capitalised
+        && next.is_lowercase()
+        && !WORDS_BEFORE_TITLES.contains(&before)
+}
+
+/// Returns the lower-cased forms of the capitalised words that could start a glued
+/// sentence (see [`may_glue`]) and that the text also uses in lower case, so they are
+/// common words rather than names ("... for video According to ..." when the text
+/// also says "according"). Punkt uses the same orthographic evidence.
+fn capitalised_common_words(text: &str) -> HashSet<String> {
+    let mut candidates = HashSet::new();
+    let mut words = text.split_whitespace();
+    let (Some(mut before), Some(mut opener)) = (words.next(), words.next()) else {
+        return candidates;
+    };
+    for after in words {
+        if may_glue(before, opener, after) && !GLUED_OPENERS.contains(&opener) {
+            candidates.insert(opener.to_lowercase());
+        }
+        before = opener;
+        opener = after;
+    }
+    if candidates.is_empty() {
+        return candidates;
+    }
+
+    let mut found = HashSet::new();
+    for word in text.split_whitespace() {
+        if !word.starts_with(|c: char| c.is_lowercase()) {
+            continue;
+        }
+        let bare = word.trim_end_matches(|c: char| !c.is_alphanumeric());
+        if candidates.contains(bare) {
+            found.insert(bare.to_owned());
+        }
+    }
+    found
+}
+
 /// Pushes the trimmed `piece` (found at byte `offset` of the text) as one sentence, or
 /// as several when it is longer than [`MAX_SENTENCE_BYTES`].
-fn push_sentence(offset: usize, piece: &str, sentences: &mut Vec<Span>) {
+fn push_part(offset: usize, piece: &str, sentences: &mut Vec<Span>) {
     let leading = piece.len() - piece.trim_start().len();
     let mut rest = piece.trim();
     let mut start = offset + leading;
@@ -541,6 +658,35 @@ mod tests {
             assert!(span.end - span.start <= MAX_SENTENCE_BYTES);
             assert!(text.is_char_boundary(span.start));
             assert!(text.is_char_boundary(span.end));
+        }
+    }
+
+    #[test]
+    fn splits_sentence_glued_after_caption() {
+        assert_eq!(
+            sentences("Locke won six games in charge of the club He has impressed the chairman."),
+            vec!["Locke won six games in charge of the club", "He has impressed the chairman."]
+        );
+    }
+
+    #[test]
+    fn splits_before_capitalised_common_word() {
+        assert_eq!(
+            sentences("Scroll down for video According to police, he fled. It went according to plan."),
+            vec!["Scroll down for video", "According to police, he fled.", "It went according to plan."]
+        );
+    }
+
+    #[test]
+    fn keeps_capitalised_words_that_are_not_glued_starts() {
+        let cases = [
+            "See images A and B for the detail.",
+            "She met the new Director of the museum, and the director agreed.",
+            "They starred in The Godfather together.",
+            "Police said Wright was there.",
+        ];
+        for text in cases {
+            assert_eq!(sentences(text), vec![text], "case: {text}");
         }
     }
 

@@ -1,14 +1,15 @@
 //! Word analysis: splitting a sentence into words, dropping stop words and stemming.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
+use foldhash::fast::FixedState;
 use rust_stemmers::Stemmer;
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::language::Language;
 
-/// Turns sentences into index terms: lower-cased, stop words dropped and, for a
-/// supported language, stemmed with its Snowball stemmer. Runs of Chinese or
+/// Turns sentences into index terms: lower-cased, stop words of a supported language
+/// dropped and, when the language has one, stemmed with its Snowball stemmer. Runs of Chinese or
 /// Japanese characters, which have no spaces between words, become overlapping
 /// character bigrams instead (a single character stays a unigram).
 pub(crate) struct Analyzer {
@@ -24,41 +25,30 @@ impl Analyzer {
         };
         let stop_words = stop_words::lookup(language.code()).unwrap_or_default();
         Self {
-            stemmer: Some(Stemmer::create(language.stemmer_algorithm())),
+            stemmer: language.stemmer_algorithm().map(Stemmer::create),
             stop_words: stop_words.iter().copied().collect(),
         }
     }
 
     /// Calls `emit` with each index term of `sentence`, in order.
+    #[cfg(test)]
     pub(crate) fn for_each_term(&self, sentence: &str, mut emit: impl FnMut(&str)) {
-        let mut segment_start = 0;
-        let mut cjk_run: Option<usize> = None;
-        for (index, ch) in sentence.char_indices() {
-            match (is_cjk(ch), cjk_run) {
-                (true, None) => {
-                    self.for_each_word_term(&sentence[segment_start..index], &mut emit);
-                    cjk_run = Some(index);
-                }
-                (false, Some(start)) => {
-                    for_each_bigram(&sentence[start..index], &mut emit);
-                    cjk_run = None;
-                    segment_start = index;
-                }
-                _ => {}
+        for_each_segment(sentence, |segment, cjk| {
+            if cjk {
+                for_each_bigram(segment, &mut emit);
+            } else {
+                self.for_each_word_term(segment, &mut emit);
             }
-        }
-        match cjk_run {
-            Some(start) => for_each_bigram(&sentence[start..], &mut emit),
-            None => self.for_each_word_term(&sentence[segment_start..], &mut emit),
-        }
+        });
     }
 
+    #[cfg(test)]
     fn for_each_word_term(&self, text: &str, emit: &mut impl FnMut(&str)) {
-        for word in text.unicode_words() {
+        for_each_word(text, |word| {
             if let Some(term) = self.word_term(word) {
                 emit(&term);
             }
-        }
+        });
     }
 
     /// Returns the index term of one word: lower-cased and stemmed, or `None` for a
@@ -72,6 +62,149 @@ impl Analyzer {
             Some(stemmer) => stemmer.stem(&lower).into_owned(),
             None => lower,
         })
+    }
+}
+
+/// Maps the words of one document to term ids, so that each distinct word form is
+/// lower-cased, checked against the stop words and stemmed once per document.
+pub(crate) struct TermIds<'a, 't> {
+    analyzer: &'a Analyzer,
+    /// Term id of each word form (a slice of the text) seen so far, `None` for a
+    /// stop word.
+    forms: HashMap<&'t str, Option<u32>, FixedState>,
+    /// Term id of each index term.
+    vocabulary: HashMap<String, u32, FixedState>,
+}
+
+impl<'a, 't> TermIds<'a, 't> {
+    pub(crate) fn new(analyzer: &'a Analyzer) -> Self {
+        Self { analyzer, forms: HashMap::default(), vocabulary: HashMap::default() }
+    }
+
+    /// Returns the number of distinct terms seen, which bounds every id returned.
+    pub(crate) fn len(&self) -> usize {
+        self.vocabulary.len()
+    }
+
+    /// Calls `emit` with the term id of each index term of `sentence`, in the order
+    /// of [`Analyzer::for_each_term`].
+    pub(crate) fn for_each_term_id(&mut self, sentence: &'t str, mut emit: impl FnMut(u32)) {
+        for_each_segment(sentence, |segment, cjk| {
+            if cjk {
+                for_each_bigram(segment, &mut |bigram| emit(self.bigram_id(bigram)));
+            } else {
+                for_each_word(segment, |word| {
+                    if let Some(id) = self.word_id(word) {
+                        emit(id);
+                    }
+                });
+            }
+        });
+    }
+
+    fn word_id(&mut self, word: &'t str) -> Option<u32> {
+        if let Some(&id) = self.forms.get(word) {
+            return id;
+        }
+        let id = self.analyzer.word_term(word).map(|term| self.term_id(term));
+        self.forms.insert(word, id);
+        id
+    }
+
+    fn bigram_id(&mut self, bigram: &'t str) -> u32 {
+        if let Some(&Some(id)) = self.forms.get(bigram) {
+            return id;
+        }
+        let id = self.term_id(bigram.to_owned());
+        self.forms.insert(bigram, Some(id));
+        id
+    }
+
+    fn term_id(&mut self, term: String) -> u32 {
+        let next = self.vocabulary.len() as u32;
+        *self.vocabulary.entry(term).or_insert(next)
+    }
+}
+
+/// Calls `emit` with each maximal run of Chinese or Japanese characters of `text`
+/// (with `true`) and each piece of other text between them (with `false`).
+pub(crate) fn for_each_segment<'t>(text: &'t str, mut emit: impl FnMut(&'t str, bool)) {
+    let mut segment_start = 0;
+    let mut cjk_run: Option<usize> = None;
+    for (index, ch) in text.char_indices() {
+        match (is_cjk(ch), cjk_run) {
+            (true, None) => {
+                emit(&text[segment_start..index], false);
+                cjk_run = Some(index);
+            }
+            (false, Some(start)) => {
+                emit(&text[start..index], true);
+                cjk_run = None;
+                segment_start = index;
+            }
+            _ => {}
+        }
+    }
+    match cjk_run {
+        Some(start) => emit(&text[start..], true),
+        None => emit(&text[segment_start..], false),
+    }
+}
+
+/// Calls `emit` with each word of `text`: the Unicode words of UAX #29 that contain
+/// a letter or digit. Words never cross ASCII whitespace, so each whitespace-separated
+/// piece is split on its own, and a piece of ASCII only goes through
+/// [`for_each_ascii_word`], which is several times faster.
+pub(crate) fn for_each_word<'t>(text: &'t str, mut emit: impl FnMut(&'t str)) {
+    for piece in text.split_ascii_whitespace() {
+        if piece.is_ascii() {
+            for_each_ascii_word(piece, &mut emit);
+        } else {
+            piece.unicode_words().for_each(&mut emit);
+        }
+    }
+}
+
+/// Calls `emit` with each UAX #29 word of an ASCII `piece` without whitespace. A
+/// word is a run of letters, digits and `_`. Inside it, `.` or `'` may join two
+/// letters or two digits, `:` two letters, and `,` or `;` two digits. Runs without
+/// a letter or digit are skipped.
+fn for_each_ascii_word<'t>(piece: &'t str, emit: &mut impl FnMut(&'t str)) {
+    let bytes = piece.as_bytes();
+    let is_word_byte = |byte: u8| byte.is_ascii_alphanumeric() || byte == b'_';
+    let mut index = 0;
+    while index < bytes.len() {
+        if !is_word_byte(bytes[index]) {
+            index += 1;
+            continue;
+        }
+        let start = index;
+        loop {
+            while index < bytes.len() && is_word_byte(bytes[index]) {
+                index += 1;
+            }
+            let (Some(&before), Some(&mark), Some(&after)) =
+                (bytes.get(index.wrapping_sub(1)), bytes.get(index), bytes.get(index + 1))
+            else {
+                break;
+            };
+            let letters = before.is_ascii_alphabetic() && after.is_ascii_alphabetic();
+            let digits = before.is_ascii_digit() && after.is_ascii_digit();
+            let joins = match mark {
+                b'.' | b'\'' => letters || digits,
+                b':' => letters,
+                b',' | b';' => digits,
+                _ => false,
+            };
+            if !joins {
+                break;
+            }
+            index += 1;
+        }
+        let word = &piece[start..index];
+        if word.bytes().any(|byte| byte.is_ascii_alphanumeric()) {
+            emit(word);
+        }
     }
 }
 
@@ -90,14 +223,21 @@ pub(crate) fn is_cjk(ch: char) -> bool {
 
 /// Calls `emit` with each overlapping pair of characters of `run`, or with `run`
 /// itself when it is a single character.
-fn for_each_bigram(run: &str, emit: &mut impl FnMut(&str)) {
-    let starts: Vec<usize> = run.char_indices().map(|(index, _)| index).chain([run.len()]).collect();
-    if starts.len() <= 3 {
+fn for_each_bigram<'t>(run: &'t str, emit: &mut impl FnMut(&'t str)) {
+    let mut starts = run.char_indices().map(|(index, _)| index).chain([run.len()]);
+    let (Some(mut first), Some(mut second)) = (starts.next(), starts.next()) else {
+        return;
+    };
+    let Some(mut third) = starts.next() else {
         emit(run);
         return;
-    }
-    for window in starts.windows(3) {
-        emit(&run[window[0]..window[2]]);
+    };
+    loop {
+        emit(&run[first..third]);
+        let Some(next) = starts.next() else {
+            return;
+        };
+        (first, second, third) = (second, third, next);
     }
 }
 
@@ -109,6 +249,38 @@ mod tests {
         let mut terms = Vec::new();
         Analyzer::new(language).for_each_term(sentence, |term| terms.push(term.to_owned()));
         terms
+    }
+
+    fn ascii_words(piece: &str) -> Vec<&str> {
+        let mut words = Vec::new();
+        for_each_word(piece, |word| words.push(word));
+        words
+    }
+
+    #[test]
+    fn ascii_words_match_unicode_words() {
+        let cases = [
+            "U.S. economy grew 3.5% in 2004, to $1,000.50; don't stop",
+            "e-mail a:b 1:2 a.1 1.a x_y _z __ it's 'quoted' end.",
+            "v1.2.3 10,000;20 a,b a;b ...dots... A.B.C",
+        ];
+        for text in cases {
+            let expected: Vec<&str> = text.unicode_words().collect();
+            assert_eq!(ascii_words(text), expected, "text {text:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ascii_words_match_unicode_words_on_any_ascii(text in "[a-zA-Z0-9_.,;:'\" -]{0,40}") {
+            let expected: Vec<&str> = text.unicode_words().collect();
+            proptest::prop_assert_eq!(ascii_words(&text), expected);
+        }
+    }
+
+    #[test]
+    fn hindi_drops_stop_words_without_stemming() {
+        assert_eq!(terms(Some(Language::Hindi), "यह किताब बहुत अच्छी है"), vec!["किताब", "अच्छी"]);
     }
 
     #[test]
