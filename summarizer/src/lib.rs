@@ -320,9 +320,13 @@ mod tests {
         let plain: Vec<&str> = summary.sentences.iter().map(|s| s.plain.as_ref()).collect();
         assert_eq!(
             plain,
-            vec!["A storm hit the coast on Monday night.", "- Officials closed schools and roads across the region."]
+            vec!["A storm hit the coast on Monday night.", "Officials closed schools and roads across the region."]
         );
         assert_eq!(summary.sentences[0].text, "A **storm** hit the [coast](https://example.org) on Monday night.");
+        assert_eq!(
+            summary.sentences[1].text, "Officials closed schools and roads across the region.",
+            "no list marker"
+        );
     }
 
     #[test]

@@ -314,7 +314,8 @@ pub(crate) fn reduce_markdown(markdown: &str) -> Reduced {
 }
 
 /// Returns the length of the heading (`## `) or quote (`> `) markers at the start of
-/// a trimmed line. List markers stay, because the splitter ends a sentence at them.
+/// a trimmed line. List markers stay, because the splitter ends a sentence at them
+/// and starts the item after its marker.
 fn block_marker_length(trimmed: &str) -> usize {
     let mut length = 0;
     loop {

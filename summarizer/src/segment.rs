@@ -143,10 +143,13 @@ fn split_blocks(text: &str) -> Vec<Span> {
             }
             continue;
         }
-        if starts_list_item(content) {
+        if let Some(marker) = list_marker_len(content) {
             if let Some(start) = block_start.take() {
                 blocks.push(Span { start, end: line_start });
             }
+            // The item's text starts after its marker, so a summary never quotes "- ".
+            let indent = line.len() - line.trim_start().len();
+            block_start = Some(line_start + indent + marker);
         }
         if block_start.is_none() {
             block_start = Some(line_start);
@@ -158,16 +161,27 @@ fn split_blocks(text: &str) -> Vec<Span> {
     blocks
 }
 
-fn starts_list_item(line: &str) -> bool {
-    if let Some(rest) = line.strip_prefix(['-', '*', '•']) {
-        return rest.starts_with(char::is_whitespace);
-    }
-    let digits = line.bytes().take_while(u8::is_ascii_digit).count();
-    if digits == 0 || digits > 3 {
-        return false;
-    }
-    let rest = &line[digits..];
-    (rest.starts_with(". ") || rest.starts_with(") ")) && rest.len() > 2
+/// Returns the length in bytes of the list marker at the start of a trimmed line, with
+/// the whitespace after it, or `None` when the line is not a list item.
+fn list_marker_len(line: &str) -> Option<usize> {
+    let marker = if let Some(rest) = line.strip_prefix(['-', '*', '•']) {
+        if !rest.starts_with(char::is_whitespace) {
+            return None;
+        }
+        line.len() - rest.len()
+    } else {
+        let digits = line.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 || digits > 3 {
+            return None;
+        }
+        let rest = &line[digits..];
+        if !((rest.starts_with(". ") || rest.starts_with(") ")) && rest.len() > 2) {
+            return None;
+        }
+        digits + 1
+    };
+    let rest = &line[marker..];
+    Some(marker + (rest.len() - rest.trim_start().len()))
 }
 
 fn split_block(text: &str, block: Span, common_words: &HashSet<String>, sentences: &mut Vec<Span>) {
@@ -474,7 +488,7 @@ mod tests {
         let text = "Heading without stop\n\nFirst para\ncontinues here.\n- item one\n- item two\n1. numbered";
         assert_eq!(
             sentences(text),
-            vec!["Heading without stop", "First para\ncontinues here.", "- item one", "- item two", "1. numbered"]
+            vec!["Heading without stop", "First para\ncontinues here.", "item one", "item two", "numbered"]
         );
     }
 
@@ -490,7 +504,7 @@ mod tests {
     fn mixed_case_text_keeps_lowercase_continuations() {
         assert_eq!(sentences("It cost 5 vs. 6 dollars. Then it fell.").len(), 2);
         assert_eq!(sentences("The file is called notes.txt and it is small.").len(), 1);
-        assert_eq!(sentences("1. First step is easy."), vec!["1. First step is easy."]);
+        assert_eq!(sentences("1. First step is easy."), vec!["First step is easy."]);
     }
 
     #[test]
