@@ -206,6 +206,7 @@ async fn cleanup_removes_each_leftover_and_nothing_else() {
             refresh_tokens_deleted: 3,
             jobs_requeued: 1,
             jobs_failed: 1,
+            jobs_published: 0,
             rate_limit_rows_deleted: 3,
             expired_documents_deleted: 1,
             orphan_texts_deleted: 2,

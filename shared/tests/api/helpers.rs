@@ -14,7 +14,9 @@ use shared::config::{
     DatabaseSettings, DocumentLimits, MongoSettings, PasswordSettings, QueueSettings, SigningSettings,
     VerifyingSettings, WebhookSettings,
 };
+use shared::outbox::Outbox;
 use shared::queue::rabbitmq::RabbitQueue;
+use shared::queue::JobQueue;
 use shared::routes::login::{AuthLimits, LoginState};
 use shared::routes::register::RegisterState;
 use shared::routes::summarize::SummarizeState;
@@ -143,6 +145,7 @@ impl TestApp {
         let documents = DocumentStore::new(pool.clone());
         let texts = TextStore::new(&mongo);
         let webhooks = Webhooks::new(pool.clone(), WebhookSettings::default());
+        let queue: Arc<dyn JobQueue> = Arc::new(RabbitQueue::new(publish_settings));
 
         Self {
             register: RegisterState { users: users.clone(), hasher: hasher.clone(), limiter: limiter.clone(), limits },
@@ -160,7 +163,8 @@ impl TestApp {
                 users: users.clone(),
                 documents: documents.clone(),
                 texts: texts.clone(),
-                queue: Arc::new(RabbitQueue::new(publish_settings)),
+                outbox: Outbox::new(pool.clone(), queue.clone()),
+                queue,
                 limiter,
                 limits: DocumentLimits::default(),
                 webhooks: webhooks.clone(),
@@ -301,7 +305,7 @@ impl TestApp {
     pub async fn declare_queue(&self) {
         let connection = shared::queue::rabbitmq::connect(&self.queue_settings).await.unwrap();
         let channel = connection.create_channel().await.unwrap();
-        shared::queue::rabbitmq::declare_queue(&channel, &self.queue_settings.queue).await.unwrap();
+        shared::queue::rabbitmq::declare_queue(&channel, &self.queue_settings).await.unwrap();
         connection.close(200, "done".into()).await.ok();
     }
 }
@@ -328,6 +332,10 @@ impl Drop for TestApp {
                 if let Ok(connection) = shared::queue::rabbitmq::connect(&queue_settings).await {
                     if let Ok(channel) = connection.create_channel().await {
                         let _ = channel.queue_delete(queue_settings.queue.as_str().into(), Default::default()).await;
+                        let (exchange, dead_queue) =
+                            shared::queue::rabbitmq::dead_letter_names(&queue_settings.queue);
+                        let _ = channel.queue_delete(dead_queue.as_str().into(), Default::default()).await;
+                        let _ = channel.exchange_delete(exchange.as_str().into(), Default::default()).await;
                     }
                     let _ = connection.close(200, "done".into()).await;
                 }
