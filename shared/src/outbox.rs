@@ -130,7 +130,9 @@ impl Outbox {
         match self.drain(OPPORTUNISTIC_BATCH, MIN_AGE).await {
             Ok(report) if report.published > 0 => tracing::info!(published = report.published, "outbox drained"),
             Ok(_) => {}
-            Err(error) => tracing::warn!(error.message = %error, error.cause_chain = ?error, "failed to drain the outbox"),
+            Err(error) => {
+                tracing::warn!(error.message = %error, error.cause_chain = ?error, "failed to drain the outbox")
+            }
         }
     }
 }

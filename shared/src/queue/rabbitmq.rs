@@ -87,7 +87,13 @@ pub async fn declare_queue(channel: &Channel, settings: &QueueSettings) -> anyho
         .await
         .with_context(|| format!("failed to declare queue {dead_queue}"))?;
     channel
-        .queue_bind(dead_queue.as_str().into(), exchange.as_str().into(), "".into(), QueueBindOptions::default(), FieldTable::default())
+        .queue_bind(
+            dead_queue.as_str().into(),
+            exchange.as_str().into(),
+            "".into(),
+            QueueBindOptions::default(),
+            FieldTable::default(),
+        )
         .await
         .with_context(|| format!("failed to bind queue {dead_queue} to {exchange}"))?;
 
