@@ -37,6 +37,11 @@ const CONFIRM_TIMEOUT: Duration = Duration::from_secs(3);
 const PUBLISH_ATTEMPTS: u32 = 3;
 const PUBLISH_DEADLINE: Duration = Duration::from_secs(5);
 
+/// How long publishes fail at once after a publish failed. During a broker outage
+/// each submission then goes to the outbox at once instead of waiting for the
+/// timeouts above, which matters most where one process serves one request at a time.
+const FAIL_FAST_PERIOD: Duration = Duration::from_secs(2);
+
 /// Returns the dead-letter exchange and queue of a job queue: `QUEUE.dead-letter`
 /// and `QUEUE.dead`.
 pub fn dead_letter_names(queue: &str) -> (String, String) {
@@ -114,16 +119,28 @@ pub async fn declare_queue(channel: &Channel, settings: &QueueSettings) -> anyho
 }
 
 /// Publishes jobs to RabbitMQ. The channel opens on first use and is opened again
-/// after a failure. A publish is tried up to 3 times within 5 s.
+/// after a failure. A publish is tried up to 3 times within 5 s, and for 2 s after
+/// a failed publish the next ones fail without trying.
 pub struct RabbitQueue {
     settings: QueueSettings,
     channel: Mutex<Option<(Connection, Channel)>>,
+    failed_at: std::sync::Mutex<Option<std::time::Instant>>,
 }
 
 impl RabbitQueue {
     /// Creates the publisher; it connects on first publish.
     pub fn new(settings: QueueSettings) -> Self {
-        Self { settings, channel: Mutex::new(None) }
+        Self { settings, channel: Mutex::new(None), failed_at: std::sync::Mutex::new(None) }
+    }
+
+    fn failed_recently(&self) -> bool {
+        let failed_at = self.failed_at.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        failed_at.is_some_and(|at| at.elapsed() < FAIL_FAST_PERIOD)
+    }
+
+    fn record_outcome(&self, failed: bool) {
+        let mut failed_at = self.failed_at.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        *failed_at = failed.then(std::time::Instant::now);
     }
 
     async fn open_channel(&self) -> anyhow::Result<(Connection, Channel)> {
@@ -179,12 +196,26 @@ impl RabbitQueue {
 #[async_trait::async_trait]
 impl JobQueue for RabbitQueue {
     async fn publish(&self, job: Job) -> anyhow::Result<()> {
+        if self.failed_recently() {
+            anyhow::bail!(
+                "RabbitMQ failed a publish less than {} s ago; not trying again yet",
+                FAIL_FAST_PERIOD.as_secs()
+            );
+        }
         let mut guard = self.channel.lock().await;
+        let result = self.publish_locked(&mut guard, job).await;
+        self.record_outcome(result.is_err());
+        result
+    }
+}
+
+impl RabbitQueue {
+    async fn publish_locked(&self, guard: &mut Option<(Connection, Channel)>, job: Job) -> anyhow::Result<()> {
         let attempts = async {
             let mut delay = Duration::from_millis(100);
             let mut attempt = 1;
             loop {
-                match self.try_publish(&mut guard, job).await {
+                match self.try_publish(guard, job).await {
                     Ok(()) => return Ok(()),
                     Err(error) if attempt == PUBLISH_ATTEMPTS => return Err(error),
                     Err(error) => {

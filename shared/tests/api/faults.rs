@@ -175,6 +175,8 @@ async fn broker_outage_keeps_submission_in_outbox() {
     assert_eq!(drained_during_outage.published, 0);
 
     proxy.set(Mode::Forward);
+    // The publisher fails fast for 2 s after the failed drain.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
     let drained = app.summarize.outbox.drain(10, Duration::ZERO).await.unwrap();
     assert_eq!(drained.published, 1, "{drained:?}");
     assert_eq!(app.summarize.outbox.count_unpublished().await.unwrap(), 0);
@@ -372,4 +374,29 @@ async fn classic_queue_of_same_name_gives_clear_error() {
 
     let error = format!("{:#}", declared.expect_err("a quorum queue replaced the classic queue"));
     assert!(error.contains("JOB_QUEUE"), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publisher_recovers_after_connections_close() {
+    let app = TestApp::spawn().await;
+    let amqp_url = app.queue_settings.url.expose_secret().to_owned();
+    let target = host_port(&amqp_url);
+    let proxy = Proxy::start(&target).await;
+    let mut settings = app.queue_settings.clone();
+    settings.url = proxy.url_for(&amqp_url, &target).into();
+    let publisher = RabbitQueue::new(settings);
+    publisher.publish(Job { doc_id: Uuid::now_v7() }).await.unwrap();
+
+    proxy.set(Mode::Refuse);
+    let started = Instant::now();
+    let during = tokio::time::timeout(Duration::from_secs(20), publisher.publish(Job { doc_id: Uuid::now_v7() })).await;
+    let elapsed = started.elapsed();
+    proxy.set(Mode::Forward);
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let after = tokio::time::timeout(Duration::from_secs(20), publisher.publish(Job { doc_id: Uuid::now_v7() })).await;
+
+    let during = during.expect("publishing during the outage hung");
+    assert!(during.is_err(), "publishing during the outage succeeded");
+    assert!(elapsed < OUTAGE_ANSWER_LIMIT, "publishing during the outage took {elapsed:?}");
+    after.expect("publishing after the outage hung").expect("publishing after the outage failed");
 }
