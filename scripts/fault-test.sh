@@ -3,8 +3,9 @@
 # killing the worker with SIGKILL and cutting its RabbitMQ connections through a
 # proxy, then checks that every job ended `done` exactly once (scripts/fault_test.py).
 #
-#   scripts/fault-test.sh                 300 jobs, the full run (about 3 minutes)
-#   scripts/fault-test.sh --jobs 60       the small run that scripts/test.sh makes
+#   scripts/fault-test.sh                 300 jobs over 60 s, the full run (about 2 minutes)
+#   scripts/fault-test.sh --jobs 60 --submit-seconds 30
+#                                         the small run that scripts/test.sh makes
 #
 # Options are passed to scripts/fault_test.py (--help lists them). The stack serves
 # on port ${FAULT_API_PORT:-9300}, with its database, MongoDB database and queue

@@ -169,15 +169,18 @@ def run_cleanup(stop, binary, env, period):
         log(f"cleanup exited {result.returncode}: {report[0][:300]}")
 
 
-def submit_all(base, jobs, users, concurrency):
-    """Submit `jobs` documents from `users` users; return ({token: [doc_id]}, problems)."""
+def submit_all(base, jobs, users, concurrency, seconds):
+    """Submit `jobs` documents from `users` users, spread evenly over `seconds`, so
+    that the faults hit jobs in every stage; return ({token: [doc_id]}, problems)."""
     tokens = [client.register_and_login(base) for _ in range(users)]
+    started = time.monotonic()
     accepted = collections.defaultdict(list)
     problems = []
     lock = threading.Lock()
 
     def submit(index):
         token = tokens[index % users]
+        time.sleep(max(0.0, started + index * seconds / jobs - time.monotonic()))
         for attempt in range(5):
             status, headers, body, _ = client.call(
                 base, "POST", "/api/v1/summarize", {"text": client.make_text(index), "sentences": 2}, token
@@ -267,6 +270,9 @@ def main():
     parser.add_argument("--jobs", type=int, default=300, help="documents to submit (default 300)")
     parser.add_argument("--users", type=int, default=10, help="users that submit them (default 10)")
     parser.add_argument("--concurrency", type=int, default=8, help="submissions in flight at once (default 8)")
+    parser.add_argument(
+        "--submit-seconds", type=float, default=60, help="seconds over which to spread the submissions (default 60)"
+    )
     parser.add_argument("--fault-period", type=float, default=6, help="mean seconds between faults (default 6)")
     parser.add_argument("--wait", type=float, default=240, help="seconds to wait for the jobs to finish (default 240)")
     args = parser.parse_args()
@@ -303,7 +309,7 @@ def main():
 
         started = time.monotonic()
         log(f"submitting {args.jobs} jobs from {args.users} users to {base}")
-        accepted, problems = submit_all(base, args.jobs, args.users, args.concurrency)
+        accepted, problems = submit_all(base, args.jobs, args.users, args.concurrency, args.submit_seconds)
         submitted = time.monotonic()
         log(f"{sum(map(len, accepted.values()))} accepted in {submitted - started:.1f} s; faults continue")
         time.sleep(min(15, args.wait / 4))

@@ -70,5 +70,5 @@ API_EXAMPLES=${API_EXAMPLES:-25} scripts/api-properties.sh "$base"
 log "property-based API test passed"
 
 log "running the pipeline's fault test (${FAULT_TEST_JOBS:-60} jobs)"
-scripts/fault-test.sh --jobs "${FAULT_TEST_JOBS:-60}"
+scripts/fault-test.sh --jobs "${FAULT_TEST_JOBS:-60}" --submit-seconds 30
 log "fault test passed"
