@@ -17,23 +17,23 @@ use uuid::Uuid;
 
 use crate::queue::{Job, JobQueue};
 
-/// How old an unpublished job must be before a drain publishes it, so a drain does
-/// not race the submission that is still publishing it.
+/// The minimum age of an unpublished job before a drain publishes it, so that a drain
+/// does not race the submission that is still publishing it.
 pub const MIN_AGE: Duration = Duration::from_secs(10);
 
-/// How often, at most, one summarize process drains the outbox on its own.
+/// The minimum time between two drains that one summarize process starts on its own.
 const OPPORTUNISTIC_PERIOD: Duration = Duration::from_secs(30);
 
-/// The most jobs an opportunistic drain publishes, so it adds little to the request
-/// that runs it.
+/// The maximum number of jobs an opportunistic drain publishes, so that it adds
+/// little to the request that runs it.
 const OPPORTUNISTIC_BATCH: i64 = 20;
 
-/// What one drain did.
+/// The result of one drain.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DrainReport {
     /// Jobs published and marked published.
     pub published: u64,
-    /// Whether a publish failed; the drain stopped there and the job stays in the outbox.
+    /// Whether a publish failed. The drain stopped there, and the job stays in the outbox.
     pub publish_failed: bool,
 }
 

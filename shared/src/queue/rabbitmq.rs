@@ -65,10 +65,10 @@ pub async fn connect(settings: &QueueSettings) -> anyhow::Result<Connection> {
 
 /// Declares the job queue and its dead-letter exchange and queue.
 ///
-/// The job queue is a durable quorum queue with `x-delivery-limit`: a job that
-/// went back to the queue `delivery_limit` times (requeued after a failure, or left
-/// unacknowledged by a worker that died) moves to `QUEUE.dead` through the fanout
-/// exchange `QUEUE.dead-letter` instead of cycling forever.
+/// The job queue is a durable quorum queue with `x-delivery-limit`. A job that went
+/// back to the queue `delivery_limit` times moves to `QUEUE.dead` through the fanout
+/// exchange `QUEUE.dead-letter` instead of cycling forever. Both a requeue after a
+/// failure and a worker that died before acknowledging count as a return.
 ///
 /// # Errors
 /// Returns an error when a declaration fails, for example when a queue of the same

@@ -122,7 +122,7 @@ async fn postgres_outage_gives_503_everywhere_then_recovers() {
 }
 
 #[tokio::test]
-async fn mongo_outage_gives_503_on_text_routes_then_recovers() {
+async fn mongo_outage_fails_text_routes_only() {
     let mut app = TestApp::spawn().await;
     let token = app.signed_in_user().await;
     let doc_id = submitted_doc_id(&app, &token).await;
