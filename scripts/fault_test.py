@@ -8,7 +8,8 @@ Run it through scripts/fault-test.sh, which sets up a stack of its own. This dri
 2. replaces the stack's worker with one it runs itself, so it can kill it;
 3. submits JOBS documents from several users while a fault thread, every few
    seconds, kills the worker with SIGKILL and restarts it, closes every broker
-   connection, or holds them silent; the scheduled cleanup runs every 10 s;
+   connection, or keeps them open without passing bytes. The scheduled cleanup
+   runs every 10 s;
 4. waits for every job, and checks that each accepted document ended `done`
    with a summary, that the worker logged "job done" exactly once per document,
    that no document is left queued or processing, and that no user sees a

@@ -1,5 +1,5 @@
 //! Outages of PostgreSQL, MongoDB and RabbitMQ, made with a proxy of the test's own
-//! between the code and each real server: routes answer 503 with `Retry-After`
+//! between the code and each real server: routes return 503 with `Retry-After`
 //! within seconds, no job is lost, and everything recovers once the server is back.
 
 use std::future::Future;
@@ -19,7 +19,7 @@ use uuid::Uuid;
 use crate::helpers::{article, host_port, TestApp, TestResponse, PASSWORD};
 use crate::proxy::{Mode, Proxy};
 
-/// The longest a route may take to answer during an outage: the 2 s pool acquire
+/// The maximum time a route may take to respond during an outage: the 2 s pool acquire
 /// timeout of these tests or MongoDB's 3 s server selection timeout, plus margin.
 const OUTAGE_ANSWER_LIMIT: Duration = Duration::from_secs(7);
 
@@ -63,7 +63,7 @@ async fn wait_for_finish(app: &TestApp, doc_id: Uuid, limit: Duration) -> String
     }
 }
 
-/// Retries a request until it answers `expected` or 30 s have passed, and returns
+/// Retries a request until it returns `expected` or 30 s have passed, and returns
 /// the last response.
 async fn until_status<F, Fut>(expected: StatusCode, mut request: F) -> TestResponse
 where
