@@ -83,8 +83,9 @@ async fn run_job(state: &WorkerState, job: Job) -> anyhow::Result<JobOutcome> {
         return fail(state, doc_id, "The document text is missing.").await;
     }
     if !state.documents.mark_done(doc_id, sentences as i32).await? {
-        // Another worker claimed the job after this one's lease ran out, and finished first.
-        tracing::warn!(%doc_id, attempt = claimed.attempts, "job finished by another worker");
+        // The owner deleted the document, or another worker claimed the job after this
+        // one's lease ran out and finished first.
+        tracing::warn!(%doc_id, attempt = claimed.attempts, "job not marked done: document deleted or finished elsewhere");
         return Ok(JobOutcome::Skipped);
     }
     tracing::info!(%doc_id, sentences, attempt = claimed.attempts, "job done");
