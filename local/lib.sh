@@ -23,13 +23,15 @@ PG_PORT=${PG_PORT:-5432}
 RABBITMQ_PORT=${RABBITMQ_PORT:-5672}
 MONGO_PORT=${MONGO_PORT:-27017}
 API_PORT=${API_PORT:-9000}
+# The port the functions use for RabbitMQ; the fault test points it at its own proxy.
+AMQP_PORT=${AMQP_PORT:-$RABBITMQ_PORT}
 
 DB_USER=docsum
 DB_PASSWORD=docsum
 # A second stack (the end-to-end test) sets these to keep its data and jobs apart.
 DB_NAME=${DB_NAME:-docsum}
 MONGO_DB_NAME=${MONGO_DB_NAME:-docsum}
-JOB_QUEUE_NAME=${JOB_QUEUE_NAME:-summary-jobs}
+JOB_QUEUE_NAME=${JOB_QUEUE_NAME:-docsum-jobs}
 
 mkdir -p "$DOCSUM_STATE/logs" "$DOCSUM_STATE/pids"
 
@@ -161,7 +163,7 @@ ensure_servers() {
 # Settings that `up` copies from its own environment into the functions'.
 PASSTHROUGH_SETTINGS="REGISTRATIONS_PER_ADDRESS FAILED_LOGINS_PER_ACCOUNT_AND_ADDRESS FAILED_LOGINS_PER_ACCOUNT
 FAILED_LOGINS_PER_ADDRESS REFRESHES_PER_ADDRESS MAX_DOCUMENT_BYTES MAX_DOCUMENTS_IN_FLIGHT SUBMISSIONS_PER_MINUTE
-WEBHOOK_ALLOW_LOOPBACK"
+WEBHOOK_ALLOW_LOOPBACK JOB_LEASE_SECONDS JOB_DELIVERY_LIMIT CLEANUP_MAX_REQUEUES WORKER_PREFETCH"
 
 write_env_file() {
   local keys_file="$DOCSUM_STATE/token-keys.env"
@@ -172,7 +174,7 @@ write_env_file() {
 DATABASE_URL=postgres://$DB_USER:$DB_PASSWORD@127.0.0.1:$PG_PORT/$DB_NAME
 MONGODB_URL=mongodb://127.0.0.1:$MONGO_PORT
 MONGODB_DATABASE=$MONGO_DB_NAME
-AMQP_URL=amqp://guest:guest@127.0.0.1:$RABBITMQ_PORT/%2f
+AMQP_URL=amqp://guest:guest@127.0.0.1:$AMQP_PORT/%2f
 JOB_QUEUE=$JOB_QUEUE_NAME
 RUST_LOG=${RUST_LOG:-info}
 $(cat "$keys_file")

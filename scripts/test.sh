@@ -10,7 +10,10 @@
 #      team's evaluation data (../shared/data/eval/cnndm-dev.jsonl);
 #   4. the web page's end-to-end test in headless Chromium on that same stack;
 #   5. the property-based test of the whole API from its OpenAPI description
-#      (schemathesis, two users) on that same stack.
+#      (schemathesis, two users) on that same stack;
+#   6. a small run of the pipeline's fault test (scripts/fault-test.sh, 60 jobs
+#      while the worker is killed and RabbitMQ connections are cut) on a third
+#      stack (port 9300).
 # Servers, pids and logs of this run live in ~/.cache/docsum/test-stack.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -18,7 +21,7 @@ cd "$root"
 
 export DOCSUM_STATE=${DOCSUM_STATE:-${XDG_CACHE_HOME:-$HOME/.cache}/docsum/test-stack}
 export API_PORT=${TEST_API_PORT:-9100}
-export DB_NAME=docsum_e2e MONGO_DB_NAME=docsum_e2e JOB_QUEUE_NAME=summary-jobs-e2e
+export DB_NAME=docsum_e2e MONGO_DB_NAME=docsum_e2e JOB_QUEUE_NAME=docsum-jobs-e2e
 . local/lib.sh
 
 ensure_servers
@@ -65,3 +68,7 @@ log "web end-to-end test passed"
 log "running the property-based API test (schemathesis)"
 API_EXAMPLES=${API_EXAMPLES:-25} scripts/api-properties.sh "$base"
 log "property-based API test passed"
+
+log "running the pipeline's fault test (${FAULT_TEST_JOBS:-60} jobs)"
+scripts/fault-test.sh --jobs "${FAULT_TEST_JOBS:-60}" --submit-seconds 30
+log "fault test passed"

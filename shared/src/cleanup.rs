@@ -19,6 +19,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::config::CleanupSettings;
+use crate::outbox::{self, Outbox};
 use crate::queue::{Job, JobQueue};
 use crate::store::texts::COLLECTION;
 
@@ -39,6 +40,8 @@ pub struct CleanupReport {
     pub jobs_requeued: u64,
     /// Stuck jobs that were already re-queued the maximum number of times, now `failed`.
     pub jobs_failed: u64,
+    /// Jobs of the outbox (stored, but never confirmed by the broker) published.
+    pub jobs_published: u64,
     /// Rate-limit rows of past windows deleted.
     pub rate_limit_rows_deleted: u64,
     /// Documents past the retention period deleted, with their text.
@@ -101,6 +104,7 @@ impl Cleanup {
             }
             Err(error) => record_failure(&mut report, "stuck_jobs", &error),
         }
+        record(&mut report, "outbox", self.publish_outbox().await, |r, n| r.jobs_published = n);
         record(&mut report, "rate_limits", self.delete_old_rate_limit_rows().await, |r, n| {
             r.rate_limit_rows_deleted = n
         });
@@ -118,6 +122,7 @@ impl Cleanup {
             refresh_tokens_deleted = report.refresh_tokens_deleted,
             jobs_requeued = report.jobs_requeued,
             jobs_failed = report.jobs_failed,
+            jobs_published = report.jobs_published,
             rate_limit_rows_deleted = report.rate_limit_rows_deleted,
             expired_documents_deleted = report.expired_documents_deleted,
             orphan_texts_deleted = report.orphan_texts_deleted,
@@ -203,7 +208,7 @@ impl Cleanup {
             }
             sqlx::query(
                 "UPDATE documents SET status = 'queued', requeues = requeues + 1, lease_expires_at = NULL, \
-                 updated_at = now() WHERE doc_id = $1 AND status = 'processing'",
+                 published_at = now(), updated_at = now() WHERE doc_id = $1 AND status = 'processing'",
             )
             .bind(doc_id)
             .execute(&mut *tx)
@@ -214,6 +219,28 @@ impl Cleanup {
         }
         tx.commit().await.context("failed to commit stuck jobs")?;
         Ok(batch)
+    }
+
+    /// Publishes the jobs left in the outbox by submissions whose publish failed,
+    /// in batches, until the outbox is empty or a publish fails.
+    ///
+    /// # Errors
+    /// Returns an error when a query fails or a publish fails, so the report names
+    /// the step; the jobs published before that stay published.
+    pub async fn publish_outbox(&self) -> anyhow::Result<u64> {
+        let outbox = Outbox::new(self.pool.clone(), self.queue.clone());
+        let mut published = 0;
+        for _ in 0..MAX_BATCHES {
+            let batch = outbox.drain(self.settings.batch_size, outbox::MIN_AGE).await?;
+            published += batch.published;
+            if batch.publish_failed {
+                anyhow::bail!("failed to publish a job from the outbox after publishing {published}");
+            }
+            if batch.published < self.settings.batch_size as u64 {
+                break;
+            }
+        }
+        Ok(published)
     }
 
     /// Deletes rate-limit rows whose window started more than the retention ago.

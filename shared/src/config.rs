@@ -157,19 +157,27 @@ impl MongoSettings {
     }
 }
 
-/// RabbitMQ settings (`AMQP_URL`, `JOB_QUEUE`, `WORKER_PREFETCH`).
+/// The default job queue. The name changed when the queue became a quorum queue
+/// with a delivery limit: RabbitMQ rejects declaring an existing queue with other
+/// arguments, so the old classic `summary-jobs` queue is left alone.
+pub const DEFAULT_JOB_QUEUE: &str = "docsum-jobs";
+
+/// RabbitMQ settings (`AMQP_URL`, `JOB_QUEUE`, `WORKER_PREFETCH`, `JOB_DELIVERY_LIMIT`).
 #[derive(Debug, Clone)]
 pub struct QueueSettings {
     pub url: SecretString,
     pub queue: String,
     pub prefetch: u16,
+    /// How many times RabbitMQ returns a job to the queue (a `nack` with requeue or a
+    /// consumer that died) before it dead-letters it.
+    pub delivery_limit: u32,
 }
 
 impl QueueSettings {
     /// Reads the settings from the environment.
     ///
     /// # Errors
-    /// Returns [`ConfigError`] when `WORKER_PREFETCH` is out of range.
+    /// Returns [`ConfigError`] when `WORKER_PREFETCH` or `JOB_DELIVERY_LIMIT` is out of range.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_vars(&process_env)
     }
@@ -181,8 +189,9 @@ impl QueueSettings {
     pub fn from_vars(vars: Vars) -> Result<Self, ConfigError> {
         Ok(Self {
             url: or_default(vars, "AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2f").into(),
-            queue: or_default(vars, "JOB_QUEUE", "summary-jobs"),
+            queue: or_default(vars, "JOB_QUEUE", DEFAULT_JOB_QUEUE),
             prefetch: number_or_default(vars, "WORKER_PREFETCH", 2, 1, 100)?,
+            delivery_limit: number_or_default(vars, "JOB_DELIVERY_LIMIT", 5, 1, 1000)?,
         })
     }
 }
@@ -645,7 +654,7 @@ mod tests {
         let vars = vars_of(&[]);
         let database = DatabaseSettings::from_vars(&vars).unwrap();
         assert_eq!(database.url.expose_secret(), "postgres://docsum:docsum@127.0.0.1:5432/docsum");
-        assert_eq!(QueueSettings::from_vars(&vars).unwrap().queue, "summary-jobs");
+        assert_eq!(QueueSettings::from_vars(&vars).unwrap().queue, "docsum-jobs");
         assert_eq!(MongoSettings::from_vars(&vars).unwrap().database, "docsum");
     }
 

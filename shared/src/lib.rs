@@ -11,6 +11,7 @@ pub mod domain;
 pub mod http;
 pub mod openapi;
 pub mod options;
+pub mod outbox;
 pub mod problem;
 pub mod queue;
 pub mod routes;

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::config::QueueSettings;
 use crate::queue::rabbitmq::{connect, declare_queue};
 use crate::queue::Job;
-use crate::store::documents::DocumentStore;
+use crate::store::documents::{DocumentStore, InvalidDocument};
 use crate::store::texts::{StoredKeyPhrase, StoredSummary, SummarySentence, TextStore};
 use crate::webhooks::Webhooks;
 
@@ -40,10 +40,23 @@ pub enum JobOutcome {
 /// stores the summary and marks the document `done`, or `failed` with a reason. Then
 /// it sends the document's webhook, if any; a webhook failure never fails the job.
 ///
+/// A permanent failure (a document row that does not parse, a summarizer that
+/// panics on the text) marks the document `failed`, so the job is never retried.
+///
 /// # Errors
 /// Returns an error for a transient failure (a store unreachable); the message must
 /// then stay on the queue for another try.
 pub async fn process_job(state: &WorkerState, job: Job) -> anyhow::Result<JobOutcome> {
+    match run_job(state, job).await {
+        Err(error) if error.chain().any(|cause| cause.is::<InvalidDocument>()) => {
+            tracing::error!(doc_id = %job.doc_id, error.message = %error, "job cannot succeed");
+            fail(state, job.doc_id, "The document's stored options are invalid. Submit the document again.").await
+        }
+        other => other,
+    }
+}
+
+async fn run_job(state: &WorkerState, job: Job) -> anyhow::Result<JobOutcome> {
     let doc_id = job.doc_id;
     let Some(claimed) = state.documents.claim(doc_id).await? else {
         tracing::info!(%doc_id, "job skipped: document unknown or finished");
@@ -55,8 +68,12 @@ pub async fn process_job(state: &WorkerState, job: Job) -> anyhow::Result<JobOut
     };
     let options = claimed.options.to_summarizer();
     let text = stored.text;
-    let summary =
-        tokio::task::spawn_blocking(move || summarize_text(&text, &options)).await.context("summarizer task failed")?;
+    let summary = match tokio::task::spawn_blocking(move || summarize_text(&text, &options)).await {
+        Ok(summary) => summary,
+        // The summarizer is deterministic, so a panic would repeat on every try.
+        Err(error) if error.is_panic() => return fail(state, doc_id, "The summarizer failed on this text.").await,
+        Err(error) => return Err(error).context("summarizer task failed"),
+    };
     if summary.sentences.is_empty() {
         return fail(state, doc_id, "The text has no sentences to summarize.").await;
     }
@@ -65,7 +82,12 @@ pub async fn process_job(state: &WorkerState, job: Job) -> anyhow::Result<JobOut
     if !state.texts.set_summary(doc_id, &summary).await? {
         return fail(state, doc_id, "The document text is missing.").await;
     }
-    state.documents.mark_done(doc_id, sentences as i32).await?;
+    if !state.documents.mark_done(doc_id, sentences as i32).await? {
+        // The owner deleted the document, or another worker claimed the job after this
+        // one's lease ran out and finished first.
+        tracing::warn!(%doc_id, attempt = claimed.attempts, "job not marked done: document deleted or finished elsewhere");
+        return Ok(JobOutcome::Skipped);
+    }
     tracing::info!(%doc_id, sentences, attempt = claimed.attempts, "job done");
     state.webhooks.deliver(doc_id).await;
     Ok(JobOutcome::Done { sentences })
@@ -95,15 +117,26 @@ fn summarize_text(text: &str, options: &summarizer::Options) -> StoredSummary {
     }
 }
 
-/// How long a failed delivery waits before it goes back on the queue, so a store
-/// outage does not turn into a hot redelivery loop.
-const REQUEUE_DELAY: Duration = Duration::from_secs(1);
+/// How long a job that failed transiently is retried in the worker before it goes
+/// back on the queue. Each return counts towards the queue's delivery limit, so
+/// retrying here first lets a job ride out a store outage of this length per delivery
+/// without being dead-lettered.
+const TRANSIENT_RETRY_BUDGET: Duration = Duration::from_secs(60);
+
+/// The first and the maximum wait between two tries of a job that failed transiently.
+const FIRST_RETRY_DELAY: Duration = Duration::from_millis(500);
+const MAX_RETRY_DELAY: Duration = Duration::from_secs(10);
+
+/// The first and the maximum wait between two attempts to reach RabbitMQ.
+const FIRST_RECONNECT_DELAY: Duration = Duration::from_millis(500);
+const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(30);
 
 /// Consumes jobs from RabbitMQ until `shutdown` completes or the connection fails.
 ///
 /// Each message is acknowledged only after [`process_job`] has stored the summary and
-/// the status; a transient error puts it back on the queue, and a message that is not
-/// a job is rejected without requeue.
+/// the status. A transient error is retried in the worker with backoff for up to 60 s,
+/// then the message goes back on the queue. A message that is not a job is rejected
+/// without requeue, so it moves to the dead-letter queue.
 ///
 /// # Errors
 /// Returns an error when the broker cannot be reached or the connection drops.
@@ -112,14 +145,60 @@ pub async fn consume_rabbitmq(
     settings: &QueueSettings,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<()> {
+    consume_session(state, settings, shutdown, &mut || {}).await
+}
+
+/// Consumes jobs from RabbitMQ until `shutdown` completes, and reconnects with
+/// exponential backoff (0.5 s doubling up to 30 s) whenever the broker cannot be
+/// reached or the connection drops, for example after a broker restart. The backoff
+/// starts over once a connection has been established.
+pub async fn consume_rabbitmq_forever(
+    state: &WorkerState,
+    settings: &QueueSettings,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    let mut backoff = FIRST_RECONNECT_DELAY;
+    tokio::pin!(shutdown);
+    loop {
+        let mut connected = false;
+        let mut on_connected = || connected = true;
+        let session = consume_session(state, settings, std::future::pending(), &mut on_connected);
+        let stopped = tokio::select! {
+            result = session => result,
+            () = &mut shutdown => return,
+        };
+        if connected {
+            backoff = FIRST_RECONNECT_DELAY;
+        }
+        match stopped {
+            Ok(()) => return,
+            Err(error) => {
+                tracing::error!(error.message = %error, error.cause_chain = ?error, retry_in_ms = backoff.as_millis() as u64, "worker lost RabbitMQ; reconnecting");
+            }
+        }
+        tokio::select! {
+            () = tokio::time::sleep(backoff) => {}
+            () = &mut shutdown => return,
+        }
+        backoff = (backoff * 2).min(MAX_RECONNECT_DELAY);
+    }
+}
+
+async fn consume_session(
+    state: &WorkerState,
+    settings: &QueueSettings,
+    shutdown: impl std::future::Future<Output = ()>,
+    on_connected: &mut (dyn FnMut() + Send),
+) -> anyhow::Result<()> {
     let connection = connect(settings).await?;
     let channel = connection.create_channel().await.context("failed to open RabbitMQ channel")?;
-    declare_queue(&channel, &settings.queue).await?;
+    declare_queue(&channel, settings).await?;
     channel.basic_qos(settings.prefetch, BasicQosOptions::default()).await.context("failed to set prefetch")?;
     let mut consumer = channel
         .basic_consume(settings.queue.as_str().into(), "".into(), BasicConsumeOptions::default(), FieldTable::default())
         .await
         .context("failed to start consuming")?;
+    on_connected();
     tracing::info!(queue = %settings.queue, prefetch = settings.prefetch, "worker consuming");
 
     tokio::pin!(shutdown);
@@ -144,18 +223,17 @@ pub async fn consume_rabbitmq(
         };
 
         let span = tracing::info_span!("job", doc_id = %job.doc_id, redelivered = delivery.redelivered);
-        match process_job(state, job).instrument(span).await {
-            Ok(_) => {
-                delivery.ack(BasicAckOptions::default()).await.context("failed to acknowledge job")?;
-            }
-            Err(error) => {
-                tracing::error!(doc_id = %job.doc_id, error.message = %error, error.cause_chain = ?error, "job failed transiently; requeueing");
-                tokio::time::sleep(REQUEUE_DELAY).await;
-                delivery
-                    .nack(BasicNackOptions { requeue: true, ..Default::default() })
-                    .await
-                    .context("failed to requeue job")?;
-            }
+        let settled = process_with_retries(state, job, &mut shutdown).instrument(span).await;
+        if settled == Settled::Ack {
+            delivery.ack(BasicAckOptions::default()).await.context("failed to acknowledge job")?;
+        } else {
+            delivery
+                .nack(BasicNackOptions { requeue: true, ..Default::default() })
+                .await
+                .context("failed to requeue job")?;
+        }
+        if settled == Settled::RequeueAndStop {
+            break;
         }
     }
 
@@ -163,6 +241,45 @@ pub async fn consume_rabbitmq(
     let _ = channel.close(200, "worker stopping".into()).await;
     let _ = connection.close(200, "worker stopping".into()).await;
     Ok(())
+}
+
+/// What to do with a delivery once its job has been tried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Settled {
+    Ack,
+    Requeue,
+    /// Requeue, then stop consuming: the shutdown future has completed.
+    RequeueAndStop,
+}
+
+/// Processes a job, retrying transient failures with backoff for up to
+/// [`TRANSIENT_RETRY_BUDGET`].
+async fn process_with_retries(
+    state: &WorkerState,
+    job: Job,
+    shutdown: &mut std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
+) -> Settled {
+    let started = tokio::time::Instant::now();
+    let mut delay = FIRST_RETRY_DELAY;
+    loop {
+        let error = match process_job(state, job).await {
+            Ok(_) => return Settled::Ack,
+            Err(error) => error,
+        };
+        if started.elapsed() + delay > TRANSIENT_RETRY_BUDGET {
+            // NOTE: after JOB_DELIVERY_LIMIT such returns the broker dead-letters the
+            // job, and a document that was never claimed then stays `queued`: nothing
+            // reads `QUEUE.dead` or re-publishes old queued documents yet.
+            tracing::error!(doc_id = %job.doc_id, error.message = %error, error.cause_chain = ?error, "job failed transiently; requeueing");
+            return Settled::Requeue;
+        }
+        tracing::warn!(doc_id = %job.doc_id, error.message = %error, retry_in_ms = delay.as_millis() as u64, "job failed transiently; retrying");
+        tokio::select! {
+            () = tokio::time::sleep(delay) => {}
+            () = shutdown.as_mut() => return Settled::RequeueAndStop,
+        }
+        delay = (delay * 2).min(MAX_RETRY_DELAY);
+    }
 }
 
 /// Handles an SQS event in the worker Lambda: processes each record and returns a

@@ -5,6 +5,7 @@ use shared::auth::tokens::AccessTokenVerifier;
 use shared::config::{
     DatabaseSettings, DocumentLimits, JobQueueSettings, MongoSettings, VerifyingSettings, WebhookSettings,
 };
+use shared::outbox::Outbox;
 use shared::routes::summarize::{handle, SummarizeState};
 use shared::store::documents::DocumentStore;
 use shared::store::rate_limits::RateLimiter;
@@ -25,12 +26,14 @@ async fn main() -> Result<(), lambda_http::Error> {
 
     let mongo_client = mongo.client().await?;
     let pool = database.connect_lazy()?;
+    let queue = shared::queue::publisher(&queue);
     let state = SummarizeState {
         verifier: AccessTokenVerifier::new(&verifying),
         users: UserStore::new(pool.clone()),
         documents: DocumentStore::new(pool.clone()),
         texts: TextStore::new(&mongo_client.database(&mongo.database)),
-        queue: shared::queue::publisher(&queue),
+        outbox: Outbox::new(pool.clone(), queue.clone()),
+        queue,
         limiter: RateLimiter::new(pool.clone()),
         limits,
         webhooks: Webhooks::new(pool, webhooks),

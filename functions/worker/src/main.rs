@@ -4,16 +4,13 @@
 use std::time::Duration;
 
 use shared::config::{
-    job_lease_from_vars, process_env, DatabaseSettings, JobQueueSettings, MongoSettings, QueueSettings, WebhookSettings,
+    job_lease_from_vars, process_env, DatabaseSettings, JobQueueSettings, MongoSettings, WebhookSettings,
 };
 use shared::queue::sqs::{consume_sqs, SqsQueue};
 use shared::store::documents::DocumentStore;
 use shared::store::texts::TextStore;
 use shared::webhooks::Webhooks;
-use shared::worker::{consume_rabbitmq, handle_sqs_event, WorkerState};
-
-/// The maximum wait between reconnection attempts to RabbitMQ.
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
+use shared::worker::{consume_rabbitmq_forever, handle_sqs_event, WorkerState};
 
 /// How often the local worker sends webhooks that are due for a retry, and at most
 /// how many per round.
@@ -49,36 +46,11 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let retry_task =
         tokio::spawn(async move { retries.retry_forever(WEBHOOK_RETRY_PERIOD, WEBHOOK_RETRY_BATCH).await });
     match JobQueueSettings::from_env()? {
-        JobQueueSettings::RabbitMq(queue) => run_local(&state, &queue).await,
+        JobQueueSettings::RabbitMq(queue) => consume_rabbitmq_forever(&state, &queue, shutdown_signal()).await,
         JobQueueSettings::Sqs(queue) => consume_sqs(&SqsQueue::new(&queue), &state, shutdown_signal()).await,
     }
     retry_task.abort();
     Ok(())
-}
-
-/// Consumes RabbitMQ until SIGTERM or Ctrl-C, reconnecting with exponential backoff
-/// when the broker is unreachable or the connection drops.
-async fn run_local(state: &WorkerState, queue: &QueueSettings) {
-    let mut backoff = Duration::from_millis(500);
-    let shutdown = shutdown_signal();
-    tokio::pin!(shutdown);
-    loop {
-        let stopped = tokio::select! {
-            result = consume_rabbitmq(state, queue, std::future::pending()) => result,
-            () = &mut shutdown => return,
-        };
-        match stopped {
-            Ok(()) => return,
-            Err(error) => {
-                tracing::error!(error.message = %error, error.cause_chain = ?error, retry_in_ms = backoff.as_millis() as u64, "worker lost RabbitMQ; reconnecting");
-            }
-        }
-        tokio::select! {
-            () = tokio::time::sleep(backoff) => {}
-            () = &mut shutdown => return,
-        }
-        backoff = (backoff * 2).min(MAX_BACKOFF);
-    }
 }
 
 async fn shutdown_signal() {

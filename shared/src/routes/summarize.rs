@@ -11,12 +11,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{authenticate, unexpected, RETRY_AFTER_SECONDS};
+use super::{authenticate, unexpected};
 use crate::auth::tokens::AccessTokenVerifier;
 use crate::config::DocumentLimits;
 use crate::domain::{check_text, json_encoded_len, Title, MAX_ENCODED_TEXT_BYTES, MAX_TEXT_BYTES};
 use crate::http::{body_bytes, json_response, media_type, parse_json, route_path};
 use crate::options::{query_integer, query_number, sentences_rule, RawOptions, SummaryOptions, TextFormat};
+use crate::outbox::Outbox;
 use crate::problem::{FieldError, Problem};
 use crate::queue::{Job, JobQueue};
 use crate::store::documents::{DocumentStore, Status};
@@ -37,6 +38,8 @@ pub struct SummarizeState {
     pub documents: DocumentStore,
     pub texts: TextStore,
     pub queue: Arc<dyn JobQueue>,
+    /// The jobs stored but not yet confirmed by the broker; built on `queue`.
+    pub outbox: Outbox,
     pub limiter: RateLimiter,
     pub limits: DocumentLimits,
     pub webhooks: Webhooks,
@@ -211,28 +214,32 @@ pub(crate) async fn submit(state: &SummarizeState, user_id: Uuid, request: &Requ
         Err(problem) => return problem.into_response(),
     };
 
-    if let Err(error) = state.queue.publish(Job { doc_id }).await {
-        tracing::error!(%doc_id, error.message = %error, error.cause_chain = ?error, "failed to queue job");
-        // The submitter never gets the secret, so the webhook must not be sent.
-        if callback_secret.is_some() {
-            if let Err(error) = state.webhooks.store().delete(doc_id).await {
-                tracing::error!(%doc_id, error.message = %error, "failed to delete webhook of unqueued document");
-            }
-        }
-        let reason = "The job could not be queued. Submit the document again.";
-        if let Err(error) = state.documents.mark_failed(doc_id, reason).await {
-            tracing::error!(%doc_id, error.message = %error, "failed to mark unqueued document failed");
-        }
-        return Problem::unavailable(RETRY_AFTER_SECONDS).into_response();
-    }
+    publish_or_keep(state, doc_id).await;
 
-    tracing::info!(%doc_id, "job queued");
     let accepted = SubmitResponse { doc_id, status: Status::Queued, callback_secret };
     let mut response = json_response(StatusCode::ACCEPTED, &accepted);
     if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/docs/{doc_id}")) {
         response.headers_mut().insert(header::LOCATION, location);
     }
     response
+}
+
+/// Publishes the job of a stored document. When the broker fails, the job stays in
+/// the outbox with `published_at` NULL and a later drain publishes it, so the
+/// submission is still accepted: the document is stored and will be summarized.
+async fn publish_or_keep(state: &SummarizeState, doc_id: Uuid) {
+    if let Err(error) = state.queue.publish(Job { doc_id }).await {
+        tracing::warn!(%doc_id, error.message = %error, error.cause_chain = ?error, "failed to publish job; it stays in the outbox");
+        return;
+    }
+    tracing::info!(%doc_id, "job queued");
+
+    // A failure here leaves a published job in the outbox; a drain publishes it
+    // again, and the worker's claim makes the second delivery a no-op.
+    if let Err(error) = state.outbox.mark_published(doc_id).await {
+        tracing::warn!(%doc_id, error.message = %error, "failed to mark job published");
+    }
+    state.outbox.drain_if_due().await;
 }
 
 /// Stores the webhook of a new document, when it has a callback URL, and returns its

@@ -46,6 +46,12 @@ pub struct Document {
     pub updated_at: OffsetDateTime,
 }
 
+/// A document row that no job can succeed on, such as summary options that do not
+/// parse. The worker marks its document `failed` instead of retrying.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid document row: {0}")]
+pub struct InvalidDocument(pub String);
+
 /// A document claimed by a worker.
 #[derive(Debug, Clone)]
 pub struct Claimed {
@@ -291,15 +297,18 @@ impl DocumentStore {
         .fetch_optional(&self.pool)
         .await
         .context("failed to claim document")?;
-        row.map(|row| Ok(Claimed { options: row.options.into_options()?, attempts: row.attempts })).transpose()
+        let Some(row) = row else { return Ok(None) };
+        let options = row.options.into_options().map_err(|error| InvalidDocument(format!("{error:#}")))?;
+        Ok(Some(Claimed { options, attempts: row.attempts }))
     }
 
-    /// Marks a processing document `done`.
+    /// Marks a processing document `done`. Returns whether it was still processing,
+    /// so that a job that finished twice can be told apart.
     ///
     /// # Errors
     /// Returns an error when the update fails.
-    pub async fn mark_done(&self, doc_id: Uuid, summary_sentences: i32) -> anyhow::Result<()> {
-        sqlx::query(
+    pub async fn mark_done(&self, doc_id: Uuid, summary_sentences: i32) -> anyhow::Result<bool> {
+        let result = sqlx::query(
             "UPDATE documents SET status = 'done', error = NULL, summary_sentences = $2, \
              finished_at = now(), updated_at = now(), lease_expires_at = NULL \
              WHERE doc_id = $1 AND status = 'processing'",
@@ -309,7 +318,7 @@ impl DocumentStore {
         .execute(&self.pool)
         .await
         .context("failed to mark document done")?;
-        Ok(())
+        Ok(result.rows_affected() == 1)
     }
 
     /// Marks a document that is not yet done as `failed` with a reason for its owner.

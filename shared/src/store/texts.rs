@@ -1,5 +1,7 @@
 //! Document text and summaries in MongoDB, keyed by doc_id.
 
+use std::future::IntoFuture as _;
+
 use anyhow::Context;
 use mongodb::bson::{doc, DateTime};
 use mongodb::Collection;
@@ -64,6 +66,27 @@ pub struct TextStore {
 /// The collection name.
 pub const COLLECTION: &str = "documents";
 
+/// The longest one MongoDB operation may take. The driver has no socket timeout, so
+/// without this an operation on a pooled connection to a server that stopped
+/// answering waits for the server monitor to give up, then retries: about 16 s in
+/// the outage tests, longer than an API answer should take.
+const OPERATION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Runs a MongoDB operation with [`OPERATION_TIMEOUT`]. A timeout becomes an I/O
+/// error, so the API reports it as the server being unavailable.
+async fn bounded<T>(
+    operation: impl std::future::Future<Output = mongodb::error::Result<T>>,
+    what: &'static str,
+) -> anyhow::Result<T> {
+    match tokio::time::timeout(OPERATION_TIMEOUT, operation).await {
+        Ok(result) => result.context(what),
+        Err(_) => {
+            Err(anyhow::Error::new(std::io::Error::new(std::io::ErrorKind::TimedOut, "MongoDB operation timed out"))
+                .context(what))
+        }
+    }
+}
+
 impl TextStore {
     /// Uses the `documents` collection of `database`.
     pub fn new(database: &mongodb::Database) -> Self {
@@ -76,7 +99,7 @@ impl TextStore {
     /// Returns an error when the insert fails.
     pub async fn insert_text(&self, doc_id: Uuid, text: String) -> anyhow::Result<()> {
         let stored = StoredText { id: doc_id.to_string(), text, summary: None, created_at: DateTime::now() };
-        self.collection.insert_one(stored).await.context("failed to store document text")?;
+        bounded(self.collection.insert_one(stored).into_future(), "failed to store document text").await?;
         Ok(())
     }
 
@@ -85,7 +108,11 @@ impl TextStore {
     /// # Errors
     /// Returns an error when the query fails.
     pub async fn find(&self, doc_id: Uuid) -> anyhow::Result<Option<StoredText>> {
-        self.collection.find_one(doc! { "_id": doc_id.to_string() }).await.context("failed to load document text")
+        bounded(
+            self.collection.find_one(doc! { "_id": doc_id.to_string() }).into_future(),
+            "failed to load document text",
+        )
+        .await
     }
 
     /// Sets the summary of a stored text, replacing any earlier one. Returns whether the
@@ -95,11 +122,9 @@ impl TextStore {
     /// Returns an error when the update fails.
     pub async fn set_summary(&self, doc_id: Uuid, summary: &StoredSummary) -> anyhow::Result<bool> {
         let summary = mongodb::bson::to_bson(summary).context("failed to encode summary")?;
-        let result = self
-            .collection
-            .update_one(doc! { "_id": doc_id.to_string() }, doc! { "$set": { "summary": summary } })
-            .await
-            .context("failed to store summary")?;
+        let update =
+            self.collection.update_one(doc! { "_id": doc_id.to_string() }, doc! { "$set": { "summary": summary } });
+        let result = bounded(update.into_future(), "failed to store summary").await?;
         Ok(result.matched_count == 1)
     }
 
@@ -108,8 +133,8 @@ impl TextStore {
     /// # Errors
     /// Returns an error when the delete fails.
     pub async fn delete(&self, doc_id: Uuid) -> anyhow::Result<bool> {
-        let result =
-            self.collection.delete_one(doc! { "_id": doc_id.to_string() }).await.context("failed to delete text")?;
+        let delete = self.collection.delete_one(doc! { "_id": doc_id.to_string() });
+        let result = bounded(delete.into_future(), "failed to delete text").await?;
         Ok(result.deleted_count == 1)
     }
 }

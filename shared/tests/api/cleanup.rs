@@ -51,9 +51,9 @@ async fn insert_document(
     let doc_id = Uuid::now_v7();
     sqlx::query(
         "INSERT INTO documents (doc_id, user_id, requested_sentences, text_bytes, status, created_at, \
-         lease_expires_at, requeues, attempts) \
+         lease_expires_at, requeues, attempts, published_at) \
          VALUES ($1, $2, 3, 10, $3, now() - make_interval(secs => $4), \
-                 now() + make_interval(secs => $5), $6, $6 + 1)",
+                 now() + make_interval(secs => $5), $6, $6 + 1, now() - make_interval(secs => $4))",
     )
     .bind(doc_id)
     .bind(user_id)
@@ -206,6 +206,7 @@ async fn cleanup_removes_each_leftover_and_nothing_else() {
             refresh_tokens_deleted: 3,
             jobs_requeued: 1,
             jobs_failed: 1,
+            jobs_published: 0,
             rate_limit_rows_deleted: 3,
             expired_documents_deleted: 1,
             orphan_texts_deleted: 2,
@@ -248,6 +249,28 @@ async fn cleanup_removes_each_leftover_and_nothing_else() {
     assert_eq!(document_state(&app, expired).await, None, "expired document kept");
     assert!(!text_exists(&app, &expired.to_string()).await, "text of the expired document kept");
     assert!(document_state(&app, within_retention).await.is_some(), "document within retention deleted");
+}
+
+#[tokio::test]
+async fn cleanup_publishes_jobs_left_in_outbox() {
+    let app = TestApp::spawn().await;
+    app.declare_queue().await;
+    let user_id = any_user(&app).await;
+    let unpublished = insert_document(&app, user_id, HOUR, "queued", None, 0).await;
+    let young = insert_document(&app, user_id, 1, "queued", None, 0).await;
+    let failed = insert_document(&app, user_id, HOUR, "failed", None, 0).await;
+    sqlx::query("UPDATE documents SET published_at = NULL WHERE doc_id = ANY($1)")
+        .bind(vec![unpublished, young, failed])
+        .execute(&app.pool)
+        .await
+        .unwrap();
+
+    let first = cleanup_of(&app).run().await;
+    let second = cleanup_of(&app).run().await;
+
+    assert_eq!(first.jobs_published, 1, "{first:?}");
+    assert_eq!(second.jobs_published, 0, "{second:?}");
+    assert_eq!(queued_messages(&app).await, 1);
 }
 
 #[tokio::test]

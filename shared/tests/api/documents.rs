@@ -216,15 +216,14 @@ async fn submit_accepts_plain_text() {
 }
 
 #[tokio::test]
-async fn unreachable_queue_gives_503_and_failed_document() {
+async fn unreachable_queue_keeps_job_in_outbox() {
     let app = TestApp::spawn_with_queue_url(Some("amqp://guest:guest@127.0.0.1:1/%2f")).await;
     let token = app.signed_in_user().await;
 
     let response = app.submit(&token, &json!({ "text": article() })).await;
 
-    assert_eq!(response.status, StatusCode::SERVICE_UNAVAILABLE, "{}", response.body);
-    assert!(response.headers.contains_key("retry-after"));
-    assert!(!response.body.contains("127.0.0.1"), "503 body must not reveal internals");
+    assert_eq!(response.status, StatusCode::ACCEPTED, "{}", response.body);
     let listed = app.get("/api/v1/docs", Some(&token)).await.json();
-    assert_eq!(listed["items"][0]["status"], "failed");
+    assert_eq!(listed["items"][0]["status"], "queued");
+    assert_eq!(app.summarize.outbox.count_unpublished().await.unwrap(), 1);
 }

@@ -14,7 +14,9 @@ use shared::config::{
     DatabaseSettings, DocumentLimits, MongoSettings, PasswordSettings, QueueSettings, SigningSettings,
     VerifyingSettings, WebhookSettings,
 };
+use shared::outbox::Outbox;
 use shared::queue::rabbitmq::RabbitQueue;
+use shared::queue::JobQueue;
 use shared::routes::login::{AuthLimits, LoginState};
 use shared::routes::register::RegisterState;
 use shared::routes::summarize::SummarizeState;
@@ -143,6 +145,7 @@ impl TestApp {
         let documents = DocumentStore::new(pool.clone());
         let texts = TextStore::new(&mongo);
         let webhooks = Webhooks::new(pool.clone(), WebhookSettings::default());
+        let queue: Arc<dyn JobQueue> = Arc::new(RabbitQueue::new(publish_settings));
 
         Self {
             register: RegisterState { users: users.clone(), hasher: hasher.clone(), limiter: limiter.clone(), limits },
@@ -160,7 +163,8 @@ impl TestApp {
                 users: users.clone(),
                 documents: documents.clone(),
                 texts: texts.clone(),
-                queue: Arc::new(RabbitQueue::new(publish_settings)),
+                outbox: Outbox::new(pool.clone(), queue.clone()),
+                queue,
                 limiter,
                 limits: DocumentLimits::default(),
                 webhooks: webhooks.clone(),
@@ -297,11 +301,60 @@ impl TestApp {
         }
     }
 
+    /// Sends every PostgreSQL query of the handlers and the worker through `proxy`,
+    /// with a pool that gives up acquiring after 2 s as the deployed functions do
+    /// (3 s by default).
+    pub fn route_postgres_through(&mut self, proxy: &crate::proxy::Proxy) {
+        let target = host_port(&self.database_url);
+        let settings = DatabaseSettings {
+            url: proxy.url_for(&self.database_url, &target).into(),
+            max_connections: 5,
+            acquire_timeout: Duration::from_secs(2),
+        };
+        let pool = settings.connect_lazy().unwrap();
+        let users = UserStore::new(pool.clone());
+        let limiter = RateLimiter::new(pool.clone());
+        let documents = DocumentStore::new(pool.clone());
+        let webhooks = Webhooks::new(pool.clone(), self.summarize.webhooks.settings());
+
+        self.register.users = users.clone();
+        self.register.limiter = limiter.clone();
+        self.login.users = users.clone();
+        self.login.limiter = limiter.clone();
+        self.users.users = users.clone();
+        self.summarize.users = users;
+        self.summarize.limiter = limiter;
+        self.summarize.documents = documents.clone();
+        self.summarize.webhooks = webhooks.clone();
+        self.summarize.outbox = Outbox::new(pool, self.summarize.queue.clone());
+        self.worker.documents = documents;
+        self.worker.webhooks = webhooks;
+    }
+
+    /// Sends every MongoDB operation of the handlers and the worker through `proxy`.
+    pub async fn route_mongo_through(&mut self, proxy: &crate::proxy::Proxy) {
+        let url = self.mongo_settings.url.expose_secret().to_owned();
+        let target = host_port(&url);
+        let settings = MongoSettings {
+            url: format!("mongodb://127.0.0.1:{}/?directConnection=true", proxy.port).into(),
+            database: self.mongo_settings.database.clone(),
+        };
+        assert!(url.contains(&target));
+        let texts = TextStore::new(&settings.client().await.unwrap().database(&settings.database));
+        self.summarize.texts = texts.clone();
+        self.worker.texts = texts;
+    }
+
+    /// Returns the `host:port` of the MongoDB server the test uses.
+    pub fn mongo_target(&self) -> String {
+        host_port(self.mongo_settings.url.expose_secret())
+    }
+
     /// Declares the test queue, so jobs published before a worker starts are kept.
     pub async fn declare_queue(&self) {
         let connection = shared::queue::rabbitmq::connect(&self.queue_settings).await.unwrap();
         let channel = connection.create_channel().await.unwrap();
-        shared::queue::rabbitmq::declare_queue(&channel, &self.queue_settings.queue).await.unwrap();
+        shared::queue::rabbitmq::declare_queue(&channel, &self.queue_settings).await.unwrap();
         connection.close(200, "done".into()).await.ok();
     }
 }
@@ -328,6 +381,9 @@ impl Drop for TestApp {
                 if let Ok(connection) = shared::queue::rabbitmq::connect(&queue_settings).await {
                     if let Ok(channel) = connection.create_channel().await {
                         let _ = channel.queue_delete(queue_settings.queue.as_str().into(), Default::default()).await;
+                        let (exchange, dead_queue) = shared::queue::rabbitmq::dead_letter_names(&queue_settings.queue);
+                        let _ = channel.queue_delete(dead_queue.as_str().into(), Default::default()).await;
+                        let _ = channel.exchange_delete(exchange.as_str().into(), Default::default()).await;
                     }
                     let _ = connection.close(200, "done".into()).await;
                 }
@@ -335,6 +391,13 @@ impl Drop for TestApp {
         });
         let _ = cleanup.join();
     }
+}
+
+/// Returns the `host:port` of a `scheme://[user@]host:port[/...]` URL.
+pub fn host_port(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, rest)| rest);
+    rest.split(['/', '?']).next().unwrap().to_owned()
 }
 
 /// Builds a request as the local router and API Gateway deliver it.
