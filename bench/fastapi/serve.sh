@@ -38,7 +38,7 @@ up() {
   ensure_rabbitmq
   ensure_mongo
   ensure_bench_venv
-  PGPASSWORD=$DB_PASSWORD psql -q -h 127.0.0.1 -p "$PG_PORT" -U "$DB_USER" -d "$DB_NAME" \
+  PGOPTIONS="-c client_min_messages=warning" PGPASSWORD=$DB_PASSWORD psql -q -h 127.0.0.1 -p "$PG_PORT" -U "$DB_USER" -d "$DB_NAME" \
     -v ON_ERROR_STOP=1 -f "$HERE/schema.sql" >/dev/null
 
   local port seed
