@@ -30,6 +30,10 @@ up() {
   local keys_file="$DOCSUM_STATE/token-keys.env"
   [ -s "$keys_file" ] || (umask 077 && "$REPO_ROOT/target/release/keygen" bench1 >"$keys_file")
   write_env_file
+  # Each instance serves one request at a time, so one connection per instance is
+  # enough; the default of 4 lets ten instances of each function use up PostgreSQL's
+  # 100 connection slots, shared with everyone else on the machine.
+  echo "DATABASE_MAX_CONNECTIONS=${DATABASE_MAX_CONNECTIONS:-1}" >>"$DOCSUM_STATE/stack.env"
   load_env_file
   "$REPO_ROOT/target/release/migrate" >"$DOCSUM_STATE/logs/migrate.log" 2>&1 ||
     die "migrations failed; see $DOCSUM_STATE/logs/migrate.log"

@@ -34,7 +34,10 @@ use uuid::Uuid;
 
 /// About 3 KB of text, the size the load generator submits.
 fn sample_text() -> String {
-    (1..=40).map(|i| format!("The council reported the results of the survey on day {i}.")).collect::<Vec<_>>().join(" ")
+    (1..=40)
+        .map(|i| format!("The council reported the results of the survey on day {i}."))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Runs `step` `rounds` times one after another and returns the sorted durations.
@@ -91,23 +94,53 @@ async fn main() -> anyhow::Result<()> {
     println!("rounds: {rounds}, text: {} bytes\n", text.len());
     println!("| step | median µs | p99 µs |");
     println!("|---|---:|---:|");
-    print_row("JWT verify (Ed25519)", &time_step(rounds, || async { verifier.verify(&token).map(drop).map_err(anyhow::Error::msg) }).await?);
-    print_row("PostgreSQL: account active", &time_step(rounds, || async { users.find_by_id(user.id).await.map(drop) }).await?);
-    print_row("PostgreSQL: rate limit hit", &time_step(rounds, || async { limiter.hit("costs", unlimited).await.map(drop) }).await?);
-    print_row("PostgreSQL: documents in flight", &time_step(rounds, || async { documents.count_in_flight(user.id).await.map(drop) }).await?);
-    print_row("MongoDB: insert text", &time_step(rounds, || async { texts.insert_text(Uuid::now_v7(), text.clone()).await }).await?);
-    print_row("PostgreSQL: insert document", &time_step(rounds, || async {
-        documents.insert(Uuid::now_v7(), user.id, None, &options, text.len() as i32).await.map(drop)
-    }).await?);
-    print_row("RabbitMQ: publish job (confirmed)", &time_step(rounds, || async { queue.publish(Job { doc_id: warm_doc }).await }).await?);
-    print_row("PostgreSQL: find document", &time_step(rounds, || async { documents.find_owned(warm_doc, user.id).await.map(drop) }).await?);
+    print_row(
+        "JWT verify (Ed25519)",
+        &time_step(rounds, || async { verifier.verify(&token).map(drop).map_err(anyhow::Error::msg) }).await?,
+    );
+    print_row(
+        "PostgreSQL: account active",
+        &time_step(rounds, || async { users.find_by_id(user.id).await.map(drop) }).await?,
+    );
+    print_row(
+        "PostgreSQL: rate limit hit",
+        &time_step(rounds, || async { limiter.hit("costs", unlimited).await.map(drop) }).await?,
+    );
+    print_row(
+        "PostgreSQL: documents in flight",
+        &time_step(rounds, || async { documents.count_in_flight(user.id).await.map(drop) }).await?,
+    );
+    print_row(
+        "MongoDB: insert text",
+        &time_step(rounds, || async { texts.insert_text(Uuid::now_v7(), text.clone()).await }).await?,
+    );
+    print_row(
+        "PostgreSQL: insert document",
+        &time_step(rounds, || async {
+            documents.insert(Uuid::now_v7(), user.id, None, &options, text.len() as i32).await.map(drop)
+        })
+        .await?,
+    );
+    print_row(
+        "RabbitMQ: publish job (confirmed)",
+        &time_step(rounds, || async { queue.publish(Job { doc_id: warm_doc }).await }).await?,
+    );
+    print_row(
+        "PostgreSQL: find document",
+        &time_step(rounds, || async { documents.find_owned(warm_doc, user.id).await.map(drop) }).await?,
+    );
     print_row("MongoDB: find text", &time_step(rounds, || async { texts.find(warm_doc).await.map(drop) }).await?);
     let stored = texts.find(warm_doc).await?.expect("the warm-up text exists");
-    print_row("JSON: serialize text", &time_step(rounds, || async { serde_json::to_string(&stored).map(drop).map_err(Into::into) }).await?);
+    print_row(
+        "JSON: serialize text",
+        &time_step(rounds, || async { serde_json::to_string(&stored).map(drop).map_err(Into::into) }).await?,
+    );
     let body = serde_json::json!({ "text": text }).to_string();
-    print_row("JSON: parse submit body", &time_step(rounds, || async {
-        serde_json::from_str::<SubmitBody>(&body).map(drop).map_err(Into::into)
-    }).await?);
+    print_row(
+        "JSON: parse submit body",
+        &time_step(rounds, || async { serde_json::from_str::<SubmitBody>(&body).map(drop).map_err(Into::into) })
+            .await?,
+    );
 
     let state = SummarizeState {
         verifier: verifier.clone(),
@@ -121,29 +154,40 @@ async fn main() -> anyhow::Result<()> {
     };
     let authorization = format!("Bearer {token}");
     let read_path = format!("/api/v1/docs/{warm_doc}");
-    print_row("whole handler: GET /docs/{id}", &time_step(rounds, || async {
-        let request = Request::builder()
-            .method(Method::GET)
-            .uri(format!("http://127.0.0.1{read_path}"))
-            .header("authorization", &authorization)
-            .body(Body::Empty)?
-            .with_raw_http_path(read_path.as_str());
-        let status = handle(&state, request).await.status();
-        anyhow::ensure!(status == 200, "read returned {status}");
-        Ok(())
-    }).await?);
-    print_row("whole handler: POST /summarize", &time_step(rounds.min(200), || async {
-        let request = Request::builder()
-            .method(Method::POST)
-            .uri("http://127.0.0.1/api/v1/summarize")
-            .header("authorization", &authorization)
-            .header("content-type", "application/json")
-            .body(Body::Text(body.clone()))?
-            .with_raw_http_path("/api/v1/summarize");
-        let status = handle(&state, request).await.status();
-        anyhow::ensure!(status == 202, "submit returned {status}; raise SUBMISSIONS_PER_MINUTE and MAX_DOCUMENTS_IN_FLIGHT");
-        Ok(())
-    }).await?);
+    print_row(
+        "whole handler: GET /docs/{id}",
+        &time_step(rounds, || async {
+            let request = Request::builder()
+                .method(Method::GET)
+                .uri(format!("http://127.0.0.1{read_path}"))
+                .header("authorization", &authorization)
+                .body(Body::Empty)?
+                .with_raw_http_path(read_path.as_str());
+            let status = handle(&state, request).await.status();
+            anyhow::ensure!(status == 200, "read returned {status}");
+            Ok(())
+        })
+        .await?,
+    );
+    print_row(
+        "whole handler: POST /summarize",
+        &time_step(rounds.min(200), || async {
+            let request = Request::builder()
+                .method(Method::POST)
+                .uri("http://127.0.0.1/api/v1/summarize")
+                .header("authorization", &authorization)
+                .header("content-type", "application/json")
+                .body(Body::Text(body.clone()))?
+                .with_raw_http_path("/api/v1/summarize");
+            let status = handle(&state, request).await.status();
+            anyhow::ensure!(
+                status == 202,
+                "submit returned {status}; raise SUBMISSIONS_PER_MINUTE and MAX_DOCUMENTS_IN_FLIGHT"
+            );
+            Ok(())
+        })
+        .await?,
+    );
     Ok(())
 }
 
