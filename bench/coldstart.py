@@ -4,7 +4,7 @@ For every function it starts the release binary as Lambda would (AWS_LAMBDA_RUNT
 pointing at a small Runtime API server in this process), hands it one API Gateway
 payload 2.0 event from shared/tests/fixtures/apigw/v2, and records:
 
-  init ms:     process start until the runtime asks for its first event (GET /next);
+  init ms:     process start until the runtime requests its first event (GET /next);
   first ms:    process start until the first response is posted (init + the first
                request, including the database and MongoDB connections it opens);
   warm ms:     the median of the following invocations, one at a time as in Lambda;
@@ -55,7 +55,7 @@ class RuntimeApi(ThreadingHTTPServer):
 
 class RuntimeHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    # Headers and body go out in two writes; with Nagle's algorithm the second waits for
+    # Headers and body go out in two writes. With Nagle's algorithm the second waits for
     # the client's delayed ACK, which adds about 40 ms to every invocation.
     disable_nagle_algorithm = True
 
@@ -88,7 +88,7 @@ class RuntimeHandler(BaseHTTPRequestHandler):
 
 
 def with_body(event, body):
-    """Return the fixture with its body set, base64-encoded where the fixture says so."""
+    """Return the fixture with its body set, base64-encoded when its isBase64Encoded is true."""
     event = copy.deepcopy(event)
     event["body"] = base64.b64encode(body.encode()).decode() if event.get("isBase64Encoded") else body
     return event

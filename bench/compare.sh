@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the performance benchmarks of docs/benchmarks.md in one go and prints their
-# tables: the load scenario against the Rust functions (release builds under
+# tables. They are the load scenario against the Rust functions (release builds under
 # `cargo lambda watch --release`) and against the FastAPI + Celery service, the cold
 # start and peak memory of each function, and the in-process cost of each step of a
 # read and a submit. It starts both services on free ports and stops them at the end.
@@ -23,7 +23,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-# Both services get limits far above what the scenario reaches, so no route answers 429.
+# Both services get limits far above what the scenario reaches, so no route returns 429.
 export REGISTRATIONS_PER_ADDRESS=1000000 FAILED_LOGINS_PER_ADDRESS=1000000 FAILED_LOGINS_PER_ACCOUNT=1000000
 export FAILED_LOGINS_PER_ACCOUNT_AND_ADDRESS=1000000 SUBMISSIONS_PER_MINUTE=100000 MAX_DOCUMENTS_IN_FLIGHT=10000
 

@@ -31,8 +31,8 @@ up() {
   [ -s "$keys_file" ] || (umask 077 && "$REPO_ROOT/target/release/keygen" bench1 >"$keys_file")
   write_env_file
   # Each instance serves one request at a time, so one connection per instance is
-  # enough; the default of 4 lets ten instances of each function use up PostgreSQL's
-  # 100 connection slots, shared with everyone else on the machine.
+  # enough. With the default of 4, ten instances of each function use up PostgreSQL's
+  # 100 connection slots, which everyone else on the machine shares.
   echo "DATABASE_MAX_CONNECTIONS=${DATABASE_MAX_CONNECTIONS:-1}" >>"$DOCSUM_STATE/stack.env"
   load_env_file
   "$REPO_ROOT/target/release/migrate" >"$DOCSUM_STATE/logs/migrate.log" 2>&1 ||

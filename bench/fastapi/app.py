@@ -38,10 +38,8 @@ COMMON_PASSWORDS_FILE = Path(__file__).resolve().parents[2] / "shared/data/commo
 hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1, hash_len=32, salt_len=16, type=Type.ID)
 DUMMY_HASH = hasher.hash("a password nobody has")
 
-# Every uvicorn worker process has its own key, so a token is valid only in the process
-# that signed it. The benchmark's clients therefore log in and use the token on
-# different connections, and their tokens must verify anywhere: the key comes from the
-# environment, shared by the workers.
+# The signing key comes from the environment, so that a token signed by one uvicorn
+# worker process verifies in the others.
 SIGNING_KEY = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(os.environ["BENCH_ED25519_SEED_HEX"]))
 PUBLIC_KEY = SIGNING_KEY.public_key()
 ISSUER, AUDIENCE, KID = "docsum", "docsum-api", "bench1"
@@ -57,7 +55,7 @@ celery_app.conf.broker_pool_limit = 10
 
 @celery_app.task(name="docsum_bench.summarize")
 def summarize(doc_id: str) -> None:
-    """Stands for the summary job; the benchmark runs no Celery worker."""
+    """Placeholder for the summary job; the benchmark runs no Celery worker."""
 
 
 WINDOW_START = "to_timestamp(floor(extract(epoch FROM now()) / $2) * $2)"

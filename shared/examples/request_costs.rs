@@ -1,5 +1,5 @@
-//! Where the time of a read and a submit goes: each step of the summarize function's
-//! two hot routes timed alone, in-process and warm, then the whole handler.
+//! Time per step of a read and a submit: each step of the summarize function's two
+//! hot routes timed alone, in-process and warm, then the whole handler.
 //!
 //! Runs against the servers and settings of a stack (PostgreSQL, MongoDB, RabbitMQ and
 //! the token keys), creates a scratch user and prints, per step, the median and the
@@ -79,7 +79,7 @@ async fn main() -> anyhow::Result<()> {
 
     let email = shared::domain::Email::parse(&format!("costs-{}@example.com", Uuid::new_v4().simple()))
         .map_err(anyhow::Error::msg)?;
-    // The hash is never verified here, so any string stands in for one.
+    // The hash is never verified here, so any string works as one.
     let user = users.insert(&email, "not-a-hash").await?;
     let token = signer.issue(user.id, "user")?.token;
     let text = sample_text();
