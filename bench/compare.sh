@@ -45,10 +45,11 @@ fastapi_url=$(bench/fastapi/serve.sh up)
 "$python" bench/load.py --base-url "$fastapi_url" --label "FastAPI + Celery (uvicorn, $(nproc) workers)" \
   --clients $clients --seconds "$seconds" --json "$results/fastapi.json"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+# Its idle connections would take PostgreSQL slots from the Rust functions.
+bench/fastapi/serve.sh down
 "$python" bench/load.py --base-url "$rust_url" --label "Rust (cargo lambda watch --release, concurrency $concurrency)" \
   --clients $clients --seconds "$seconds" --json "$results/rust.json"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-bench/fastapi/serve.sh down
 
 state=${XDG_CACHE_HOME:-$HOME/.cache}/docsum/bench-rust
 echo
