@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Runs docsum's functions, built with --release, for the benchmarks in docs/benchmarks.md.
+#
+#   bench/rust-stack.sh up [CONCURRENCY]  build release binaries, apply migrations, serve the
+#                                         API under `cargo lambda watch --release` with at most
+#                                         CONCURRENCY instances per function (default: cores)
+#                                         on a free 127.0.0.1 port; prints the URL
+#   bench/rust-stack.sh worker            also start the release worker
+#   bench/rust-stack.sh down              stop what `up` and `worker` started
+#
+# It has its own names (database and MongoDB database docsum_bench_rust, queue
+# docsum-bench-rust) and state folder (~/.cache/docsum/bench-rust), and starts no
+# worker unless asked, so that jobs do not take CPU from the routes being measured.
+# Rate limits pass through from the environment as for local/stack.sh.
+set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+export DOCSUM_STATE=${BENCH_RUST_STATE:-${XDG_CACHE_HOME:-$HOME/.cache}/docsum/bench-rust}
+export DB_NAME=docsum_bench_rust MONGO_DB_NAME=docsum_bench_rust JOB_QUEUE_NAME=docsum-bench-rust
+. "$HERE/../local/lib.sh"
+
+up() {
+  local concurrency=${1:-$(nproc)}
+  ensure_postgres
+  ensure_rabbitmq
+  ensure_mongo
+
+  log "building release binaries"
+  (cd "$REPO_ROOT" && cargo build --release --workspace --bins --quiet)
+  local keys_file="$DOCSUM_STATE/token-keys.env"
+  [ -s "$keys_file" ] || (umask 077 && "$REPO_ROOT/target/release/keygen" bench1 >"$keys_file")
+  write_env_file
+  # Each instance serves one request at a time, so one connection per instance is
+  # enough. With the default of 4, ten instances of each function use up PostgreSQL's
+  # 100 connection slots, which everyone else on the machine shares.
+  echo "DATABASE_MAX_CONNECTIONS=${DATABASE_MAX_CONNECTIONS:-1}" >>"$DOCSUM_STATE/stack.env"
+  load_env_file
+  "$REPO_ROOT/target/release/migrate" >"$DOCSUM_STATE/logs/migrate.log" 2>&1 ||
+    die "migrations failed; see $DOCSUM_STATE/logs/migrate.log"
+
+  local port
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  log "starting cargo lambda watch --release on 127.0.0.1:$port, $concurrency instances per function"
+  start_background api env -C "$REPO_ROOT" cargo lambda watch --release --ignore-changes \
+    --concurrency "$concurrency" --invoke-address 127.0.0.1 --invoke-port "$port" \
+    --env-file "$DOCSUM_STATE/stack.env"
+  wait_for_port "$port" "cargo lambda watch" 600
+  echo "http://127.0.0.1:$port" >"$DOCSUM_STATE/url"
+  echo "http://127.0.0.1:$port"
+}
+
+worker() {
+  load_env_file
+  start_background worker "$REPO_ROOT/target/release/worker"
+}
+
+down() {
+  stop_pid_file "$DOCSUM_STATE/pids/worker.pid"
+  stop_pid_file "$DOCSUM_STATE/pids/api.pid"
+  rm -f "$DOCSUM_STATE/url"
+  log "benchmark stack stopped"
+}
+
+case "${1:-}" in
+  up) up "${2:-}" ;;
+  worker) worker ;;
+  down) down ;;
+  *) echo "usage: $0 up [CONCURRENCY]|worker|down" >&2; exit 2 ;;
+esac
