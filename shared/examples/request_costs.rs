@@ -151,6 +151,7 @@ async fn main() -> anyhow::Result<()> {
         limiter: limiter.clone(),
         limits: DocumentLimits::from_env()?,
         webhooks: Webhooks::new(pool.clone(), WebhookSettings::from_env()?),
+        outbox: shared::outbox::Outbox::new(pool.clone(), queue.clone()),
     };
     let authorization = format!("Bearer {token}");
     let read_path = format!("/api/v1/docs/{warm_doc}");

@@ -49,7 +49,7 @@ fn function_of(name: &str) -> &'static str {
     match name {
         "register" => "register",
         "login" | "refresh" | "logout" => "login",
-        "users-me" | "jwks" => "users",
+        "users-me" | "jwks" | "openapi" => "users",
         _ => "summarize",
     }
 }
@@ -91,6 +91,10 @@ async fn every_route_answers(version: &str) {
     assert_eq!(jwks.status, StatusCode::OK, "{version} jwks: {}", jwks.body);
     assert_eq!(jwks.json()["keys"].as_array().map(Vec::len), Some(1), "{version} jwks");
 
+    let openapi = send(&app, version, "openapi", &none).await;
+    assert_eq!(openapi.status, StatusCode::OK, "{version} openapi.json: {}", openapi.body);
+    assert_eq!(openapi.body, shared::openapi::to_json(), "{version} openapi.json");
+
     let body = json!({ "text": article(), "title": JSON_TITLE, "sentences": 2 }).to_string();
     let submitted = send(&app, version, "summarize-json", &Substitutions { body: Some(body), ..with_token() }).await;
     assert_eq!(submitted.status, StatusCode::ACCEPTED, "{version} summarize JSON: {}", submitted.body);
@@ -119,6 +123,12 @@ async fn every_route_answers(version: &str) {
     let document = read.json();
     assert_eq!(document["title"], JSON_TITLE, "{version} base64 body decoded as UTF-8");
     assert_eq!(document["text"], article().as_str(), "{version} stored text");
+
+    let with_doc = || Substitutions { doc_id: &json_doc_id, ..with_token() };
+    let deleted = send(&app, version, "docs-delete", &with_doc()).await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{version} DELETE docs/{{doc_id}}: {}", deleted.body);
+    let gone = send(&app, version, "docs-get", &with_doc()).await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND, "{version} deleted document: {}", gone.body);
 
     let body = json!({ "refresh_token": refresh_token }).to_string();
     let logout = send(&app, version, "logout", &Substitutions { body: Some(body), ..Substitutions::default() }).await;
