@@ -28,8 +28,13 @@ up() {
     die "127.0.0.1:$API_PORT is taken by another program; set API_PORT"
   fi
   log "starting the API under cargo lambda watch"
+  # cargo lambda watch rebuilds and restarts the functions when a file in the
+  # repository changes. Test runs set API_RELOAD=0, so files that tools write there
+  # cannot restart a function in the middle of a request.
+  local reload_flags=()
+  if [ "${API_RELOAD:-1}" = 0 ]; then reload_flags=(--ignore-changes); fi
   start_background api env -C "$REPO_ROOT" cargo lambda watch --invoke-address 127.0.0.1 \
-    --invoke-port "$API_PORT" --env-file "$DOCSUM_STATE/stack.env"
+    --invoke-port "$API_PORT" --env-file "$DOCSUM_STATE/stack.env" "${reload_flags[@]}"
 
   log "starting the worker"
   start_background worker "$REPO_ROOT/target/debug/worker"

@@ -21,6 +21,7 @@ cd "$root"
 
 export DOCSUM_STATE=${DOCSUM_STATE:-${XDG_CACHE_HOME:-$HOME/.cache}/docsum/test-stack}
 export API_PORT=${TEST_API_PORT:-9100}
+export API_RELOAD=0
 export DB_NAME=docsum_e2e MONGO_DB_NAME=docsum_e2e JOB_QUEUE_NAME=docsum-jobs-e2e
 . local/lib.sh
 
