@@ -89,6 +89,21 @@ pub struct TooManyRequests(pub ProblemDocument);
 )]
 pub struct Unavailable(pub ProblemDocument);
 
+/// The errors of every route that reads a JSON body: malformed (400), too large
+/// (413), another content type (415) and an invalid field (422).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum JsonBodyErrors {
+    #[response(status = 400)]
+    Malformed(#[ref_response] Malformed),
+    #[response(status = 413)]
+    TooLarge(#[ref_response] TooLarge),
+    #[response(status = 415)]
+    UnsupportedMediaType(#[ref_response] UnsupportedMediaType),
+    #[response(status = 422)]
+    Invalid(#[ref_response] Invalid),
+}
+
 /// The public keys that verify access tokens (RFC 7517).
 #[derive(Serialize, ToSchema)]
 #[schema(as = JsonWebKeySet)]

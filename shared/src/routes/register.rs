@@ -101,11 +101,8 @@ pub async fn handle(state: &RegisterState, request: Request) -> Response<Body> {
     request_body(content = RegisterRequest, content_type = "application/json"),
     responses(
         (status = 201, description = "Registered.", body = RegisterResponse),
-        (status = 400, response = crate::openapi::Malformed),
         (status = 409, response = crate::openapi::Conflict),
-        (status = 413, response = crate::openapi::TooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 422, response = crate::openapi::Invalid),
+        crate::openapi::JsonBodyErrors,
         (status = 429, response = crate::openapi::TooManyRequests),
         (status = 503, response = crate::openapi::Unavailable),
     ),

@@ -172,11 +172,8 @@ struct Submission {
     responses(
         (status = 202, description = "Accepted; poll the Location.", body = SubmitResponse,
             headers(("Location" = String, description = "The document's URL."))),
-        (status = 400, response = crate::openapi::Malformed),
         (status = 401, response = crate::openapi::Unauthorized),
-        (status = 413, response = crate::openapi::TooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 422, response = crate::openapi::Invalid),
+        crate::openapi::JsonBodyErrors,
         (status = 429, response = crate::openapi::TooManyRequests),
         (status = 503, response = crate::openapi::Unavailable),
     ),
