@@ -53,7 +53,7 @@ B_DOC = submit(B_TOKEN, SECRET_TEXT.format(marker=B_MARKER))
 A_DOC = submit(A_TOKEN, SECRET_TEXT.format(marker=uuid.uuid4().hex))
 ID_CHOICES = itertools.cycle(["generated", "own", "other"])
 
-# 413 is a rejection too: the API answers it for oversized emails and passwords
+# 413 is a rejection too: the API returns it for oversized emails and passwords
 # before looking at them.
 CONFIG = SchemathesisConfig.from_str(
     """

@@ -56,7 +56,7 @@ pub struct CleanupReport {
     pub failed_steps: Vec<&'static str>,
 }
 
-/// The most webhooks one run retries. Deliveries run 8 at a time with a 5 s timeout,
+/// The maximum number of webhooks one run retries. Deliveries run 8 at a time with a 5 s timeout,
 /// so 40 take at most 25 s, well inside the function's timeout.
 pub const WEBHOOK_BATCH: i64 = 40;
 

@@ -243,7 +243,7 @@ async fn consume_session(
     Ok(())
 }
 
-/// What to do with a delivery once its job has been tried.
+/// The action taken on a delivery once its job has been tried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Settled {
     Ack,

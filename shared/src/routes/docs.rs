@@ -31,7 +31,7 @@ pub(crate) struct DocumentSummaryView {
     doc_id: Uuid,
     title: Option<String>,
     status: Status,
-    /// Why the job failed, when `status` is `failed`.
+    /// The reason the job failed, when `status` is `failed`.
     error: Option<String>,
     /// The size of the submitted text in bytes of UTF-8.
     text_bytes: i32,

@@ -303,7 +303,7 @@ impl DocumentStore {
     }
 
     /// Marks a processing document `done`. Returns whether it was still processing,
-    /// so that a job that finished twice can be told apart.
+    /// so that a job that finished twice is detected.
     ///
     /// # Errors
     /// Returns an error when the update fails.

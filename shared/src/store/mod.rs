@@ -13,7 +13,7 @@ pub mod webhooks;
 /// A PostgreSQL protocol or TLS error counts: a server or a network that closes the
 /// connection during the handshake produces one (sqlx 0.8 reports "unexpected
 /// response from SSLRequest"). A MongoDB pool that the driver cleared because its
-/// server stopped answering counts too.
+/// server stopped responding counts too.
 pub fn is_unavailable(error: &anyhow::Error) -> bool {
     error.chain().any(|cause| {
         if let Some(sql) = cause.downcast_ref::<sqlx::Error>() {

@@ -66,7 +66,7 @@ pub struct TextStore {
 /// The collection name.
 pub const COLLECTION: &str = "documents";
 
-/// The longest one MongoDB operation may take. The driver has no socket timeout, so
+/// The maximum time one MongoDB operation may take. The driver has no socket timeout, so
 /// without this an operation on a pooled connection to a server that stopped
 /// answering waits for the server monitor to give up, then retries: about 16 s in
 /// the outage tests, longer than an API answer should take.

@@ -127,8 +127,13 @@ async fn every_route_answers(version: &str) {
     let with_doc = || Substitutions { doc_id: &json_doc_id, ..with_token() };
     let deleted = send(&app, version, "docs-delete", &with_doc()).await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{version} DELETE docs/{{doc_id}}: {}", deleted.body);
-    let gone = send(&app, version, "docs-get", &with_doc()).await;
-    assert_eq!(gone.status, StatusCode::NOT_FOUND, "{version} deleted document: {}", gone.body);
+    let read_after_delete = send(&app, version, "docs-get", &with_doc()).await;
+    assert_eq!(
+        read_after_delete.status,
+        StatusCode::NOT_FOUND,
+        "{version} deleted document: {}",
+        read_after_delete.body
+    );
 
     let body = json!({ "refresh_token": refresh_token }).to_string();
     let logout = send(&app, version, "logout", &Substitutions { body: Some(body), ..Substitutions::default() }).await;

@@ -207,10 +207,10 @@ async fn delete_removes_owned_document() {
         .unwrap()
         .to_owned();
 
-    let refused = app.delete(&path, Some(&stranger)).await;
-    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+    let rejected = app.delete(&path, Some(&stranger)).await;
+    assert_eq!(rejected.status, StatusCode::NOT_FOUND);
     let unknown = app.delete(&format!("/api/v1/docs/{}", Uuid::now_v7()), Some(&stranger)).await;
-    assert_eq!(refused.body, unknown.body, "someone else's document reads as unknown");
+    assert_eq!(rejected.body, unknown.body, "someone else's document reads as unknown");
     assert_eq!(app.get(&path, Some(&owner)).await.status, StatusCode::OK);
 
     let deleted = app.delete(&path, Some(&owner)).await;
@@ -235,10 +235,10 @@ async fn documents_in_flight_are_limited_per_user() {
     let first = app.submit(&token, &json!({ "text": article() })).await.json();
     app.submit(&token, &json!({ "text": article() })).await;
 
-    let refused = app.submit(&token, &json!({ "text": article() })).await;
-    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
-    assert!(refused.headers.get("retry-after").is_some());
-    assert!(refused.json()["detail"].as_str().unwrap().contains("at once"));
+    let rejected = app.submit(&token, &json!({ "text": article() })).await;
+    assert_eq!(rejected.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(rejected.headers.get("retry-after").is_some());
+    assert!(rejected.json()["detail"].as_str().unwrap().contains("at once"));
 
     finish(&app, &token, &first).await;
     assert_eq!(app.submit(&token, &json!({ "text": article() })).await.status, StatusCode::ACCEPTED);
@@ -253,9 +253,9 @@ async fn submissions_per_minute_are_limited_per_user() {
         assert_eq!(app.submit(&token, &json!({ "text": article() })).await.status, StatusCode::ACCEPTED);
     }
 
-    let refused = app.submit(&token, &json!({ "text": article() })).await;
-    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
-    let retry_after: u64 = refused.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    let rejected = app.submit(&token, &json!({ "text": article() })).await;
+    assert_eq!(rejected.status, StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = rejected.headers["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=60).contains(&retry_after), "{retry_after}");
 
     let other = {

@@ -86,7 +86,7 @@ async fn serve(mut client: TcpStream, target: Arc<str>, mut mode: watch::Receive
     hold_or_close(client, cut, mode).await;
 }
 
-/// Closes the client at once for `Refuse`; for `Blackhole` holds it open, silent,
+/// Closes the client at once for `Refuse`; for `Blackhole` keeps it open, silent,
 /// until the mode changes again.
 async fn hold_or_close(mut client: TcpStream, mode_now: Mode, mut mode: watch::Receiver<Mode>) {
     if mode_now == Mode::Blackhole {
