@@ -177,6 +177,28 @@ class QueueTest(unittest.TestCase):
     def test_dead_letter_queue_keeps_messages_longer(self):
         self.assertGreater(self.dead_letter["MessageRetentionPeriod"], self.queue["MessageRetentionPeriod"])
 
+    def test_cleanup_reads_the_dead_letter_queue(self):
+        variables = environment(function_with_binary("cleanup"))
+        self.assertEqual(variables["SQS_DEAD_LETTER_QUEUE_URL"], {"Ref": "JobDeadLetterQueue"})
+
+    def test_only_cleanup_may_read_dead_letters(self):
+        dead_letter_arn = {"Fn::GetAtt": ["JobDeadLetterQueue", "Arn"]}
+        cleanup_role = prop(function_with_binary("cleanup"), "Role")["Fn::GetAtt"][0]
+        granted = {}
+        for name, resource in RESOURCES.items():
+            if resource["Type"] != "AWS::IAM::Role":
+                continue
+            for policy in resource["Properties"].get("Policies", []):
+                for statement in policy["PolicyDocument"]["Statement"]:
+                    if statement["Resource"] != dead_letter_arn:
+                        continue
+                    actions = statement["Action"]
+                    granted.setdefault(name, set()).update(actions if isinstance(actions, list) else [actions])
+        self.assertEqual(granted, {cleanup_role: {"sqs:ReceiveMessage", "sqs:DeleteMessage"}})
+
+    def test_dead_letter_visibility_outlasts_a_cleanup_run(self):
+        self.assertGreater(self.dead_letter["VisibilityTimeout"], prop(function_with_binary("cleanup"), "Timeout"))
+
     def test_publishers_use_sqs(self):
         for name in ("summarize-fn", "cleanup"):
             with self.subTest(function=name):

@@ -1,5 +1,5 @@
-//! The scheduled cleanup: removes what the functions leave behind and re-queues jobs
-//! whose worker died.
+//! The scheduled cleanup: removes what the functions leave behind, re-queues jobs
+//! whose worker died and fails jobs that reached the dead-letter queue.
 //!
 //! Every step is safe to run in two processes at once. PostgreSQL rows are taken
 //! with `FOR UPDATE SKIP LOCKED` or changed by conditional statements, and MongoDB
@@ -19,6 +19,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::config::CleanupSettings;
+use crate::dead_letters::{DeadLetterQueue, DeadLetters};
 use crate::outbox::{self, Outbox};
 use crate::queue::{Job, JobQueue};
 use crate::store::texts::COLLECTION;
@@ -42,6 +43,11 @@ pub struct CleanupReport {
     pub jobs_failed: u64,
     /// Jobs of the outbox (stored, but never confirmed by the broker) published.
     pub jobs_published: u64,
+    /// Documents marked `failed` because their job reached the dead-letter queue
+    /// before a worker finished it.
+    pub dead_lettered_jobs_failed: u64,
+    /// Messages removed from the dead-letter queue, including those counted above.
+    pub dead_letters_removed: u64,
     /// Rate-limit rows of past windows deleted.
     pub rate_limit_rows_deleted: u64,
     /// Documents past the retention period deleted, with their text.
@@ -74,18 +80,27 @@ pub struct Cleanup {
     pub settings: CleanupSettings,
     /// Retries webhooks that are due, when set.
     pub webhooks: Option<Webhooks>,
+    /// The job queue's dead-letter queue, read on every run when set.
+    pub dead_letter_queue: Option<DeadLetterQueue>,
 }
 
 impl Cleanup {
     /// Uses the `documents` collection of `mongo` for texts.
     pub fn new(pool: PgPool, mongo: &mongodb::Database, queue: Arc<dyn JobQueue>, settings: CleanupSettings) -> Self {
-        Self { pool, texts: mongo.collection(COLLECTION), queue, settings, webhooks: None }
+        Self { pool, texts: mongo.collection(COLLECTION), queue, settings, webhooks: None, dead_letter_queue: None }
     }
 
     /// Makes each run also retry webhooks that are due, at most `WEBHOOK_BATCH` a run.
     #[must_use]
     pub fn with_webhooks(mut self, webhooks: Webhooks) -> Self {
         self.webhooks = Some(webhooks);
+        self
+    }
+
+    /// Makes each run settle the jobs in the job queue's dead-letter queue.
+    #[must_use]
+    pub fn with_dead_letter_queue(mut self, queue: DeadLetterQueue) -> Self {
+        self.dead_letter_queue = Some(queue);
         self
     }
 
@@ -97,6 +112,15 @@ impl Cleanup {
         record(&mut report, "refresh_tokens", self.delete_dead_refresh_tokens().await, |r, n| {
             r.refresh_tokens_deleted = n
         });
+        if let Some(queue) = &self.dead_letter_queue {
+            match self.settle_dead_letters(queue).await {
+                Ok(settled) => {
+                    report.dead_lettered_jobs_failed = settled.jobs_failed;
+                    report.dead_letters_removed = settled.removed;
+                }
+                Err(error) => record_failure(&mut report, "dead_letters", &error),
+            }
+        }
         match self.requeue_stuck_jobs().await {
             Ok((requeued, failed)) => {
                 report.jobs_requeued = requeued;
@@ -123,6 +147,8 @@ impl Cleanup {
             jobs_requeued = report.jobs_requeued,
             jobs_failed = report.jobs_failed,
             jobs_published = report.jobs_published,
+            dead_lettered_jobs_failed = report.dead_lettered_jobs_failed,
+            dead_letters_removed = report.dead_letters_removed,
             rate_limit_rows_deleted = report.rate_limit_rows_deleted,
             expired_documents_deleted = report.expired_documents_deleted,
             orphan_texts_deleted = report.orphan_texts_deleted,
@@ -148,6 +174,21 @@ impl Cleanup {
         )
         .await
         .context("failed to delete dead refresh tokens")
+    }
+
+    /// Settles the messages of the dead-letter queue, at most one step's worth of
+    /// batches: see [`DeadLetters::drain`]. A document that becomes `failed` gets its
+    /// webhook when this cleanup sends webhooks.
+    ///
+    /// # Errors
+    /// Returns an error when the queue or the database cannot be reached.
+    pub async fn settle_dead_letters(
+        &self,
+        queue: &DeadLetterQueue,
+    ) -> anyhow::Result<crate::dead_letters::DeadLetterReport> {
+        let dead_letters = DeadLetters::new(self.pool.clone(), queue.clone(), self.webhooks.clone());
+        let max_messages = self.settings.batch_size as u64 * MAX_BATCHES as u64;
+        dead_letters.drain(max_messages).await.context("failed to settle dead-lettered jobs")
     }
 
     /// Puts the jobs of documents stuck in `processing` past their lease back on the

@@ -241,13 +241,17 @@ impl JobQueueSettings {
     }
 }
 
-/// SQS settings: `SQS_QUEUE_URL` (required), `SQS_ENDPOINT_URL` and `AWS_REGION`.
-/// Without `SQS_ENDPOINT_URL` the client uses the region's AWS endpoint. The
+/// SQS settings: `SQS_QUEUE_URL` (required), `SQS_DEAD_LETTER_QUEUE_URL`,
+/// `SQS_ENDPOINT_URL` and `AWS_REGION`. Without `SQS_ENDPOINT_URL` the client uses
+/// the region's AWS endpoint. The
 /// credentials come from `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and
 /// `AWS_SESSION_TOKEN`, which Lambda sets.
 #[derive(Clone)]
 pub struct SqsSettings {
     pub queue_url: String,
+    /// The queue that the job queue's redrive policy moves jobs to; the cleanup reads
+    /// it. Only the cleanup needs it.
+    pub dead_letter_queue_url: Option<String>,
     pub endpoint_url: Option<String>,
     pub region: String,
     pub access_key_id: String,
@@ -259,6 +263,7 @@ impl std::fmt::Debug for SqsSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SqsSettings")
             .field("queue_url", &self.queue_url)
+            .field("dead_letter_queue_url", &self.dead_letter_queue_url)
             .field("endpoint_url", &self.endpoint_url)
             .field("region", &self.region)
             .finish_non_exhaustive()
@@ -281,10 +286,14 @@ impl SqsSettings {
     /// As [`Self::from_env`].
     pub fn from_vars(vars: Vars) -> Result<Self, ConfigError> {
         let queue_url = http_url("SQS_QUEUE_URL", required(vars, "SQS_QUEUE_URL")?)?;
+        let dead_letter_queue_url = optional(vars, "SQS_DEAD_LETTER_QUEUE_URL")
+            .map(|url| http_url("SQS_DEAD_LETTER_QUEUE_URL", url))
+            .transpose()?;
         let endpoint_url =
             optional(vars, "SQS_ENDPOINT_URL").map(|url| http_url("SQS_ENDPOINT_URL", url)).transpose()?;
         Ok(Self {
             queue_url,
+            dead_letter_queue_url,
             endpoint_url,
             region: required(vars, "AWS_REGION")?,
             access_key_id: required(vars, "AWS_ACCESS_KEY_ID")?,
@@ -742,6 +751,26 @@ mod tests {
             let error = JobQueueSettings::from_vars(&vars_of(pairs)).unwrap_err();
             assert_eq!(error.name, name, "settings {pairs:?}");
         }
+    }
+
+    #[test]
+    fn sqs_dead_letter_queue_url_is_optional_and_checked() {
+        let base = [
+            ("SQS_QUEUE_URL", "http://127.0.0.1:5000/123456789012/jobs"),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ];
+        assert_eq!(SqsSettings::from_vars(&vars_of(&base)).unwrap().dead_letter_queue_url, None);
+
+        let mut with_url = base.to_vec();
+        with_url.push(("SQS_DEAD_LETTER_QUEUE_URL", "http://127.0.0.1:5000/123456789012/jobs-dlq"));
+        let settings = SqsSettings::from_vars(&vars_of(&with_url)).unwrap();
+        assert_eq!(settings.dead_letter_queue_url.as_deref(), Some("http://127.0.0.1:5000/123456789012/jobs-dlq"));
+
+        let mut invalid = base.to_vec();
+        invalid.push(("SQS_DEAD_LETTER_QUEUE_URL", "jobs-dlq"));
+        assert_eq!(SqsSettings::from_vars(&vars_of(&invalid)).unwrap_err().name, "SQS_DEAD_LETTER_QUEUE_URL");
     }
 
     #[test]

@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod cleanup;
 pub mod config;
+pub mod dead_letters;
 pub mod domain;
 pub mod http;
 pub mod openapi;

@@ -267,9 +267,8 @@ async fn process_with_retries(
             Err(error) => error,
         };
         if started.elapsed() + delay > TRANSIENT_RETRY_BUDGET {
-            // NOTE: after JOB_DELIVERY_LIMIT such returns the broker dead-letters the
-            // job, and a document that was never claimed then stays `queued`: nothing
-            // reads `QUEUE.dead` or re-publishes old queued documents yet.
+            // After JOB_DELIVERY_LIMIT such returns the broker dead-letters the job, and
+            // the cleanup's dead-letter step then marks its document `failed`.
             tracing::error!(doc_id = %job.doc_id, error.message = %error, error.cause_chain = ?error, "job failed transiently; requeueing");
             return Settled::Requeue;
         }

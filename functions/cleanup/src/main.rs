@@ -4,6 +4,7 @@
 use lambda_runtime::LambdaEvent;
 use shared::cleanup::{Cleanup, CleanupReport};
 use shared::config::{CleanupSettings, DatabaseSettings, JobQueueSettings, MongoSettings, WebhookSettings};
+use shared::dead_letters::DeadLetterQueue;
 use shared::webhooks::Webhooks;
 
 const USAGE: &str = "usage: cleanup --once\n\nRuns every cleanup step once against the databases and the job queue \
@@ -35,9 +36,16 @@ async fn main() -> Result<(), lambda_runtime::Error> {
 
     let mongo_client = mongo.client().await?;
     let pool = database.connect_lazy()?;
-    let cleanup =
+    let mut cleanup =
         Cleanup::new(pool.clone(), &mongo_client.database(&mongo.database), shared::queue::publisher(&queue), settings)
             .with_webhooks(Webhooks::new(pool, webhook_settings));
+    match DeadLetterQueue::from_settings(&queue) {
+        Some(dead_letter_queue) => cleanup = cleanup.with_dead_letter_queue(dead_letter_queue),
+        None => tracing::warn!(
+            "SQS_DEAD_LETTER_QUEUE_URL is not set, so jobs in the dead-letter queue are not settled and their \
+             documents stay queued; set it to the job queue's dead-letter queue URL"
+        ),
+    }
 
     if once {
         let report = cleanup.run().await;

@@ -152,8 +152,13 @@ impl RabbitQueue {
     }
 
     async fn publish_on(&self, channel: &Channel, job: Job) -> anyhow::Result<()> {
-        let properties =
-            BasicProperties::default().with_delivery_mode(PERSISTENT).with_content_type("application/json".into());
+        // The timestamp (Unix seconds) lets the cleanup tell a dead-lettered job from
+        // a newer publish of the same document.
+        let sent_at = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |t| t.as_secs());
+        let properties = BasicProperties::default()
+            .with_delivery_mode(PERSISTENT)
+            .with_content_type("application/json".into())
+            .with_timestamp(sent_at);
         let confirm = channel
             .basic_publish(
                 "".into(),

@@ -207,6 +207,8 @@ async fn cleanup_removes_each_leftover_and_nothing_else() {
             jobs_requeued: 1,
             jobs_failed: 1,
             jobs_published: 0,
+            dead_lettered_jobs_failed: 0,
+            dead_letters_removed: 0,
             rate_limit_rows_deleted: 3,
             expired_documents_deleted: 1,
             orphan_texts_deleted: 2,

@@ -350,6 +350,76 @@ impl TestApp {
         host_port(self.mongo_settings.url.expose_secret())
     }
 
+    /// Returns the job queue's dead-letter queue, as the cleanup reads it.
+    pub fn dead_letter_queue(&self) -> shared::dead_letters::DeadLetterQueue {
+        shared::dead_letters::DeadLetterQueue::RabbitMq(self.queue_settings.clone())
+    }
+
+    /// Moves the jobs waiting in the test queue to its dead-letter queue the way the
+    /// broker does: by returning each delivery until the queue's delivery limit is
+    /// reached. Waits until `expected` messages are in the dead-letter queue.
+    pub async fn dead_letter_queued_jobs(&self, expected: u32) {
+        use lapin::options::{BasicGetOptions, BasicNackOptions};
+
+        let connection = shared::queue::rabbitmq::connect(&self.queue_settings).await.unwrap();
+        let channel = connection.create_channel().await.unwrap();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while self.dead_letter_count().await < expected {
+            assert!(tokio::time::Instant::now() < deadline, "jobs did not reach the dead-letter queue within 20 s");
+            let message =
+                channel.basic_get(self.queue_settings.queue.as_str().into(), BasicGetOptions::default()).await.unwrap();
+            match message {
+                Some(message) => {
+                    message.delivery.nack(BasicNackOptions { requeue: true, ..Default::default() }).await.unwrap();
+                }
+                None => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        }
+        connection.close(200, "done".into()).await.ok();
+    }
+
+    /// Publishes `body` straight to the test queue's dead-letter queue, stamped with
+    /// `timestamp` (Unix seconds) when given, as if the broker had dead-lettered it.
+    pub async fn publish_dead_letter(&self, body: &[u8], timestamp: Option<u64>) {
+        use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
+
+        let connection = shared::queue::rabbitmq::connect(&self.queue_settings).await.unwrap();
+        let channel = connection.create_channel().await.unwrap();
+        shared::queue::rabbitmq::declare_queue(&channel, &self.queue_settings).await.unwrap();
+        channel.confirm_select(ConfirmSelectOptions::default()).await.unwrap();
+        let (_, dead_queue) = shared::queue::rabbitmq::dead_letter_names(&self.queue_settings.queue);
+        let mut properties = lapin::BasicProperties::default().with_delivery_mode(2);
+        if let Some(timestamp) = timestamp {
+            properties = properties.with_timestamp(timestamp);
+        }
+        let confirm = channel
+            .basic_publish("".into(), dead_queue.as_str().into(), BasicPublishOptions::default(), body, properties)
+            .await
+            .unwrap();
+        assert!(confirm.await.unwrap().is_ack(), "the broker did not confirm the dead letter");
+        connection.close(200, "done".into()).await.ok();
+    }
+
+    /// Counts the messages ready in the test queue's dead-letter queue.
+    pub async fn dead_letter_count(&self) -> u32 {
+        use lapin::options::QueueDeclareOptions;
+
+        let connection = shared::queue::rabbitmq::connect(&self.queue_settings).await.unwrap();
+        let channel = connection.create_channel().await.unwrap();
+        shared::queue::rabbitmq::declare_queue(&channel, &self.queue_settings).await.unwrap();
+        let (_, dead_queue) = shared::queue::rabbitmq::dead_letter_names(&self.queue_settings.queue);
+        let queue = channel
+            .queue_declare(
+                dead_queue.as_str().into(),
+                QueueDeclareOptions { passive: true, ..Default::default() },
+                lapin::types::FieldTable::default(),
+            )
+            .await
+            .unwrap();
+        connection.close(200, "done".into()).await.ok();
+        queue.message_count()
+    }
+
     /// Declares the test queue, so jobs published before a worker starts are kept.
     pub async fn declare_queue(&self) {
         let connection = shared::queue::rabbitmq::connect(&self.queue_settings).await.unwrap();
@@ -462,6 +532,7 @@ pub fn moto_endpoint() -> String {
 pub fn moto_settings(queue_url: &str) -> shared::config::SqsSettings {
     shared::config::SqsSettings {
         queue_url: queue_url.to_owned(),
+        dead_letter_queue_url: None,
         endpoint_url: Some(moto_endpoint()),
         region: "us-east-1".to_owned(),
         access_key_id: "testing".to_owned(),
@@ -521,6 +592,38 @@ impl TestSqs {
             dead_letter: shared::queue::sqs::SqsQueue::with_client(client.clone(), dead_letter_url),
             client,
         }
+    }
+
+    /// Receives the jobs of the job queue without deleting them until the redrive
+    /// policy moves `expected` messages to the dead-letter queue, as a worker that
+    /// keeps failing would. Needs a visibility timeout of about a second.
+    pub async fn redrive_received_jobs(&self, expected: u32) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while self.dead_letter_count().await < expected {
+            assert!(tokio::time::Instant::now() < deadline, "jobs did not reach the dead-letter queue within 20 s");
+            self.queue.receive(10, Duration::from_secs(1)).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(1100)).await;
+        }
+    }
+
+    /// Counts the messages in the dead-letter queue, visible or not.
+    pub async fn dead_letter_count(&self) -> u32 {
+        use aws_sdk_sqs::types::QueueAttributeName;
+
+        let mut attributes = self
+            .client
+            .get_queue_attributes()
+            .queue_url(self.dead_letter.queue_url())
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+            .send()
+            .await
+            .unwrap()
+            .attributes
+            .unwrap_or_default();
+        let mut count = |name| attributes.remove(&name).map_or(0, |value| value.parse::<u32>().unwrap());
+        count(QueueAttributeName::ApproximateNumberOfMessages)
+            + count(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
     }
 
     /// Deletes both queues.

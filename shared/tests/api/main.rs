@@ -5,6 +5,7 @@ mod apigw;
 mod auth;
 mod cleanup;
 mod connections;
+mod dead_letters;
 mod documents;
 mod faults;
 mod helpers;

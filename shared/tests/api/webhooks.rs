@@ -222,6 +222,33 @@ async fn failed_job_sends_summary_failed() {
 }
 
 #[tokio::test]
+async fn dead_lettered_job_sends_summary_failed() {
+    let mut app = TestApp::spawn().await;
+    use_webhooks(&mut app, true, RetryPolicy::default());
+    let receiver = Receiver::start(&[], Duration::ZERO).await;
+    let token = app.signed_in_user().await;
+    let accepted = submit_with_callback(&app, &token, &receiver.url).await;
+    let doc_id = doc_id_of(&accepted);
+    app.dead_letter_queued_jobs(1).await;
+    let settings = shared::config::CleanupSettings::from_vars(&|_: &str| -> Option<String> { None }).unwrap();
+    let cleanup = shared::cleanup::Cleanup::new(app.pool.clone(), &app.mongo, app.summarize.queue.clone(), settings)
+        .with_webhooks(app.worker.webhooks.clone())
+        .with_dead_letter_queue(app.dead_letter_queue());
+
+    let report = cleanup.settle_dead_letters(&app.dead_letter_queue()).await.unwrap();
+
+    assert_eq!(report.jobs_failed, 1, "{report:?}");
+    let received = receiver.received();
+    assert_eq!(received.len(), 1, "{received:?}");
+    assert_signed(&received[0], accepted["callback_secret"].as_str().unwrap());
+    let body = received[0].json();
+    assert_eq!(body["type"], "summary.failed");
+    assert_eq!(body["data"]["doc_id"], doc_id.to_string());
+    assert_eq!(body["data"]["status"], "failed");
+    assert_eq!(body["data"]["error"], shared::dead_letters::DEAD_LETTER_REASON);
+}
+
+#[tokio::test]
 async fn failed_attempt_is_retried_after_backoff() {
     let mut app = TestApp::spawn().await;
     let backoff = Duration::from_secs(2);
