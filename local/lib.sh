@@ -91,6 +91,10 @@ SQL
 }
 
 ensure_rabbitmq() {
+  if [ -n "${DOCSUM_RABBITMQ_NODE:-}" ]; then
+    start_rabbitmq_node
+    return
+  fi
   if ! port_open "$RABBITMQ_PORT"; then
     command -v rabbitmq-server >/dev/null || apt_install rabbitmq-server
     log "starting RabbitMQ"
@@ -103,6 +107,122 @@ ensure_rabbitmq() {
     done
     wait_for_port "$RABBITMQ_PORT" RabbitMQ 30
   fi
+}
+
+# A RabbitMQ node of the caller's own, apart from the machine's broker, for tests that
+# stop and kill their broker (the fault test). Set DOCSUM_RABBITMQ_NODE (a node name
+# such as docsum-fault@localhost) and DOCSUM_RABBITMQ_DIR (default
+# $DOCSUM_STATE/rabbitmq-node) before calling these. The node has its own AMQP and
+# distribution ports (free ports chosen at its first start and kept in
+# $DOCSUM_RABBITMQ_DIR/ports.env), its own Erlang cookie, config, data and logs in
+# that folder, and no plugins. It listens on 127.0.0.1 only and registers with the
+# machine's epmd (started on 127.0.0.1 when none runs).
+#
+# The node runs as the calling user, root included. Debian's rabbitmq-server and
+# rabbitmqctl wrappers in /usr/sbin switch root to the `rabbitmq` user, whose HOME
+# holds the machine broker's cookie and data, so these helpers call the real scripts
+# in $RABBITMQ_SCRIPTS instead, with HOME set to the node's folder.
+RABBITMQ_SCRIPTS=${RABBITMQ_SCRIPTS:-/usr/lib/rabbitmq/bin}
+DOCSUM_RABBITMQ_DIR=${DOCSUM_RABBITMQ_DIR:-$DOCSUM_STATE/rabbitmq-node}
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Sets RABBITMQ_NODE_ENV to the environment that every RabbitMQ script of the node
+# runs with (read after prepare_rabbitmq_node has written ports.env).
+rabbitmq_node_env() {
+  local dir=$DOCSUM_RABBITMQ_DIR amqp_port dist_port
+  amqp_port=$(sed -n 's/^AMQP_NODE_PORT=//p' "$dir/ports.env")
+  dist_port=$(sed -n 's/^DIST_NODE_PORT=//p' "$dir/ports.env")
+  RABBITMQ_NODE_ENV=(
+    HOME="$dir/home" RABBITMQ_CONF_ENV_FILE="$dir/rabbitmq-env.conf" RABBITMQ_NODENAME="$DOCSUM_RABBITMQ_NODE"
+    RABBITMQ_CONFIG_FILE="$dir/rabbitmq.conf" RABBITMQ_ADVANCED_CONFIG_FILE="$dir/advanced.config"
+    RABBITMQ_ENABLED_PLUGINS_FILE="$dir/enabled_plugins"
+    RABBITMQ_MNESIA_BASE="$dir/mnesia" RABBITMQ_LOG_BASE="$dir/log" RABBITMQ_PID_FILE="$dir/node.pid"
+    RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT="$amqp_port" RABBITMQ_DIST_PORT="$dist_port"
+    ERL_EPMD_ADDRESS=127.0.0.1 ERL_FLAGS="-kernel inet_dist_use_interface {127,0,0,1}"
+  )
+}
+
+# Runs a RabbitMQ script (rabbitmq-server, rabbitmqctl, ...) with the node's settings.
+rabbitmq_node_run() { # SCRIPT ARGS...
+  local script=$1
+  shift
+  rabbitmq_node_env
+  env "${RABBITMQ_NODE_ENV[@]}" "$RABBITMQ_SCRIPTS/$script" "$@"
+}
+
+rabbitmq_node_ctl() { rabbitmq_node_run rabbitmqctl -n "$DOCSUM_RABBITMQ_NODE" "$@"; }
+
+# Prints the node's AMQP port (known after its first start).
+rabbitmq_node_port() { sed -n 's/^AMQP_NODE_PORT=//p' "$DOCSUM_RABBITMQ_DIR/ports.env"; }
+
+rabbitmq_node_running() { rabbitmq_node_ctl -q ping >/dev/null 2>&1; }
+
+# Writes the node's folder on first use: cookie, config, ports.
+prepare_rabbitmq_node() {
+  local dir=$DOCSUM_RABBITMQ_DIR
+  [ -n "${DOCSUM_RABBITMQ_NODE:-}" ] || die "set DOCSUM_RABBITMQ_NODE to the node's name, e.g. docsum-fault@localhost"
+  [ -x "$RABBITMQ_SCRIPTS/rabbitmq-server" ] || apt_install rabbitmq-server
+  mkdir -p "$dir/home" "$dir/mnesia" "$dir/log"
+  if [ ! -s "$dir/home/.erlang.cookie" ]; then
+    (umask 077 && head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' >"$dir/home/.erlang.cookie")
+  fi
+  if [ ! -s "$dir/ports.env" ]; then
+    printf 'AMQP_NODE_PORT=%s\nDIST_NODE_PORT=%s\n' "$(free_port)" "$(free_port)" >"$dir/ports.env"
+  fi
+  # The machine's /etc/rabbitmq/rabbitmq-env.conf names the machine's node; this empty
+  # file takes its place, and the settings come from rabbitmq_node_run's environment.
+  : >"$dir/rabbitmq-env.conf"
+  echo '[].' >"$dir/enabled_plugins"
+  printf 'listeners.tcp.1 = 127.0.0.1:%s\n' "$(rabbitmq_node_port)" >"$dir/rabbitmq.conf"
+}
+
+# Starts the node unless it runs, and waits until it accepts AMQP connections.
+start_rabbitmq_node() {
+  prepare_rabbitmq_node
+  if rabbitmq_node_running; then
+    return
+  fi
+  local port
+  port=$(rabbitmq_node_port)
+  ! port_open "$port" || die "127.0.0.1:$port, the port of RabbitMQ node $DOCSUM_RABBITMQ_NODE, is taken; delete $DOCSUM_RABBITMQ_DIR/ports.env"
+  log "starting RabbitMQ node $DOCSUM_RABBITMQ_NODE on 127.0.0.1:$port"
+  rabbitmq_node_env
+  start_background rabbitmq-node env "${RABBITMQ_NODE_ENV[@]}" "$RABBITMQ_SCRIPTS/rabbitmq-server"
+  mark_started rabbitmq-node
+  local deadline=$((SECONDS + 90))
+  # await_startup fails at once until the node has registered with epmd, so it loops.
+  until rabbitmq_node_ctl -q await_startup --timeout 30 >/dev/null 2>&1; do
+    ((SECONDS < deadline)) || die "RabbitMQ node $DOCSUM_RABBITMQ_NODE did not start within 90 s; see $DOCSUM_RABBITMQ_DIR/log and $DOCSUM_STATE/logs/rabbitmq-node.log"
+    kill -0 "$(cat "$DOCSUM_STATE/pids/rabbitmq-node.pid")" 2>/dev/null ||
+      die "RabbitMQ node $DOCSUM_RABBITMQ_NODE exited; see $DOCSUM_STATE/logs/rabbitmq-node.log and $DOCSUM_RABBITMQ_DIR/log"
+    sleep 1
+  done
+  wait_for_port "$port" "RabbitMQ node $DOCSUM_RABBITMQ_NODE" 30
+}
+
+# Stops the node cleanly (rabbitmqctl shutdown waits for it to exit), then stops
+# whatever is left of the process group that start_rabbitmq_node started.
+stop_rabbitmq_node() {
+  if [ -s "$DOCSUM_RABBITMQ_DIR/ports.env" ] && rabbitmq_node_running; then
+    log "stopping RabbitMQ node $DOCSUM_RABBITMQ_NODE"
+    rabbitmq_node_env
+    timeout 60 env "${RABBITMQ_NODE_ENV[@]}" "$RABBITMQ_SCRIPTS/rabbitmqctl" -n "$DOCSUM_RABBITMQ_NODE" -q shutdown \
+      >/dev/null 2>&1 || log "rabbitmqctl shutdown of $DOCSUM_RABBITMQ_NODE failed; stopping its processes"
+  fi
+  stop_pid_file "$DOCSUM_STATE/pids/rabbitmq-node.pid"
+}
+
+# Kills the node's Erlang VM with SIGKILL, as a crash or the OOM killer would.
+kill_rabbitmq_node() {
+  local pid
+  pid=$(cat "$DOCSUM_RABBITMQ_DIR/node.pid" 2>/dev/null) || die "RabbitMQ node $DOCSUM_RABBITMQ_NODE has no pid file"
+  log "killing RabbitMQ node $DOCSUM_RABBITMQ_NODE (pid $pid) with SIGKILL"
+  kill -KILL "$pid"
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  stop_pid_file "$DOCSUM_STATE/pids/rabbitmq-node.pid"
 }
 
 ensure_venv() {

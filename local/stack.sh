@@ -70,6 +70,9 @@ down() {
   stop_pid_file "$DOCSUM_STATE/pids/moto.pid"
   rm -f "$DOCSUM_STATE/moto.endpoint"
   if [ -f "$DOCSUM_STATE/started-servers" ]; then
+    if grep -qx rabbitmq-node "$DOCSUM_STATE/started-servers" && [ -n "${DOCSUM_RABBITMQ_NODE:-}" ]; then
+      stop_rabbitmq_node
+    fi
     if grep -qx rabbitmq "$DOCSUM_STATE/started-servers"; then
       log "stopping RabbitMQ"
       as_root rabbitmqctl -q shutdown || true

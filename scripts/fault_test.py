@@ -1,19 +1,22 @@
 #!/usr/bin/env python3
-"""Submit jobs over HTTP while killing the worker and cutting RabbitMQ, then check them.
+"""Submit jobs over HTTP while killing the worker and restarting RabbitMQ, then check them.
 
-Run it through scripts/fault-test.sh, which sets up a stack of its own. This driver:
+Run it through scripts/fault-test.sh, which sets up a stack of its own with a
+RabbitMQ node of its own (local/rabbitmq-node.sh). This driver:
 
-1. starts a TCP proxy between the stack and RabbitMQ (the functions' AMQP_URL
+1. starts a TCP proxy between the stack and that node (the functions' AMQP_URL
    points at it), then `local/stack.sh up`;
 2. replaces the stack's worker with one it runs itself, so it can kill it;
 3. submits JOBS documents from several users while a fault thread, every few
-   seconds, kills the worker with SIGKILL and restarts it, closes every broker
-   connection, or keeps them open without passing bytes. The scheduled cleanup
-   runs every 10 s;
+   seconds, kills the worker with SIGKILL and restarts it, stops the RabbitMQ
+   node and starts it again, kills the node's Erlang VM with SIGKILL and starts
+   it again, closes every broker connection, or keeps them open without passing
+   bytes. The faults follow a fixed rotation that puts a broker restart second,
+   so even a short run restarts the broker. The scheduled cleanup runs every 10 s;
 4. waits for every job, and checks that each accepted document ended `done`
    with a summary, that the worker logged "job done" exactly once per document,
-   that no document is left queued or processing, and that no user sees a
-   document that was not accepted.
+   that no document is left queued or processing, that no user sees a
+   document that was not accepted, and that the broker was restarted at least once.
 
 It exits 0 when every check passed and 1 otherwise, with the failures listed.
 Only the standard library is used.
@@ -36,6 +39,18 @@ import time
 import pipeline_client as client
 
 FORWARD, REFUSE, BLACKHOLE = "forward", "refuse", "blackhole"
+
+# The order of the faults, repeated. A broker restart comes second so that the short
+# run of scripts/test.sh has one too.
+FAULT_ROTATION = [
+    "kill-worker",
+    "restart-broker",
+    "kill-worker",
+    "kill-broker",
+    "refuse-broker",
+    "blackhole-broker",
+]
+BROKER_RESTARTS = ("restart-broker", "kill-broker")
 
 
 class TcpProxy:
@@ -144,17 +159,48 @@ def log(message):
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def run_faults(stop, worker, proxy, counts, period):
+def broker_node(root, action):
+    """Run local/rabbitmq-node.sh ACTION on the stack's own RabbitMQ node."""
+    result = subprocess.run(
+        [f"{root}/local/rabbitmq-node.sh", action], capture_output=True, text=True, timeout=180
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"rabbitmq-node.sh {action} exited {result.returncode}: {result.stderr.strip()[-500:]}")
+
+
+def restart_broker(root, action, pause, problems):
+    """Stop or kill the broker node, wait `pause` seconds, and start it again."""
+    started = time.monotonic()
+    try:
+        broker_node(root, action)
+        time.sleep(pause)
+        broker_node(root, "start")
+    except (RuntimeError, subprocess.TimeoutExpired) as error:
+        problems.append(f"broker {action} and start failed: {error}")
+        log(f"fault: broker {action} and start failed: {error}")
+        return
+    log(f"fault: broker back after {time.monotonic() - started:.1f} s")
+
+
+def run_faults(stop, root, worker, proxy, counts, period, problems):
     """Inject one fault every `period` seconds (with jitter) until `stop` is set."""
     generator = random.Random(6)
+    index = 0
     while not stop.wait(period * generator.uniform(0.6, 1.4)):
-        fault = generator.choice(["kill-worker", "kill-worker", "refuse-broker", "blackhole-broker"])
+        fault = FAULT_ROTATION[index % len(FAULT_ROTATION)]
+        index += 1
         counts[fault] += 1
         if fault == "kill-worker":
             log("fault: SIGKILL the worker")
             worker.kill()
             time.sleep(generator.uniform(0.5, 2))
             worker.start()
+        elif fault == "restart-broker":
+            log("fault: stop the RabbitMQ node (rabbitmqctl shutdown), then start it")
+            restart_broker(root, "stop", generator.uniform(1, 3), problems)
+        elif fault == "kill-broker":
+            log("fault: SIGKILL the RabbitMQ node's Erlang VM, then start it")
+            restart_broker(root, "kill", generator.uniform(1, 3), problems)
         else:
             mode = REFUSE if fault == "refuse-broker" else BLACKHOLE
             log(f"fault: broker connections {mode} for 4 s")
@@ -280,7 +326,7 @@ def main():
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     state = os.environ["DOCSUM_STATE"]
-    rabbitmq_port = int(os.environ.get("RABBITMQ_PORT", "5672"))
+    rabbitmq_port = int(os.environ["RABBITMQ_PORT"])
     proxy = TcpProxy(rabbitmq_port)
     log(f"RabbitMQ proxy on 127.0.0.1:{proxy.port} -> 127.0.0.1:{rabbitmq_port}")
 
@@ -301,8 +347,13 @@ def main():
         worker.start()
 
         faults = collections.Counter()
+        fault_problems = []
         threads = [
-            threading.Thread(target=run_faults, args=(stop, worker, proxy, faults, args.fault_period), daemon=True),
+            threading.Thread(
+                target=run_faults,
+                args=(stop, root, worker, proxy, faults, args.fault_period, fault_problems),
+                daemon=True,
+            ),
             threading.Thread(target=run_cleanup, args=(stop, f"{root}/target/debug/cleanup", env, 10), daemon=True),
         ]
         for thread in threads:
@@ -331,7 +382,9 @@ def main():
         finished = time.monotonic()
 
         counts = done_counts([worker_log, f"{state}/logs/worker.log"])
-        failures = problems + check(base, accepted, counts)
+        failures = problems + fault_problems + check(base, accepted, counts)
+        if sum(faults[fault] for fault in BROKER_RESTARTS) == 0:
+            failures.append("the broker was never restarted; lengthen --submit-seconds or shorten --fault-period")
         log(
             f"faults: {dict(faults)}, worker kills: {worker.kills}; all jobs finished "
             f"{finished - started:.1f} s after the first submission"

@@ -12,8 +12,8 @@
 #   5. the property-based test of the whole API from its OpenAPI description
 #      (schemathesis, two users) on that same stack;
 #   6. a small run of the pipeline's fault test (scripts/fault-test.sh, 60 jobs
-#      while the worker is killed and RabbitMQ connections are cut) on a third
-#      stack (port 9300).
+#      while the worker is killed, RabbitMQ connections are cut and the stack's own
+#      RabbitMQ node is restarted) on a third stack (port 9300).
 # Servers, pids and logs of this run live in ~/.cache/docsum/test-stack.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
