@@ -120,7 +120,7 @@ ensure_rabbitmq() {
 #
 # The node runs as the calling user, root included. Debian's rabbitmq-server and
 # rabbitmqctl wrappers in /usr/sbin switch root to the `rabbitmq` user, whose HOME
-# holds the machine broker's cookie and data, so these helpers call the real scripts
+# contains the machine broker's cookie and data, so these helpers call the real scripts
 # in $RABBITMQ_SCRIPTS instead, with HOME set to the node's folder.
 RABBITMQ_SCRIPTS=${RABBITMQ_SCRIPTS:-/usr/lib/rabbitmq/bin}
 DOCSUM_RABBITMQ_DIR=${DOCSUM_RABBITMQ_DIR:-$DOCSUM_STATE/rabbitmq-node}

@@ -10,7 +10,7 @@
 #   port    print its AMQP port on 127.0.0.1
 #   status  print whether it runs
 #
-# DOCSUM_RABBITMQ_DIR (default $DOCSUM_STATE/rabbitmq-node) holds its data and logs.
+# DOCSUM_RABBITMQ_DIR (default $DOCSUM_STATE/rabbitmq-node) contains its data and logs.
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 

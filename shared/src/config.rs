@@ -249,8 +249,8 @@ impl JobQueueSettings {
 #[derive(Clone)]
 pub struct SqsSettings {
     pub queue_url: String,
-    /// The queue that the job queue's redrive policy moves jobs to; the cleanup reads
-    /// it. Only the cleanup needs it.
+    /// The queue that the job queue's redrive policy moves jobs to
+    /// (`SQS_DEAD_LETTER_QUEUE_URL`). Only the cleanup reads it.
     pub dead_letter_queue_url: Option<String>,
     pub endpoint_url: Option<String>,
     pub region: String,
@@ -754,7 +754,7 @@ mod tests {
     }
 
     #[test]
-    fn sqs_dead_letter_queue_url_is_optional_and_checked() {
+    fn sqs_dead_letter_url_is_validated() {
         let base = [
             ("SQS_QUEUE_URL", "http://127.0.0.1:5000/123456789012/jobs"),
             ("AWS_REGION", "us-east-1"),

@@ -70,7 +70,7 @@ pub struct DeadLetterReport {
     pub removed: u64,
 }
 
-/// What settling one dead-lettered message did.
+/// The outcome of settling one dead-lettered message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Settlement {
     /// The document was waiting for this job and is now `failed`.
@@ -92,7 +92,7 @@ pub struct DeadLetters {
 
 impl DeadLetters {
     /// Settles documents in the database of `pool`. With `webhooks`, a document that
-    /// becomes `failed` gets its webhook at once; without, the next retry of due
+    /// becomes `failed` gets its webhook at once. Without them, the next retry of due
     /// webhooks sends it.
     pub fn new(pool: PgPool, queue: DeadLetterQueue, webhooks: Option<Webhooks>) -> Self {
         Self { pool, queue, webhooks }
@@ -173,8 +173,8 @@ impl DeadLetters {
                     .map(|millis| millis / 1000.0);
                 let body = message.body().unwrap_or_default().as_bytes();
 
-                // An error leaves the message hidden until its visibility timeout ends;
-                // then the next run takes it again.
+                // An error leaves the message hidden until its visibility timeout ends,
+                // and then the next run takes it again.
                 let settled = self.settle(body, sent_at, &message_id).await?;
                 let receipt_handle = message.receipt_handle().context("SQS message has no receipt handle")?;
                 queue.delete(receipt_handle).await?;

@@ -66,7 +66,7 @@ fn unix_now() -> u64 {
 }
 
 #[tokio::test]
-async fn rabbitmq_dead_lettered_job_before_claim_ends_failed() {
+async fn rabbitmq_unclaimed_dead_letter_fails_document() {
     let app = TestApp::spawn().await;
     let token = app.signed_in_user().await;
     let doc_id = submitted_doc_id(&app, &token).await;
@@ -86,7 +86,7 @@ async fn rabbitmq_dead_lettered_job_before_claim_ends_failed() {
 }
 
 #[tokio::test]
-async fn rabbitmq_dead_lettered_job_of_done_document_stays_done() {
+async fn rabbitmq_dead_letter_keeps_done_document() {
     let app = TestApp::spawn().await;
     let token = app.signed_in_user().await;
     let doc_id = submitted_doc_id(&app, &token).await;
@@ -157,7 +157,7 @@ async fn rabbitmq_dead_letter_settles_by_document_state() {
 }
 
 #[tokio::test]
-async fn rabbitmq_dead_letter_step_twice_at_once_settles_each_once() {
+async fn rabbitmq_concurrent_steps_settle_each_once() {
     let app = TestApp::spawn().await;
     let token = app.signed_in_user().await;
     let mut doc_ids = Vec::new();
@@ -204,7 +204,7 @@ fn sqs_dead_letter_queue(sqs: &TestSqs) -> DeadLetterQueue {
 }
 
 #[tokio::test]
-async fn sqs_dead_lettered_job_before_claim_ends_failed() {
+async fn sqs_unclaimed_dead_letter_fails_document() {
     let sqs = TestSqs::create(1, 1).await;
     let mut app = TestApp::spawn().await;
     publish_to_sqs(&mut app, &sqs);
@@ -227,7 +227,7 @@ async fn sqs_dead_lettered_job_before_claim_ends_failed() {
 }
 
 #[tokio::test]
-async fn sqs_dead_lettered_job_of_done_document_stays_done() {
+async fn sqs_dead_letter_keeps_done_document() {
     let sqs = TestSqs::create(1, 1).await;
     let mut app = TestApp::spawn().await;
     publish_to_sqs(&mut app, &sqs);
@@ -262,7 +262,7 @@ async fn sqs_non_job_dead_letter_is_removed() {
 }
 
 #[tokio::test]
-async fn sqs_dead_letter_step_twice_at_once_settles_each_once() {
+async fn sqs_concurrent_steps_settle_each_once() {
     let sqs = TestSqs::create(1, 1).await;
     // Longer than both runs, so a message received by one stays hidden from the other.
     sqs.client
