@@ -10,6 +10,10 @@ payload 2.0 event from shared/tests/fixtures/apigw/v2, and records:
   warm ms:     the median of the following invocations, one at a time as in Lambda;
   peak RSS:    VmHWM of the process after those invocations.
 
+The worker gets SQS events with one job each, for documents submitted through the
+stack, so every invocation summarizes a real document; the cleanup function gets
+EventBridge's scheduled event and runs every cleanup step.
+
 It needs a running benchmark stack (bench/rust-stack.sh up) for an account, a token and
 a document, and its settings file for the functions' environment.
 
@@ -34,6 +38,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "scripts"))
+from pipeline_client import make_text  # noqa: E402  (a stdlib-only module of the repository)
 FIXTURES = REPO / "shared/tests/fixtures/apigw/v2"
 PASSWORD = "bench passphrase 7f3a"
 
@@ -116,6 +122,44 @@ def http_json(method, url, body=None, token=None):
         return json.loads(response.read() or b"null")
 
 
+def outcome_of(response):
+    """Summarize a function's response: the HTTP status, the SQS records to retry, or
+    the cleanup steps that failed."""
+    if "statusCode" in response:
+        return response["statusCode"]
+    if "batchItemFailures" in response:
+        return f"{len(response['batchItemFailures'])} records to retry"
+    if "failed_steps" in response:
+        return f"{len(response['failed_steps'])} failed steps"
+    return "unknown response"
+
+
+def sqs_event(doc_id):
+    """Return an SQS event with one job message, shaped as Lambda delivers it."""
+    body = json.dumps({"doc_id": doc_id})
+    return {"Records": [{
+        "messageId": secrets.token_hex(16),
+        "receiptHandle": secrets.token_hex(32),
+        "body": body,
+        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": str(int(time.time() * 1000))},
+        "messageAttributes": {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:docsum-jobs",
+        "awsRegion": "eu-west-1",
+    }]}
+
+
+def scheduled_event():
+    """Return the event an EventBridge schedule sends."""
+    return {
+        "version": "0", "id": secrets.token_hex(16), "detail-type": "Scheduled Event", "source": "aws.events",
+        "account": "123456789012", "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "region": "eu-west-1", "resources": ["arn:aws:events:eu-west-1:123456789012:rule/docsum-cleanup"],
+        "detail": {},
+    }
+
+
 def read_env_file(path):
     env = {}
     for line in Path(path).read_text().splitlines():
@@ -157,7 +201,7 @@ def measure(binary, function_env, make_event, warm_invocations):
             at, path, payload = server.responses.get(timeout=60)
             if not path.endswith("/response"):
                 raise RuntimeError(f"{binary.name} reported an error: {payload[:200]!r}")
-            statuses.append(json.loads(payload).get("statusCode"))
+            statuses.append(outcome_of(json.loads(payload)))
             times.append(at - (previous if previous is not None else started))
             previous = at
         rss = peak_rss_kib(process.pid)
@@ -206,11 +250,23 @@ def main() -> int:
     def fixture_event(name):
         return lambda: fill(copy.deepcopy(fixtures[name]), {"{{TOKEN}}": token, "{{DOC_ID}}": doc_id})
 
+    # One queued document per worker invocation, so that each one does a whole job.
+    worker_warm = 10
+    job_docs = [
+        http_json("POST", f"{api}/summarize", {"text": make_text(seed, 40)}, token)["doc_id"]
+        for seed in range(args.runs * (1 + worker_warm))
+    ]
+
+    def job_event():
+        return sqs_event(job_docs.pop())
+
     cases = [
         ("register", register_event, 5),
         ("login", login_event, 5),
         ("summarize-fn", fixture_event("docs-get"), 50),
         ("users", fixture_event("users-me"), 50),
+        ("worker", job_event, worker_warm),
+        ("cleanup", scheduled_event, 5),
     ]
     results = {}
     print("| function | init ms (median, max) | first response ms (median, max) | warm ms (median) | peak RSS MiB | statuses |")

@@ -5,18 +5,21 @@
 #                                         API under `cargo lambda watch --release` with at most
 #                                         CONCURRENCY instances per function (default: cores)
 #                                         on a free 127.0.0.1 port; prints the URL
-#   bench/rust-stack.sh worker            also start the release worker
+#   bench/rust-stack.sh worker [COUNT]    also start COUNT release worker processes (default 1)
+#   bench/rust-stack.sh stop-workers      stop the workers
 #   bench/rust-stack.sh down              stop what `up` and `worker` started
 #
 # It has its own names (database and MongoDB database docsum_bench_rust, queue
-# docsum-bench-rust) and state folder (~/.cache/docsum/bench-rust), and starts no
+# docsum-bench-rust) and state folder (~/.cache/docsum/bench-rust), which
+# BENCH_RUST_NAME, BENCH_RUST_QUEUE and BENCH_RUST_STATE override, and starts no
 # worker unless asked, so that jobs do not take CPU from the routes being measured.
 # Rate limits pass through from the environment as for local/stack.sh.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 export DOCSUM_STATE=${BENCH_RUST_STATE:-${XDG_CACHE_HOME:-$HOME/.cache}/docsum/bench-rust}
-export DB_NAME=docsum_bench_rust MONGO_DB_NAME=docsum_bench_rust JOB_QUEUE_NAME=docsum-bench-rust
+export DB_NAME=${BENCH_RUST_NAME:-docsum_bench_rust} MONGO_DB_NAME=${BENCH_RUST_NAME:-docsum_bench_rust}
+export JOB_QUEUE_NAME=${BENCH_RUST_QUEUE:-docsum-bench-rust}
 . "$HERE/../local/lib.sh"
 
 up() {
@@ -50,12 +53,23 @@ up() {
 }
 
 worker() {
+  local count=${1:-1}
   load_env_file
-  start_background worker "$REPO_ROOT/target/release/worker"
+  for index in $(seq "$count"); do
+    start_background "worker-$index" "$REPO_ROOT/target/release/worker"
+  done
+}
+
+stop_workers() {
+  local file
+  for file in "$DOCSUM_STATE"/pids/worker-*.pid; do
+    [ -e "$file" ] && stop_pid_file "$file"
+  done
+  return 0
 }
 
 down() {
-  stop_pid_file "$DOCSUM_STATE/pids/worker.pid"
+  stop_workers
   stop_pid_file "$DOCSUM_STATE/pids/api.pid"
   rm -f "$DOCSUM_STATE/url"
   log "benchmark stack stopped"
@@ -63,7 +77,8 @@ down() {
 
 case "${1:-}" in
   up) up "${2:-}" ;;
-  worker) worker ;;
+  worker) worker "${2:-}" ;;
+  stop-workers) stop_workers ;;
   down) down ;;
-  *) echo "usage: $0 up [CONCURRENCY]|worker|down" >&2; exit 2 ;;
+  *) echo "usage: $0 up [CONCURRENCY]|worker [COUNT]|stop-workers|down" >&2; exit 2 ;;
 esac

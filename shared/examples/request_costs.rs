@@ -3,7 +3,9 @@
 //!
 //! Runs against the servers and settings of a stack (PostgreSQL, MongoDB, RabbitMQ and
 //! the token keys), creates a scratch user and prints, per step, the median and the
-//! 99th percentile of `ROUNDS` (default 500) sequential calls. The documents, texts and
+//! 99th percentile of `ROUNDS` (default 500) sequential calls. Then it runs the two
+//! whole handlers from `CLIENTS` (default 10) concurrent tasks and prints the same
+//! percentiles and the calls per second. The documents, texts and
 //! jobs it makes stay in the stack's database, Mongo database and queue.
 //!
 //! ```sh
@@ -56,6 +58,25 @@ where
     Ok(durations)
 }
 
+/// Runs `step` on `clients` concurrent tasks, each `rounds` times one after another,
+/// and returns the sorted durations of all calls and the calls per second overall.
+async fn time_concurrent<F, Fut>(clients: usize, rounds: usize, step: F) -> anyhow::Result<(Vec<Duration>, f64)>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = anyhow::Result<()>>,
+{
+    let started = Instant::now();
+    let results = futures_util::future::join_all((0..clients).map(|_| time_step(rounds, &step))).await;
+    let elapsed = started.elapsed().as_secs_f64();
+    let mut durations = Vec::with_capacity(clients * rounds);
+    for result in results {
+        durations.extend(result?);
+    }
+    durations.sort();
+    let per_second = durations.len() as f64 / elapsed;
+    Ok((durations, per_second))
+}
+
 fn print_row(name: &str, durations: &[Duration]) {
     let at = |p: f64| durations[((durations.len() - 1) as f64 * p).round() as usize].as_secs_f64() * 1e6;
     println!("| {name} | {:.0} | {:.0} |", at(0.5), at(0.99));
@@ -64,6 +85,7 @@ fn print_row(name: &str, durations: &[Duration]) {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let rounds: usize = std::env::var("ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(500);
+    let clients: usize = std::env::var("CLIENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(10).max(1);
 
     let pool = DatabaseSettings::from_env()?.connect_lazy()?;
     let mongo = MongoSettings::from_env()?;
@@ -155,40 +177,47 @@ async fn main() -> anyhow::Result<()> {
     };
     let authorization = format!("Bearer {token}");
     let read_path = format!("/api/v1/docs/{warm_doc}");
-    print_row(
-        "whole handler: GET /docs/{id}",
-        &time_step(rounds, || async {
-            let request = Request::builder()
-                .method(Method::GET)
-                .uri(format!("http://127.0.0.1{read_path}"))
-                .header("authorization", &authorization)
-                .body(Body::Empty)?
-                .with_raw_http_path(read_path.as_str());
-            let status = handle(&state, request).await.status();
-            anyhow::ensure!(status == 200, "read returned {status}");
-            Ok(())
-        })
-        .await?,
-    );
-    print_row(
-        "whole handler: POST /summarize",
-        &time_step(rounds.min(200), || async {
-            let request = Request::builder()
-                .method(Method::POST)
-                .uri("http://127.0.0.1/api/v1/summarize")
-                .header("authorization", &authorization)
-                .header("content-type", "application/json")
-                .body(Body::Text(body.clone()))?
-                .with_raw_http_path("/api/v1/summarize");
-            let status = handle(&state, request).await.status();
-            anyhow::ensure!(
-                status == 202,
-                "submit returned {status}; raise SUBMISSIONS_PER_MINUTE and MAX_DOCUMENTS_IN_FLIGHT"
-            );
-            Ok(())
-        })
-        .await?,
-    );
+    let read = || async {
+        let request = Request::builder()
+            .method(Method::GET)
+            .uri(format!("http://127.0.0.1{read_path}"))
+            .header("authorization", &authorization)
+            .body(Body::Empty)?
+            .with_raw_http_path(read_path.as_str());
+        let status = handle(&state, request).await.status();
+        anyhow::ensure!(status == 200, "read returned {status}");
+        Ok(())
+    };
+    let submit = || async {
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri("http://127.0.0.1/api/v1/summarize")
+            .header("authorization", &authorization)
+            .header("content-type", "application/json")
+            .body(Body::Text(body.clone()))?
+            .with_raw_http_path("/api/v1/summarize");
+        let status = handle(&state, request).await.status();
+        anyhow::ensure!(
+            status == 202,
+            "submit returned {status}; raise SUBMISSIONS_PER_MINUTE and MAX_DOCUMENTS_IN_FLIGHT"
+        );
+        Ok(())
+    };
+    print_row("whole handler: GET /docs/{id}", &time_step(rounds, read).await?);
+    print_row("whole handler: POST /summarize", &time_step(rounds.min(200), submit).await?);
+
+    // The same handlers with CLIENTS concurrent callers sharing the process's pools, as
+    // CLIENTS warm instances would share the servers. DATABASE_MAX_CONNECTIONS should be
+    // at least CLIENTS, since each Lambda instance would have its own connection.
+    println!("\n| {clients} concurrent callers | median µs | p99 µs | calls/s |");
+    println!("|---|---:|---:|---:|");
+    for (name, (durations, per_second)) in [
+        ("whole handler: GET /docs/{id}", time_concurrent(clients, (rounds / clients).max(1), read).await?),
+        ("whole handler: POST /summarize", time_concurrent(clients, (rounds.min(200) / clients).max(1), submit).await?),
+    ] {
+        let at = |p: f64| durations[((durations.len() - 1) as f64 * p).round() as usize].as_secs_f64() * 1e6;
+        println!("| {name} | {:.0} | {:.0} | {per_second:.0} |", at(0.5), at(0.99));
+    }
     Ok(())
 }
 

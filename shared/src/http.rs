@@ -46,8 +46,8 @@ fn is_json(media_type: Option<&str>) -> bool {
 ///
 /// # Errors
 /// Returns a 413 problem when the body is over the limit.
-pub fn body_bytes(request: &Request, max_bytes: usize) -> Result<&[u8], Problem> {
-    let bytes: &[u8] = match request.body() {
+pub fn body_bytes(body: &Body, max_bytes: usize) -> Result<&[u8], Problem> {
+    let bytes: &[u8] = match body {
         Body::Empty => &[],
         Body::Text(text) => text.as_bytes(),
         Body::Binary(bytes) => bytes,
@@ -59,6 +59,25 @@ pub fn body_bytes(request: &Request, max_bytes: usize) -> Result<&[u8], Problem>
     Ok(bytes)
 }
 
+/// Takes the body as UTF-8 text without copying it: API Gateway delivers a text body
+/// as a `String` and a base64-encoded one as bytes, and both are moved into the result.
+///
+/// # Errors
+/// 413 when the body has more than `max_bytes`, checked before the encoding, and 400
+/// when it is not valid UTF-8.
+pub fn into_body_text(body: Body, max_bytes: usize) -> Result<String, Problem> {
+    if body.len() > max_bytes {
+        return Err(Problem::payload_too_large(max_bytes));
+    }
+    match body {
+        Body::Text(text) => Ok(text),
+        Body::Binary(bytes) => {
+            String::from_utf8(bytes).map_err(|_| Problem::malformed("The request body is not valid UTF-8."))
+        }
+        _ => Ok(String::new()),
+    }
+}
+
 /// Parses a JSON body into `T`.
 ///
 /// Checks, in order: the size (413), the content type (415), that the body is
@@ -67,7 +86,7 @@ pub fn body_bytes(request: &Request, max_bytes: usize) -> Result<&[u8], Problem>
 /// # Errors
 /// Returns the problem for the first check that fails.
 pub fn read_json<T: DeserializeOwned>(request: &Request, max_bytes: usize) -> Result<T, Problem> {
-    let bytes = body_bytes(request, max_bytes)?;
+    let bytes = body_bytes(request.body(), max_bytes)?;
     if !is_json(media_type(request).as_deref()) {
         return Err(Problem::unsupported_media_type("application/json"));
     }
@@ -189,6 +208,29 @@ mod tests {
     struct Login {
         email: String,
         password: String,
+    }
+
+    #[test]
+    fn body_text_moves_text_and_binary_bodies() {
+        let text = into_body_text(Body::Text("Grüße.".to_owned()), 64).unwrap();
+        let binary = into_body_text(Body::Binary("Grüße.".as_bytes().to_vec()), 64).unwrap();
+        let empty = into_body_text(Body::Empty, 64).unwrap();
+
+        assert_eq!(text, "Grüße.");
+        assert_eq!(binary, "Grüße.");
+        assert_eq!(empty, "");
+    }
+
+    #[test]
+    fn body_text_rejects_invalid_utf8_and_size() {
+        let invalid = into_body_text(Body::Binary(vec![b'a', 0xff, b'b']), 64).unwrap_err();
+        // Size comes first: an oversized body is a 413 whatever its encoding.
+        let oversized = into_body_text(Body::Binary(vec![0xff; 65]), 64).unwrap_err();
+        let oversized_text = into_body_text(Body::Text("x".repeat(65)), 64).unwrap_err();
+
+        assert_eq!(invalid.status, StatusCode::BAD_REQUEST);
+        assert_eq!(oversized.status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(oversized_text.status, StatusCode::PAYLOAD_TOO_LARGE);
     }
 
     fn field_of(problem: &Problem) -> &str {

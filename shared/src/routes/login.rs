@@ -209,7 +209,7 @@ fn no_content() -> Response<Body> {
     ),
 )]
 pub(crate) async fn login(state: &LoginState, body: LoginRequest, address: &str) -> Result<TokenResponse, LoginError> {
-    let account = body.email.trim().to_lowercase();
+    let account = account_bucket_key(&body.email);
     let buckets = [
         (format!("login-account-address:{account}|{address}"), state.limits.failed_logins_per_account_and_address),
         (format!("login-account:{account}"), state.limits.failed_logins_per_account),
@@ -251,6 +251,16 @@ pub(crate) async fn login(state: &LoginState, body: LoginRequest, address: &str)
 
     tracing::info!(audit = "login_succeeded", user_id = %user.id, client_address = address, "login succeeded");
     token_response(state, user.id, &user.role, refresh.token, state.refresh_ttl)
+}
+
+/// Returns the key that stands for an account in the rate-limit buckets: the hex
+/// SHA-256 of the trimmed, lower-cased email as sent. Any string maps to 64
+/// hex digits, so an email with a NUL byte (which PostgreSQL text rejects) or of
+/// 4 KiB gets a key like any other, and the table never stores an address.
+fn account_bucket_key(email: &str) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(email.trim().to_lowercase().as_bytes());
+    digest.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// Exchanges a refresh token for new tokens; the presented one stops working.

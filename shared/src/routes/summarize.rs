@@ -15,7 +15,7 @@ use super::{authenticate, unexpected};
 use crate::auth::tokens::AccessTokenVerifier;
 use crate::config::DocumentLimits;
 use crate::domain::{check_text, json_encoded_len, Title, MAX_ENCODED_TEXT_BYTES, MAX_TEXT_BYTES};
-use crate::http::{body_bytes, json_response, media_type, parse_json, route_path};
+use crate::http::{body_bytes, into_body_text, json_response, media_type, parse_json, route_path};
 use crate::options::{query_integer, query_number, sentences_rule, RawOptions, SummaryOptions, TextFormat};
 use crate::outbox::Outbox;
 use crate::problem::{FieldError, Problem};
@@ -123,7 +123,7 @@ pub async fn handle(state: &SummarizeState, request: Request) -> Response<Body> 
         };
 
         match (method, segments.as_slice()) {
-            (Method::POST, ["summarize"]) => submit(state, claims.sub, &request).await,
+            (Method::POST, ["summarize"]) => submit(state, claims.sub, request).await,
             (Method::GET, ["docs"]) => super::docs::list(state, claims.sub, &request).await,
             (Method::GET, ["docs", doc_id]) => super::docs::get(state, claims.sub, doc_id).await,
             (Method::DELETE, ["docs", doc_id]) => super::docs::delete(state, claims.sub, doc_id).await,
@@ -179,7 +179,7 @@ struct Submission {
     ),
     security(("bearer" = [])),
 )]
-pub(crate) async fn submit(state: &SummarizeState, user_id: Uuid, request: &Request) -> Response<Body> {
+pub(crate) async fn submit(state: &SummarizeState, user_id: Uuid, request: Request) -> Response<Body> {
     let allow_loopback = state.webhooks.settings().allow_loopback;
     let submission = match parse_submission(request, state.limits.max_document_bytes, allow_loopback) {
         Ok(submission) => submission,
@@ -298,12 +298,13 @@ async fn check_user_limits(state: &SummarizeState, user_id: Uuid) -> Result<(), 
 /// "ratio"? | "words"?, "language"?, "key_phrases"?, "callback_url"?}`), or from a
 /// `text/plain`, `text/markdown` or `text/html` body with the other fields in the
 /// query string.
-fn parse_submission(request: &Request, max_document_bytes: usize, allow_loopback: bool) -> Result<Submission, Problem> {
-    let bytes = body_bytes(request, MAX_BODY_BYTES)?;
+fn parse_submission(request: Request, max_document_bytes: usize, allow_loopback: bool) -> Result<Submission, Problem> {
+    let media_type = media_type(&request);
+    let (parts, body) = request.into_parts();
     let mut errors = Vec::new();
-    let (text, title, raw, callback_url) = match media_type(request).as_deref() {
+    let (text, title, raw, callback_url) = match media_type.as_deref() {
         Some("application/json") => {
-            let body: SubmitRequest = parse_json(bytes)?;
+            let body: SubmitRequest = parse_json(body_bytes(&body, MAX_BODY_BYTES)?)?;
             let raw = RawOptions {
                 format: body.format,
                 sentences: body.sentences,
@@ -315,14 +316,13 @@ fn parse_submission(request: &Request, max_document_bytes: usize, allow_loopback
             (body.text, body.title, raw, body.callback_url)
         }
         Some(media @ ("text/plain" | "text/markdown" | "text/html")) => {
-            let text = String::from_utf8(bytes.to_vec())
-                .map_err(|_| Problem::malformed("The request body is not valid UTF-8."))?;
+            let text = into_body_text(body, MAX_BODY_BYTES)?;
             let format = match media {
                 "text/markdown" => TextFormat::Markdown,
                 "text/html" => TextFormat::Html,
                 _ => TextFormat::Text,
             };
-            let query = request.query_string_parameters();
+            let query = parts.query_string_parameters();
             if query.first("format").is_some() {
                 errors.push(FieldError::new("format", "must not be set in the query; the Content-Type gives it"));
             }

@@ -176,6 +176,31 @@ async fn failed_logins_lock_account_with_retry_after() {
 }
 
 #[tokio::test]
+async fn odd_login_emails_are_plain_failures() {
+    let app = TestApp::spawn_with_limits(tight_limits()).await;
+    let emails = ["nul\u{0}@example.com", "\u{0}", "\u{1b}[31m@example.com", &"x".repeat(3000), "", "  "];
+
+    for email in emails {
+        let response = app.login(email, "whatever pass").await;
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED, "email {email:?}: {}", response.body);
+    }
+    let locked = {
+        for _ in 0..3 {
+            app.login("nul\u{0}@example.com", "whatever pass").await;
+        }
+        app.login("nul\u{0}@example.com", "whatever pass").await
+    };
+
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS, "such emails are counted too: {}", locked.body);
+    let stored_with_email: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM rate_limit_hits WHERE bucket LIKE '%example.com%'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(stored_with_email, 0, "rate-limit buckets must not store email addresses");
+}
+
+#[tokio::test]
 async fn registrations_are_limited_per_address() {
     let app = TestApp::spawn_with_limits(tight_limits()).await;
     for index in 0..3 {
