@@ -43,7 +43,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         Some(dead_letter_queue) => cleanup = cleanup.with_dead_letter_queue(dead_letter_queue),
         None => tracing::warn!(
             "SQS_DEAD_LETTER_QUEUE_URL is not set, so jobs in the dead-letter queue are not settled and their \
-             documents stay queued; set it to the job queue's dead-letter queue URL"
+             documents stay queued. Set it to the URL of the job queue's dead-letter queue."
         ),
     }
 
