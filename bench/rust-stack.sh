@@ -31,14 +31,14 @@ up() {
   log "building release binaries"
   (cd "$REPO_ROOT" && cargo build --release --workspace --bins --quiet)
   local keys_file="$DOCSUM_STATE/token-keys.env"
-  [ -s "$keys_file" ] || (umask 077 && "$REPO_ROOT/target/release/keygen" bench1 >"$keys_file")
+  [ -s "$keys_file" ] || (umask 077 && "$TARGET_DIR/release/keygen" bench1 >"$keys_file")
   write_env_file
   # Each instance serves one request at a time, so one connection per instance is
   # enough. With the default of 4, ten instances of each function use up PostgreSQL's
   # 100 connection slots, which everyone else on the machine shares.
   echo "DATABASE_MAX_CONNECTIONS=${DATABASE_MAX_CONNECTIONS:-1}" >>"$DOCSUM_STATE/stack.env"
   load_env_file
-  "$REPO_ROOT/target/release/migrate" >"$DOCSUM_STATE/logs/migrate.log" 2>&1 ||
+  "$TARGET_DIR/release/migrate" >"$DOCSUM_STATE/logs/migrate.log" 2>&1 ||
     die "migrations failed; see $DOCSUM_STATE/logs/migrate.log"
 
   local port
@@ -56,7 +56,7 @@ worker() {
   local count=${1:-1}
   load_env_file
   for index in $(seq "$count"); do
-    start_background "worker-$index" "$REPO_ROOT/target/release/worker"
+    start_background "worker-$index" "$TARGET_DIR/release/worker"
   done
 }
 

@@ -9,6 +9,8 @@
 set -euo pipefail
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Where cargo puts the binaries that the scripts run.
+TARGET_DIR=${CARGO_TARGET_DIR:-$REPO_ROOT/target}
 DOCSUM_CACHE=${DOCSUM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/docsum}
 DOCSUM_STATE=${DOCSUM_STATE:-$DOCSUM_CACHE/stack}
 VENV=$DOCSUM_CACHE/venv
@@ -288,7 +290,7 @@ WEBHOOK_ALLOW_LOOPBACK JOB_LEASE_SECONDS JOB_DELIVERY_LIMIT CLEANUP_MAX_REQUEUES
 write_env_file() {
   local keys_file="$DOCSUM_STATE/token-keys.env"
   if [ ! -s "$keys_file" ]; then
-    (umask 077 && "$REPO_ROOT/target/debug/keygen" local1 >"$keys_file")
+    (umask 077 && "$TARGET_DIR/debug/keygen" local1 >"$keys_file")
   fi
   (umask 077 && cat >"$DOCSUM_STATE/stack.env" <<EOF
 DATABASE_URL=postgres://$DB_USER:$DB_PASSWORD@127.0.0.1:$PG_PORT/$DB_NAME

@@ -21,7 +21,7 @@ up() {
   load_env_file
 
   log "applying migrations"
-  "$REPO_ROOT/target/debug/migrate" >"$DOCSUM_STATE/logs/migrate.log" 2>&1 ||
+  "$TARGET_DIR/debug/migrate" >"$DOCSUM_STATE/logs/migrate.log" 2>&1 ||
     die "migrations failed; see $DOCSUM_STATE/logs/migrate.log"
 
   if port_open "$API_PORT" && [ ! -s "$DOCSUM_STATE/pids/api.pid" ]; then
@@ -37,7 +37,7 @@ up() {
     --invoke-port "$API_PORT" --env-file "$DOCSUM_STATE/stack.env" "${reload_flags[@]}"
 
   log "starting the worker"
-  start_background worker "$REPO_ROOT/target/debug/worker"
+  start_background worker "$TARGET_DIR/debug/worker"
 
   # The first request to each function starts it, so touch each route once.
   local base="http://127.0.0.1:$API_PORT"
@@ -60,7 +60,7 @@ cleanup() {
   [ -s "$DOCSUM_STATE/stack.env" ] || die "the stack has no settings yet; run local/stack.sh up first"
   (cd "$REPO_ROOT" && cargo build --quiet --bin cleanup)
   load_env_file
-  "$REPO_ROOT/target/debug/cleanup" --once
+  "$TARGET_DIR/debug/cleanup" --once
 }
 
 down() {
