@@ -325,6 +325,9 @@ def main():
     args = parser.parse_args()
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    # Where cargo put the binaries. A relative CARGO_TARGET_DIR is relative to the
+    # repository, where scripts/fault-test.sh runs cargo.
+    binaries = os.path.join(root, os.environ.get("CARGO_TARGET_DIR") or "target", "debug")
     state = os.environ["DOCSUM_STATE"]
     rabbitmq_port = int(os.environ["RABBITMQ_PORT"])
     proxy = TcpProxy(rabbitmq_port)
@@ -343,7 +346,7 @@ def main():
         os.kill(stack_worker, signal.SIGTERM)
         worker_log = f"{state}/logs/fault-worker.log"
         open(worker_log, "w").close()
-        worker = Worker(f"{root}/target/debug/worker", env, worker_log)
+        worker = Worker(f"{binaries}/worker", env, worker_log)
         worker.start()
 
         faults = collections.Counter()
@@ -354,7 +357,7 @@ def main():
                 args=(stop, root, worker, proxy, faults, args.fault_period, fault_problems),
                 daemon=True,
             ),
-            threading.Thread(target=run_cleanup, args=(stop, f"{root}/target/debug/cleanup", env, 10), daemon=True),
+            threading.Thread(target=run_cleanup, args=(stop, f"{binaries}/cleanup", env, 10), daemon=True),
         ]
         for thread in threads:
             thread.start()
@@ -374,7 +377,7 @@ def main():
 
         cleanup_stop = threading.Event()
         cleanup = threading.Thread(
-            target=run_cleanup, args=(cleanup_stop, f"{root}/target/debug/cleanup", env, 10), daemon=True
+            target=run_cleanup, args=(cleanup_stop, f"{binaries}/cleanup", env, 10), daemon=True
         )
         cleanup.start()
         wait_for_jobs(base, accepted, time.monotonic() + args.wait)
