@@ -11,7 +11,7 @@ payload 2.0 event from shared/tests/fixtures/apigw/v2, and records:
   peak RSS:    VmHWM of the process after those invocations.
 
 The worker gets SQS events with one job each, for documents submitted through the
-stack, so every invocation summarizes a real document; the cleanup function gets
+stack, so every invocation summarizes a real document. The cleanup function gets
 EventBridge's scheduled event and runs every cleanup step.
 
 It needs a running benchmark stack (bench/rust-stack.sh up) for an account, a token and

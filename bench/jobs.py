@@ -1,7 +1,7 @@
 """Measure how many jobs per second the release worker finishes, with 1 and 2 processes.
 
 For each worker count it submits --jobs documents through a running benchmark stack
-(bench/rust-stack.sh up) while no worker runs, so they wait in the queue; then it
+(bench/rust-stack.sh up) while no worker runs, so they wait in the queue. Then it
 starts that many workers (bench/rust-stack.sh worker COUNT) and polls PostgreSQL
 until every document is `done` or `failed`. It prints, per worker count:
 
@@ -9,7 +9,7 @@ until every document is `done` or `failed`. It prints, per worker count:
   busy s:   from the first claim (started_at) to the last finished_at in the database;
   jobs/s:   jobs divided by busy s, the rate once the workers run.
 
-Each document is a generated English text of --sentences sentences (about 120 bytes
+Each document is a generated English text of --sentences sentences (about 100 bytes
 each). The stack's MAX_DOCUMENTS_IN_FLIGHT and SUBMISSIONS_PER_MINUTE must allow
 --jobs documents from one account; bench/jobs.sh sets them. psql must be installed.
 
