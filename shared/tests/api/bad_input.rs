@@ -1,0 +1,33 @@
+//! Hostile and malformed input: each case gets a 4xx problem that names the field and
+//! the rule, never a 500 and never a silent misreading of the input.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use lambda_http::http::{Method, StatusCode};
+
+use crate::helpers::{request, with_query, TestApp};
+
+fn first_error(response: &crate::helpers::TestResponse) -> (String, String) {
+    let body = response.json();
+    let error = &body["errors"][0];
+    (error["field"].as_str().unwrap_or("").to_owned(), error["message"].as_str().unwrap_or("").to_owned())
+}
+
+#[tokio::test]
+async fn cursor_out_of_database_range_is_422() {
+    let app = TestApp::spawn().await;
+    let token = app.signed_in_user().await;
+    let doc_id = uuid::Uuid::nil();
+    // Microseconds since the epoch that `time` accepts but PostgreSQL's timestamptz
+    // (4713 BC to 294276 AD) does not, and one before any document could exist.
+    for micros in ["-300000000000000000", "-377705116800000000", "9400000000000000000", "-1"] {
+        let cursor = URL_SAFE_NO_PAD.encode(format!("v1:{micros}:{doc_id}"));
+
+        let list = request(Method::GET, "/api/v1/docs", None, String::new(), Some(&token));
+
+        let response = app.send(with_query(list, &[("cursor", cursor.as_str())])).await;
+
+        assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY, "micros {micros}: {}", response.body);
+        assert_eq!(first_error(&response).0, "cursor", "micros {micros}");
+    }
+}
