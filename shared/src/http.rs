@@ -125,8 +125,8 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
     Ok(value)
 }
 
-/// Names the field and the rule of a serde data error. A missing field is reported by
-/// serde at its parent, so its name is taken from the message.
+/// Names the field and the rule of a serde data error. A missing or duplicate field is
+/// reported by serde at its parent, so its name is taken from the message.
 fn describe_data_error(path: &str, message: &str) -> (String, String) {
     let message = message.split(" at line ").next().unwrap_or(message).to_owned();
     let quoted = message.split('`').nth(1).map(str::to_owned);
@@ -134,6 +134,9 @@ fn describe_data_error(path: &str, message: &str) -> (String, String) {
 
     if let (true, Some(name)) = (message.starts_with("missing field"), &quoted) {
         return (format!("{parent}{name}"), "is required".to_owned());
+    }
+    if let (true, Some(name)) = (message.starts_with("duplicate field"), &quoted) {
+        return (format!("{parent}{name}"), "must appear only once".to_owned());
     }
     if message.starts_with("unknown field") {
         // The path already ends with the unknown field.
@@ -249,6 +252,14 @@ mod tests {
         let problem = parse_json::<Login>(br#"{"email": "a@b.co", "password": "x", "role": "admin"}"#).unwrap_err();
         assert_eq!(problem.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(field_of(&problem), "role");
+    }
+
+    #[test]
+    fn duplicate_field_is_named() {
+        let problem = parse_json::<Login>(br#"{"email": "a@b.co", "password": "x", "email": "c@d.co"}"#).unwrap_err();
+        assert_eq!(problem.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(field_of(&problem), "email");
+        assert_eq!(problem.errors[0].message, "must appear only once");
     }
 
     #[test]

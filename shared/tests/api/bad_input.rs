@@ -31,3 +31,17 @@ async fn cursor_out_of_database_range_is_422() {
         assert_eq!(first_error(&response).0, "cursor", "micros {micros}");
     }
 }
+
+#[tokio::test]
+async fn duplicate_json_key_names_the_field() {
+    let app = TestApp::spawn().await;
+    let body = r#"{"email": "a@example.com", "email": "b@example.com", "password": "violet kettle drums"}"#;
+
+    let response =
+        app.send(request(Method::POST, "/api/v1/auth/register", Some("application/json"), body.to_owned(), None)).await;
+
+    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", response.body);
+    let (field, message) = first_error(&response);
+    assert_eq!(field, "email");
+    assert_eq!(message, "must appear only once");
+}
