@@ -147,10 +147,22 @@ fn describe_data_error(path: &str, message: &str) -> (String, String) {
     // serde writes "invalid type: integer `5`, expected a string"; restate it as a rule.
     for prefix in ["invalid type: ", "invalid value: ", "invalid length: "] {
         if let Some((got, expected)) = message.strip_prefix(prefix).and_then(|rest| rest.split_once(", expected ")) {
-            return (field, format!("must be {expected}, not {got}"));
+            return (field, format!("must be {}, not {got}", describe_expected(expected)));
         }
     }
     (field, message)
+}
+
+/// Restates serde's expected type in the API's words: serde names a number field by
+/// its Rust type, such as `i64` or `f64`, which means nothing to a client.
+fn describe_expected(expected: &str) -> &str {
+    match expected {
+        "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => {
+            "a whole number"
+        }
+        "f32" | "f64" => "a number",
+        other => other,
+    }
 }
 
 /// Builds a JSON response with the given status.
@@ -273,6 +285,20 @@ mod tests {
     fn wrong_type_reads_as_rule() {
         let problem = parse_json::<Login>(br#"{"email": 5, "password": "x"}"#).unwrap_err();
         assert_eq!(problem.errors[0].message, "must be a string, not integer `5`");
+    }
+
+    #[test]
+    fn number_types_read_as_rules() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Options {
+            count: Option<i64>,
+            share: Option<f64>,
+        }
+        let count = parse_json::<Options>(br#"{"count": 1.5}"#).unwrap_err();
+        let share = parse_json::<Options>(br#"{"share": "half"}"#).unwrap_err();
+        assert_eq!(count.errors[0].message, "must be a whole number, not floating point `1.5`");
+        assert_eq!(share.errors[0].message, "must be a number, not string \"half\"");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use lambda_http::http::{Method, StatusCode};
+use serde_json::json;
 
 use crate::helpers::{request, with_query, TestApp};
 
@@ -44,4 +45,21 @@ async fn duplicate_json_key_names_the_field() {
     let (field, message) = first_error(&response);
     assert_eq!(field, "email");
     assert_eq!(message, "must appear only once");
+}
+
+#[tokio::test]
+async fn wrong_number_type_reads_as_rule() {
+    let app = TestApp::spawn().await;
+    let token = app.signed_in_user().await;
+
+    let sentences = app.submit(&token, &json!({ "text": "One. Two.", "sentences": 2.5 })).await;
+    let ratio = app.submit(&token, &json!({ "text": "One. Two.", "ratio": "half" })).await;
+
+    assert_eq!(sentences.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        first_error(&sentences),
+        ("sentences".to_owned(), "must be a whole number, not floating point `2.5`".to_owned())
+    );
+    assert_eq!(ratio.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(first_error(&ratio), ("ratio".to_owned(), "must be a number, not string \"half\"".to_owned()));
 }
