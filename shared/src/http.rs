@@ -102,12 +102,14 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
         return Err(Problem::malformed("The request body is empty; it must be a JSON object."));
     }
     // serde also fills a struct from a JSON array, by position; only objects are taken.
+    // Any other body is either valid JSON of the wrong kind (422) or not JSON (400), and
+    // is never handed to the struct's deserializer, which would name a field like `[0]`.
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
-    if first.is_some_and(|&b| b == b'[' || b == b'"' || b == b'-' || b.is_ascii_digit() || b.is_ascii_alphabetic()) {
-        let looks_like_json = serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok();
-        if looks_like_json {
-            return Err(Problem::validation(vec![FieldError::new("body", "must be a JSON object")]));
-        }
+    if first != Some(&b'{') {
+        return match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+            Ok(_) => Err(Problem::validation(vec![FieldError::new("body", "must be a JSON object")])),
+            Err(error) => Err(Problem::malformed(format!("The request body is not valid JSON: {error}."))),
+        };
     }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
@@ -303,7 +305,9 @@ mod tests {
 
     #[test]
     fn malformed_json_is_400() {
-        for body in [&b"{"[..], b"not json", b"", br#"{"email":"a@b.co","password":"x"} x"#, b"  "] {
+        for body in
+            [&b"{"[..], b"not json", b"", br#"{"email":"a@b.co","password":"x"} x"#, b"  ", b"[[[[", b"[\"a\", "]
+        {
             let problem = parse_json::<Login>(body).unwrap_err();
             assert_eq!(problem.status, StatusCode::BAD_REQUEST, "body {:?}", String::from_utf8_lossy(body));
         }

@@ -63,3 +63,16 @@ async fn wrong_number_type_reads_as_rule() {
     assert_eq!(ratio.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(first_error(&ratio), ("ratio".to_owned(), "must be a number, not string \"half\"".to_owned()));
 }
+
+#[tokio::test]
+async fn unclosed_array_body_is_400() {
+    let app = TestApp::spawn().await;
+    for body in ["[[[[", "[\"a\", ", &"[".repeat(4_000)] {
+        let response = app
+            .send(request(Method::POST, "/api/v1/auth/login", Some("application/json"), body.to_owned(), None))
+            .await;
+
+        assert_eq!(response.status, StatusCode::BAD_REQUEST, "body {body:.20}: {}", response.body);
+        assert_eq!(response.json()["type"], "urn:docsum:problem:malformed-request");
+    }
+}
