@@ -38,6 +38,16 @@ pub fn media_type(request: &Request) -> Option<String> {
     (!essence.is_empty()).then_some(essence)
 }
 
+/// Returns the `charset` parameter of the `Content-Type` header, lower-cased and
+/// without quotes, or `None` when the header has none.
+pub fn charset(request: &Request) -> Option<String> {
+    let value = request.headers().get(header::CONTENT_TYPE)?.to_str().ok()?;
+    value.split(';').skip(1).find_map(|parameter| {
+        let (name, value) = parameter.split_once('=')?;
+        name.trim().eq_ignore_ascii_case("charset").then(|| value.trim().trim_matches('"').to_ascii_lowercase())
+    })
+}
+
 fn is_json(media_type: Option<&str>) -> bool {
     matches!(media_type, Some(m) if m == "application/json" || (m.starts_with("application/") && m.ends_with("+json")))
 }

@@ -15,7 +15,7 @@ use super::{authenticate, unexpected};
 use crate::auth::tokens::AccessTokenVerifier;
 use crate::config::DocumentLimits;
 use crate::domain::{check_text, json_encoded_len, Title, MAX_ENCODED_TEXT_BYTES, MAX_TEXT_BYTES};
-use crate::http::{body_bytes, into_body_text, json_response, media_type, parse_json, route_path};
+use crate::http::{body_bytes, charset, into_body_text, json_response, media_type, parse_json, route_path};
 use crate::options::{query_integer, query_number, sentences_rule, RawOptions, SummaryOptions, TextFormat};
 use crate::outbox::Outbox;
 use crate::problem::{FieldError, Problem};
@@ -300,6 +300,7 @@ async fn check_user_limits(state: &SummarizeState, user_id: Uuid) -> Result<(), 
 /// query string.
 fn parse_submission(request: Request, max_document_bytes: usize, allow_loopback: bool) -> Result<Submission, Problem> {
     let media_type = media_type(&request);
+    let charset = charset(&request);
     let (parts, body) = request.into_parts();
     let mut errors = Vec::new();
     let (text, title, raw, callback_url) = match media_type.as_deref() {
@@ -316,6 +317,13 @@ fn parse_submission(request: Request, max_document_bytes: usize, allow_loopback:
             (body.text, body.title, raw, body.callback_url)
         }
         Some(media @ ("text/plain" | "text/markdown" | "text/html")) => {
+            // The body is read as UTF-8, so a text declared in another charset would be
+            // stored misread, or rejected only when its bytes happen not to be UTF-8.
+            if charset.as_deref().is_some_and(|charset| !matches!(charset, "utf-8" | "utf8" | "us-ascii")) {
+                return Err(Problem::unsupported_media_type(&format!(
+                    "{media} with charset=utf-8 or no charset, because the text must be UTF-8"
+                )));
+            }
             let text = into_body_text(body, MAX_BODY_BYTES)?;
             let format = match media {
                 "text/markdown" => TextFormat::Markdown,

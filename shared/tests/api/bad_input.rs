@@ -76,3 +76,28 @@ async fn unclosed_array_body_is_400() {
         assert_eq!(response.json()["type"], "urn:docsum:problem:malformed-request");
     }
 }
+
+#[tokio::test]
+async fn text_body_in_other_charset_is_415() {
+    let app = TestApp::spawn().await;
+    let token = app.signed_in_user().await;
+    for content_type in
+        ["text/plain; charset=utf-16", "text/html; charset=ISO-8859-1", "text/markdown;charset=\"latin1\""]
+    {
+        let submit =
+            request(Method::POST, "/api/v1/summarize", Some(content_type), "One. Two.".to_owned(), Some(&token));
+
+        let response = app.send(submit).await;
+
+        assert_eq!(response.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{content_type}: {}", response.body);
+        assert!(response.json()["detail"].as_str().unwrap().contains("UTF-8"), "{}", response.body);
+    }
+    for content_type in ["text/plain; charset=utf-8", "text/plain; charset=\"UTF-8\"", "text/plain; charset=us-ascii"] {
+        let submit =
+            request(Method::POST, "/api/v1/summarize", Some(content_type), "One. Two.".to_owned(), Some(&token));
+
+        let response = app.send(submit).await;
+
+        assert_eq!(response.status, StatusCode::ACCEPTED, "{content_type}: {}", response.body);
+    }
+}
