@@ -101,3 +101,17 @@ async fn text_body_in_other_charset_is_415() {
         assert_eq!(response.status, StatusCode::ACCEPTED, "{content_type}: {}", response.body);
     }
 }
+
+#[tokio::test]
+async fn callback_to_local_nat64_prefix_is_422() {
+    let app = TestApp::spawn().await;
+    let token = app.signed_in_user().await;
+
+    // 64:ff9b:1::/48 is the local-use NAT64 prefix, and this address embeds 169.254.169.254.
+    let response = app
+        .submit(&token, &json!({ "text": "One. Two.", "callback_url": "https://[64:ff9b:1::a9fe:a9fe]/hook" }))
+        .await;
+
+    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", response.body);
+    assert_eq!(first_error(&response).0, "callback_url");
+}
