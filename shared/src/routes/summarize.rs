@@ -199,12 +199,24 @@ pub(crate) async fn submit(state: &SummarizeState, user_id: Uuid, request: Reque
     if let Err(error) = state.texts.insert_text(doc_id, submission.text).await {
         return unexpected(error).into_response();
     }
+    let title = submission.title.as_ref().map(Title::as_str);
     let stored = state
         .documents
-        .insert(doc_id, user_id, submission.title.as_ref().map(Title::as_str), &submission.options, text_bytes as i32)
+        .insert_within_limit(doc_id, user_id, title, &submission.options, text_bytes as i32, state.limits.max_in_flight)
         .await;
-    if let Err(error) = stored {
-        return unexpected(error).into_response();
+    match stored {
+        Ok(Some(_)) => {}
+        Ok(None) => {
+            // Concurrent submissions filled the limit after the check above. The text
+            // has no row, so no user can see it, and the scheduled cleanup deletes it
+            // when this delete fails.
+            tracing::warn!(%user_id, "documents in flight limit hit");
+            if let Err(error) = state.texts.delete(doc_id).await {
+                tracing::warn!(%doc_id, error.message = %error, "failed to delete text of a rejected submission");
+            }
+            return in_flight_limit_hit(state).into_response();
+        }
+        Err(error) => return unexpected(error).into_response(),
     }
     let callback_secret = match register_callback(state, doc_id, submission.callback_url.as_ref()).await {
         Ok(secret) => secret,
@@ -278,20 +290,26 @@ async fn check_user_limits(state: &SummarizeState, user_id: Uuid) -> Result<(), 
         }
         Err(error) => return Err(unexpected(error)),
     }
+    // A quick check before the text is stored; the insert checks the limit again.
     match state.documents.count_in_flight(user_id).await {
         Ok(count) if count >= state.limits.max_in_flight => {
             tracing::warn!(%user_id, count, "documents in flight limit hit");
-            Err(Problem::too_many_requests_detail(
-                IN_FLIGHT_RETRY_AFTER_SECONDS,
-                format!(
-                    "At most {} documents may be queued or processing at once. Retry when one has finished.",
-                    state.limits.max_in_flight
-                ),
-            ))
+            Err(in_flight_limit_hit(state))
         }
         Ok(_) => Ok(()),
         Err(error) => Err(unexpected(error)),
     }
+}
+
+/// Builds the 429 for a user with the maximum number of documents in flight.
+fn in_flight_limit_hit(state: &SummarizeState) -> Problem {
+    Problem::too_many_requests_detail(
+        IN_FLIGHT_RETRY_AFTER_SECONDS,
+        format!(
+            "At most {} documents may be queued or processing at once. Retry when one has finished.",
+            state.limits.max_in_flight
+        ),
+    )
 }
 
 /// Reads a submission from JSON (`{"text", "title"?, "format"?, "sentences"? |

@@ -115,3 +115,19 @@ async fn callback_to_local_nat64_prefix_is_422() {
     assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", response.body);
     assert_eq!(first_error(&response).0, "callback_url");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_submissions_keep_in_flight_limit() {
+    let mut app = TestApp::spawn().await;
+    app.summarize.limits.max_in_flight = 3;
+    let token = app.signed_in_user().await;
+
+    let bodies: Vec<_> = (0..12).map(|i| json!({ "text": format!("Race {i}. Two. Three.") })).collect();
+
+    let responses = futures_util::future::join_all(bodies.iter().map(|body| app.submit(&token, body))).await;
+
+    let accepted = responses.iter().filter(|response| response.status == StatusCode::ACCEPTED).count();
+    let limited = responses.iter().filter(|response| response.status == StatusCode::TOO_MANY_REQUESTS).count();
+    assert_eq!(accepted, 3, "statuses {:?}", responses.iter().map(|r| r.status).collect::<Vec<_>>());
+    assert_eq!(limited, 9);
+}
