@@ -73,8 +73,8 @@ pub(crate) struct SubmitRequest {
     #[serde(default)]
     #[schema(minimum = 1, maximum = 5000)]
     words: Option<i64>,
-    /// `auto` (the default) or an ISO 639-1 code: ar, da, de, el, en, es, fi, fr, hu,
-    /// it, ja, nl, no, pt, ro, ru, sv, ta, tr, zh.
+    /// `auto` (the default) or an ISO 639-1 code: ar, bn, da, de, el, en, es, fi, fr,
+    /// he, hi, hu, it, ja, nl, no, pt, ro, ru, sv, ta, tr, zh.
     #[serde(default)]
     #[schema(example = "auto")]
     language: Option<String>,
