@@ -106,6 +106,11 @@ pub(crate) struct SubmitResponse {
     callback_secret: Option<String>,
 }
 
+/// The query parameters of a text body submission. `format` is known only to be
+/// rejected with its own rule, because the `Content-Type` sets it.
+const QUERY_PARAMETERS: [&str; 8] =
+    ["format", "title", "sentences", "ratio", "words", "language", "key_phrases", "callback_url"];
+
 /// How long a client over its limit of documents in flight should wait.
 const IN_FLIGHT_RETRY_AFTER_SECONDS: u32 = 10;
 
@@ -351,6 +356,16 @@ fn parse_submission(request: Request, max_document_bytes: usize, allow_loopback:
             let query = parts.query_string_parameters();
             if query.first("format").is_some() {
                 errors.push(FieldError::new("format", "must not be set in the query; the Content-Type gives it"));
+            }
+            // Unknown names get a 422, as unknown JSON fields do, so that a misspelled
+            // option is not dropped in favour of its default.
+            let mut unknown: Vec<&str> =
+                query.iter().map(|(name, _)| name).filter(|name| !QUERY_PARAMETERS.contains(name)).collect();
+            unknown.sort_unstable();
+            unknown.dedup();
+            for name in unknown {
+                let rule = format!("is not a known parameter (expected one of {})", QUERY_PARAMETERS[1..].join(", "));
+                errors.push(FieldError::new(name, rule));
             }
             let raw = RawOptions {
                 format: Some(format.as_str().to_owned()),

@@ -131,3 +131,18 @@ async fn concurrent_submissions_keep_in_flight_limit() {
     assert_eq!(accepted, 3, "statuses {:?}", responses.iter().map(|r| r.status).collect::<Vec<_>>());
     assert_eq!(limited, 9);
 }
+
+#[tokio::test]
+async fn unknown_query_parameter_is_422() {
+    let app = TestApp::spawn().await;
+    let token = app.signed_in_user().await;
+    let submit = request(Method::POST, "/api/v1/summarize", Some("text/plain"), "One. Two.".to_owned(), Some(&token));
+
+    // A misspelled option would otherwise be dropped and the default used.
+    let response = app.send(with_query(submit, &[("sentence", "1"), ("title", "Notes")])).await;
+
+    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", response.body);
+    let (field, message) = first_error(&response);
+    assert_eq!(field, "sentence");
+    assert!(message.starts_with("is not a known parameter"), "{message}");
+}
