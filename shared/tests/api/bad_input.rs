@@ -146,3 +146,27 @@ async fn unknown_query_parameter_is_422() {
     assert_eq!(field, "sentence");
     assert!(message.starts_with("is not a known parameter"), "{message}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_wrong_passwords_keep_login_limit() {
+    let mut limits = shared::routes::login::AuthLimits::default();
+    limits.failed_logins_per_account_and_address.max_hits = 3;
+    let app = TestApp::spawn_with_limits(limits).await;
+    let email = "guess-target@example.com";
+    assert_eq!(app.register(email, crate::helpers::PASSWORD).await.status, StatusCode::CREATED);
+    let guesses: Vec<String> = (0..12).map(|i| format!("wrong guess number {i}")).collect();
+
+    let responses = futures_util::future::join_all(guesses.iter().map(|guess| app.login(email, guess))).await;
+
+    let evaluated = responses.iter().filter(|response| response.status == StatusCode::UNAUTHORIZED).count();
+    let limited = responses.iter().filter(|response| response.status == StatusCode::TOO_MANY_REQUESTS).count();
+    assert_eq!(evaluated, 3, "statuses {:?}", responses.iter().map(|r| r.status).collect::<Vec<_>>());
+    assert_eq!(limited, 9);
+    // Rejected attempts are not failed logins, so they must not bring the account's
+    // limit over all addresses closer for its owner.
+    let account_hits: i32 = sqlx::query_scalar("SELECT hits FROM rate_limit_hits WHERE bucket LIKE 'login-account:%'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(account_hits, 3);
+}
