@@ -329,6 +329,18 @@ fn parse_submission(request: Request, max_document_bytes: usize, allow_loopback:
     let (text, title, raw, callback_url) = match media_type.as_deref() {
         Some("application/json") => {
             let body: SubmitRequest = parse_json(body_bytes(&body, MAX_BODY_BYTES)?)?;
+            // Options in the query of a JSON submission would be ignored, so they are
+            // rejected like unknown fields.
+            let query = parts.query_string_parameters();
+            let mut names: Vec<&str> = query.iter().map(|(name, _)| name).collect();
+            names.sort_unstable();
+            names.dedup();
+            for name in names {
+                errors.push(FieldError::new(
+                    name,
+                    "must not be set in the query of a JSON submission; set it in the body",
+                ));
+            }
             let raw = RawOptions {
                 format: body.format,
                 sentences: body.sentences,

@@ -170,3 +170,20 @@ async fn concurrent_wrong_passwords_keep_login_limit() {
         .unwrap();
     assert_eq!(account_hits, 3);
 }
+
+#[tokio::test]
+async fn query_parameter_with_json_body_is_422() {
+    let app = TestApp::spawn().await;
+    let token = app.signed_in_user().await;
+    let body = json!({ "text": "One. Two. Three." }).to_string();
+    let submit = request(Method::POST, "/api/v1/summarize", Some("application/json"), body, Some(&token));
+
+    // The options of a JSON submission are in its body, so these would be ignored.
+    let response = app.send(with_query(submit, &[("ratio", "null"), ("sentences", "1")])).await;
+
+    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", response.body);
+    let body = response.json();
+    let fields: Vec<&str> =
+        body["errors"].as_array().unwrap().iter().map(|error| error["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["ratio", "sentences"]);
+}
