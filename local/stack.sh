@@ -33,8 +33,13 @@ up() {
   # cannot restart a function in the middle of a request.
   local reload_flags=()
   if [ "${API_RELOAD:-1}" = 0 ]; then reload_flags=(--ignore-changes); fi
-  start_background api env -C "$REPO_ROOT" cargo lambda watch --invoke-address 127.0.0.1 \
-    --invoke-port "$API_PORT" --env-file "$DOCSUM_STATE/stack.env" "${reload_flags[@]}"
+  # cargo lambda takes its own log filter from RUST_LOG, and at `info` for every
+  # target it logs each function's command with its environment, signing key
+  # included. Its own default filter keeps those lines out of api.log, and the
+  # functions still get RUST_LOG from the env file.
+  start_background api env -C "$REPO_ROOT" RUST_LOG=cargo_lambda=info cargo lambda watch \
+    --invoke-address 127.0.0.1 --invoke-port "$API_PORT" --env-file "$DOCSUM_STATE/stack.env" \
+    "${reload_flags[@]}"
 
   log "starting the worker"
   start_background worker "$TARGET_DIR/debug/worker"

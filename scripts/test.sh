@@ -70,6 +70,13 @@ log "running the property-based API test (schemathesis)"
 API_EXAMPLES=${API_EXAMPLES:-25} scripts/api-properties.sh "$base"
 log "property-based API test passed"
 
+# The stack's settings include the JWT signing key, and no log may repeat it.
+signing_seed=$(sed -n 's/^JWT_SIGNING_KEY=[^:]*://p' "$DOCSUM_STATE/stack.env")
+if [ -n "$signing_seed" ] && grep -rqF -- "$signing_seed" "$DOCSUM_STATE/logs"; then
+  die "a log in $DOCSUM_STATE/logs contains the JWT signing key"
+fi
+log "the stack's logs contain no signing key"
+
 log "running the pipeline's fault test (${FAULT_TEST_JOBS:-60} jobs)"
 scripts/fault-test.sh --jobs "${FAULT_TEST_JOBS:-60}" --submit-seconds 30
 log "fault test passed"

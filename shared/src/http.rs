@@ -38,6 +38,16 @@ pub fn media_type(request: &Request) -> Option<String> {
     (!essence.is_empty()).then_some(essence)
 }
 
+/// Returns the `charset` parameter of the `Content-Type` header, lower-cased and
+/// without quotes, or `None` when the header has none.
+pub fn charset(request: &Request) -> Option<String> {
+    let value = request.headers().get(header::CONTENT_TYPE)?.to_str().ok()?;
+    value.split(';').skip(1).find_map(|parameter| {
+        let (name, value) = parameter.split_once('=')?;
+        name.trim().eq_ignore_ascii_case("charset").then(|| value.trim().trim_matches('"').to_ascii_lowercase())
+    })
+}
+
 fn is_json(media_type: Option<&str>) -> bool {
     matches!(media_type, Some(m) if m == "application/json" || (m.starts_with("application/") && m.ends_with("+json")))
 }
@@ -102,12 +112,14 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
         return Err(Problem::malformed("The request body is empty; it must be a JSON object."));
     }
     // serde also fills a struct from a JSON array, by position; only objects are taken.
+    // Any other body is either valid JSON of the wrong kind (422) or not JSON (400), and
+    // is never handed to the struct's deserializer, which would name a field like `[0]`.
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
-    if first.is_some_and(|&b| b == b'[' || b == b'"' || b == b'-' || b.is_ascii_digit() || b.is_ascii_alphabetic()) {
-        let looks_like_json = serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok();
-        if looks_like_json {
-            return Err(Problem::validation(vec![FieldError::new("body", "must be a JSON object")]));
-        }
+    if first != Some(&b'{') {
+        return match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+            Ok(_) => Err(Problem::validation(vec![FieldError::new("body", "must be a JSON object")])),
+            Err(error) => Err(Problem::malformed(format!("The request body is not valid JSON: {error}."))),
+        };
     }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
@@ -125,8 +137,8 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
     Ok(value)
 }
 
-/// Names the field and the rule of a serde data error. A missing field is reported by
-/// serde at its parent, so its name is taken from the message.
+/// Names the field and the rule of a serde data error. A missing or duplicate field is
+/// reported by serde at its parent, so its name is taken from the message.
 fn describe_data_error(path: &str, message: &str) -> (String, String) {
     let message = message.split(" at line ").next().unwrap_or(message).to_owned();
     let quoted = message.split('`').nth(1).map(str::to_owned);
@@ -134,6 +146,9 @@ fn describe_data_error(path: &str, message: &str) -> (String, String) {
 
     if let (true, Some(name)) = (message.starts_with("missing field"), &quoted) {
         return (format!("{parent}{name}"), "is required".to_owned());
+    }
+    if let (true, Some(name)) = (message.starts_with("duplicate field"), &quoted) {
+        return (format!("{parent}{name}"), "must appear only once".to_owned());
     }
     if message.starts_with("unknown field") {
         // The path already ends with the unknown field.
@@ -144,10 +159,22 @@ fn describe_data_error(path: &str, message: &str) -> (String, String) {
     // serde writes "invalid type: integer `5`, expected a string"; restate it as a rule.
     for prefix in ["invalid type: ", "invalid value: ", "invalid length: "] {
         if let Some((got, expected)) = message.strip_prefix(prefix).and_then(|rest| rest.split_once(", expected ")) {
-            return (field, format!("must be {expected}, not {got}"));
+            return (field, format!("must be {}, not {got}", describe_expected(expected)));
         }
     }
     (field, message)
+}
+
+/// Restates serde's expected type in the API's words: serde names a number field by
+/// its Rust type, such as `i64` or `f64`, which means nothing to a client.
+fn describe_expected(expected: &str) -> &str {
+    match expected {
+        "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => {
+            "a whole number"
+        }
+        "f32" | "f64" => "a number",
+        other => other,
+    }
 }
 
 /// Builds a JSON response with the given status.
@@ -252,6 +279,14 @@ mod tests {
     }
 
     #[test]
+    fn duplicate_field_is_named() {
+        let problem = parse_json::<Login>(br#"{"email": "a@b.co", "password": "x", "email": "c@d.co"}"#).unwrap_err();
+        assert_eq!(problem.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(field_of(&problem), "email");
+        assert_eq!(problem.errors[0].message, "must appear only once");
+    }
+
+    #[test]
     fn wrong_type_is_named() {
         let problem = parse_json::<Login>(br#"{"email": 5, "password": "x"}"#).unwrap_err();
         assert_eq!(problem.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -265,8 +300,24 @@ mod tests {
     }
 
     #[test]
+    fn number_types_read_as_rules() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Options {
+            count: Option<i64>,
+            share: Option<f64>,
+        }
+        let count = parse_json::<Options>(br#"{"count": 1.5}"#).unwrap_err();
+        let share = parse_json::<Options>(br#"{"share": "half"}"#).unwrap_err();
+        assert_eq!(count.errors[0].message, "must be a whole number, not floating point `1.5`");
+        assert_eq!(share.errors[0].message, "must be a number, not string \"half\"");
+    }
+
+    #[test]
     fn malformed_json_is_400() {
-        for body in [&b"{"[..], b"not json", b"", br#"{"email":"a@b.co","password":"x"} x"#, b"  "] {
+        for body in
+            [&b"{"[..], b"not json", b"", br#"{"email":"a@b.co","password":"x"} x"#, b"  ", b"[[[[", b"[\"a\", "]
+        {
             let problem = parse_json::<Login>(body).unwrap_err();
             assert_eq!(problem.status, StatusCode::BAD_REQUEST, "body {:?}", String::from_utf8_lossy(body));
         }

@@ -242,6 +242,13 @@ pub fn accepted_languages() -> String {
 mod tests {
     use super::*;
 
+    #[test]
+    fn api_reference_lists_accepted_languages() {
+        let reference = include_str!("../../docs/API.md");
+        let row = reference.lines().find(|line| line.starts_with("| `language` |")).unwrap();
+        assert!(row.contains(&accepted_languages()), "docs/API.md lists other languages: {row}");
+    }
+
     fn parse(raw: RawOptions) -> Result<SummaryOptions, Vec<FieldError>> {
         let mut errors = Vec::new();
         SummaryOptions::parse(&raw, &mut errors).ok_or(errors)

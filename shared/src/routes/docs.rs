@@ -302,6 +302,13 @@ fn encode_cursor(position: ListPosition) -> String {
     URL_SAFE_NO_PAD.encode(format!("{CURSOR_VERSION}:{micros}:{}", position.doc_id))
 }
 
+/// The latest `created_at` a cursor may carry: 9999-12-31T23:59:59.999999Z, in
+/// microseconds since the Unix epoch. A forged cursor beyond PostgreSQL's
+/// `timestamptz` range (4713 BC to 294276 AD) would fail the query, so cursors outside
+/// 1970 to 9999 are rejected. No document is older than the epoch, because document
+/// ids are UUIDv7.
+const MAX_CURSOR_MICROS: i128 = 253_402_300_799_999_999;
+
 /// Decodes a cursor from [`encode_cursor`]; anything else is `None`.
 fn decode_cursor(cursor: &str) -> Option<ListPosition> {
     if cursor.len() > 128 {
@@ -313,6 +320,9 @@ fn decode_cursor(cursor: &str) -> Option<ListPosition> {
         return None;
     }
     let micros: i128 = parts.next()?.parse().ok()?;
+    if !(0..=MAX_CURSOR_MICROS).contains(&micros) {
+        return None;
+    }
     let doc_id = Uuid::parse_str(parts.next()?).ok()?;
     let created_at = OffsetDateTime::from_unix_timestamp_nanos(micros.checked_mul(1000)?).ok()?;
     Some(ListPosition { created_at, doc_id })
@@ -341,6 +351,8 @@ mod tests {
             URL_SAFE_NO_PAD.encode(format!("v1:abc:{doc_id}")),
             URL_SAFE_NO_PAD.encode("v1:1:not-a-uuid"),
             URL_SAFE_NO_PAD.encode(format!("v1:{}:{doc_id}", i128::MAX)),
+            URL_SAFE_NO_PAD.encode(format!("v1:-1:{doc_id}")),
+            URL_SAFE_NO_PAD.encode(format!("v1:{}:{doc_id}", MAX_CURSOR_MICROS + 1)),
             "A".repeat(1000),
         ] {
             assert_eq!(decode_cursor(&cursor), None, "cursor {cursor:?}");

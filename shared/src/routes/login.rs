@@ -16,8 +16,8 @@ use crate::config::{number_or_default, process_env, ConfigError, Vars};
 use crate::domain::{normalize_password, Email};
 use crate::http::{json_response, read_json, route_path, MAX_AUTH_BODY_BYTES};
 use crate::problem::Problem;
-use crate::store::rate_limits::{Limit, RateLimiter};
-use crate::store::users::{RotateOutcome, UserStore};
+use crate::store::rate_limits::{CountedHit, Limit, RateLimiter};
+use crate::store::users::{RotateOutcome, UserCredentials, UserStore};
 
 /// The rate limits of the auth routes.
 #[derive(Debug, Clone, Copy)]
@@ -215,31 +215,40 @@ pub(crate) async fn login(state: &LoginState, body: LoginRequest, address: &str)
         (format!("login-account:{account}"), state.limits.failed_logins_per_account),
         (format!("login-address:{address}"), state.limits.failed_logins_per_address),
     ];
+    // The limits count failed logins, but each attempt is counted before its password
+    // is verified, so that concurrent guesses cannot all pass a check made before any
+    // of them failed. A rejected or successful attempt takes its hits back.
+    let mut counted = Vec::with_capacity(buckets.len());
     for (bucket, limit) in &buckets {
-        if let Some(retry_after) = state.limiter.check(bucket, *limit).await? {
+        let hit = state.limiter.hit_revocably(bucket, *limit).await?;
+        let retry_after = hit.retry_after;
+        counted.push(hit);
+        if let Some(retry_after) = retry_after {
+            take_back_hits(state, &counted).await?;
             tracing::warn!(audit = "login_locked_out", client_address = address, "login rejected: too many failures");
             return Err(LoginError::RateLimited(retry_after));
         }
     }
 
-    // An email that cannot exist still costs one hash verification, so the response
-    // and its timing match those of an unknown account.
-    let account = match Email::parse(&body.email) {
-        Ok(email) => state.users.find_by_email(&email).await?,
-        Err(_) => None,
-    };
-    // An oversized password is never hashed as it is, but still costs one verification.
-    let password = normalize_password(&body.password).unwrap_or_else(|| SecretString::from(String::new()));
-    let stored_hash = account.as_ref().map(|a| a.password_hash.clone());
-    let verified = state.hasher.verify(password, stored_hash).await?;
-
-    let Some(account) = account.filter(|a| verified && a.user.is_active) else {
-        for (bucket, limit) in &buckets {
-            state.limiter.hit(bucket, *limit).await?;
+    let account = match find_verified_account(state, &body).await {
+        Ok(Some(account)) => account,
+        Ok(None) => {
+            tracing::info!(audit = "login_failed", client_address = address, "login failed");
+            return Err(LoginError::InvalidCredentials);
         }
-        tracing::info!(audit = "login_failed", client_address = address, "login failed");
-        return Err(LoginError::InvalidCredentials);
+        Err(error) => {
+            // A lookup or hashing failure is not a failed login.
+            if let Err(take_back_error) = take_back_hits(state, &counted).await {
+                tracing::warn!(
+                    error.message = %take_back_error,
+                    client_address = address,
+                    "failed to take back login rate-limit hits"
+                );
+            }
+            return Err(error.into());
+        }
     };
+    take_back_hits(state, &counted).await?;
     let user = account.user;
 
     let refresh = RefreshToken::generate();
@@ -251,6 +260,30 @@ pub(crate) async fn login(state: &LoginState, body: LoginRequest, address: &str)
 
     tracing::info!(audit = "login_succeeded", user_id = %user.id, client_address = address, "login succeeded");
     token_response(state, user.id, &user.role, refresh.token, state.refresh_ttl)
+}
+
+/// Finds the account of the request's email and verifies the password. Returns the
+/// account when it exists, is active and the password matches, and `None` otherwise.
+async fn find_verified_account(state: &LoginState, body: &LoginRequest) -> anyhow::Result<Option<UserCredentials>> {
+    // An email that cannot exist still costs one hash verification, so the response
+    // and its timing match those of an unknown account.
+    let account = match Email::parse(&body.email) {
+        Ok(email) => state.users.find_by_email(&email).await?,
+        Err(_) => None,
+    };
+    // An oversized password is never hashed as it is, but still costs one verification.
+    let password = normalize_password(&body.password).unwrap_or_else(|| SecretString::from(String::new()));
+    let stored_hash = account.as_ref().map(|a| a.password_hash.clone());
+    let verified = state.hasher.verify(password, stored_hash).await?;
+    Ok(account.filter(|a| verified && a.user.is_active))
+}
+
+/// Takes back the rate-limit hits of a login attempt that is not a failed login.
+async fn take_back_hits(state: &LoginState, hits: &[CountedHit]) -> anyhow::Result<()> {
+    for hit in hits {
+        state.limiter.take_back(hit).await?;
+    }
+    Ok(())
 }
 
 /// Returns the key that stands for an account in the rate-limit buckets: the hex

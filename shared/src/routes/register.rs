@@ -28,7 +28,8 @@ pub struct RegisterState {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RegisterRequest {
-    /// An email address of at most 254 characters; stored lower-cased.
+    /// An email address of at most 254 characters, stored trimmed in the letter case
+    /// given and unique regardless of case.
     #[schema(format = Email, max_length = 254)]
     email: String,
     /// 8 to 128 characters, not a common password.

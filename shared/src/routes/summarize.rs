@@ -15,7 +15,7 @@ use super::{authenticate, unexpected};
 use crate::auth::tokens::AccessTokenVerifier;
 use crate::config::DocumentLimits;
 use crate::domain::{check_text, json_encoded_len, Title, MAX_ENCODED_TEXT_BYTES, MAX_TEXT_BYTES};
-use crate::http::{body_bytes, into_body_text, json_response, media_type, parse_json, route_path};
+use crate::http::{body_bytes, charset, into_body_text, json_response, media_type, parse_json, route_path};
 use crate::options::{query_integer, query_number, sentences_rule, RawOptions, SummaryOptions, TextFormat};
 use crate::outbox::Outbox;
 use crate::problem::{FieldError, Problem};
@@ -73,8 +73,8 @@ pub(crate) struct SubmitRequest {
     #[serde(default)]
     #[schema(minimum = 1, maximum = 5000)]
     words: Option<i64>,
-    /// `auto` (the default) or an ISO 639-1 code: ar, da, de, el, en, es, fi, fr, hu,
-    /// it, ja, nl, no, pt, ro, ru, sv, ta, tr, zh.
+    /// `auto` (the default) or an ISO 639-1 code: ar, bn, da, de, el, en, es, fi, fr,
+    /// he, hi, hu, it, ja, nl, no, pt, ro, ru, sv, ta, tr, zh.
     #[serde(default)]
     #[schema(example = "auto")]
     language: Option<String>,
@@ -105,6 +105,11 @@ pub(crate) struct SubmitResponse {
     #[schema(example = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")]
     callback_secret: Option<String>,
 }
+
+/// The query parameters of a text body submission. `format` is known only to be
+/// rejected with its own rule, because the `Content-Type` sets it.
+const QUERY_PARAMETERS: [&str; 8] =
+    ["format", "title", "sentences", "ratio", "words", "language", "key_phrases", "callback_url"];
 
 /// How long a client over its limit of documents in flight should wait.
 const IN_FLIGHT_RETRY_AFTER_SECONDS: u32 = 10;
@@ -199,12 +204,24 @@ pub(crate) async fn submit(state: &SummarizeState, user_id: Uuid, request: Reque
     if let Err(error) = state.texts.insert_text(doc_id, submission.text).await {
         return unexpected(error).into_response();
     }
+    let title = submission.title.as_ref().map(Title::as_str);
     let stored = state
         .documents
-        .insert(doc_id, user_id, submission.title.as_ref().map(Title::as_str), &submission.options, text_bytes as i32)
+        .insert_within_limit(doc_id, user_id, title, &submission.options, text_bytes as i32, state.limits.max_in_flight)
         .await;
-    if let Err(error) = stored {
-        return unexpected(error).into_response();
+    match stored {
+        Ok(Some(_)) => {}
+        Ok(None) => {
+            // Concurrent submissions filled the limit after the check above. The text
+            // has no row, so no user can see it, and the scheduled cleanup deletes it
+            // when this delete fails.
+            tracing::warn!(%user_id, "documents in flight limit hit");
+            if let Err(error) = state.texts.delete(doc_id).await {
+                tracing::warn!(%doc_id, error.message = %error, "failed to delete text of a rejected submission");
+            }
+            return in_flight_limit_hit(state).into_response();
+        }
+        Err(error) => return unexpected(error).into_response(),
     }
     let callback_secret = match register_callback(state, doc_id, submission.callback_url.as_ref()).await {
         Ok(secret) => secret,
@@ -278,20 +295,26 @@ async fn check_user_limits(state: &SummarizeState, user_id: Uuid) -> Result<(), 
         }
         Err(error) => return Err(unexpected(error)),
     }
+    // A quick check before the text is stored; the insert checks the limit again.
     match state.documents.count_in_flight(user_id).await {
         Ok(count) if count >= state.limits.max_in_flight => {
             tracing::warn!(%user_id, count, "documents in flight limit hit");
-            Err(Problem::too_many_requests_detail(
-                IN_FLIGHT_RETRY_AFTER_SECONDS,
-                format!(
-                    "At most {} documents may be queued or processing at once. Retry when one has finished.",
-                    state.limits.max_in_flight
-                ),
-            ))
+            Err(in_flight_limit_hit(state))
         }
         Ok(_) => Ok(()),
         Err(error) => Err(unexpected(error)),
     }
+}
+
+/// Builds the 429 for a user with the maximum number of documents in flight.
+fn in_flight_limit_hit(state: &SummarizeState) -> Problem {
+    Problem::too_many_requests_detail(
+        IN_FLIGHT_RETRY_AFTER_SECONDS,
+        format!(
+            "At most {} documents may be queued or processing at once. Retry when one has finished.",
+            state.limits.max_in_flight
+        ),
+    )
 }
 
 /// Reads a submission from JSON (`{"text", "title"?, "format"?, "sentences"? |
@@ -300,11 +323,24 @@ async fn check_user_limits(state: &SummarizeState, user_id: Uuid) -> Result<(), 
 /// query string.
 fn parse_submission(request: Request, max_document_bytes: usize, allow_loopback: bool) -> Result<Submission, Problem> {
     let media_type = media_type(&request);
+    let charset = charset(&request);
     let (parts, body) = request.into_parts();
     let mut errors = Vec::new();
     let (text, title, raw, callback_url) = match media_type.as_deref() {
         Some("application/json") => {
             let body: SubmitRequest = parse_json(body_bytes(&body, MAX_BODY_BYTES)?)?;
+            // Options in the query of a JSON submission would be ignored, so they are
+            // rejected like unknown fields.
+            let query = parts.query_string_parameters();
+            let mut names: Vec<&str> = query.iter().map(|(name, _)| name).collect();
+            names.sort_unstable();
+            names.dedup();
+            for name in names {
+                errors.push(FieldError::new(
+                    name,
+                    "must not be set in the query of a JSON submission; set it in the body",
+                ));
+            }
             let raw = RawOptions {
                 format: body.format,
                 sentences: body.sentences,
@@ -316,6 +352,13 @@ fn parse_submission(request: Request, max_document_bytes: usize, allow_loopback:
             (body.text, body.title, raw, body.callback_url)
         }
         Some(media @ ("text/plain" | "text/markdown" | "text/html")) => {
+            // The body is read as UTF-8, so a text declared in another charset would be
+            // stored misread, or rejected only when its bytes happen not to be UTF-8.
+            if charset.as_deref().is_some_and(|charset| !matches!(charset, "utf-8" | "utf8" | "us-ascii")) {
+                return Err(Problem::unsupported_media_type(&format!(
+                    "{media} with charset=utf-8 or no charset, because the text must be UTF-8"
+                )));
+            }
             let text = into_body_text(body, MAX_BODY_BYTES)?;
             let format = match media {
                 "text/markdown" => TextFormat::Markdown,
@@ -325,6 +368,16 @@ fn parse_submission(request: Request, max_document_bytes: usize, allow_loopback:
             let query = parts.query_string_parameters();
             if query.first("format").is_some() {
                 errors.push(FieldError::new("format", "must not be set in the query; the Content-Type gives it"));
+            }
+            // Unknown names get a 422, as unknown JSON fields do, so that a misspelled
+            // option is not dropped in favour of its default.
+            let mut unknown: Vec<&str> =
+                query.iter().map(|(name, _)| name).filter(|name| !QUERY_PARAMETERS.contains(name)).collect();
+            unknown.sort_unstable();
+            unknown.dedup();
+            for name in unknown {
+                let rule = format!("is not a known parameter (expected one of {})", QUERY_PARAMETERS[1..].join(", "));
+                errors.push(FieldError::new(name, rule));
             }
             let raw = RawOptions {
                 format: Some(format.as_str().to_owned()),

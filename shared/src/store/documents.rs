@@ -200,6 +200,63 @@ impl DocumentStore {
         from_row(row)
     }
 
+    /// Inserts a queued document owned by `user_id` unless the user already has
+    /// `max_in_flight` documents queued or processing, and returns `None` then.
+    ///
+    /// The count and the insert run in one transaction under an advisory lock on the
+    /// user, so concurrent submissions from several function instances cannot all see
+    /// room under the limit and all insert.
+    ///
+    /// # Errors
+    /// Returns an error when a statement fails.
+    pub async fn insert_within_limit(
+        &self,
+        doc_id: Uuid,
+        user_id: Uuid,
+        title: Option<&str>,
+        options: &SummaryOptions,
+        text_bytes: i32,
+        max_in_flight: i64,
+    ) -> anyhow::Result<Option<Document>> {
+        let mut transaction = self.pool.begin().await.context("failed to begin document insert")?;
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('documents-in-flight:' || $1::text, 0))")
+            .bind(user_id)
+            .execute(&mut *transaction)
+            .await
+            .context("failed to lock the user's documents in flight")?;
+        let in_flight: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM documents WHERE user_id = $1 AND status IN ('queued', 'processing')",
+        )
+        .bind(user_id)
+        .fetch_one(&mut *transaction)
+        .await
+        .context("failed to count documents in flight")?;
+        if in_flight >= max_in_flight {
+            return Ok(None);
+        }
+
+        let columns = OptionColumns::from_options(options);
+        let row: DocumentRow = sqlx::query_as(&format!(
+            "INSERT INTO documents (doc_id, user_id, title, text_bytes, {OPTION_COLUMNS}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {DOCUMENT_COLUMNS}"
+        ))
+        .bind(doc_id)
+        .bind(user_id)
+        .bind(title)
+        .bind(text_bytes)
+        .bind(columns.requested_sentences)
+        .bind(columns.requested_ratio)
+        .bind(columns.requested_words)
+        .bind(columns.input_format)
+        .bind(columns.language)
+        .bind(columns.key_phrases)
+        .fetch_one(&mut *transaction)
+        .await
+        .context("failed to insert document")?;
+        transaction.commit().await.context("failed to commit document insert")?;
+        from_row(row).map(Some)
+    }
+
     /// Finds a document only if `user_id` owns it; anyone else gets `None`, as for an
     /// unknown id.
     ///

@@ -132,6 +132,9 @@ fn ipv6_kind(ip: Ipv6Addr) -> Option<&'static str> {
         // NAT64 (64:ff9b::/96) and 6to4 (2002::/16) reach the IPv4 address they embed.
         [0x64, 0xff9b, 0, 0, 0, 0, high, low] => return ipv4_kind(embedded_v4(high, low)),
         [0x2002, high, low, ..] => return ipv4_kind(embedded_v4(high, low)),
+        // Local-use NAT64 (64:ff9b:1::/48, RFC 8215) translates to IPv4 addresses inside
+        // the network, at a position that depends on the local prefix length.
+        [0x64, 0xff9b, 0x0001, ..] => RESERVED,
         // The deprecated IPv4-compatible addresses (::a.b.c.d).
         [0, 0, 0, 0, 0, 0, _, _] => RESERVED,
         [first, ..] if first & 0xfe00 == 0xfc00 => PRIVATE,
@@ -240,6 +243,8 @@ mod tests {
             ("198.18.0.1", RESERVED),
             ("240.0.0.1", RESERVED),
             ("::7f00:1", RESERVED),
+            ("64:ff9b:1::a9fe:a9fe", RESERVED),
+            ("64:ff9b:1:a9fe:a9fe::", RESERVED),
         ];
         for (ip, kind) in cases {
             assert_eq!(check_address(ip.parse().unwrap(), false), Err(kind), "{ip}");

@@ -3,6 +3,7 @@
 
 mod apigw;
 mod auth;
+mod bad_input;
 mod cleanup;
 mod connections;
 mod dead_letters;
