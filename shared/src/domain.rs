@@ -36,13 +36,14 @@ pub fn is_invisible_format(c: char) -> bool {
         | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
 }
 
-/// An email address, trimmed; compared case-insensitively by the store.
+/// An email address, trimmed and in NFC; compared case-insensitively by the store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email(String);
 
 impl Email {
     /// Parses an email address: trimmed, at most 254 characters, one `@` with a
-    /// non-empty local part of at most 64 characters and a domain with a dot.
+    /// non-empty local part of at most 64 characters and a domain with a dot. The
+    /// result is in Unicode NFC.
     ///
     /// # Errors
     /// Returns the rule the value broke.
@@ -74,7 +75,8 @@ impl Email {
         {
             return Err(invalid());
         }
-        Ok(Self(email.to_owned()))
+        // NFC, so that a precomposed letter and its decomposed form give one address.
+        Ok(Self(email.nfc().collect()))
     }
 
     /// The address as given, trimmed.
@@ -193,14 +195,15 @@ impl SummaryLength {
     }
 }
 
-/// Checks a document text: at least one non-whitespace character, at most
+/// Checks a document text: at least one visible character (not whitespace or an
+/// invisible format character such as U+200B), at most
 /// [`MAX_TEXT_BYTES`]. The size is checked by the handler before this, as a 413.
 ///
 /// # Errors
 /// Returns the rule the value broke.
 pub fn check_text(text: &str) -> Result<(), String> {
-    if text.trim().is_empty() {
-        return Err("must contain at least one non-whitespace character".into());
+    if !text.chars().any(|c| !c.is_whitespace() && !is_invisible_format(c)) {
+        return Err("must contain at least one visible character".into());
     }
     if text.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
         return Err("must not contain control characters other than tab and line breaks".into());
@@ -301,6 +304,8 @@ mod tests {
         assert!(check_text("a\0b").is_err());
         assert!(check_text("a\u{1b}[31mred").is_err());
         assert!(check_text("Hello.\r\n\tWorld.").is_ok());
+        assert!(check_text("\u{200b}\u{200b} \u{feff}\u{2060}").is_err(), "zero-width characters only");
+        assert!(check_text("\u{200b}a").is_ok());
     }
 
     #[test]

@@ -22,7 +22,7 @@ async fn main() -> anyhow::Result<()> {
         .context("failed to connect to PostgreSQL")?;
     let changed: Option<(uuid::Uuid, String)> = sqlx::query_as(
         "UPDATE users u SET role = $2, updated_at = now() FROM users old \
-         WHERE u.id = old.id AND lower(u.email) = lower($1) RETURNING u.id, old.role",
+         WHERE u.id = old.id AND lower(normalize(u.email, NFC)) = lower(normalize($1, NFC)) RETURNING u.id, old.role",
     )
     .bind(email.trim())
     .bind(role)

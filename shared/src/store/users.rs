@@ -70,13 +70,15 @@ impl UserStore {
         }
     }
 
-    /// Finds an account by email, case-insensitively.
+    /// Finds an account by email, regardless of letter case and of Unicode
+    /// normalization (the email is in NFC, as [`Email::parse`] makes it).
     ///
     /// # Errors
     /// Returns an error when the query fails.
     pub async fn find_by_email(&self, email: &Email) -> anyhow::Result<Option<UserCredentials>> {
         let row = sqlx::query_as::<_, (Uuid, String, String, bool, OffsetDateTime, String)>(
-            "SELECT id, email, role, is_active, created_at, password_hash FROM users WHERE lower(email) = lower($1)",
+            "SELECT id, email, role, is_active, created_at, password_hash FROM users \
+             WHERE lower(normalize(email, NFC)) = lower($1)",
         )
         .bind(email.as_str())
         .fetch_optional(&self.pool)

@@ -20,6 +20,38 @@ async fn register_returns_id_and_email() {
 }
 
 #[tokio::test]
+async fn register_rejects_email_in_other_normalization() {
+    let app = TestApp::spawn().await;
+    let composed = "caf\u{e9}@example.com";
+    let decomposed = "cafe\u{301}@example.com";
+    assert_eq!(app.register(composed, PASSWORD).await.status, StatusCode::CREATED);
+
+    let again = app.register(decomposed, PASSWORD).await;
+    let login = app.login(decomposed, PASSWORD).await;
+
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    assert_eq!(login.status, StatusCode::OK, "{}", login.body);
+}
+
+#[tokio::test]
+async fn account_stored_decomposed_still_logs_in() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.register("zoe@example.com", PASSWORD).await.status, StatusCode::CREATED);
+    // A row as stored before emails were normalized: the email in NFD.
+    sqlx::query("UPDATE users SET email = $1 WHERE email = 'zoe@example.com'")
+        .bind("zoe\u{308}@example.com")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+
+    let login = app.login("zo\u{eb}@example.com", PASSWORD).await;
+    let again = app.register("ZO\u{eb}@example.com", PASSWORD).await;
+
+    assert_eq!(login.status, StatusCode::OK, "{}", login.body);
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+}
+
+#[tokio::test]
 async fn register_rejects_email_in_other_case() {
     let app = TestApp::spawn().await;
     assert_eq!(app.register("grace@example.com", PASSWORD).await.status, StatusCode::CREATED);
