@@ -231,7 +231,7 @@ fn skip_hidden_content(html: &str, from: usize, name: &str) -> usize {
 
 /// Decodes the character reference at the start of `text` (`&amp;`, `&#8217;`,
 /// `&#x2019;`). Returns the character and the reference's length in bytes, or `None`
-/// for an unknown name or an invalid code point.
+/// for an unknown name or a malformed number.
 fn decode_entity(text: &str) -> Option<(char, usize)> {
     let end = text.as_bytes().iter().take(12).position(|&byte| byte == b';')?;
     let body = &text[1..end];
@@ -240,11 +240,33 @@ fn decode_entity(text: &str) -> Option<(char, usize)> {
             Some(hex) => u32::from_str_radix(hex, 16).ok()?,
             None => number.parse().ok()?,
         };
-        char::from_u32(code).filter(|&c| c != '\0')?
+        numeric_reference(code)
     } else {
         named_entity(body)?
     };
     Some((decoded, end + 1))
+}
+
+/// Maps the code of a numeric character reference to the character it stands for,
+/// as the HTML standard's tokenizer does: 0x80 to 0x9F are windows-1252 bytes
+/// (`&#128;` is "€"), and 0, surrogates and codes above U+10FFFF become U+FFFD.
+/// Unlike a browser, it also turns every other control character but tab and line
+/// breaks into U+FFFD, so that markup cannot put into a summary what a plain-text
+/// document may not contain.
+fn numeric_reference(code: u32) -> char {
+    const WINDOWS_1252: [u32; 32] = [
+        0x20AC, 0x81, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x8D,
+        0x017D, 0x8F, 0x90, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A,
+        0x0153, 0x9D, 0x017E, 0x0178,
+    ];
+    let code = match code {
+        0x80..=0x9F => WINDOWS_1252[(code - 0x80) as usize],
+        _ => code,
+    };
+    match char::from_u32(code) {
+        Some(c) if !c.is_control() || matches!(c, '\t' | '\n' | '\r') => c,
+        _ => char::REPLACEMENT_CHARACTER,
+    }
 }
 
 fn named_entity(name: &str) -> Option<char> {
@@ -404,6 +426,15 @@ mod tests {
                     <script>var x = '<p>';</script><!-- note --><p>Second&nbsp;one &amp; more.</p></body></html>";
         let reduced = reduce_html(html);
         assert_eq!(reduced.text, "Hello big world.\n\nSecond\u{a0}one & more.\n\n");
+    }
+
+    #[test]
+    fn numeric_references_follow_html_rules() {
+        let html = "<p>A&#128;B&#x85;C&#27;D&#0;E&#xD800;F&#x110000;G&#x81;H&#9;I&#233;J</p>";
+
+        let reduced = reduce_html(html);
+
+        assert_eq!(reduced.text, "A\u{20ac}B\u{2026}C\u{fffd}D\u{fffd}E\u{fffd}F\u{fffd}G\u{fffd}H\tI\u{e9}J\n\n");
     }
 
     #[test]
