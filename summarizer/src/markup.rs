@@ -389,7 +389,7 @@ fn reduce_markdown_inline(markdown: &str, range: Range<usize>, reduced: &mut Red
                 markdown_link_end(markdown, position + 1, range.end).map(|end| end - position)
             }
             b']' if bytes.get(position + 1) == Some(&b'(') => {
-                markdown[position + 2..range.end].find(')').map(|index| index + 3)
+                link_destination_end(&markdown[position + 2..range.end]).map(|index| index + 3)
             }
             b'[' if markdown_link_end(markdown, position, range.end).is_some() => Some(1),
             b'<' => parse_tag(markdown, position).filter(|tag| tag.end <= range.end).map(|tag| tag.end - position),
@@ -412,8 +412,27 @@ fn reduce_markdown_inline(markdown: &str, range: Range<usize>, reduced: &mut Red
 fn markdown_link_end(markdown: &str, open: usize, line_end: usize) -> Option<usize> {
     let rest = &markdown[open..line_end];
     let close = rest.find("](")?;
-    let target_end = rest[close + 2..].find(')')?;
+    let target_end = link_destination_end(&rest[close + 2..])?;
     Some(open + close + 2 + target_end + 1)
+}
+
+/// Returns the index of the `)` that closes a link destination, given the text after
+/// its `(`. As in CommonMark, parentheses inside the destination must be balanced
+/// and a backslash escapes the next character, so `(f(x))` ends at the second `)`.
+fn link_destination_end(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut escaped = false;
+    for (index, byte) in text.bytes().enumerate() {
+        match byte {
+            _ if escaped => escaped = false,
+            b'\\' => escaped = true,
+            b'(' => depth += 1,
+            b')' if depth == 0 => return Some(index),
+            b')' => depth -= 1,
+            _ => {}
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -426,6 +445,15 @@ mod tests {
                     <script>var x = '<p>';</script><!-- note --><p>Second&nbsp;one &amp; more.</p></body></html>";
         let reduced = reduce_html(html);
         assert_eq!(reduced.text, "Hello big world.\n\nSecond\u{a0}one & more.\n\n");
+    }
+
+    #[test]
+    fn markdown_link_destination_may_hold_parentheses() {
+        let markdown = "See [the link](javascript:alert(1)) here. And [f](a\\)b) there.";
+
+        let reduced = reduce_markdown(markdown);
+
+        assert_eq!(reduced.text, "See the link here. And f there.");
     }
 
     #[test]
