@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::segment::Span;
-use crate::words::{Analyzer, TermIds};
+use crate::words::{TermCache, TermIds};
 use crate::Length;
 
 // The weights below were tuned with bench/eval.sh on the CNN/DailyMail and BBC
@@ -101,8 +101,8 @@ fn ends_with_sentence_mark(sentence: &str) -> bool {
 }
 
 /// Builds the tf-idf vector of each sentence, with inverse sentence frequency as idf.
-pub(crate) fn sentence_vectors(text: &str, spans: &[Span], analyzer: &Analyzer) -> Vec<SentenceVector> {
-    let mut term_ids = TermIds::new(analyzer);
+pub(crate) fn sentence_vectors(text: &str, spans: &[Span], terms: &mut TermCache) -> Vec<SentenceVector> {
+    let mut term_ids = TermIds::new(terms);
     let mut sentence_terms: Vec<Vec<(u32, u32)>> = Vec::with_capacity(spans.len());
     let mut ids: Vec<u32> = Vec::new();
 
@@ -428,11 +428,12 @@ fn best_marginal_slot(
 mod tests {
     use super::*;
     use crate::segment::split_sentences;
+    use crate::words::Analyzer;
 
     fn directed_scores(text: &str) -> Vec<f64> {
         let spans = split_sentences(text);
         let infos = describe(text, &spans);
-        let vectors = sentence_vectors(text, &spans, &Analyzer::new(None));
+        let vectors = sentence_vectors(text, &spans, &mut TermCache::new(Analyzer::new(None)));
         directed_centrality(&infos, &vectors)
     }
 
