@@ -1,11 +1,12 @@
 //! Times the summarizer in one process on the articles of a JSON-lines file.
 //!
-//! Usage: `cargo run --release -p summarizer --example throughput -- FILE [ROUNDS]`
+//! Usage: `cargo run --release -p summarizer --example throughput -- FILE [ROUNDS [SYSTEM]]`
 //!
 //! FILE holds one `{"article": …}` object per line. The example summarizes every
 //! article into 3 sentences, ROUNDS times (default 20), once with
 //! `summarize_with` (no word cache) and once with one `Summarizer`, and prints the
-//! time per article of each. It leaves out process start-up and JSON parsing, which the
+//! time per article of each. SYSTEM `summarize_with` or `Summarizer` times only
+//! that one, which is handy under a profiler. It leaves out process start-up and JSON parsing, which the
 //! `summarize --jsonl` timings of bench/throughput.sh include.
 
 use std::num::NonZeroUsize;
@@ -13,8 +14,9 @@ use std::time::Instant;
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let path = args.next().expect("usage: throughput FILE [ROUNDS]");
+    let path = args.next().expect("usage: throughput FILE [ROUNDS [SYSTEM]]");
     let rounds: usize = args.next().map_or(20, |value| value.parse().expect("ROUNDS must be a whole number"));
+    let only = args.next();
     let text = std::fs::read_to_string(&path).expect("failed to read FILE");
     let articles: Vec<String> = text
         .lines()
@@ -33,6 +35,9 @@ fn main() {
         ("Summarizer", &mut |article| cached.summarize(article, &options).sentences.len()),
     ];
     for (label, summarize) in systems {
+        if only.as_deref().is_some_and(|only| only != label) {
+            continue;
+        }
         let started = Instant::now();
         let mut sentences = 0;
         for _ in 0..rounds {

@@ -2,11 +2,9 @@
 //! centrality over a window of neighbours, a position prior, and a choice that skips
 //! sentences repeating a chosen one.
 
-use std::collections::HashMap;
-
 use unicode_segmentation::UnicodeSegmentation;
 
-use crate::segment::Span;
+use crate::segment::{whitespace_words, Span};
 use crate::words::{TermCache, TermIds};
 use crate::Length;
 
@@ -85,8 +83,11 @@ pub(crate) fn describe(text: &str, spans: &[Span]) -> Vec<SentenceInfo> {
             let starts_line =
                 text[..span.start].trim_end_matches([' ', '\t']).ends_with('\n') || span.start <= content_start;
             let unterminated = !sentence.ends_with(['.', '!', '?', '…', '。', '！', '？', ':', ';', ',']);
-            let short = sentence.split_whitespace().count() <= MAX_HEADING_WORDS && !sentence.contains('\n');
-            let heading = ends_line && starts_line && unterminated && short;
+            let heading = ends_line
+                && starts_line
+                && unterminated
+                && !sentence.contains('\n')
+                && whitespace_words(sentence).nth(MAX_HEADING_WORDS).is_none();
             let fragment = !heading && !ends_with_sentence_mark(sentence);
             SentenceInfo { span, heading, fragment }
         })
@@ -234,20 +235,48 @@ fn median_content_words(vectors: &[SentenceVector]) -> f64 {
 /// Returns each sentence's cosine to the centroid of the body sentences, divided by
 /// the largest one.
 fn centroid_similarity(infos: &[SentenceInfo], vectors: &[SentenceVector]) -> Vec<f64> {
-    let mut centroid: HashMap<usize, f64> = HashMap::new();
+    // Term ids are dense from 0, so the centroid is summed in an array.
+    let vocabulary = vectors.iter().filter_map(|vector| vector.terms.last()).map(|&(id, _)| id + 1).max().unwrap_or(0);
+    let mut weights = vec![0.0; vocabulary];
+    let mut present = vec![false; vocabulary];
     for (info, vector) in infos.iter().zip(vectors) {
         if info.heading {
             continue;
         }
         for &(id, weight) in &vector.terms {
-            *centroid.entry(id).or_insert(0.0) += weight;
+            weights[id] += weight;
+            present[id] = true;
         }
     }
-    let mut centroid_terms: Vec<(usize, f64)> = centroid.into_iter().collect();
-    centroid_terms.sort_unstable_by_key(|&(id, _)| id);
+    let mut centroid_terms: Vec<(usize, f64)> =
+        (0..vocabulary).filter(|&id| present[id]).map(|id| (id, weights[id])).collect();
     normalize(&mut centroid_terms);
+    for &(id, weight) in &centroid_terms {
+        weights[id] = weight;
+    }
     let centroid = SentenceVector { terms: centroid_terms, content_words: 0 };
-    relative(&vectors.iter().map(|vector| cosine(vector, &centroid)).collect::<Vec<_>>())
+
+    let similarities: Vec<f64> = vectors
+        .iter()
+        .map(|vector| {
+            if vector.terms.len() > centroid.terms.len() {
+                return cosine(vector, &centroid);
+            }
+            // The same sum, in the same order, as `cosine` walking `vector`.
+            let mut dot = 0.0;
+            for &(id, weight) in &vector.terms {
+                if present[id] {
+                    dot += weight * weights[id];
+                }
+            }
+            if dot.is_finite() {
+                dot
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    relative(&similarities)
 }
 
 /// Scores each body sentence by directed centrality in the manner of PacSum, scaled

@@ -2,6 +2,8 @@
 
 use std::collections::HashSet;
 
+use foldhash::fast::FixedState;
+
 /// A sentence found in a text: its byte range in the original text.
 ///
 /// `start..end` is always a valid `str` range of the text it came from, trimmed of
@@ -184,7 +186,7 @@ fn list_marker_len(line: &str) -> Option<usize> {
     Some(marker + (rest.len() - rest.trim_start().len()))
 }
 
-fn split_block(text: &str, block: Span, common_words: &HashSet<String>, sentences: &mut Vec<Span>) {
+fn split_block(text: &str, block: Span, common_words: &HashSet<String, FixedState>, sentences: &mut Vec<Span>) {
     let body = &text[block.start..block.end];
     // Lower-cased text (as some corpora and transcripts are) has no capitals to mark
     // a sentence start, so any letter after a terminal and whitespace starts one.
@@ -302,7 +304,7 @@ fn next_word_opens_sentence(rest: &str) -> bool {
 /// Pushes `piece` (found at byte `offset` of the text) as sentences: cut where a
 /// sentence runs into the next without a sentence mark (see [`glued_boundaries`]),
 /// and then where a part is longer than [`MAX_SENTENCE_BYTES`].
-fn push_sentence(offset: usize, piece: &str, common_words: &HashSet<String>, sentences: &mut Vec<Span>) {
+fn push_sentence(offset: usize, piece: &str, common_words: &HashSet<String, FixedState>, sentences: &mut Vec<Span>) {
     let mut part_start = 0;
     for boundary in glued_boundaries(piece, common_words) {
         push_part(offset + part_start, &piece[part_start..boundary], sentences);
@@ -315,9 +317,9 @@ fn push_sentence(offset: usize, piece: &str, common_words: &HashSet<String>, sen
 /// word of [`GLUED_OPENERS`] or of `common_words` in the shape that [`may_glue`]
 /// checks. "Plan A and B" is no boundary, because "A" before "and", "or" or "to"
 /// is a letter, not an article.
-fn glued_boundaries(piece: &str, common_words: &HashSet<String>) -> Vec<usize> {
+fn glued_boundaries(piece: &str, common_words: &HashSet<String, FixedState>) -> Vec<usize> {
     let mut boundaries = Vec::new();
-    let mut words = piece.split_whitespace().map(|word| (word.as_ptr() as usize - piece.as_ptr() as usize, word));
+    let mut words = whitespace_words(piece).map(|word| (word.as_ptr() as usize - piece.as_ptr() as usize, word));
     let (Some(mut before), Some(mut opener)) = (words.next(), words.next()) else {
         return boundaries;
     };
@@ -331,7 +333,7 @@ fn glued_boundaries(piece: &str, common_words: &HashSet<String>) -> Vec<usize> {
     boundaries
 }
 
-fn is_glued_opener(before: &str, opener: &str, after: &str, common_words: &HashSet<String>) -> bool {
+fn is_glued_opener(before: &str, opener: &str, after: &str, common_words: &HashSet<String, FixedState>) -> bool {
     if !may_glue(before, opener, after) {
         return false;
     }
@@ -346,28 +348,28 @@ fn is_glued_opener(before: &str, opener: &str, after: &str, common_words: &HashS
 /// letter, a digit or `)`, and is not in [`WORDS_BEFORE_TITLES`]. `opener` is a
 /// capitalised word and `after` starts in lower case.
 fn may_glue(before: &str, opener: &str, after: &str) -> bool {
-    let first = before.chars().next().unwrap_or(' ');
-    let last = before.chars().next_back().unwrap_or(' ');
-    let before_ends_clause = last.is_lowercase() || last.is_ascii_digit() || last == ')';
+    // The opener test comes first because most words are not capitalised.
     let mut opener_chars = opener.chars();
     let capitalised = opener_chars.next().is_some_and(char::is_uppercase)
         && opener_chars.clone().next().is_some()
         && opener_chars.all(char::is_lowercase);
+    if !capitalised {
+        return false;
+    }
+    let first = before.chars().next().unwrap_or(' ');
+    let last = before.chars().next_back().unwrap_or(' ');
+    let before_ends_clause = last.is_lowercase() || last.is_ascii_digit() || last == ')';
     let next = after.chars().next().unwrap_or(' ');
-    before_ends_clause
-        && !first.is_uppercase()
-        && capitalised
-        && next.is_lowercase()
-        && !WORDS_BEFORE_TITLES.contains(&before)
+    before_ends_clause && !first.is_uppercase() && next.is_lowercase() && !WORDS_BEFORE_TITLES.contains(&before)
 }
 
 /// Returns the lower-cased forms of the capitalised words that could start a glued
 /// sentence (see [`may_glue`]) and that the text also uses in lower case, so they are
 /// common words rather than names ("... for video According to ..." when the text
 /// also says "according"). Punkt uses the same orthographic evidence.
-fn capitalised_common_words(text: &str) -> HashSet<String> {
-    let mut candidates = HashSet::new();
-    let mut words = text.split_whitespace();
+fn capitalised_common_words(text: &str) -> HashSet<String, FixedState> {
+    let mut candidates = HashSet::default();
+    let mut words = whitespace_words(text);
     let (Some(mut before), Some(mut opener)) = (words.next(), words.next()) else {
         return candidates;
     };
@@ -382,8 +384,8 @@ fn capitalised_common_words(text: &str) -> HashSet<String> {
         return candidates;
     }
 
-    let mut found = HashSet::new();
-    for word in text.split_whitespace() {
+    let mut found = HashSet::default();
+    for word in whitespace_words(text) {
         if !word.starts_with(|c: char| c.is_lowercase()) {
             continue;
         }
@@ -393,6 +395,66 @@ fn capitalised_common_words(text: &str) -> HashSet<String> {
         }
     }
     found
+}
+
+/// Returns the pieces of `text` between Unicode whitespace, the same as
+/// [`str::split_whitespace`] but faster on mostly ASCII text: ASCII bytes are tested
+/// directly and only other characters are decoded.
+pub(crate) fn whitespace_words(text: &str) -> WhitespaceWords<'_> {
+    WhitespaceWords { text, position: 0 }
+}
+
+/// The iterator of [`whitespace_words`].
+pub(crate) struct WhitespaceWords<'t> {
+    text: &'t str,
+    /// The byte offset where the search for the next word starts.
+    position: usize,
+}
+
+impl WhitespaceWords<'_> {
+    /// Returns whether the char at byte `index` is whitespace, and its length in
+    /// bytes. `index` must be a char boundary before the end of the text.
+    fn whitespace_at(&self, index: usize) -> (bool, usize) {
+        let byte = self.text.as_bytes()[index];
+        if byte.is_ascii() {
+            // The ASCII chars of `char::is_whitespace`: tab, line feed, vertical tab,
+            // form feed, carriage return and space.
+            return (matches!(byte, b'\t'..=b'\r' | b' '), 1);
+        }
+        let ch = self.text[index..].chars().next().unwrap_or(' ');
+        (ch.is_whitespace(), ch.len_utf8())
+    }
+}
+
+impl<'t> Iterator for WhitespaceWords<'t> {
+    type Item = &'t str;
+
+    fn next(&mut self) -> Option<&'t str> {
+        let end_of_text = self.text.len();
+        let mut index = self.position;
+        while index < end_of_text {
+            let (whitespace, length) = self.whitespace_at(index);
+            if !whitespace {
+                break;
+            }
+            index += length;
+        }
+        if index == end_of_text {
+            self.position = index;
+            return None;
+        }
+
+        let start = index;
+        while index < end_of_text {
+            let (whitespace, length) = self.whitespace_at(index);
+            if whitespace {
+                break;
+            }
+            index += length;
+        }
+        self.position = index;
+        Some(&self.text[start..index])
+    }
 }
 
 /// Pushes the trimmed `piece` (found at byte `offset` of the text) as one sentence, or
@@ -701,6 +763,24 @@ mod tests {
         ];
         for text in cases {
             assert_eq!(sentences(text), vec![text], "case: {text}");
+        }
+    }
+
+    #[test]
+    fn whitespace_words_match_split_whitespace() {
+        let cases =
+            ["", "  ", "a", " a  b\tc\n", "x\u{a0}y\u{2003}z\u{b}w\u{c}v", "été là\u{3000}東京 ", "\u{85}a\u{2028}"];
+        for text in cases {
+            let expected: Vec<&str> = text.split_whitespace().collect();
+            assert_eq!(whitespace_words(text).collect::<Vec<_>>(), expected, "text {text:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn whitespace_words_match_split_whitespace_on_any_text(text in "\\PC{0,40}|[a \t\n\u{a0}\u{2003}\u{b}\u{85}é]{0,40}") {
+            let expected: Vec<&str> = text.split_whitespace().collect();
+            proptest::prop_assert_eq!(whitespace_words(&text).collect::<Vec<_>>(), expected);
         }
     }
 
