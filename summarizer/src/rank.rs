@@ -129,6 +129,10 @@ pub(crate) fn sentence_vectors(text: &str, spans: &[Span], terms: &mut TermCache
     }
 
     let sentence_count = spans.len() as f64;
+    let idf: Vec<f64> = document_frequency
+        .iter()
+        .map(|&frequency| ((sentence_count + 1.0) / (frequency as f64 + 1.0)).ln() + 1.0)
+        .collect();
     sentence_terms
         .into_iter()
         .map(|counts| {
@@ -136,8 +140,9 @@ pub(crate) fn sentence_vectors(text: &str, spans: &[Span], terms: &mut TermCache
             let mut terms: Vec<(usize, f64)> = counts
                 .into_iter()
                 .map(|(id, tf)| {
-                    let idf = ((sentence_count + 1.0) / (document_frequency[id as usize] as f64 + 1.0)).ln() + 1.0;
-                    (id as usize, (1.0 + (tf as f64).ln()) * idf)
+                    // ln(1) is 0, so a term seen once weighs its idf.
+                    let tf_weight = if tf == 1 { 1.0 } else { 1.0 + (tf as f64).ln() };
+                    (id as usize, tf_weight * idf[id as usize])
                 })
                 .collect();
             normalize(&mut terms);
@@ -155,16 +160,34 @@ fn normalize(terms: &mut [(usize, f64)]) {
     }
 }
 
-/// Returns the dot product of two normalised vectors. It walks the shorter vector
-/// and binary-searches the longer one, so a sentence against the centroid (which
-/// contains the whole vocabulary) costs O(sentence terms × log vocabulary), not
-/// O(vocabulary).
+/// Returns the dot product of two normalised vectors, or 0 when it is not finite.
+/// Vectors of similar length are merged in one pass. When one is more than 8 times
+/// longer, the shorter one is walked and the longer one binary-searched, so a
+/// sentence against a large vector costs O(sentence terms × log vocabulary). Both
+/// ways add the same products in the same order (ascending term id).
 fn cosine(a: &SentenceVector, b: &SentenceVector) -> f64 {
-    let (short, long) = if a.terms.len() <= b.terms.len() { (a, b) } else { (b, a) };
+    let (short, long) = if a.terms.len() <= b.terms.len() { (&a.terms, &b.terms) } else { (&b.terms, &a.terms) };
     let mut dot = 0.0;
-    for &(id, weight) in &short.terms {
-        if let Ok(index) = long.terms.binary_search_by_key(&id, |&(other, _)| other) {
-            dot += weight * long.terms[index].1;
+    if long.len() > 8 * short.len() {
+        for &(id, weight) in short {
+            if let Ok(index) = long.binary_search_by_key(&id, |&(other, _)| other) {
+                dot += weight * long[index].1;
+            }
+        }
+    } else {
+        let (mut i, mut j) = (0, 0);
+        while i < short.len() && j < long.len() {
+            let (short_id, short_weight) = short[i];
+            let (long_id, long_weight) = long[j];
+            match short_id.cmp(&long_id) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    dot += short_weight * long_weight;
+                    i += 1;
+                    j += 1;
+                }
+            }
         }
     }
     if dot.is_finite() {

@@ -192,26 +192,23 @@ fn split_block(text: &str, block: Span, common_words: &HashSet<String, FixedStat
     // a sentence start, so any letter after a terminal and whitespace starts one.
     let lowercased = !body.chars().any(char::is_uppercase);
     let mut sentence_start = 0;
-    let mut chars = body.char_indices().peekable();
+    let mut position = 0;
 
-    while let Some((index, ch)) = chars.next() {
+    while let Some((index, ch)) = next_terminal(body, position) {
         let is_cjk_terminal = matches!(ch, '。' | '！' | '？');
-        if !is_cjk_terminal && !is_spaced_terminal(ch) {
-            continue;
-        }
 
         // Absorb runs of terminals and the closing quotes or brackets after them.
         let mut end = index + ch.len_utf8();
         let mut closed_by_quote = false;
-        while let Some(&(next_index, next)) = chars.peek() {
+        for next in body[end..].chars() {
             if is_spaced_terminal(next) || matches!(next, '。' | '！' | '？') || is_closing_punctuation(next) {
                 closed_by_quote |= is_closing_punctuation(next);
-                end = next_index + next.len_utf8();
-                chars.next();
+                end += next.len_utf8();
             } else {
                 break;
             }
         }
+        position = end;
 
         let rest = &body[end..];
         let ends_here = if is_cjk_terminal {
@@ -227,6 +224,30 @@ fn split_block(text: &str, block: Span, common_words: &HashSet<String, FixedStat
         }
     }
     push_sentence(block.start + sentence_start, &body[sentence_start..], common_words, sentences);
+}
+
+/// Returns the byte offset and char of the first sentence mark of `body` at or after
+/// byte `from`: a mark of [`is_spaced_terminal`] or one of `。！？`. ASCII bytes other
+/// than `.!?` are skipped without decoding.
+fn next_terminal(body: &str, from: usize) -> Option<(usize, char)> {
+    let bytes = body.as_bytes();
+    let mut index = from;
+    while index < bytes.len() {
+        let byte = bytes[index];
+        if byte.is_ascii() {
+            if matches!(byte, b'.' | b'!' | b'?') {
+                return Some((index, char::from(byte)));
+            }
+            index += 1;
+            continue;
+        }
+        let ch = body[index..].chars().next()?;
+        if is_spaced_terminal(ch) || matches!(ch, '。' | '！' | '？') {
+            return Some((index, ch));
+        }
+        index += ch.len_utf8();
+    }
+    None
 }
 
 /// Returns whether `ch` ends a sentence when whitespace follows it: `.!?…`, the
@@ -368,24 +389,20 @@ fn may_glue(before: &str, opener: &str, after: &str) -> bool {
 /// common words rather than names ("... for video According to ..." when the text
 /// also says "according"). Punkt uses the same orthographic evidence.
 fn capitalised_common_words(text: &str) -> HashSet<String, FixedState> {
+    let words: Vec<&str> = whitespace_words(text).collect();
     let mut candidates = HashSet::default();
-    let mut words = whitespace_words(text);
-    let (Some(mut before), Some(mut opener)) = (words.next(), words.next()) else {
-        return candidates;
-    };
-    for after in words {
+    for triple in words.windows(3) {
+        let [before, opener, after] = [triple[0], triple[1], triple[2]];
         if may_glue(before, opener, after) && !GLUED_OPENERS.contains(&opener) {
             candidates.insert(opener.to_lowercase());
         }
-        before = opener;
-        opener = after;
     }
     if candidates.is_empty() {
         return candidates;
     }
 
     let mut found = HashSet::default();
-    for word in whitespace_words(text) {
+    for word in words {
         if !word.starts_with(|c: char| c.is_lowercase()) {
             continue;
         }
@@ -414,6 +431,7 @@ pub(crate) struct WhitespaceWords<'t> {
 impl WhitespaceWords<'_> {
     /// Returns whether the char at byte `index` is whitespace, and its length in
     /// bytes. `index` must be a char boundary before the end of the text.
+    #[inline(always)]
     fn whitespace_at(&self, index: usize) -> (bool, usize) {
         let byte = self.text.as_bytes()[index];
         if byte.is_ascii() {
@@ -429,6 +447,7 @@ impl WhitespaceWords<'_> {
 impl<'t> Iterator for WhitespaceWords<'t> {
     type Item = &'t str;
 
+    #[inline]
     fn next(&mut self) -> Option<&'t str> {
         let end_of_text = self.text.len();
         let mut index = self.position;
