@@ -2,7 +2,7 @@
 //!
 //! Usage: `cargo run --release -p summarizer --example throughput -- FILE [ROUNDS [SYSTEM]]`
 //!
-//! FILE holds one `{"article": …}` object per line. The example summarizes every
+//! FILE contains one `{"article": …}` object per line. The example summarizes every
 //! article into 3 sentences, ROUNDS times (default 20), once with
 //! `summarize_with` (no word cache) and once with one `Summarizer`, and prints the
 //! time per article of each. SYSTEM `summarize_with` or `Summarizer` times only
@@ -11,6 +11,9 @@
 
 use std::num::NonZeroUsize;
 use std::time::Instant;
+
+/// Summarizes one article and returns the number of sentences chosen.
+type SummarizeArticle<'a> = dyn FnMut(&str) -> usize + 'a;
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -30,7 +33,7 @@ fn main() {
 
     let options = summarizer::Options::new(NonZeroUsize::new(3).expect("3 is not zero"));
     let mut cached = summarizer::Summarizer::new();
-    let systems: [(&str, &mut dyn FnMut(&str) -> usize); 2] = [
+    let systems: [(&str, &mut SummarizeArticle); 2] = [
         ("summarize_with", &mut |article| summarizer::summarize_with(article, &options).sentences.len()),
         ("Summarizer", &mut |article| cached.summarize(article, &options).sentences.len()),
     ];
