@@ -296,7 +296,7 @@ fn summarize_batch(
         return batch.iter().map(|line| summarize_line(args, line, &mut summarizers[0])).collect();
     }
 
-    // Threads take the next line from a shared counter, so a long document holds up
+    // Threads take the next line from a shared counter, so a long document delays
     // only its own thread.
     let next = std::sync::atomic::AtomicUsize::new(0);
     let mut results: Vec<Option<anyhow::Result<Vec<u8>>>> = (0..batch.len()).map(|_| None).collect();
