@@ -8,4 +8,4 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 VENV="$(bench/setup-eval.sh 2>/dev/null | tail -n 1)"
 cargo build --quiet --release -p summarizer-cli
 
-NLTK_DATA="$VENV/nltk_data" exec "$VENV/bin/python" bench/eval.py --binary target/release/summarize "$@"
+NLTK_DATA="$VENV/nltk_data" exec "$VENV/bin/python" bench/eval.py --binary "${CARGO_TARGET_DIR:-target}/release/summarize" "$@"

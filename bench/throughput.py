@@ -3,9 +3,11 @@
 Run it through bench/throughput.sh. It prints two Markdown tables:
 
 1. Throughput on the articles of each dev file (3 sentences per summary): the
-   release `summarize --jsonl` over the whole file (one process, best of --runs) and
-   each sumy summarizer over the same articles in this Python process (best of
-   --runs), as documents per second and MB of article text per second.
+   release `summarize --jsonl` over the whole file (one process, best of --runs),
+   once on one thread and once on one thread per CPU core, and each sumy summarizer
+   over the same articles in this Python process (best of --runs), as documents per
+   second and MB of article text per second. The speed-up columns divide each time
+   by docsum's time on one thread and on all cores.
 2. Wall time and peak resident memory (GNU time's %M) of `summarize --sentences 5`
    on one document of about 10 KB, 100 KB, 1 MB and 10 MB, built by joining dev
    articles with blank lines (repeating them when the data runs out). The inputs go
@@ -14,6 +16,7 @@ Run it through bench/throughput.sh. It prints two Markdown tables:
 
 import argparse
 import json
+import os
 import subprocess
 import tempfile
 import time
@@ -52,11 +55,12 @@ def best_seconds(run, runs):
     return best
 
 
-def time_docsum(binary, articles, runs):
+def time_docsum(binary, articles, runs, threads):
     request = "".join(json.dumps({"id": index, "article": text}) + "\n" for index, text in enumerate(articles))
+    command = [binary, "--jsonl", "--sentences", "3", "--threads", str(threads)]
 
     def run():
-        subprocess.run([binary, "--jsonl", "--sentences", "3"], input=request, capture_output=True, text=True, check=True)
+        subprocess.run(command, input=request, capture_output=True, text=True, check=True)
 
     return best_seconds(run, runs)
 
@@ -74,18 +78,23 @@ def time_sumy(system, articles, runs):
 
 
 def throughput_table(binary, data, runs):
-    print("| data | system | seconds | documents/s | MB/s | docsum speed-up |")
-    print("|---|---|---:|---:|---:|---:|")
+    cores = os.cpu_count() or 1
+    print(f"| data | system | seconds | documents/s | MB/s | speed-up over docsum 1 thread | over docsum {cores} threads |")
+    print("|---|---|---:|---:|---:|---:|---:|")
     for dataset, name in DATASETS.items():
         articles = load(Path(data) / name)
         megabytes = sum(len(text.encode("utf-8")) for text in articles) / 1e6
-        timings = [("docsum (release)", time_docsum(binary, articles, runs))]
+        timings = [
+            ("docsum (release, 1 thread)", time_docsum(binary, articles, runs, 1)),
+            (f"docsum (release, {cores} threads)", time_docsum(binary, articles, runs, cores)),
+        ]
         timings += [(label, time_sumy(system, articles, runs)) for label, system in SUMY_SYSTEMS.items()]
-        ours = timings[0][1]
+        single, multi = timings[0][1], timings[1][1]
         for label, seconds in timings:
             print(
                 f"| {dataset} ({len(articles)} articles, {megabytes:.2f} MB) | {label} | {seconds:.3f} "
-                f"| {len(articles) / seconds:.0f} | {megabytes / seconds:.2f} | {seconds / ours:.0f}x |",
+                f"| {len(articles) / seconds:.0f} | {megabytes / seconds:.2f} | {seconds / single:.0f}x "
+                f"| {seconds / multi:.0f}x |",
                 flush=True,
             )
 

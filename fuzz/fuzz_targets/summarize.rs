@@ -1,12 +1,13 @@
 //! Feeds arbitrary UTF-8 to the summarizer in every input format and length mode
-//! and checks the guarantees that do not depend on the ranking.
+//! and checks the guarantees that do not depend on the ranking, and that a
+//! `Summarizer` with a warm word cache returns the same summary.
 
 #![no_main]
 
 use std::num::NonZeroUsize;
 
 use libfuzzer_sys::fuzz_target;
-use summarizer::{summarize_with, InputFormat, Length, Options, Ratio, MAX_SENTENCE_BYTES};
+use summarizer::{summarize_with, InputFormat, Length, Options, Ratio, Summarizer, MAX_SENTENCE_BYTES};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&control, rest)) = data.split_first() else {
@@ -49,4 +50,14 @@ fuzz_target!(|data: &[u8]| {
         assert!(phrase.score.is_finite(), "key phrase score is not finite");
     }
     assert_eq!(summary, summarize_with(text, &options), "summary is not deterministic");
+
+    // A Summarizer that has already seen the first half of the text, so its word
+    // cache is warm, must return the same summary.
+    let mut middle = text.len() / 2;
+    while !text.is_char_boundary(middle) {
+        middle -= 1;
+    }
+    let mut summarizer = Summarizer::new();
+    summarizer.summarize(&text[..middle], &options);
+    assert_eq!(summarizer.summarize(text, &options), summary, "the word cache changed the summary");
 });

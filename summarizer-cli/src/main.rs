@@ -37,6 +37,8 @@ Options:
       --jsonl         read JSON lines {\"id\": …, \"article\": …} (or \"text\", and an
                       optional \"sentences\" count for that line) and write one line
                       {\"id\": …, \"summary\": [sentence, …]} for each, in input order
+      --threads N     with --jsonl, summarize on N threads (default: the number of
+                      CPU cores); the output is the same for every N
   -h, --help          print this help
 ";
 
@@ -48,6 +50,8 @@ struct Args {
     key_phrases: usize,
     json: bool,
     jsonl: bool,
+    /// The number of threads of `--jsonl` mode.
+    threads: NonZeroUsize,
     input: Option<PathBuf>,
 }
 
@@ -61,6 +65,7 @@ fn parse_args() -> anyhow::Result<Option<Args>> {
         key_phrases: 0,
         json: false,
         jsonl: false,
+        threads: std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN),
         input: None,
     };
     let mut length_flag: Option<&'static str> = None;
@@ -118,6 +123,12 @@ fn parse_args() -> anyhow::Result<Option<Args>> {
                 args.key_phrases = value
                     .parse()
                     .with_context(|| format!("invalid --keyphrases {value:?}: expected a whole number"))?;
+            }
+            Long("threads") => {
+                let value: String = parser.value()?.parse()?;
+                args.threads = value
+                    .parse()
+                    .with_context(|| format!("invalid --threads {value:?}: expected a whole number of at least 1"))?;
             }
             Long("json") => args.json = true,
             Long("jsonl") => args.jsonl = true,
@@ -222,26 +233,118 @@ fn open_input(path: Option<&PathBuf>) -> anyhow::Result<Box<dyn BufRead>> {
     })
 }
 
+/// The maximum number of `--jsonl` lines read ahead of the output, per thread.
+const BATCH_LINES_PER_THREAD: usize = 64;
+/// The maximum number of bytes of `--jsonl` input read ahead of the output. A batch
+/// ends at whichever limit comes first, so memory stays bounded.
+const MAX_BATCH_BYTES: usize = 16 << 20;
+
+/// One line of `--jsonl` input: its line number, from 1, and its text.
+type NumberedLine = (usize, String);
+
+/// Runs `--jsonl` mode: reads the input in batches of lines, summarizes each batch
+/// on up to `args.threads` threads, each with its own [`summarizer::Summarizer`],
+/// and writes the results of each batch in input order.
 fn run_jsonl(args: &Args, out: &mut impl Write) -> anyhow::Result<()> {
-    let input = open_input(args.input.as_ref())?;
-    for (number, line) in input.lines().enumerate() {
-        let line = line.with_context(|| format!("failed to read line {}", number + 1))?;
-        if line.trim().is_empty() {
-            continue;
+    let threads = args.threads.get();
+    let mut summarizers: Vec<summarizer::Summarizer> = (0..threads).map(|_| summarizer::Summarizer::new()).collect();
+    let mut lines = open_input(args.input.as_ref())?.lines().enumerate();
+    let mut batch: Vec<NumberedLine> = Vec::new();
+    loop {
+        batch.clear();
+        let mut batch_bytes = 0;
+        // A read error ends the input after the lines before it are written.
+        let mut read_error = None;
+        while batch.len() < BATCH_LINES_PER_THREAD * threads && batch_bytes < MAX_BATCH_BYTES {
+            let Some((index, line)) = lines.next() else {
+                break;
+            };
+            let line = match line {
+                Ok(line) => line,
+                Err(error) => {
+                    read_error = Some(anyhow::Error::new(error).context(format!("failed to read line {}", index + 1)));
+                    break;
+                }
+            };
+            if line.trim().is_empty() {
+                continue;
+            }
+            batch_bytes += line.len();
+            batch.push((index + 1, line));
         }
-        let document: Document = serde_json::from_str(&line)
-            .with_context(|| format!("invalid JSON document on line {}: expected {{\"text\": \"…\"}}", number + 1))?;
-        let length = document.sentences.map_or(args.length, summarizer::Length::Sentences);
-        let summary = summarizer::summarize_with(&document.text, &options(args, length));
-        let line = JsonlOut {
-            id: document.id.as_ref(),
-            summary: summary.sentences.into_iter().map(|sentence| sentence.plain).collect(),
-            key_phrases: summary.key_phrases.into_iter().map(|phrase| phrase.text).collect(),
-        };
-        serde_json::to_writer(&mut *out, &line)?;
-        out.write_all(b"\n")?;
+
+        for result in summarize_batch(args, &batch, &mut summarizers) {
+            out.write_all(&result?)?;
+        }
+        if let Some(error) = read_error {
+            return Err(error);
+        }
+        if batch.is_empty() {
+            return Ok(());
+        }
     }
-    Ok(())
+}
+
+/// Summarizes each line of `batch` on one thread per summarizer, and returns the
+/// output line of each (or its error) in the order of `batch`.
+fn summarize_batch(
+    args: &Args,
+    batch: &[NumberedLine],
+    summarizers: &mut [summarizer::Summarizer],
+) -> Vec<anyhow::Result<Vec<u8>>> {
+    if summarizers.len() == 1 || batch.len() <= 1 {
+        return batch.iter().map(|line| summarize_line(args, line, &mut summarizers[0])).collect();
+    }
+
+    // Threads take the next line from a shared counter, so a long document delays
+    // only its own thread.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut results: Vec<Option<anyhow::Result<Vec<u8>>>> = (0..batch.len()).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = summarizers
+            .iter_mut()
+            .map(|summarizer| {
+                let next = &next;
+                scope.spawn(move || {
+                    let mut done = Vec::new();
+                    loop {
+                        let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(line) = batch.get(index) else {
+                            return done;
+                        };
+                        done.push((index, summarize_line(args, line, summarizer)));
+                    }
+                })
+            })
+            .collect();
+        for worker in workers {
+            let done = worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            for (index, result) in done {
+                results[index] = Some(result);
+            }
+        }
+    });
+    results.into_iter().map(|result| result.expect("every line of the batch was summarized")).collect()
+}
+
+/// Parses and summarizes one `--jsonl` line, and returns its output line.
+fn summarize_line(
+    args: &Args,
+    (number, line): &NumberedLine,
+    summarizer: &mut summarizer::Summarizer,
+) -> anyhow::Result<Vec<u8>> {
+    let document: Document = serde_json::from_str(line)
+        .with_context(|| format!("invalid JSON document on line {number}: expected {{\"text\": \"…\"}}"))?;
+    let length = document.sentences.map_or(args.length, summarizer::Length::Sentences);
+    let summary = summarizer.summarize(&document.text, &options(args, length));
+    let output = JsonlOut {
+        id: document.id.as_ref(),
+        summary: summary.sentences.into_iter().map(|sentence| sentence.plain).collect(),
+        key_phrases: summary.key_phrases.into_iter().map(|phrase| phrase.text).collect(),
+    };
+    let mut bytes = serde_json::to_vec(&output)?;
+    bytes.push(b'\n');
+    Ok(bytes)
 }
 
 fn run_single(args: &Args, out: &mut impl Write) -> anyhow::Result<()> {

@@ -129,3 +129,52 @@ fn jsonl_includes_key_phrases_when_requested() {
     let line: serde_json::Value = serde_json::from_str(&stdout_lines(&output)[0]).expect("line is JSON");
     assert_eq!(line["key_phrases"], serde_json::json!(["Storms"]));
 }
+
+/// JSON lines of `count` documents, each different, with blank lines between some.
+fn jsonl_documents(count: usize) -> String {
+    let mut input = String::new();
+    for index in 0..count {
+        let article = format!("Report {index} opens here. {ARTICLE} Item {index} closes the report on day {index}.");
+        input.push_str(&serde_json::json!({"id": index, "article": article}).to_string());
+        input.push_str(if index % 7 == 0 { "\n\n" } else { "\n" });
+    }
+    input
+}
+
+#[test]
+fn jsonl_output_is_same_on_any_thread_count() {
+    // More lines than one batch of two threads, so batches follow one another.
+    let input = jsonl_documents(300);
+    let single = summarize(&["--jsonl", "--keyphrases", "2", "--threads", "1"], &input);
+    assert!(single.status.success(), "stderr {:?}", String::from_utf8_lossy(&single.stderr));
+    let ids: Vec<serde_json::Value> = stdout_lines(&single)
+        .iter()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).expect("line is JSON")["id"].clone())
+        .collect();
+    assert_eq!(ids, (0..300).map(serde_json::Value::from).collect::<Vec<_>>(), "ids out of input order");
+    for threads in ["2", "3"] {
+        let output = summarize(&["--jsonl", "--keyphrases", "2", "--threads", threads], &input);
+        assert!(output.status.success(), "--threads {threads}: stderr {:?}", String::from_utf8_lossy(&output.stderr));
+        assert_eq!(output.stdout, single.stdout, "--threads {threads}");
+    }
+}
+
+#[test]
+fn jsonl_writes_lines_before_invalid_one_then_fails() {
+    let mut input = jsonl_documents(5);
+    input.push_str("{not json\n");
+    input.push_str(&jsonl_documents(2));
+    let output = summarize(&["--jsonl", "--threads", "2"], &input);
+    assert!(!output.status.success(), "accepted an invalid line");
+    assert_eq!(stdout_lines(&output).len(), 5, "lines before the invalid one");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("invalid JSON document on line 7"), "stderr {stderr:?}");
+}
+
+#[test]
+fn rejects_zero_threads() {
+    let output = summarize(&["--jsonl", "--threads", "0"], "");
+    assert!(!output.status.success(), "accepted --threads 0");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("invalid --threads"), "stderr {stderr:?}");
+}

@@ -4,6 +4,8 @@ use std::fmt;
 
 use rust_stemmers::Algorithm;
 
+use crate::segment::whitespace_words;
+
 /// A language the summarizer filters stop words for. Most also have a Snowball
 /// stemmer (rust-stemmers) and an NLTK stop-word list (stop-words crate). Bengali,
 /// Hebrew and Hindi have a stop-word list (NLTK, or stopwords-iso for Hindi) but no
@@ -85,6 +87,8 @@ const MARKER_WORDS: &[(Language, &[&str])] = &[
     (Language::Swedish, &["och", "det", "är", "att", "inte", "som", "på", "av", "för", "med"]),
     (Language::Turkish, &["ve", "bir", "bu", "için", "ile", "çok", "ne", "da", "olarak", "gibi"]),
 ];
+/// The length in bytes of the longest ASCII word of [`MARKER_WORDS`] ("olarak").
+const MAX_ASCII_MARKER_BYTES: usize = 6;
 /// How much of the text language detection reads when the quick sample gives no
 /// reliable guess, in bytes. It keeps detection time flat for large inputs.
 const DETECTION_SAMPLE_BYTES: usize = 16 * 1024;
@@ -261,13 +265,22 @@ pub fn detect_language(text: &str) -> Option<Language> {
 fn detect_by_marker_words(sample: &str) -> Option<Language> {
     let mut hits = [0usize; MARKER_WORDS.len()];
     let mut lower = String::new();
-    for word in sample.split_whitespace().take(MARKER_SAMPLE_WORDS) {
+    for word in whitespace_words(sample).take(MARKER_SAMPLE_WORDS) {
         let word = word.trim_matches(|c: char| !c.is_alphanumeric());
         if word.is_empty() || word.len() > 8 {
             continue;
         }
         lower.clear();
-        lower.extend(word.chars().flat_map(char::to_lowercase));
+        if word.is_ascii() {
+            // Lower-casing keeps the length of ASCII, and no marker is longer.
+            if word.len() > MAX_ASCII_MARKER_BYTES {
+                continue;
+            }
+            lower.push_str(word);
+            lower.make_ascii_lowercase();
+        } else {
+            lower.extend(word.chars().flat_map(char::to_lowercase));
+        }
         for (count, (_, markers)) in hits.iter_mut().zip(MARKER_WORDS) {
             if markers.contains(&lower.as_str()) {
                 *count += 1;
@@ -352,6 +365,15 @@ mod tests {
         assert_eq!(detect_by_marker_words(short), None, "too few marker words");
         let danish_or_norwegian = "Det er ikke til og med det er ikke til og med det er ikke";
         assert_eq!(detect_by_marker_words(danish_or_norwegian), None, "close call");
+    }
+
+    #[test]
+    fn no_ascii_marker_is_longer_than_limit() {
+        for (language, markers) in MARKER_WORDS {
+            for marker in markers.iter().filter(|marker| marker.is_ascii()) {
+                assert!(marker.len() <= MAX_ASCII_MARKER_BYTES, "{language:?} marker {marker:?}");
+            }
+        }
     }
 
     #[test]

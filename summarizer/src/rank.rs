@@ -2,12 +2,10 @@
 //! centrality over a window of neighbours, a position prior, and a choice that skips
 //! sentences repeating a chosen one.
 
-use std::collections::HashMap;
-
 use unicode_segmentation::UnicodeSegmentation;
 
-use crate::segment::Span;
-use crate::words::{Analyzer, TermIds};
+use crate::segment::{whitespace_words, Span};
+use crate::words::{TermCache, TermIds};
 use crate::Length;
 
 // The weights below were tuned with bench/eval.sh on the CNN/DailyMail and BBC
@@ -85,8 +83,11 @@ pub(crate) fn describe(text: &str, spans: &[Span]) -> Vec<SentenceInfo> {
             let starts_line =
                 text[..span.start].trim_end_matches([' ', '\t']).ends_with('\n') || span.start <= content_start;
             let unterminated = !sentence.ends_with(['.', '!', '?', '…', '。', '！', '？', ':', ';', ',']);
-            let short = sentence.split_whitespace().count() <= MAX_HEADING_WORDS && !sentence.contains('\n');
-            let heading = ends_line && starts_line && unterminated && short;
+            let heading = ends_line
+                && starts_line
+                && unterminated
+                && !sentence.contains('\n')
+                && whitespace_words(sentence).nth(MAX_HEADING_WORDS).is_none();
             let fragment = !heading && !ends_with_sentence_mark(sentence);
             SentenceInfo { span, heading, fragment }
         })
@@ -101,8 +102,8 @@ fn ends_with_sentence_mark(sentence: &str) -> bool {
 }
 
 /// Builds the tf-idf vector of each sentence, with inverse sentence frequency as idf.
-pub(crate) fn sentence_vectors(text: &str, spans: &[Span], analyzer: &Analyzer) -> Vec<SentenceVector> {
-    let mut term_ids = TermIds::new(analyzer);
+pub(crate) fn sentence_vectors(text: &str, spans: &[Span], terms: &mut TermCache) -> Vec<SentenceVector> {
+    let mut term_ids = TermIds::new(terms);
     let mut sentence_terms: Vec<Vec<(u32, u32)>> = Vec::with_capacity(spans.len());
     let mut ids: Vec<u32> = Vec::new();
 
@@ -128,6 +129,10 @@ pub(crate) fn sentence_vectors(text: &str, spans: &[Span], analyzer: &Analyzer) 
     }
 
     let sentence_count = spans.len() as f64;
+    let idf: Vec<f64> = document_frequency
+        .iter()
+        .map(|&frequency| ((sentence_count + 1.0) / (frequency as f64 + 1.0)).ln() + 1.0)
+        .collect();
     sentence_terms
         .into_iter()
         .map(|counts| {
@@ -135,8 +140,9 @@ pub(crate) fn sentence_vectors(text: &str, spans: &[Span], analyzer: &Analyzer) 
             let mut terms: Vec<(usize, f64)> = counts
                 .into_iter()
                 .map(|(id, tf)| {
-                    let idf = ((sentence_count + 1.0) / (document_frequency[id as usize] as f64 + 1.0)).ln() + 1.0;
-                    (id as usize, (1.0 + (tf as f64).ln()) * idf)
+                    // ln(1) is 0, so a term seen once weighs its idf.
+                    let tf_weight = if tf == 1 { 1.0 } else { 1.0 + (tf as f64).ln() };
+                    (id as usize, tf_weight * idf[id as usize])
                 })
                 .collect();
             normalize(&mut terms);
@@ -154,16 +160,34 @@ fn normalize(terms: &mut [(usize, f64)]) {
     }
 }
 
-/// Returns the dot product of two normalised vectors. It walks the shorter vector
-/// and binary-searches the longer one, so a sentence against the centroid (which
-/// contains the whole vocabulary) costs O(sentence terms × log vocabulary), not
-/// O(vocabulary).
+/// Returns the dot product of two normalised vectors, or 0 when it is not finite.
+/// Vectors of similar length are merged in one pass. When one is more than 8 times
+/// longer, the shorter one is walked and the longer one binary-searched, so a
+/// sentence against a large vector costs O(sentence terms × log vocabulary). Both
+/// ways add the same products in the same order (ascending term id).
 fn cosine(a: &SentenceVector, b: &SentenceVector) -> f64 {
-    let (short, long) = if a.terms.len() <= b.terms.len() { (a, b) } else { (b, a) };
+    let (short, long) = if a.terms.len() <= b.terms.len() { (&a.terms, &b.terms) } else { (&b.terms, &a.terms) };
     let mut dot = 0.0;
-    for &(id, weight) in &short.terms {
-        if let Ok(index) = long.terms.binary_search_by_key(&id, |&(other, _)| other) {
-            dot += weight * long.terms[index].1;
+    if long.len() > 8 * short.len() {
+        for &(id, weight) in short {
+            if let Ok(index) = long.binary_search_by_key(&id, |&(other, _)| other) {
+                dot += weight * long[index].1;
+            }
+        }
+    } else {
+        let (mut i, mut j) = (0, 0);
+        while i < short.len() && j < long.len() {
+            let (short_id, short_weight) = short[i];
+            let (long_id, long_weight) = long[j];
+            match short_id.cmp(&long_id) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    dot += short_weight * long_weight;
+                    i += 1;
+                    j += 1;
+                }
+            }
         }
     }
     if dot.is_finite() {
@@ -234,20 +258,48 @@ fn median_content_words(vectors: &[SentenceVector]) -> f64 {
 /// Returns each sentence's cosine to the centroid of the body sentences, divided by
 /// the largest one.
 fn centroid_similarity(infos: &[SentenceInfo], vectors: &[SentenceVector]) -> Vec<f64> {
-    let mut centroid: HashMap<usize, f64> = HashMap::new();
+    // Term ids are dense from 0, so the centroid is summed in an array.
+    let vocabulary = vectors.iter().filter_map(|vector| vector.terms.last()).map(|&(id, _)| id + 1).max().unwrap_or(0);
+    let mut weights = vec![0.0; vocabulary];
+    let mut present = vec![false; vocabulary];
     for (info, vector) in infos.iter().zip(vectors) {
         if info.heading {
             continue;
         }
         for &(id, weight) in &vector.terms {
-            *centroid.entry(id).or_insert(0.0) += weight;
+            weights[id] += weight;
+            present[id] = true;
         }
     }
-    let mut centroid_terms: Vec<(usize, f64)> = centroid.into_iter().collect();
-    centroid_terms.sort_unstable_by_key(|&(id, _)| id);
+    let mut centroid_terms: Vec<(usize, f64)> =
+        (0..vocabulary).filter(|&id| present[id]).map(|id| (id, weights[id])).collect();
     normalize(&mut centroid_terms);
+    for &(id, weight) in &centroid_terms {
+        weights[id] = weight;
+    }
     let centroid = SentenceVector { terms: centroid_terms, content_words: 0 };
-    relative(&vectors.iter().map(|vector| cosine(vector, &centroid)).collect::<Vec<_>>())
+
+    let similarities: Vec<f64> = vectors
+        .iter()
+        .map(|vector| {
+            if vector.terms.len() > centroid.terms.len() {
+                return cosine(vector, &centroid);
+            }
+            // The same sum, in the same order, as `cosine` walking `vector`.
+            let mut dot = 0.0;
+            for &(id, weight) in &vector.terms {
+                if present[id] {
+                    dot += weight * weights[id];
+                }
+            }
+            if dot.is_finite() {
+                dot
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    relative(&similarities)
 }
 
 /// Scores each body sentence by directed centrality in the manner of PacSum, scaled
@@ -428,11 +480,12 @@ fn best_marginal_slot(
 mod tests {
     use super::*;
     use crate::segment::split_sentences;
+    use crate::words::Analyzer;
 
     fn directed_scores(text: &str) -> Vec<f64> {
         let spans = split_sentences(text);
         let infos = describe(text, &spans);
-        let vectors = sentence_vectors(text, &spans, &Analyzer::new(None));
+        let vectors = sentence_vectors(text, &spans, &mut TermCache::new(Analyzer::new(None)));
         directed_centrality(&infos, &vectors)
     }
 

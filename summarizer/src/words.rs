@@ -14,14 +14,14 @@ use crate::language::Language;
 /// character bigrams instead (a single character stays a unigram).
 pub(crate) struct Analyzer {
     stemmer: Option<Stemmer>,
-    stop_words: HashSet<&'static str>,
+    stop_words: HashSet<&'static str, FixedState>,
 }
 
 impl Analyzer {
     /// Builds the analyzer of `language`, or one that only lower-cases for `None`.
     pub(crate) fn new(language: Option<Language>) -> Self {
         let Some(language) = language else {
-            return Self { stemmer: None, stop_words: HashSet::new() };
+            return Self { stemmer: None, stop_words: HashSet::default() };
         };
         let stop_words = stop_words::lookup(language.code()).unwrap_or_default();
         Self {
@@ -65,64 +65,120 @@ impl Analyzer {
     }
 }
 
-/// Maps the words of one document to term ids, so that each distinct word form is
-/// lower-cased, checked against the stop words and stemmed once per document.
-pub(crate) struct TermIds<'a, 't> {
-    analyzer: &'a Analyzer,
-    /// Term id of each word form (a slice of the text) seen so far, `None` for a
-    /// stop word.
-    forms: HashMap<&'t str, Option<u32>, FixedState>,
-    /// Term id of each index term.
-    vocabulary: HashMap<String, u32, FixedState>,
+/// The index terms of one language, kept between documents by a
+/// [`crate::Summarizer`], so that each distinct word form is lower-cased, checked
+/// against the stop words and stemmed once for all the documents it occurs in.
+///
+/// The ids it hands out are global to the cache. [`TermIds`] maps them to ids
+/// numbered from 0 in order of first use in one document, which are the ids a
+/// fresh cache would give, so the cache never changes a result.
+pub(crate) struct TermCache {
+    analyzer: Analyzer,
+    /// Global term id of each word form or Chinese or Japanese bigram seen, `None`
+    /// for a stop word.
+    forms: HashMap<Box<str>, Option<u32>, FixedState>,
+    /// Global term id of each index term.
+    terms: HashMap<Box<str>, u32, FixedState>,
+    /// For each global term id: the number of the document that last used it and
+    /// its id in that document.
+    document_ids: Vec<(u64, u32)>,
+    /// The number of the current document, counted from 1.
+    document: u64,
 }
 
-impl<'a, 't> TermIds<'a, 't> {
-    pub(crate) fn new(analyzer: &'a Analyzer) -> Self {
-        Self { analyzer, forms: HashMap::default(), vocabulary: HashMap::default() }
+impl TermCache {
+    pub(crate) fn new(analyzer: Analyzer) -> Self {
+        Self { analyzer, forms: HashMap::default(), terms: HashMap::default(), document_ids: Vec::new(), document: 0 }
+    }
+
+    pub(crate) fn analyzer(&self) -> &Analyzer {
+        &self.analyzer
+    }
+
+    /// Returns the number of word forms and bigrams cached.
+    pub(crate) fn len(&self) -> usize {
+        self.forms.len()
+    }
+
+    /// Returns the global term id of a word, `None` for a stop word.
+    fn word_id(&mut self, word: &str) -> Option<u32> {
+        if let Some(&id) = self.forms.get(word) {
+            return id;
+        }
+        let id = self.analyzer.word_term(word).map(|term| self.term_id(term.into_boxed_str()));
+        self.forms.insert(word.into(), id);
+        id
+    }
+
+    /// Returns the global term id of a Chinese or Japanese bigram, which is its own
+    /// term.
+    fn bigram_id(&mut self, bigram: &str) -> u32 {
+        if let Some(&Some(id)) = self.forms.get(bigram) {
+            return id;
+        }
+        let id = self.term_id(bigram.into());
+        self.forms.insert(bigram.into(), Some(id));
+        id
+    }
+
+    fn term_id(&mut self, term: Box<str>) -> u32 {
+        let next = self.terms.len() as u32;
+        let id = *self.terms.entry(term).or_insert(next);
+        if id == next {
+            self.document_ids.push((0, 0));
+        }
+        id
+    }
+}
+
+/// Maps the words of one document to term ids numbered from 0 in order of first
+/// use, through a [`TermCache`].
+pub(crate) struct TermIds<'c> {
+    cache: &'c mut TermCache,
+    /// The number of distinct terms of this document so far.
+    len: u32,
+}
+
+impl<'c> TermIds<'c> {
+    /// Starts a new document on `cache`.
+    pub(crate) fn new(cache: &'c mut TermCache) -> Self {
+        cache.document += 1;
+        Self { cache, len: 0 }
     }
 
     /// Returns the number of distinct terms seen, which bounds every id returned.
     pub(crate) fn len(&self) -> usize {
-        self.vocabulary.len()
+        self.len as usize
     }
 
     /// Calls `emit` with the term id of each index term of `sentence`, in the order
     /// of [`Analyzer::for_each_term`].
-    pub(crate) fn for_each_term_id(&mut self, sentence: &'t str, mut emit: impl FnMut(u32)) {
+    pub(crate) fn for_each_term_id(&mut self, sentence: &str, mut emit: impl FnMut(u32)) {
         for_each_segment(sentence, |segment, cjk| {
             if cjk {
-                for_each_bigram(segment, &mut |bigram| emit(self.bigram_id(bigram)));
+                for_each_bigram(segment, &mut |bigram| {
+                    let global = self.cache.bigram_id(bigram);
+                    emit(self.document_id(global));
+                });
             } else {
                 for_each_word(segment, |word| {
-                    if let Some(id) = self.word_id(word) {
-                        emit(id);
+                    if let Some(global) = self.cache.word_id(word) {
+                        emit(self.document_id(global));
                     }
                 });
             }
         });
     }
 
-    fn word_id(&mut self, word: &'t str) -> Option<u32> {
-        if let Some(&id) = self.forms.get(word) {
-            return id;
+    /// Returns the id in this document of the global term id `global`.
+    fn document_id(&mut self, global: u32) -> u32 {
+        let document = self.cache.document;
+        let slot = &mut self.cache.document_ids[global as usize];
+        if slot.0 != document {
+            *slot = (document, self.len);
+            self.len += 1;
         }
-        let id = self.analyzer.word_term(word).map(|term| self.term_id(term));
-        self.forms.insert(word, id);
-        id
-    }
-
-    fn bigram_id(&mut self, bigram: &'t str) -> u32 {
-        if let Some(&Some(id)) = self.forms.get(bigram) {
-            return id;
-        }
-        let id = self.term_id(bigram.to_owned());
-        self.forms.insert(bigram, Some(id));
-        id
-    }
-
-    fn term_id(&mut self, term: String) -> u32 {
-        let next = self.vocabulary.len() as u32;
-        *self.vocabulary.entry(term).or_insert(next)
+        slot.1
     }
 }
 

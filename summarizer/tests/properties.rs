@@ -3,7 +3,9 @@
 use std::num::NonZeroUsize;
 
 use proptest::prelude::*;
-use summarizer::{split_sentences, summarize, summarize_with, InputFormat, Length, Options, Ratio, MAX_SENTENCE_BYTES};
+use summarizer::{
+    split_sentences, summarize, summarize_with, InputFormat, Length, Options, Ratio, Summarizer, MAX_SENTENCE_BYTES,
+};
 use unicode_segmentation::UnicodeSegmentation;
 
 /// Text-like input: words, sentence marks, abbreviations, quotes and line breaks in
@@ -125,6 +127,20 @@ proptest! {
         for phrase in &phrases {
             prop_assert!(phrase.score.is_finite() && phrase.score > 0.0, "score {}", phrase.score);
             prop_assert!(text.contains(phrase.text.as_str()), "phrase {:?} not in the text", phrase.text);
+        }
+    }
+
+    #[test]
+    fn summarizer_cache_never_changes_summaries(
+        texts in prop::collection::vec(prop_oneof![any::<String>(), text_like()], 1..6),
+        max_cached_words in prop_oneof![Just(0usize), 1usize..50, Just(Summarizer::DEFAULT_MAX_CACHED_WORDS)],
+        requested in 1usize..6,
+    ) {
+        let options = Options { key_phrases: 2, ..Options::new(NonZeroUsize::new(requested).expect("requested is at least 1")) };
+        let mut summarizer = Summarizer::with_max_cached_words(max_cached_words);
+        // Each text twice, so the second pass meets every word in the cache.
+        for text in texts.iter().chain(&texts) {
+            prop_assert_eq!(summarizer.summarize(text, &options), summarize_with(text, &options));
         }
     }
 }
