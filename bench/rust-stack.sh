@@ -13,7 +13,8 @@
 # docsum-bench-rust) and state folder (~/.cache/docsum/bench-rust), which
 # BENCH_RUST_NAME, BENCH_RUST_QUEUE and BENCH_RUST_STATE override, and starts no
 # worker unless asked, so that jobs do not take CPU from the routes being measured.
-# Rate limits pass through from the environment as for local/stack.sh.
+# Rate limits pass through from the environment as for local/stack.sh. With
+# BENCH_SKIP_BUILD=1 it runs the release binaries already built, as they are.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
@@ -28,8 +29,12 @@ up() {
   ensure_rabbitmq
   ensure_mongo
 
-  log "building release binaries"
-  (cd "$REPO_ROOT" && cargo build --release --workspace --bins --quiet)
+  if [ "${BENCH_SKIP_BUILD:-0}" = 1 ]; then
+    log "using the release binaries already in $TARGET_DIR/release (BENCH_SKIP_BUILD=1)"
+  else
+    log "building release binaries"
+    (cd "$REPO_ROOT" && cargo build --release --workspace --bins --quiet)
+  fi
   local keys_file="$DOCSUM_STATE/token-keys.env"
   [ -s "$keys_file" ] || (umask 077 && "$TARGET_DIR/release/keygen" bench1 >"$keys_file")
   write_env_file
