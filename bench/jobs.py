@@ -18,9 +18,11 @@ Usage: python3 bench/jobs.py --base-url URL --env-file STATE/stack.env [--jobs 4
 
 import argparse
 import concurrent.futures
+import os
 import subprocess
 import sys
 import time
+import urllib.parse
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -29,12 +31,17 @@ import pipeline_client as client  # noqa: E402  (a stdlib-only module of the rep
 
 
 def psql(database_url, query):
-    """Run one query and return its single row as a list of strings."""
-    output = subprocess.run(
-        ["psql", "--no-psqlrc", "-At", "-F", "|", "-d", database_url, "-c", query],
-        capture_output=True, text=True, check=True,
-    ).stdout.strip()
-    return output.split("|")
+    """Run one query and return its single row as a list of strings. The password
+    goes to psql in PGPASSWORD, so that no command line or error shows it."""
+    url = urllib.parse.urlsplit(database_url)
+    env = dict(os.environ, PGHOST=url.hostname or "127.0.0.1", PGPORT=str(url.port or 5432),
+               PGUSER=urllib.parse.unquote(url.username or ""), PGPASSWORD=urllib.parse.unquote(url.password or ""),
+               PGDATABASE=url.path.lstrip("/"))
+    result = subprocess.run(["psql", "--no-psqlrc", "-At", "-F", "|", "-c", query],
+                            capture_output=True, text=True, env=env)
+    if result.returncode != 0:
+        raise RuntimeError(f"psql failed: {result.stderr.strip()[:500]}")
+    return result.stdout.strip().split("|")
 
 
 def submit_jobs(base, count, sentences, submitters):
@@ -55,7 +62,7 @@ def measure(args, database_url, workers):
     doc_ids = submit_jobs(args.base_url, args.jobs, args.sentences, args.submitters)
     id_list = ",".join(f"'{doc_id}'" for doc_id in doc_ids)
     finished = (f"SELECT count(*) FILTER (WHERE status = 'done'), count(*) FILTER (WHERE status = 'failed') "
-                f"FROM documents WHERE id IN ({id_list})")
+                f"FROM documents WHERE doc_id IN ({id_list})")
 
     started = time.monotonic()
     subprocess.run([str(REPO / "bench/rust-stack.sh"), "worker", str(workers)], check=True)
@@ -73,7 +80,7 @@ def measure(args, database_url, workers):
         subprocess.run([str(REPO / "bench/rust-stack.sh"), "stop-workers"], check=True)
 
     (busy,) = psql(database_url, "SELECT extract(epoch FROM max(finished_at) - min(started_at)) "
-                                 f"FROM documents WHERE id IN ({id_list})")
+                                 f"FROM documents WHERE doc_id IN ({id_list})")
     busy = float(busy)
     return {"workers": workers, "jobs": len(doc_ids), "done": done, "failed": failed,
             "drain_s": drain, "busy_s": busy, "jobs_per_s": len(doc_ids) / busy}

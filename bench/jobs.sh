@@ -11,7 +11,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export BENCH_RUST_STATE=${XDG_CACHE_HOME:-$HOME/.cache}/docsum/bench-jobs
 export BENCH_RUST_NAME=docsum_bench_jobs BENCH_RUST_QUEUE=docsum-bench-jobs
 # One account submits every job, so its limits must allow them all at once.
-export SUBMISSIONS_PER_MINUTE=100000 MAX_DOCUMENTS_IN_FLIGHT=100000
+export SUBMISSIONS_PER_MINUTE=100000 MAX_DOCUMENTS_IN_FLIGHT=10000
 
 trap 'bench/rust-stack.sh down' EXIT
 echo "machine: $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB, load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"

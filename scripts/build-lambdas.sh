@@ -32,7 +32,7 @@ cargo lambda build --release --x86-64 --output-format zip "${bin_flags[@]}"
 
 printf '%-14s %12s %14s\n' function "zip (bytes)" "binary (bytes)"
 for binary in "${binaries[@]}"; do
-  zip=target/lambda/$binary/bootstrap.zip
+  zip=$TARGET_DIR/lambda/$binary/bootstrap.zip
   [ -f "$zip" ] || die "$zip is missing"
   unzipped=$(python3 -c 'import sys, zipfile; print(sum(i.file_size for i in zipfile.ZipFile(sys.argv[1]).infolist()))' "$zip")
   printf '%-14s %12s %14s\n' "$binary" "$(stat -c %s "$zip")" "$unzipped"
