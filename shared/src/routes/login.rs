@@ -287,12 +287,15 @@ async fn take_back_hits(state: &LoginState, hits: &[CountedHit]) -> anyhow::Resu
 }
 
 /// Returns the key that stands for an account in the rate-limit buckets: the hex
-/// SHA-256 of the trimmed, lower-cased email as sent. Any string maps to 64
-/// hex digits, so an email with a NUL byte (which PostgreSQL text rejects) or of
-/// 4 KiB gets a key like any other, and the table never stores an address.
+/// SHA-256 of the trimmed email in NFC and lower case, so every spelling that finds
+/// one account counts against it. Any string maps to 64 hex digits, so an email with
+/// a NUL byte (which PostgreSQL text rejects) or of 4 KiB gets a key like any other,
+/// and the table never stores an address.
 fn account_bucket_key(email: &str) -> String {
     use sha2::Digest as _;
-    let digest = sha2::Sha256::digest(email.trim().to_lowercase().as_bytes());
+    use unicode_normalization::UnicodeNormalization as _;
+    let normalized = email.trim().nfc().collect::<String>().to_lowercase();
+    let digest = sha2::Sha256::digest(normalized.as_bytes());
     digest.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 

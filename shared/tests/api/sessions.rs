@@ -176,6 +176,20 @@ async fn failed_logins_lock_account_with_retry_after() {
 }
 
 #[tokio::test]
+async fn lockout_covers_every_spelling_of_email() {
+    let app = TestApp::spawn_with_limits(tight_limits()).await;
+    app.register("caf\u{e9}@example.com", PASSWORD).await;
+    for email in ["caf\u{e9}@example.com", "CAFE\u{301}@example.com", " cafe\u{301}@EXAMPLE.com "] {
+        let response = app.login(email, "not the password").await;
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED, "email {email:?}");
+    }
+
+    let locked = app.login("caf\u{e9}@example.com", PASSWORD).await;
+
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS, "{}", locked.body);
+}
+
+#[tokio::test]
 async fn odd_login_emails_are_plain_failures() {
     let app = TestApp::spawn_with_limits(tight_limits()).await;
     let emails = ["nul\u{0}@example.com", "\u{0}", "\u{1b}[31m@example.com", &"x".repeat(3000), "", "  "];
