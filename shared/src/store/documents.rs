@@ -131,6 +131,44 @@ const OPTION_COLUMNS: &str =
 const DOCUMENT_COLUMNS: &str = "doc_id, user_id, title, status, error, requested_sentences, requested_ratio, \
      requested_words, input_format, language, key_phrases, text_bytes, created_at, updated_at";
 
+/// Inserts a queued document row, on the pool or inside a transaction.
+async fn insert_document<'e>(
+    executor: impl sqlx::PgExecutor<'e>,
+    doc_id: Uuid,
+    user_id: Uuid,
+    title: Option<&str>,
+    options: &SummaryOptions,
+    text_bytes: i32,
+) -> anyhow::Result<Document> {
+    let columns = OptionColumns::from_options(options);
+    let row: DocumentRow = sqlx::query_as(&format!(
+        "INSERT INTO documents (doc_id, user_id, title, text_bytes, {OPTION_COLUMNS}) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {DOCUMENT_COLUMNS}"
+    ))
+    .bind(doc_id)
+    .bind(user_id)
+    .bind(title)
+    .bind(text_bytes)
+    .bind(columns.requested_sentences)
+    .bind(columns.requested_ratio)
+    .bind(columns.requested_words)
+    .bind(columns.input_format)
+    .bind(columns.language)
+    .bind(columns.key_phrases)
+    .fetch_one(executor)
+    .await
+    .context("failed to insert document")?;
+    from_row(row)
+}
+
+/// Counts a user's documents that are queued or processing.
+async fn count_in_flight<'e>(executor: impl sqlx::PgExecutor<'e>, user_id: Uuid) -> anyhow::Result<i64> {
+    sqlx::query_scalar("SELECT count(*) FROM documents WHERE user_id = $1 AND status IN ('queued', 'processing')")
+        .bind(user_id)
+        .fetch_one(executor)
+        .await
+        .context("failed to count documents in flight")
+}
 fn from_row(row: DocumentRow) -> anyhow::Result<Document> {
     Ok(Document {
         doc_id: row.doc_id,
@@ -179,25 +217,7 @@ impl DocumentStore {
         options: &SummaryOptions,
         text_bytes: i32,
     ) -> anyhow::Result<Document> {
-        let columns = OptionColumns::from_options(options);
-        let row: DocumentRow = sqlx::query_as(&format!(
-            "INSERT INTO documents (doc_id, user_id, title, text_bytes, {OPTION_COLUMNS}) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {DOCUMENT_COLUMNS}"
-        ))
-        .bind(doc_id)
-        .bind(user_id)
-        .bind(title)
-        .bind(text_bytes)
-        .bind(columns.requested_sentences)
-        .bind(columns.requested_ratio)
-        .bind(columns.requested_words)
-        .bind(columns.input_format)
-        .bind(columns.language)
-        .bind(columns.key_phrases)
-        .fetch_one(&self.pool)
-        .await
-        .context("failed to insert document")?;
-        from_row(row)
+        insert_document(&self.pool, doc_id, user_id, title, options, text_bytes).await
     }
 
     /// Inserts a queued document owned by `user_id` unless the user already has
@@ -224,37 +244,13 @@ impl DocumentStore {
             .execute(&mut *transaction)
             .await
             .context("failed to lock the user's documents in flight")?;
-        let in_flight: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM documents WHERE user_id = $1 AND status IN ('queued', 'processing')",
-        )
-        .bind(user_id)
-        .fetch_one(&mut *transaction)
-        .await
-        .context("failed to count documents in flight")?;
-        if in_flight >= max_in_flight {
+        if count_in_flight(&mut *transaction, user_id).await? >= max_in_flight {
             return Ok(None);
         }
 
-        let columns = OptionColumns::from_options(options);
-        let row: DocumentRow = sqlx::query_as(&format!(
-            "INSERT INTO documents (doc_id, user_id, title, text_bytes, {OPTION_COLUMNS}) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {DOCUMENT_COLUMNS}"
-        ))
-        .bind(doc_id)
-        .bind(user_id)
-        .bind(title)
-        .bind(text_bytes)
-        .bind(columns.requested_sentences)
-        .bind(columns.requested_ratio)
-        .bind(columns.requested_words)
-        .bind(columns.input_format)
-        .bind(columns.language)
-        .bind(columns.key_phrases)
-        .fetch_one(&mut *transaction)
-        .await
-        .context("failed to insert document")?;
+        let document = insert_document(&mut *transaction, doc_id, user_id, title, options, text_bytes).await?;
         transaction.commit().await.context("failed to commit document insert")?;
-        from_row(row).map(Some)
+        Ok(Some(document))
     }
 
     /// Finds a document only if `user_id` owns it; anyone else gets `None`, as for an
@@ -304,11 +300,7 @@ impl DocumentStore {
     /// # Errors
     /// Returns an error when the query fails.
     pub async fn count_in_flight(&self, user_id: Uuid) -> anyhow::Result<i64> {
-        sqlx::query_scalar("SELECT count(*) FROM documents WHERE user_id = $1 AND status IN ('queued', 'processing')")
-            .bind(user_id)
-            .fetch_one(&self.pool)
-            .await
-            .context("failed to count documents in flight")
+        count_in_flight(&self.pool, user_id).await
     }
 
     /// Deletes a document's row if `user_id` owns it. Returns whether a row was
