@@ -121,9 +121,11 @@ pub const MAX_SENTENCE_BYTES: usize = 1000;
 /// at most [`MAX_SENTENCE_BYTES`] long. The spans are in order and do not overlap.
 pub fn split_sentences(text: &str) -> Vec<Span> {
     let mut sentences = Vec::new();
-    let common_words = capitalised_common_words(text);
+    let words: Vec<Span> = whitespace_word_spans(text);
+    let common_words = capitalised_common_words(text, &words);
+    let mut glue = GlueFinder { text, words: &words, next_word: 0, common_words: &common_words };
     for block in split_blocks(text) {
-        split_block(text, block, &common_words, &mut sentences);
+        split_block(text, block, &mut glue, &mut sentences);
     }
     sentences
 }
@@ -186,7 +188,7 @@ fn list_marker_len(line: &str) -> Option<usize> {
     Some(marker + (rest.len() - rest.trim_start().len()))
 }
 
-fn split_block(text: &str, block: Span, common_words: &HashSet<String, FixedState>, sentences: &mut Vec<Span>) {
+fn split_block(text: &str, block: Span, glue: &mut GlueFinder<'_>, sentences: &mut Vec<Span>) {
     let body = &text[block.start..block.end];
     // Lower-cased text (as some corpora and transcripts are) has no capitals to mark
     // a sentence start, so any letter after a terminal and whitespace starts one.
@@ -219,11 +221,11 @@ fn split_block(text: &str, block: Span, common_words: &HashSet<String, FixedStat
                 && !is_list_number(&body[sentence_start..index])
         };
         if ends_here {
-            push_sentence(block.start + sentence_start, &body[sentence_start..end], common_words, sentences);
+            push_sentence(block.start + sentence_start, &body[sentence_start..end], glue, sentences);
             sentence_start = end;
         }
     }
-    push_sentence(block.start + sentence_start, &body[sentence_start..], common_words, sentences);
+    push_sentence(block.start + sentence_start, &body[sentence_start..], glue, sentences);
 }
 
 /// Returns the byte offset and char of the first sentence mark of `body` at or after
@@ -323,35 +325,62 @@ fn next_word_opens_sentence(rest: &str) -> bool {
 }
 
 /// Pushes `piece` (found at byte `offset` of the text) as sentences: cut where a
-/// sentence runs into the next without a sentence mark (see [`glued_boundaries`]),
-/// and then where a part is longer than [`MAX_SENTENCE_BYTES`].
-fn push_sentence(offset: usize, piece: &str, common_words: &HashSet<String, FixedState>, sentences: &mut Vec<Span>) {
+/// sentence runs into the next without a sentence mark (see
+/// [`GlueFinder::boundaries`]), and then where a part is longer than
+/// [`MAX_SENTENCE_BYTES`].
+fn push_sentence(offset: usize, piece: &str, glue: &mut GlueFinder<'_>, sentences: &mut Vec<Span>) {
     let mut part_start = 0;
-    for boundary in glued_boundaries(piece, common_words) {
+    for boundary in glue.boundaries(Span { start: offset, end: offset + piece.len() }) {
         push_part(offset + part_start, &piece[part_start..boundary], sentences);
         part_start = boundary;
     }
     push_part(offset + part_start, &piece[part_start..], sentences);
 }
 
-/// Returns the byte offsets in `piece` where a glued sentence starts. That is a
-/// word of [`GLUED_OPENERS`] or of `common_words` in the shape that [`may_glue`]
-/// checks. "Plan A and B" is no boundary, because "A" before "and", "or" or "to"
-/// is a letter, not an article.
-fn glued_boundaries(piece: &str, common_words: &HashSet<String, FixedState>) -> Vec<usize> {
-    let mut boundaries = Vec::new();
-    let mut words = whitespace_words(piece).map(|word| (word.as_ptr() as usize - piece.as_ptr() as usize, word));
-    let (Some(mut before), Some(mut opener)) = (words.next(), words.next()) else {
-        return boundaries;
-    };
-    for after in words {
-        if is_glued_opener(before.1, opener.1, after.1, common_words) {
-            boundaries.push(opener.0);
+/// Finds glued sentence starts in the pieces of one text, which come in order,
+/// from the text's whitespace-separated words found once.
+struct GlueFinder<'t> {
+    text: &'t str,
+    /// The byte ranges of the whitespace-separated words of the text, in order.
+    words: &'t [Span],
+    /// The first word that does not end before the last piece searched.
+    next_word: usize,
+    /// The words of [`capitalised_common_words`].
+    common_words: &'t HashSet<String, FixedState>,
+}
+
+impl GlueFinder<'_> {
+    /// Returns the byte offsets, relative to `piece`, where a glued sentence starts
+    /// in `piece` of the text. That is a word of [`GLUED_OPENERS`] or of the common
+    /// words in the shape that [`may_glue`] checks. "Plan A and B" is no boundary,
+    /// because "A" before "and", "or" or "to" is a letter, not an article.
+    ///
+    /// The words are those of `whitespace_words(piece)`: the text's words that
+    /// overlap the piece, cut to it. Each piece must start at or after the start of
+    /// the one before.
+    fn boundaries(&mut self, piece: Span) -> Vec<usize> {
+        while self.next_word < self.words.len() && self.words[self.next_word].end <= piece.start {
+            self.next_word += 1;
         }
-        before = opener;
-        opener = after;
+        let text = self.text;
+        let mut words = self.words[self.next_word..]
+            .iter()
+            .take_while(|word| word.start < piece.end)
+            .map(|word| (word.start.max(piece.start), word.end.min(piece.end)))
+            .map(|(start, end)| (start - piece.start, &text[start..end]));
+        let mut boundaries = Vec::new();
+        let (Some(mut before), Some(mut opener)) = (words.next(), words.next()) else {
+            return boundaries;
+        };
+        for after in words {
+            if is_glued_opener(before.1, opener.1, after.1, self.common_words) {
+                boundaries.push(opener.0);
+            }
+            before = opener;
+            opener = after;
+        }
+        boundaries
     }
-    boundaries
 }
 
 fn is_glued_opener(before: &str, opener: &str, after: &str, common_words: &HashSet<String, FixedState>) -> bool {
@@ -369,7 +398,11 @@ fn is_glued_opener(before: &str, opener: &str, after: &str, common_words: &HashS
 /// letter, a digit or `)`, and is not in [`WORDS_BEFORE_TITLES`]. `opener` is a
 /// capitalised word and `after` starts in lower case.
 fn may_glue(before: &str, opener: &str, after: &str) -> bool {
-    // The opener test comes first because most words are not capitalised.
+    // The opener test comes first because most words are not capitalised, and an
+    // ASCII first byte that is not a capital letter settles it without decoding.
+    if opener.as_bytes().first().is_some_and(|&byte| byte.is_ascii() && !byte.is_ascii_uppercase()) {
+        return false;
+    }
     let mut opener_chars = opener.chars();
     let capitalised = opener_chars.next().is_some_and(char::is_uppercase)
         && opener_chars.clone().next().is_some()
@@ -388,8 +421,8 @@ fn may_glue(before: &str, opener: &str, after: &str) -> bool {
 /// sentence (see [`may_glue`]) and that the text also uses in lower case, so they are
 /// common words rather than names ("... for video According to ..." when the text
 /// also says "according"). Punkt uses the same orthographic evidence.
-fn capitalised_common_words(text: &str) -> HashSet<String, FixedState> {
-    let words: Vec<&str> = whitespace_words(text).collect();
+fn capitalised_common_words(text: &str, word_spans: &[Span]) -> HashSet<String, FixedState> {
+    let words: Vec<&str> = word_spans.iter().map(|word| &text[word.start..word.end]).collect();
     let mut candidates = HashSet::default();
     for triple in words.windows(3) {
         let [before, opener, after] = [triple[0], triple[1], triple[2]];
@@ -414,6 +447,44 @@ fn capitalised_common_words(text: &str) -> HashSet<String, FixedState> {
     found
 }
 
+/// Returns the byte ranges of the pieces of `text` between Unicode whitespace: the
+/// ranges of [`str::split_whitespace`], in one pass that tests ASCII bytes directly
+/// and decodes only other characters.
+fn whitespace_word_spans(text: &str) -> Vec<Span> {
+    let bytes = text.as_bytes();
+    let mut spans = Vec::with_capacity(bytes.len() / 8);
+    let mut word_start: Option<usize> = None;
+    let mut index = 0;
+    while let Some(&byte) = bytes.get(index) {
+        let (whitespace, length) = if byte.is_ascii() {
+            (is_ascii_whitespace_char(byte), 1)
+        } else {
+            let ch = text[index..].chars().next().unwrap_or(' ');
+            (ch.is_whitespace(), ch.len_utf8())
+        };
+        match (whitespace, word_start) {
+            (true, Some(start)) => {
+                spans.push(Span { start, end: index });
+                word_start = None;
+            }
+            (false, None) => word_start = Some(index),
+            _ => {}
+        }
+        index += length;
+    }
+    if let Some(start) = word_start {
+        spans.push(Span { start, end: text.len() });
+    }
+    spans
+}
+
+/// Returns whether the ASCII `byte` is a char of `char::is_whitespace`: tab, line
+/// feed, vertical tab, form feed, carriage return or space.
+#[inline(always)]
+fn is_ascii_whitespace_char(byte: u8) -> bool {
+    matches!(byte, b'\t'..=b'\r' | b' ')
+}
+
 /// Returns the pieces of `text` between Unicode whitespace, the same as
 /// [`str::split_whitespace`] but faster on mostly ASCII text: ASCII bytes are tested
 /// directly and only other characters are decoded.
@@ -435,9 +506,7 @@ impl WhitespaceWords<'_> {
     fn whitespace_at(&self, index: usize) -> (bool, usize) {
         let byte = self.text.as_bytes()[index];
         if byte.is_ascii() {
-            // The ASCII chars of `char::is_whitespace`: tab, line feed, vertical tab,
-            // form feed, carriage return and space.
-            return (matches!(byte, b'\t'..=b'\r' | b' '), 1);
+            return (is_ascii_whitespace_char(byte), 1);
         }
         let ch = self.text[index..].chars().next().unwrap_or(' ');
         (ch.is_whitespace(), ch.len_utf8())
@@ -795,11 +864,47 @@ mod tests {
         }
     }
 
+    fn span_texts<'t>(text: &'t str, spans: &[Span]) -> Vec<&'t str> {
+        spans.iter().map(|span| &text[span.start..span.end]).collect()
+    }
+
     proptest::proptest! {
         #[test]
         fn whitespace_words_match_split_whitespace_on_any_text(text in "\\PC{0,40}|[a \t\n\u{a0}\u{2003}\u{b}\u{85}é]{0,40}") {
             let expected: Vec<&str> = text.split_whitespace().collect();
-            proptest::prop_assert_eq!(whitespace_words(&text).collect::<Vec<_>>(), expected);
+            proptest::prop_assert_eq!(whitespace_words(&text).collect::<Vec<_>>(), expected.clone());
+            proptest::prop_assert_eq!(span_texts(&text, &whitespace_word_spans(&text)), expected);
+        }
+
+        #[test]
+        fn glue_finder_sees_the_words_of_each_piece(
+            text in "((The|He|A|and|or|club|boy|Locke|won|x\\.|é|東。)[ \n\u{a0}]{1,2}){0,14}",
+            cuts in proptest::collection::vec(0usize..80, 0..5),
+        ) {
+            // Pieces that split the text at char boundaries, in order, as split_block makes.
+            let mut cuts: Vec<usize> = cuts.into_iter().filter(|&cut| cut < text.len() && text.is_char_boundary(cut)).collect();
+            cuts.push(0);
+            cuts.push(text.len());
+            cuts.sort_unstable();
+            cuts.dedup();
+            let words = whitespace_word_spans(&text);
+            let common_words = HashSet::default();
+            let mut glue = GlueFinder { text: &text, words: &words, next_word: 0, common_words: &common_words };
+            for piece in cuts.windows(2) {
+                let (start, end) = (piece[0], piece[1]);
+                let expected: Vec<usize> = {
+                    let piece_text = &text[start..end];
+                    let words: Vec<(usize, &str)> = whitespace_words(piece_text)
+                        .map(|word| (word.as_ptr() as usize - piece_text.as_ptr() as usize, word))
+                        .collect();
+                    words
+                        .windows(3)
+                        .filter(|triple| is_glued_opener(triple[0].1, triple[1].1, triple[2].1, &common_words))
+                        .map(|triple| triple[1].0)
+                        .collect()
+                };
+                proptest::prop_assert_eq!(glue.boundaries(Span { start, end }), expected);
+            }
         }
     }
 
