@@ -185,6 +185,12 @@ impl<'c> TermIds<'c> {
 /// Calls `emit` with each maximal run of Chinese or Japanese characters of `text`
 /// (with `true`) and each piece of other text between them (with `false`).
 pub(crate) fn for_each_segment<'t>(text: &'t str, mut emit: impl FnMut(&'t str, bool)) {
+    // Every char of `is_cjk` is encoded with a first byte of 0xE3 or more, so text
+    // without such a byte is one segment, found without decoding.
+    if !text.bytes().any(|byte| byte >= 0xE3) {
+        emit(text, false);
+        return;
+    }
     let mut segment_start = 0;
     let mut cjk_run: Option<usize> = None;
     for (index, ch) in text.char_indices() {
@@ -212,6 +218,12 @@ pub(crate) fn for_each_segment<'t>(text: &'t str, mut emit: impl FnMut(&'t str, 
 /// piece is split on its own, and a piece of ASCII only goes through
 /// [`for_each_ascii_word`], which is several times faster.
 pub(crate) fn for_each_word<'t>(text: &'t str, mut emit: impl FnMut(&'t str)) {
+    // ASCII whitespace neither is nor joins a word byte of `for_each_ascii_word`, so
+    // ASCII text can be scanned whole.
+    if text.is_ascii() {
+        for_each_ascii_word(text, &mut emit);
+        return;
+    }
     for piece in text.split_ascii_whitespace() {
         if piece.is_ascii() {
             for_each_ascii_word(piece, &mut emit);
@@ -328,7 +340,7 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn ascii_words_match_unicode_words_on_any_ascii(text in "[a-zA-Z0-9_.,;:'\" -]{0,40}") {
+        fn ascii_words_match_unicode_words_on_any_ascii(text in "[a-zA-Z0-9_.,;:'\" \t\n\r-]{0,40}") {
             let expected: Vec<&str> = text.unicode_words().collect();
             proptest::prop_assert_eq!(ascii_words(&text), expected);
         }
