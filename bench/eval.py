@@ -92,14 +92,23 @@ def run_sumy(name, documents, lengths):
     return summaries
 
 
-def score(documents, summaries):
-    scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeLsum"], use_stemmer=True)
+def score(documents, summaries, bootstrap=True):
+    """Return mean F1 x100 per ROUGE type: the bootstrap's middle estimate, or the
+    plain mean over articles, which is the same in every run."""
+    keys = ("rouge1", "rouge2", "rougeLsum")
+    scorer = rouge_scorer.RougeScorer(list(keys), use_stemmer=True)
     aggregator = scoring.BootstrapAggregator()
+    totals = dict.fromkeys(keys, 0.0)
     for document, summary in zip(documents, summaries):
         reference = "\n".join(punkt_sentences(document["reference"]))
-        aggregator.add_scores(scorer.score(reference, "\n".join(summary)))
+        scores = scorer.score(reference, "\n".join(summary))
+        aggregator.add_scores(scores)
+        for key in keys:
+            totals[key] += scores[key].fmeasure
+    if not bootstrap:
+        return {key: 100 * totals[key] / max(1, len(documents)) for key in keys}
     result = aggregator.aggregate()
-    return {key: 100 * result[key].mid.fmeasure for key in ("rouge1", "rouge2", "rougeLsum")}
+    return {key: 100 * result[key].mid.fmeasure for key in keys}
 
 
 def main():
@@ -109,6 +118,12 @@ def main():
     parser.add_argument("--datasets", default="cnndm,bbc", help="comma-separated: cnndm, bbc")
     parser.add_argument("--systems", default="docsum,lead,lexrank,textrank,lsa,luhn", help="comma-separated")
     parser.add_argument("--limit", type=int, default=0, help="score only the first N articles (0: all)")
+    parser.add_argument(
+        "--no-bootstrap",
+        action="store_true",
+        help="print the plain mean F1 over articles, which does not vary between runs, "
+        "instead of the bootstrap estimate",
+    )
     args = parser.parse_args()
 
     print("| data | system | ROUGE-1 | ROUGE-2 | ROUGE-Lsum | seconds |")
@@ -127,7 +142,7 @@ def main():
             else:
                 sys.exit(f"unknown system {system!r}: expected docsum, lead or one of {', '.join(SUMY_SYSTEMS)}")
             seconds = time.perf_counter() - started
-            scores = score(documents, summaries)
+            scores = score(documents, summaries, bootstrap=not args.no_bootstrap)
             print(
                 f"| {dataset} ({len(documents)}) | {system} | {scores['rouge1']:.2f} | {scores['rouge2']:.2f} "
                 f"| {scores['rougeLsum']:.2f} | {seconds:.1f} |",

@@ -308,10 +308,19 @@ fn continues_after_period(before: &str, rest: &str) -> bool {
     let mut letters = word.chars();
     let first = letters.next().unwrap_or(' ');
     let is_initial = first.is_uppercase() && letters.next().is_none();
-    if !is_initial && !ABBREVIATIONS.contains(&lower.as_str()) {
+    if !is_initial && !is_initial_chain(word) && !ABBREVIATIONS.contains(&lower.as_str()) {
         return false;
     }
     !next_word_opens_sentence(rest)
+}
+
+/// Returns whether `word` is a run of capital initials joined by periods, without
+/// the last period: "J.R.R" of "J.R.R. Tolkien", "L.M" of "L.M. Rendall".
+fn is_initial_chain(word: &str) -> bool {
+    word.contains('.') && word.split('.').all(|part| {
+        let mut chars = part.chars();
+        chars.next().is_some_and(char::is_uppercase) && chars.next().is_none()
+    })
 }
 
 /// Returns whether `rest` starts (after whitespace) with a word of [`SENTENCE_OPENERS`]
@@ -626,6 +635,15 @@ mod tests {
         for (text, expected) in cases {
             assert_eq!(sentences(text).len(), expected, "case: {text}");
         }
+    }
+
+    #[test]
+    fn initial_chain_keeps_name_together() {
+        assert_eq!(
+            sentences("He studied English with J.R.R. Tolkien at Oxford. The piece is by L.M. Rendall. It sold."),
+            vec!["He studied English with J.R.R. Tolkien at Oxford.", "The piece is by L.M. Rendall.", "It sold."]
+        );
+        assert_eq!(sentences("The deal went to J.P. The firm grew."), vec!["The deal went to J.P.", "The firm grew."]);
     }
 
     #[test]
