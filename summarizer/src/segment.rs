@@ -317,10 +317,11 @@ fn continues_after_period(before: &str, rest: &str) -> bool {
 /// Returns whether `word` is a run of capital initials joined by periods, without
 /// the last period: "J.R.R" of "J.R.R. Tolkien", "L.M" of "L.M. Rendall".
 fn is_initial_chain(word: &str) -> bool {
-    word.contains('.') && word.split('.').all(|part| {
-        let mut chars = part.chars();
-        chars.next().is_some_and(char::is_uppercase) && chars.next().is_none()
-    })
+    word.contains('.')
+        && word.split('.').all(|part| {
+            let mut chars = part.chars();
+            chars.next().is_some_and(char::is_uppercase) && chars.next().is_none()
+        })
 }
 
 /// Returns whether `rest` starts (after whitespace) with a word of [`SENTENCE_OPENERS`]
