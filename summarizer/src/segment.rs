@@ -432,10 +432,10 @@ fn may_glue(before: &str, opener: &str, after: &str) -> bool {
 /// common words rather than names ("... for video According to ..." when the text
 /// also says "according"). Punkt uses the same orthographic evidence.
 fn capitalised_common_words(text: &str, word_spans: &[Span]) -> HashSet<String, FixedState> {
-    let words: Vec<&str> = word_spans.iter().map(|word| &text[word.start..word.end]).collect();
+    let word = |span: Span| &text[span.start..span.end];
     let mut candidates = HashSet::default();
-    for triple in words.windows(3) {
-        let [before, opener, after] = [triple[0], triple[1], triple[2]];
+    for triple in word_spans.windows(3) {
+        let [before, opener, after] = [word(triple[0]), word(triple[1]), word(triple[2])];
         if may_glue(before, opener, after) && !GLUED_OPENERS.contains(&opener) {
             candidates.insert(opener.to_lowercase());
         }
@@ -445,11 +445,12 @@ fn capitalised_common_words(text: &str, word_spans: &[Span]) -> HashSet<String, 
     }
 
     let mut found = HashSet::default();
-    for word in words {
-        if !word.starts_with(|c: char| c.is_lowercase()) {
+    for &span in word_spans {
+        let candidate = word(span);
+        if !candidate.starts_with(|c: char| c.is_lowercase()) {
             continue;
         }
-        let bare = word.trim_end_matches(|c: char| !c.is_alphanumeric());
+        let bare = candidate.trim_end_matches(|c: char| !c.is_alphanumeric());
         if candidates.contains(bare) {
             found.insert(bare.to_owned());
         }
