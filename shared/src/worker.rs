@@ -104,7 +104,7 @@ async fn fail(state: &WorkerState, doc_id: Uuid, reason: &str) -> anyhow::Result
 thread_local! {
     /// The word analysis each blocking thread keeps from one job to the next, which
     /// makes a series of jobs faster without changing any summary. Its cache is
-    /// bounded (about 10 MB, see `summarizer::Summarizer`).
+    /// bounded (about 10 MB by the estimate of `summarizer::Summarizer`).
     static SUMMARIZER: RefCell<Option<summarizer::Summarizer>> = const { RefCell::new(None) };
 }
 

@@ -70,8 +70,8 @@ const MARKER_SAMPLE_WORDS: usize = 60;
 /// How much of the text, and how many of its words, the marker words are counted in
 /// when the quick sample gives no clear leader, before whatlang is asked. The quick
 /// sample left 15 of the 75 CNN/DailyMail and 94 of the 445 BBC development articles
-/// open (bylines, and the English "a" and "is" that count for Hungarian too); this
-/// one settled all but 2.
+/// open, because of bylines and because the English "a" and "is" count for Hungarian
+/// too. This longer sample settled all but 2 of them.
 const LONG_MARKER_SAMPLE_BYTES: usize = 2000;
 const LONG_MARKER_SAMPLE_WORDS: usize = 300;
 /// How many marker words the most frequent language needs for a guess.
@@ -202,23 +202,6 @@ const MARKER_WORDS: &[(&str, &[Language])] = &[
     ("în", &[Language::Romanian]),
     ("şi", &[Language::Romanian]),
     ("și", &[Language::Romanian]),
-];
-/// The languages of [`MARKER_WORDS`], in alphabetical order.
-const MARKER_LANGUAGES: [Language; 14] = [
-    Language::Danish,
-    Language::Dutch,
-    Language::English,
-    Language::Finnish,
-    Language::French,
-    Language::German,
-    Language::Hungarian,
-    Language::Italian,
-    Language::Norwegian,
-    Language::Portuguese,
-    Language::Romanian,
-    Language::Spanish,
-    Language::Swedish,
-    Language::Turkish,
 ];
 /// The length in bytes of the longest ASCII word of [`MARKER_WORDS`] ("olarak").
 const MAX_ASCII_MARKER_BYTES: usize = 6;
@@ -397,13 +380,15 @@ pub fn detect_language(text: &str) -> Option<Language> {
 }
 
 /// Returns the Latin-script language whose [`MARKER_WORDS`] occur most often among
-/// the first [`MARKER_SAMPLE_WORDS`] words of `sample`, when it has at least
+/// the first `max_words` words of `sample`, when it has at least
 /// [`MARKER_MIN_HITS`] hits and twice as many as the next language. Counting a few
 /// function words is much cheaper than whatlang's trigram profiles, and on text of
 /// some length the most frequent words give the language away. Close calls, such
 /// as Danish against Norwegian, go to whatlang.
 fn detect_by_marker_words(sample: &str, max_words: usize) -> Option<Language> {
-    let mut hits = [0usize; MARKER_LANGUAGES.len()];
+    // Hit counts indexed by `Language as usize`, which is the language's index in
+    // LANGUAGES.
+    let mut hits = [0usize; LANGUAGES.len()];
     let mut lower = String::new();
     for word in whitespace_words(sample).take(max_words) {
         let word = word.trim_matches(|c: char| !c.is_alphanumeric());
@@ -427,16 +412,14 @@ fn detect_by_marker_words(sample: &str, max_words: usize) -> Option<Language> {
         let Ok(found) = MARKER_WORDS.binary_search_by_key(&Some(key), |&(marker, _)| packed(marker)) else {
             continue;
         };
-        for language in MARKER_WORDS[found].1 {
-            if let Some(index) = MARKER_LANGUAGES.iter().position(|marked| marked == language) {
-                hits[index] += 1;
-            }
+        for &language in MARKER_WORDS[found].1 {
+            hits[language as usize] += 1;
         }
     }
 
     // Ties go to the language listed first, as the sort is stable.
     let mut ranked: Vec<(usize, Language)> =
-        hits.iter().zip(MARKER_LANGUAGES).map(|(&count, language)| (count, language)).collect();
+        LANGUAGES.iter().map(|&language| (hits[language as usize], language)).collect();
     ranked.sort_by_key(|&(count, _)| std::cmp::Reverse(count));
     let (best, language) = ranked[0];
     let runner_up = ranked[1].0;
@@ -536,13 +519,20 @@ mod tests {
         for pair in MARKER_WORDS.windows(2) {
             assert!(pair[0].0 < pair[1].0, "{:?} before {:?}", pair[0].0, pair[1].0);
         }
-        for language in MARKER_LANGUAGES {
+        for &language in LANGUAGES {
             let count = MARKER_WORDS.iter().filter(|(_, languages)| languages.contains(&language)).count();
-            assert_eq!(count, 10, "{language:?}");
+            assert!(count == 0 || count == 10, "{language:?} has {count} markers");
         }
-        for (marker, languages) in MARKER_WORDS {
-            assert!(languages.iter().all(|language| MARKER_LANGUAGES.contains(language)), "marker {marker:?}");
+        let marked = LANGUAGES
+            .iter()
+            .filter(|language| MARKER_WORDS.iter().any(|(_, languages)| languages.contains(language)))
+            .count();
+        assert_eq!(marked, 14, "languages with marker words");
+        for (marker, _) in MARKER_WORDS {
             assert!(packed(marker).is_some(), "marker {marker:?} is longer than 8 bytes");
+        }
+        for (index, &language) in LANGUAGES.iter().enumerate() {
+            assert_eq!(language as usize, index, "{language:?} is not at its index in LANGUAGES");
         }
         for pair in MARKER_WORDS.windows(2) {
             assert!(packed(pair[0].0) < packed(pair[1].0), "{:?} before {:?}", pair[0].0, pair[1].0);

@@ -353,9 +353,10 @@ struct GlueFinder<'t> {
     text: &'t str,
     /// The byte ranges of the whitespace-separated words of the text, in order.
     words: &'t [Span],
-    /// The first word that does not end before the last piece searched.
+    /// The index of the first word that does not end before the start of the last
+    /// piece searched.
     next_word: usize,
-    /// The words of [`capitalised_common_words`].
+    /// The lower-cased common words that [`capitalised_common_words`] found.
     common_words: &'t HashSet<String, FixedState>,
 }
 
@@ -466,13 +467,8 @@ fn whitespace_word_spans(text: &str) -> Vec<Span> {
     let mut spans = Vec::with_capacity(bytes.len() / 8);
     let mut word_start: Option<usize> = None;
     let mut index = 0;
-    while let Some(&byte) = bytes.get(index) {
-        let (whitespace, length) = if byte.is_ascii() {
-            (is_ascii_whitespace_char(byte), 1)
-        } else {
-            let ch = text[index..].chars().next().unwrap_or(' ');
-            (ch.is_whitespace(), ch.len_utf8())
-        };
+    while index < bytes.len() {
+        let (whitespace, length) = whitespace_at(text, index);
         match (whitespace, word_start) {
             (true, Some(start)) => {
                 spans.push(Span { start, end: index });
@@ -489,11 +485,18 @@ fn whitespace_word_spans(text: &str) -> Vec<Span> {
     spans
 }
 
-/// Returns whether the ASCII `byte` is a char of `char::is_whitespace`: tab, line
-/// feed, vertical tab, form feed, carriage return or space.
+/// Returns whether the char at byte `index` of `text` is whitespace, and its length
+/// in bytes. `index` must be a char boundary before the end of the text.
 #[inline(always)]
-fn is_ascii_whitespace_char(byte: u8) -> bool {
-    matches!(byte, b'\t'..=b'\r' | b' ')
+fn whitespace_at(text: &str, index: usize) -> (bool, usize) {
+    let byte = text.as_bytes()[index];
+    if byte.is_ascii() {
+        // The ASCII chars of `char::is_whitespace`: tab, line feed, vertical tab,
+        // form feed, carriage return and space.
+        return (matches!(byte, b'\t'..=b'\r' | b' '), 1);
+    }
+    let ch = text[index..].chars().next().unwrap_or(' ');
+    (ch.is_whitespace(), ch.len_utf8())
 }
 
 /// Returns the pieces of `text` between Unicode whitespace, the same as
@@ -510,20 +513,6 @@ pub(crate) struct WhitespaceWords<'t> {
     position: usize,
 }
 
-impl WhitespaceWords<'_> {
-    /// Returns whether the char at byte `index` is whitespace, and its length in
-    /// bytes. `index` must be a char boundary before the end of the text.
-    #[inline(always)]
-    fn whitespace_at(&self, index: usize) -> (bool, usize) {
-        let byte = self.text.as_bytes()[index];
-        if byte.is_ascii() {
-            return (is_ascii_whitespace_char(byte), 1);
-        }
-        let ch = self.text[index..].chars().next().unwrap_or(' ');
-        (ch.is_whitespace(), ch.len_utf8())
-    }
-}
-
 impl<'t> Iterator for WhitespaceWords<'t> {
     type Item = &'t str;
 
@@ -532,7 +521,7 @@ impl<'t> Iterator for WhitespaceWords<'t> {
         let end_of_text = self.text.len();
         let mut index = self.position;
         while index < end_of_text {
-            let (whitespace, length) = self.whitespace_at(index);
+            let (whitespace, length) = whitespace_at(self.text, index);
             if !whitespace {
                 break;
             }
@@ -545,7 +534,7 @@ impl<'t> Iterator for WhitespaceWords<'t> {
 
         let start = index;
         while index < end_of_text {
-            let (whitespace, length) = self.whitespace_at(index);
+            let (whitespace, length) = whitespace_at(self.text, index);
             if whitespace {
                 break;
             }
