@@ -280,6 +280,9 @@ fn run_jsonl(args: &Args, out: &mut impl Write) -> anyhow::Result<()> {
             return Err(error);
         }
         if batch.is_empty() {
+            // The process ends next. Freeing each cached word form one by one would
+            // cost about 2% of a run over a file of news articles.
+            std::mem::forget(summarizers);
             return Ok(());
         }
     }

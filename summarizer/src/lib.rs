@@ -28,6 +28,7 @@
 //! assert_eq!(&text[summary[0].start..summary[0].end], summary[0].text);
 //! ```
 
+mod english;
 mod keyphrases;
 mod language;
 mod markup;

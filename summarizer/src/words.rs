@@ -14,6 +14,8 @@ use crate::language::Language;
 /// character bigrams instead (a single character stays a unigram).
 pub(crate) struct Analyzer {
     stemmer: Option<Stemmer>,
+    /// Whether the stemmer is English's, which [`crate::english`] runs on ASCII words.
+    english: bool,
     stop_words: HashSet<&'static str, FixedState>,
 }
 
@@ -21,11 +23,12 @@ impl Analyzer {
     /// Builds the analyzer of `language`, or one that only lower-cases for `None`.
     pub(crate) fn new(language: Option<Language>) -> Self {
         let Some(language) = language else {
-            return Self { stemmer: None, stop_words: HashSet::default() };
+            return Self { stemmer: None, english: false, stop_words: HashSet::default() };
         };
         let stop_words = stop_words::lookup(language.code()).unwrap_or_default();
         Self {
             stemmer: language.stemmer_algorithm().map(Stemmer::create),
+            english: language == Language::English,
             stop_words: stop_words.iter().copied().collect(),
         }
     }
@@ -59,6 +62,7 @@ impl Analyzer {
             return None;
         }
         Some(match &self.stemmer {
+            Some(_) if self.english && lower.is_ascii() => crate::english::stem(lower),
             Some(stemmer) => stemmer.stem(&lower).into_owned(),
             None => lower,
         })
