@@ -134,7 +134,13 @@ fn is_valid_li(byte: u8) -> bool {
 
 /// Returns the first entry of `table` whose suffix ends `word`.
 fn longest_suffix<T: Copy>(word: &[u8], table: &[(&'static [u8], T)]) -> Option<(usize, T)> {
-    table.iter().find(|(suffix, _)| word.ends_with(suffix)).map(|&(suffix, action)| (suffix.len(), action))
+    table.iter().find(|(suffix, _)| ends_with(word, suffix)).map(|&(suffix, action)| (suffix.len(), action))
+}
+
+/// Returns whether `word` ends with `suffix`, comparing the last bytes first so that
+/// most suffixes of a table are rejected without a call to `memcmp`.
+fn ends_with(word: &[u8], suffix: &[u8]) -> bool {
+    word.last() == suffix.last() && word.ends_with(suffix)
 }
 
 /// Replaces the last `suffix_len` bytes of `word` with `replacement`.
@@ -318,7 +324,7 @@ fn step_3(word: &mut Vec<u8>, r1: usize, r2: usize) {
 }
 
 fn step_4(word: &mut Vec<u8>, r2: usize) {
-    let Some(suffix) = STEP_4.iter().find(|suffix| word.ends_with(suffix)) else {
+    let Some(suffix) = STEP_4.iter().find(|suffix| ends_with(word, suffix)) else {
         return;
     };
     let start = word.len() - suffix.len();

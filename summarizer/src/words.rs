@@ -14,7 +14,7 @@ use crate::language::Language;
 /// character bigrams instead (a single character stays a unigram).
 pub(crate) struct Analyzer {
     stemmer: Option<Stemmer>,
-    /// Whether the stemmer is English's, which [`crate::english`] runs on ASCII words.
+    /// True when the stemmer is English's, which [`crate::english`] replaces on ASCII words.
     english: bool,
     stop_words: HashSet<&'static str, FixedState>,
 }
@@ -243,7 +243,6 @@ pub(crate) fn for_each_word<'t>(text: &'t str, mut emit: impl FnMut(&'t str)) {
 /// a letter or digit are skipped.
 fn for_each_ascii_word<'t>(piece: &'t str, emit: &mut impl FnMut(&'t str)) {
     let bytes = piece.as_bytes();
-    let is_word_byte = |byte: u8| byte.is_ascii_alphanumeric() || byte == b'_';
     let mut index = 0;
     while index < bytes.len() {
         if !is_word_byte(bytes[index]) {
@@ -251,8 +250,11 @@ fn for_each_ascii_word<'t>(piece: &'t str, emit: &mut impl FnMut(&'t str)) {
             continue;
         }
         let start = index;
+        // A join needs a letter or digit on each side, so only a run of `_` has none.
+        let mut has_alphanumeric = false;
         loop {
             while index < bytes.len() && is_word_byte(bytes[index]) {
+                has_alphanumeric |= bytes[index] != b'_';
                 index += 1;
             }
             let (Some(&before), Some(&mark), Some(&after)) =
@@ -273,11 +275,25 @@ fn for_each_ascii_word<'t>(piece: &'t str, emit: &mut impl FnMut(&'t str)) {
             }
             index += 1;
         }
-        let word = &piece[start..index];
-        if word.bytes().any(|byte| byte.is_ascii_alphanumeric()) {
-            emit(word);
+        if has_alphanumeric {
+            emit(&piece[start..index]);
         }
     }
+}
+
+/// Returns whether `byte` is an ASCII letter, digit or `_`, by table lookup.
+fn is_word_byte(byte: u8) -> bool {
+    const TABLE: [bool; 256] = {
+        let mut table = [false; 256];
+        let mut byte = 0;
+        while byte < 256 {
+            let value = byte as u8;
+            table[byte] = value.is_ascii_alphanumeric() || value == b'_';
+            byte += 1;
+        }
+        table
+    };
+    TABLE[usize::from(byte)]
 }
 
 /// Returns whether `ch` is a Han ideograph, Hiragana or Katakana character.
