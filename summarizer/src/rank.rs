@@ -104,28 +104,29 @@ fn ends_with_sentence_mark(sentence: &str) -> bool {
 /// Builds the tf-idf vector of each sentence, with inverse sentence frequency as idf.
 pub(crate) fn sentence_vectors(text: &str, spans: &[Span], terms: &mut TermCache) -> Vec<SentenceVector> {
     let mut term_ids = TermIds::new(terms);
-    let mut sentence_terms: Vec<Vec<(u32, u32)>> = Vec::with_capacity(spans.len());
+    // The (term id, count) pairs of all sentences in one list, sorted by id within
+    // each sentence, with each sentence's range in it.
+    let mut counts: Vec<(u32, u32)> = Vec::new();
+    let mut ranges: Vec<std::ops::Range<usize>> = Vec::with_capacity(spans.len());
     let mut ids: Vec<u32> = Vec::new();
 
     for span in spans {
         ids.clear();
         term_ids.for_each_term_id(&text[span.start..span.end], |id| ids.push(id));
         ids.sort_unstable();
-        let mut counts: Vec<(u32, u32)> = Vec::new();
+        let start = counts.len();
         for &id in &ids {
-            match counts.last_mut() {
+            match counts[start..].last_mut() {
                 Some((last, count)) if *last == id => *count += 1,
                 _ => counts.push((id, 1)),
             }
         }
-        sentence_terms.push(counts);
+        ranges.push(start..counts.len());
     }
 
     let mut document_frequency = vec![0u32; term_ids.len()];
-    for counts in &sentence_terms {
-        for &(id, _) in counts {
-            document_frequency[id as usize] += 1;
-        }
+    for &(id, _) in &counts {
+        document_frequency[id as usize] += 1;
     }
 
     let sentence_count = spans.len() as f64;
@@ -133,13 +134,14 @@ pub(crate) fn sentence_vectors(text: &str, spans: &[Span], terms: &mut TermCache
         .iter()
         .map(|&frequency| ((sentence_count + 1.0) / (frequency as f64 + 1.0)).ln() + 1.0)
         .collect();
-    sentence_terms
+    ranges
         .into_iter()
-        .map(|counts| {
+        .map(|range| {
+            let counts = &counts[range];
             let content_words = counts.iter().map(|&(_, count)| count as usize).sum();
             let mut terms: Vec<(usize, f64)> = counts
-                .into_iter()
-                .map(|(id, tf)| {
+                .iter()
+                .map(|&(id, tf)| {
                     // ln(1) is 0, so a term seen once weighs its idf.
                     let tf_weight = if tf == 1 { 1.0 } else { 1.0 + (tf as f64).ln() };
                     (id as usize, tf_weight * idf[id as usize])

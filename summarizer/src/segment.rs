@@ -235,13 +235,11 @@ fn next_terminal(body: &str, from: usize) -> Option<(usize, char)> {
     let bytes = body.as_bytes();
     let mut index = from;
     while index < bytes.len() {
+        // Other ASCII bytes are skipped in one tight search.
+        index += bytes[index..].iter().position(|&byte| matches!(byte, b'.' | b'!' | b'?') || !byte.is_ascii())?;
         let byte = bytes[index];
         if byte.is_ascii() {
-            if matches!(byte, b'.' | b'!' | b'?') {
-                return Some((index, char::from(byte)));
-            }
-            index += 1;
-            continue;
+            return Some((index, char::from(byte)));
         }
         let ch = body[index..].chars().next()?;
         if is_spaced_terminal(ch) || matches!(ch, '。' | '！' | '？') {
@@ -394,6 +392,7 @@ impl GlueFinder<'_> {
     }
 }
 
+#[inline(always)]
 fn is_glued_opener(before: &str, opener: &str, after: &str, common_words: &HashSet<String, FixedState>) -> bool {
     if !may_glue(before, opener, after) {
         return false;
@@ -408,12 +407,21 @@ fn is_glued_opener(before: &str, opener: &str, after: &str, common_words: &HashS
 /// `before` starts in lower case (or with a digit or symbol), ends with a lower-case
 /// letter, a digit or `)`, and is not in [`WORDS_BEFORE_TITLES`]. `opener` is a
 /// capitalised word and `after` starts in lower case.
+#[inline(always)]
 fn may_glue(before: &str, opener: &str, after: &str) -> bool {
     // The opener test comes first because most words are not capitalised, and an
-    // ASCII first byte that is not a capital letter settles it without decoding.
+    // ASCII first byte that is not a capital letter settles it without decoding or
+    // a call.
     if opener.as_bytes().first().is_some_and(|&byte| byte.is_ascii() && !byte.is_ascii_uppercase()) {
         return false;
     }
+    may_glue_after_opener(before, opener, after)
+}
+
+/// Returns the result of [`may_glue`] for an opener that does not start with an
+/// ASCII byte other than a capital letter.
+#[inline(never)]
+fn may_glue_after_opener(before: &str, opener: &str, after: &str) -> bool {
     let mut opener_chars = opener.chars();
     let capitalised = opener_chars.next().is_some_and(char::is_uppercase)
         && opener_chars.clone().next().is_some()
@@ -465,24 +473,43 @@ fn capitalised_common_words(text: &str, word_spans: &[Span]) -> HashSet<String, 
 fn whitespace_word_spans(text: &str) -> Vec<Span> {
     let bytes = text.as_bytes();
     let mut spans = Vec::with_capacity(bytes.len() / 8);
-    let mut word_start: Option<usize> = None;
     let mut index = 0;
-    while index < bytes.len() {
-        let (whitespace, length) = whitespace_at(text, index);
-        match (whitespace, word_start) {
-            (true, Some(start)) => {
-                spans.push(Span { start, end: index });
-                word_start = None;
+    loop {
+        while index < bytes.len() {
+            let (whitespace, length) = whitespace_at(text, index);
+            if !whitespace {
+                break;
             }
-            (false, None) => word_start = Some(index),
-            _ => {}
+            index += length;
         }
-        index += length;
+        if index == bytes.len() {
+            return spans;
+        }
+        let start = index;
+        while index < bytes.len() {
+            let byte = bytes[index];
+            if byte.is_ascii() {
+                if is_ascii_whitespace_char(byte) {
+                    break;
+                }
+                index += 1;
+                continue;
+            }
+            let (whitespace, length) = whitespace_at(text, index);
+            if whitespace {
+                break;
+            }
+            index += length;
+        }
+        spans.push(Span { start, end: index });
     }
-    if let Some(start) = word_start {
-        spans.push(Span { start, end: text.len() });
-    }
-    spans
+}
+
+/// Returns whether the ASCII `byte` is a whitespace char of `char::is_whitespace`:
+/// tab, line feed, vertical tab, form feed, carriage return or space.
+#[inline(always)]
+fn is_ascii_whitespace_char(byte: u8) -> bool {
+    matches!(byte, b'\t'..=b'\r' | b' ')
 }
 
 /// Returns whether the char at byte `index` of `text` is whitespace, and its length
@@ -491,9 +518,7 @@ fn whitespace_word_spans(text: &str) -> Vec<Span> {
 fn whitespace_at(text: &str, index: usize) -> (bool, usize) {
     let byte = text.as_bytes()[index];
     if byte.is_ascii() {
-        // The ASCII chars of `char::is_whitespace`: tab, line feed, vertical tab,
-        // form feed, carriage return and space.
-        return (matches!(byte, b'\t'..=b'\r' | b' '), 1);
+        return (is_ascii_whitespace_char(byte), 1);
     }
     let ch = text[index..].chars().next().unwrap_or(' ');
     (ch.is_whitespace(), ch.len_utf8())
