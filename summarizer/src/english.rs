@@ -137,10 +137,20 @@ fn longest_suffix<T: Copy>(word: &[u8], table: &[(&'static [u8], T)]) -> Option<
     table.iter().find(|(suffix, _)| ends_with(word, suffix)).map(|&(suffix, action)| (suffix.len(), action))
 }
 
-/// Returns whether `word` ends with `suffix`, comparing the last bytes first so that
-/// most suffixes of a table are rejected without a call to `memcmp`.
+/// Returns whether `word` ends with `suffix`, comparing from the last byte, which
+/// rejects most suffixes at once (`<[u8]>::ends_with` calls `memcmp`).
 fn ends_with(word: &[u8], suffix: &[u8]) -> bool {
-    word.last() == suffix.last() && word.ends_with(suffix)
+    let Some(start) = word.len().checked_sub(suffix.len()) else {
+        return false;
+    };
+    let mut index = suffix.len();
+    while index > 0 {
+        index -= 1;
+        if word[start + index] != suffix[index] {
+            return false;
+        }
+    }
+    true
 }
 
 /// Replaces the last `suffix_len` bytes of `word` with `replacement`.
@@ -196,8 +206,10 @@ fn stem_bytes(word: &mut Vec<u8>) {
 
     // R1 and R2. Three prefixes have an R1 of their own.
     let len = word.len();
-    let prefix_r1 =
-        [&b"gener"[..], b"commun", b"arsen"].iter().find(|prefix| word.starts_with(prefix)).map(|prefix| prefix.len());
+    let prefix_r1 = [&b"gener"[..], b"commun", b"arsen"]
+        .iter()
+        .find(|prefix| word.get(..prefix.len()) == Some(prefix))
+        .map(|prefix| prefix.len());
     let (r1, r2) = match prefix_r1.or_else(|| region_after(word, 0)) {
         Some(r1) => (r1, region_after(word, r1).unwrap_or(len)),
         None => (len, len),
@@ -222,21 +234,21 @@ fn stem_bytes(word: &mut Vec<u8>) {
 
 /// Possessives and plurals.
 fn step_1a(word: &mut Vec<u8>) {
-    if word.ends_with(b"'s'") {
+    if ends_with(word, b"'s'") {
         word.truncate(word.len() - 3);
-    } else if word.ends_with(b"'s") {
+    } else if ends_with(word, b"'s") {
         word.truncate(word.len() - 2);
-    } else if word.ends_with(b"'") {
+    } else if ends_with(word, b"'") {
         word.truncate(word.len() - 1);
     }
 
-    if word.ends_with(b"sses") {
+    if ends_with(word, b"sses") {
         replace_suffix(word, 4, b"ss");
-    } else if word.ends_with(b"ied") || word.ends_with(b"ies") {
+    } else if ends_with(word, b"ied") || ends_with(word, b"ies") {
         let replacement: &[u8] = if word.len() - 3 >= 2 { b"i" } else { b"ie" };
         replace_suffix(word, 3, replacement);
-    } else if word.ends_with(b"ss") || word.ends_with(b"us") {
-    } else if word.ends_with(b"s") {
+    } else if ends_with(word, b"ss") || ends_with(word, b"us") {
+    } else if ends_with(word, b"s") {
         // The `s` is deleted when a vowel comes before the letter just before it.
         let s = word.len() - 1;
         if s >= 2 && word[..s - 1].iter().any(|&byte| is_vowel(byte)) {
@@ -265,7 +277,7 @@ fn step_1b(word: &mut Vec<u8>, r1: usize) {
     word.truncate(start);
     let doubled = matches!(word[..], [.., before, last]
         if before == last && matches!(last, b'b' | b'd' | b'f' | b'g' | b'm' | b'n' | b'p' | b'r' | b't'));
-    if word.ends_with(b"at") || word.ends_with(b"bl") || word.ends_with(b"iz") {
+    if ends_with(word, b"at") || ends_with(word, b"bl") || ends_with(word, b"iz") {
         word.push(b'e');
     } else if doubled {
         word.pop();

@@ -409,7 +409,7 @@ fn detect_by_marker_words(sample: &str, max_words: usize) -> Option<Language> {
         let Some(key) = packed(&lower) else {
             continue;
         };
-        let Ok(found) = MARKER_WORDS.binary_search_by_key(&Some(key), |&(marker, _)| packed(marker)) else {
+        let Ok(found) = MARKER_KEYS.binary_search(&key) else {
             continue;
         };
         for &language in MARKER_WORDS[found].1 {
@@ -429,12 +429,38 @@ fn detect_by_marker_words(sample: &str, max_words: usize) -> Option<Language> {
 /// Returns the bytes of a word of at most 8 bytes as a number, which orders words
 /// as `str` does (no word contains a zero byte), or `None` for a longer word. Every
 /// marker word fits, and comparing numbers is faster than comparing strings.
-fn packed(word: &str) -> Option<u64> {
+const fn packed(word: &str) -> Option<u64> {
     let bytes = word.as_bytes();
-    let mut key = [0u8; 8];
-    key.get_mut(..bytes.len())?.copy_from_slice(bytes);
-    Some(u64::from_be_bytes(key))
+    if bytes.len() > 8 {
+        return None;
+    }
+    // A byte loop, not `copy_from_slice`, which calls `memcpy` for a length not
+    // known at compile time.
+    let mut key = 0u64;
+    let mut index = 0;
+    while index < 8 {
+        key <<= 8;
+        if index < bytes.len() {
+            key |= bytes[index] as u64;
+        }
+        index += 1;
+    }
+    Some(key)
 }
+
+/// The [`packed`] form of each word of [`MARKER_WORDS`], in the same order.
+const MARKER_KEYS: [u64; MARKER_WORDS.len()] = {
+    let mut keys = [0u64; MARKER_WORDS.len()];
+    let mut index = 0;
+    while index < MARKER_WORDS.len() {
+        keys[index] = match packed(MARKER_WORDS[index].0) {
+            Some(key) => key,
+            None => panic!("a marker word is longer than 8 bytes"),
+        };
+        index += 1;
+    }
+    keys
+};
 
 /// Returns the start of `text` up to `max_bytes` long, cut at the last whitespace
 /// when there is one, so that no word is cut in two.
