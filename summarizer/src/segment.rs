@@ -453,14 +453,30 @@ fn capitalised_common_words(text: &str, word_spans: &[Span]) -> HashSet<String, 
         return candidates;
     }
 
+    // The first bytes and lengths of the candidates reject most words before they
+    // are trimmed and hashed. A word keeps its first byte when trimmed, because it
+    // starts with a letter.
+    let mut first_bytes = [false; 256];
+    let mut lengths = 0u64;
+    for candidate in &candidates {
+        if let Some(&byte) = candidate.as_bytes().first() {
+            first_bytes[usize::from(byte)] = true;
+        }
+        lengths |= 1u64.checked_shl(candidate.len() as u32).unwrap_or(0);
+    }
+    let may_be_candidate = |bare: &str| bare.len() >= 64 || lengths & (1 << bare.len()) != 0;
+
     let mut found = HashSet::default();
     for &span in word_spans {
         let candidate = word(span);
+        if !candidate.as_bytes().first().is_some_and(|&byte| first_bytes[usize::from(byte)]) {
+            continue;
+        }
         if !candidate.starts_with(|c: char| c.is_lowercase()) {
             continue;
         }
         let bare = candidate.trim_end_matches(|c: char| !c.is_alphanumeric());
-        if candidates.contains(bare) {
+        if may_be_candidate(bare) && candidates.contains(bare) {
             found.insert(bare.to_owned());
         }
     }
