@@ -372,21 +372,22 @@ impl GlueFinder<'_> {
             self.next_word += 1;
         }
         let text = self.text;
-        let mut words = self.words[self.next_word..]
-            .iter()
-            .take_while(|word| word.start < piece.end)
-            .map(|word| (word.start.max(piece.start), word.end.min(piece.end)))
-            .map(|(start, end)| (start - piece.start, &text[start..end]));
+        let words = &self.words[self.next_word..];
+        let words = &words[..words.iter().take_while(|word| word.start < piece.end).count()];
+        let clipped = |word: Span| &text[word.start.max(piece.start)..word.end.min(piece.end)];
         let mut boundaries = Vec::new();
-        let (Some(mut before), Some(mut opener)) = (words.next(), words.next()) else {
-            return boundaries;
-        };
-        for after in words {
-            if is_glued_opener(before.1, opener.1, after.1, self.common_words) {
-                boundaries.push(opener.0);
+        // Only the first and last words can be cut by the piece, so each opener is
+        // whole, and its first byte rules most words out before any slicing.
+        for index in 1..words.len().saturating_sub(1) {
+            let opener = words[index];
+            let first = text.as_bytes()[opener.start];
+            if first.is_ascii() && !first.is_ascii_uppercase() {
+                continue;
             }
-            before = opener;
-            opener = after;
+            let (before, after) = (clipped(words[index - 1]), clipped(words[index + 1]));
+            if is_glued_opener(before, &text[opener.start..opener.end], after, self.common_words) {
+                boundaries.push(opener.start - piece.start);
+            }
         }
         boundaries
     }
