@@ -316,10 +316,28 @@ fn centroid_similarity(infos: &[SentenceInfo], vectors: &[SentenceVector]) -> Ve
 /// ranks high and one that repeats earlier ones ranks low.
 fn directed_centrality(infos: &[SentenceInfo], vectors: &[SentenceVector]) -> Vec<f64> {
     let body: Vec<usize> = (0..infos.len()).filter(|&index| !infos[index].heading).collect();
-    let mut edges: Vec<(usize, usize, f64)> = Vec::new();
+    // Each earlier sentence is spread into an array indexed by term id, against which
+    // the later ones are summed without merging. Every weight is positive, so a zero
+    // in the array marks a term the earlier sentence lacks, and the products added
+    // are those of `cosine`, in the same order (ascending term id).
+    let vocabulary = vectors.iter().filter_map(|vector| vector.terms.last()).map(|&(id, _)| id + 1).max().unwrap_or(0);
+    let mut spread = vec![0.0; vocabulary];
+    let mut edges: Vec<(usize, usize, f64)> = Vec::with_capacity(body.len() * CENTRALITY_WINDOW);
     for (position, &earlier) in body.iter().enumerate() {
+        for &(id, weight) in &vectors[earlier].terms {
+            spread[id] = weight;
+        }
         for &later in body.iter().skip(position + 1).take(CENTRALITY_WINDOW) {
-            edges.push((earlier, later, cosine(&vectors[earlier], &vectors[later])));
+            let mut dot = 0.0;
+            for &(id, weight) in &vectors[later].terms {
+                if spread[id] != 0.0 {
+                    dot += weight * spread[id];
+                }
+            }
+            edges.push((earlier, later, if dot.is_finite() { dot } else { 0.0 }));
+        }
+        for &(id, _) in &vectors[earlier].terms {
+            spread[id] = 0.0;
         }
     }
 
