@@ -8,8 +8,8 @@
 //! longest first, which is the "longest match" rule of Snowball's `among`. It takes
 //! about a sixth of the instructions per word (callgrind, on the CNN/DailyMail
 //! development articles: about 600 against 3,500), where stemming had been a
-//! quarter of the time of a batch of new articles. The tests compare the two on generated words that reach every
-//! branch.
+//! quarter of the time of a batch of new articles. The tests compare the two on
+//! generated words that reach every branch.
 
 /// Returns the stem of `word`, which must be ASCII and lower-case (other bytes are
 /// treated as Snowball treats them, as non-vowels, but the result then is not
@@ -201,8 +201,8 @@ fn ends_with_short_syllable(word: &[u8], end: usize) -> bool {
     }
 }
 
-/// Returns the start of the region after the first non-vowel that follows a vowel at or
-/// after `from`, or `None` when there is none.
+/// Returns the start of the region after the first non-vowel that follows a vowel
+/// at or after `from`, or `None` when there is none.
 fn region_after(word: &[u8], from: usize) -> Option<usize> {
     let vowel = from + word.get(from..)?.iter().position(|&byte| is_vowel(byte))?;
     let consonant = vowel + 1 + word[vowel + 1..].iter().position(|&byte| !is_vowel(byte))?;
