@@ -11,9 +11,8 @@
 //! quarter of the time of a batch of new articles. The tests compare the two on
 //! generated words that reach every branch.
 
-/// Returns the stem of `word`, which must be ASCII and lower-case (other bytes are
-/// treated as Snowball treats them, as non-vowels, but the result then is not
-/// checked against `rust_stemmers`). Reuses the buffer of `word`.
+/// Returns the stem of `word`, which must be lower-case ASCII (the tests compare
+/// the two stemmers on such words only). Reuses the buffer of `word`.
 pub(crate) fn stem(word: String) -> String {
     let mut buffer = word.into_bytes();
     stem_bytes(&mut buffer);
@@ -62,8 +61,8 @@ enum Step2 {
     Li,
 }
 
-/// The suffixes of step 2, longest first.
-const STEP_2: [(&[u8], Step2); 24] = [
+/// The suffixes of step 2.
+const STEP_2: Suffixes<Step2> = Suffixes::new(&[
     (b"ational", Step2::To(b"ate")),
     (b"ization", Step2::To(b"ize")),
     (b"iveness", Step2::To(b"ive")),
@@ -88,18 +87,18 @@ const STEP_2: [(&[u8], Step2); 24] = [
     (b"bli", Step2::To(b"ble")),
     (b"ogi", Step2::Ogi),
     (b"li", Step2::Li),
-];
+]);
 
 /// The action of step 3 on its suffix.
 #[derive(Clone, Copy)]
 enum Step3 {
     To(&'static [u8]),
-    /// Deleted when in R2.
+    /// Deletion of the suffix when it is in R2.
     DeleteInR2,
 }
 
-/// The suffixes of step 3, longest first.
-const STEP_3: [(&[u8], Step3); 9] = [
+/// The suffixes of step 3.
+const STEP_3: Suffixes<Step3> = Suffixes::new(&[
     (b"ational", Step3::To(b"ate")),
     (b"tional", Step3::To(b"tion")),
     (b"alize", Step3::To(b"al")),
@@ -109,13 +108,30 @@ const STEP_3: [(&[u8], Step3); 9] = [
     (b"ical", Step3::To(b"ic")),
     (b"ness", Step3::To(b"")),
     (b"ful", Step3::To(b"")),
-];
+]);
 
-/// The suffixes of step 4, longest first; `ion` is deleted only after `s` or `t`.
-const STEP_4: [&[u8]; 18] = [
-    b"ement", b"ance", b"ence", b"able", b"ible", b"ment", b"ate", b"ive", b"ize", b"iti", b"ism", b"ion", b"ous",
-    b"ant", b"ent", b"ic", b"al", b"er",
-];
+/// The suffixes of step 4, each with whether it is deleted only after `s` or `t`
+/// (`ion`).
+const STEP_4: Suffixes<bool> = Suffixes::new(&[
+    (b"ement", false),
+    (b"ance", false),
+    (b"ence", false),
+    (b"able", false),
+    (b"ible", false),
+    (b"ment", false),
+    (b"ate", false),
+    (b"ive", false),
+    (b"ize", false),
+    (b"iti", false),
+    (b"ism", false),
+    (b"ion", true),
+    (b"ous", false),
+    (b"ant", false),
+    (b"ent", false),
+    (b"ic", false),
+    (b"al", false),
+    (b"er", false),
+]);
 
 /// Snowball's `v`: the vowels, with `y` but not the marked consonant `Y`.
 fn is_vowel(byte: u8) -> bool {
@@ -132,40 +148,40 @@ fn is_valid_li(byte: u8) -> bool {
     matches!(byte, b'c' | b'd' | b'e' | b'g' | b'h' | b'k' | b'm' | b'n' | b'r' | b't')
 }
 
-/// Returns the set of last letters of `suffixes`, bit 0 for `a` to bit 25 for `z`.
-const fn last_letters(suffixes: &[&[u8]]) -> u32 {
-    let mut letters = 0;
-    let mut index = 0;
-    while index < suffixes.len() {
-        let suffix = suffixes[index];
-        let last = suffix[suffix.len() - 1];
-        assert!(last.is_ascii_lowercase(), "a suffix ends with a byte other than a lower-case letter");
-        letters |= 1 << (last - b'a');
-        index += 1;
+/// A suffix table of one step: each suffix with its action, longest first, which is
+/// the "longest match" rule of Snowball's `among`.
+struct Suffixes<T: 'static> {
+    entries: &'static [(&'static [u8], T)],
+    /// The last letters of the suffixes, bit 0 for `a` to bit 25 for `z`, which
+    /// rule out most words before any suffix is compared.
+    last_letters: u32,
+}
+
+impl<T: Copy> Suffixes<T> {
+    const fn new(entries: &'static [(&'static [u8], T)]) -> Self {
+        let mut last_letters = 0;
+        let mut index = 0;
+        while index < entries.len() {
+            let suffix = entries[index].0;
+            let last = suffix[suffix.len() - 1];
+            assert!(last.is_ascii_lowercase(), "a suffix ends with a byte other than a lower-case letter");
+            last_letters |= 1 << (last - b'a');
+            index += 1;
+        }
+        Self { entries, last_letters }
     }
-    letters
-}
 
-/// Returns the suffixes of `table`, in order.
-const fn suffixes<T: Copy, const N: usize>(table: &[(&'static [u8], T); N]) -> [&'static [u8]; N] {
-    let mut suffixes: [&[u8]; N] = [b""; N];
-    let mut index = 0;
-    while index < N {
-        suffixes[index] = table[index].0;
-        index += 1;
+    /// Returns where the longest suffix of the table that ends `word` starts, with
+    /// its action, or `None` when there is none or it starts before `region`.
+    fn find(&self, word: &[u8], region: usize) -> Option<(usize, T)> {
+        let &last = word.last()?;
+        if !last.is_ascii_lowercase() || self.last_letters & (1 << (last - b'a')) == 0 {
+            return None;
+        }
+        let &(suffix, action) = self.entries.iter().find(|(suffix, _)| ends_with(word, suffix))?;
+        let start = word.len() - suffix.len();
+        (start >= region).then_some((start, action))
     }
-    suffixes
-}
-
-/// Returns whether the last byte of `word` is in `letters`, a set of
-/// [`last_letters`], which rules out most words before their suffixes are compared.
-fn ends_with_letter_of(word: &[u8], letters: u32) -> bool {
-    word.last().is_some_and(|&last| last.is_ascii_lowercase() && letters & (1 << (last - b'a')) != 0)
-}
-
-/// Returns the first entry of `table` whose suffix ends `word`.
-fn longest_suffix<T: Copy>(word: &[u8], table: &[(&'static [u8], T)]) -> Option<(usize, T)> {
-    table.iter().find(|(suffix, _)| ends_with(word, suffix)).map(|&(suffix, action)| (suffix.len(), action))
 }
 
 /// Returns whether `word` ends with `suffix`, comparing from the last byte, which
@@ -184,9 +200,9 @@ fn ends_with(word: &[u8], suffix: &[u8]) -> bool {
     true
 }
 
-/// Replaces the last `suffix_len` bytes of `word` with `replacement`.
-fn replace_suffix(word: &mut Vec<u8>, suffix_len: usize, replacement: &[u8]) {
-    word.truncate(word.len() - suffix_len);
+/// Replaces the bytes of `word` from `start` on with `replacement`.
+fn replace_from(word: &mut Vec<u8>, start: usize, replacement: &[u8]) {
+    word.truncate(start);
     word.extend_from_slice(replacement);
 }
 
@@ -274,10 +290,11 @@ fn step_1a(word: &mut Vec<u8>) {
     }
 
     if ends_with(word, b"sses") {
-        replace_suffix(word, 4, b"ss");
+        replace_from(word, word.len() - 4, b"ss");
     } else if ends_with(word, b"ied") || ends_with(word, b"ies") {
-        let replacement: &[u8] = if word.len() - 3 >= 2 { b"i" } else { b"ie" };
-        replace_suffix(word, 3, replacement);
+        let start = word.len() - 3;
+        let replacement: &[u8] = if start >= 2 { b"i" } else { b"ie" };
+        replace_from(word, start, replacement);
     } else if ends_with(word, b"ss") || ends_with(word, b"us") {
     } else if ends_with(word, b"s") {
         // The `s` is deleted when a vowel comes before the letter just before it.
@@ -290,15 +307,21 @@ fn step_1a(word: &mut Vec<u8>) {
 
 /// Past tenses, gerunds and their adverbs.
 fn step_1b(word: &mut Vec<u8>, r1: usize) {
-    const SUFFIXES: [(&[u8], bool); 6] =
-        [(b"eedly", true), (b"ingly", false), (b"edly", false), (b"eed", true), (b"ing", false), (b"ed", false)];
-    let Some((suffix_len, is_eed)) = longest_suffix(word, &SUFFIXES) else {
+    /// The suffixes of step 1b, each with whether it is an `eed` form.
+    const SUFFIXES: Suffixes<bool> = Suffixes::new(&[
+        (b"eedly", true),
+        (b"ingly", false),
+        (b"edly", false),
+        (b"eed", true),
+        (b"ing", false),
+        (b"ed", false),
+    ]);
+    let Some((start, is_eed)) = SUFFIXES.find(word, 0) else {
         return;
     };
-    let start = word.len() - suffix_len;
     if is_eed {
         if r1 <= start {
-            replace_suffix(word, suffix_len, b"ee");
+            replace_from(word, start, b"ee");
         }
         return;
     }
@@ -326,19 +349,11 @@ fn step_1c(word: &mut [u8]) {
 }
 
 fn step_2(word: &mut Vec<u8>, r1: usize) {
-    const LETTERS: u32 = last_letters(&suffixes(&STEP_2));
-    if !ends_with_letter_of(word, LETTERS) {
-        return;
-    }
-    let Some((suffix_len, action)) = longest_suffix(word, &STEP_2) else {
+    let Some((start, action)) = STEP_2.find(word, r1) else {
         return;
     };
-    let start = word.len() - suffix_len;
-    if start < r1 {
-        return;
-    }
     match action {
-        Step2::To(replacement) => replace_suffix(word, suffix_len, replacement),
+        Step2::To(replacement) => replace_from(word, start, replacement),
         Step2::Ogi => {
             if start >= 1 && word[start - 1] == b'l' {
                 word.pop();
@@ -353,19 +368,11 @@ fn step_2(word: &mut Vec<u8>, r1: usize) {
 }
 
 fn step_3(word: &mut Vec<u8>, r1: usize, r2: usize) {
-    const LETTERS: u32 = last_letters(&suffixes(&STEP_3));
-    if !ends_with_letter_of(word, LETTERS) {
-        return;
-    }
-    let Some((suffix_len, action)) = longest_suffix(word, &STEP_3) else {
+    let Some((start, action)) = STEP_3.find(word, r1) else {
         return;
     };
-    let start = word.len() - suffix_len;
-    if start < r1 {
-        return;
-    }
     match action {
-        Step3::To(replacement) => replace_suffix(word, suffix_len, replacement),
+        Step3::To(replacement) => replace_from(word, start, replacement),
         Step3::DeleteInR2 => {
             if start >= r2 {
                 word.truncate(start);
@@ -375,18 +382,10 @@ fn step_3(word: &mut Vec<u8>, r1: usize, r2: usize) {
 }
 
 fn step_4(word: &mut Vec<u8>, r2: usize) {
-    const LETTERS: u32 = last_letters(&STEP_4);
-    if !ends_with_letter_of(word, LETTERS) {
-        return;
-    }
-    let Some(suffix) = STEP_4.iter().find(|suffix| ends_with(word, suffix)) else {
+    let Some((start, only_after_s_or_t)) = STEP_4.find(word, r2) else {
         return;
     };
-    let start = word.len() - suffix.len();
-    if start < r2 {
-        return;
-    }
-    if *suffix == b"ion" && !(start >= 1 && matches!(word[start - 1], b's' | b't')) {
+    if only_after_s_or_t && !(start >= 1 && matches!(word[start - 1], b's' | b't')) {
         return;
     }
     word.truncate(start);
