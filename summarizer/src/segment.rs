@@ -377,7 +377,7 @@ impl GlueFinder<'_> {
         let clipped = |word: Span| &text[word.start.max(piece.start)..word.end.min(piece.end)];
         let mut boundaries = Vec::new();
         // Only the first and last words can be cut by the piece, so each opener is
-        // whole, and its first byte rules most words out before any slicing.
+        // whole. Its first byte rules most words out before any slicing.
         for index in 1..words.len().saturating_sub(1) {
             let opener = words[index];
             let first = text.as_bytes()[opener.start];
@@ -419,8 +419,8 @@ fn may_glue(before: &str, opener: &str, after: &str) -> bool {
     may_glue_after_opener(before, opener, after)
 }
 
-/// Returns the result of [`may_glue`] for an opener that does not start with an
-/// ASCII byte other than a capital letter.
+/// Returns the result of [`may_glue`] once the opener's first byte has not ruled it
+/// out.
 #[inline(never)]
 fn may_glue_after_opener(before: &str, opener: &str, after: &str) -> bool {
     let mut opener_chars = opener.chars();
@@ -485,41 +485,52 @@ fn capitalised_common_words(text: &str, word_spans: &[Span]) -> HashSet<String, 
 }
 
 /// Returns the byte ranges of the pieces of `text` between Unicode whitespace: the
-/// ranges of [`str::split_whitespace`], in one pass that tests ASCII bytes directly
-/// and decodes only other characters.
+/// ranges of [`str::split_whitespace`].
 fn whitespace_word_spans(text: &str) -> Vec<Span> {
-    let bytes = text.as_bytes();
-    let mut spans = Vec::with_capacity(bytes.len() / 8);
-    let mut index = 0;
-    loop {
-        while index < bytes.len() {
-            let (whitespace, length) = whitespace_at(text, index);
-            if !whitespace {
-                break;
-            }
-            index += length;
-        }
-        if index == bytes.len() {
-            return spans;
-        }
-        let start = index;
-        while index < bytes.len() {
-            let byte = bytes[index];
-            if byte.is_ascii() {
-                if is_ascii_whitespace_char(byte) {
-                    break;
-                }
-                index += 1;
-                continue;
-            }
-            let (whitespace, length) = whitespace_at(text, index);
-            if whitespace {
-                break;
-            }
-            index += length;
-        }
-        spans.push(Span { start, end: index });
+    let mut spans = Vec::with_capacity(text.len() / 8);
+    let mut position = 0;
+    while let Some(span) = next_whitespace_word(text, position) {
+        spans.push(span);
+        position = span.end;
     }
+    spans
+}
+
+/// Returns the byte range of the first piece of `text` between Unicode whitespace
+/// at or after byte `from`, a char boundary. ASCII bytes are tested directly and
+/// only other characters are decoded.
+#[inline(always)]
+fn next_whitespace_word(text: &str, from: usize) -> Option<Span> {
+    let bytes = text.as_bytes();
+    let mut index = from;
+    while index < bytes.len() {
+        let (whitespace, length) = whitespace_at(text, index);
+        if !whitespace {
+            break;
+        }
+        index += length;
+    }
+    if index == bytes.len() {
+        return None;
+    }
+
+    let start = index;
+    while index < bytes.len() {
+        let byte = bytes[index];
+        if byte.is_ascii() {
+            if is_ascii_whitespace_char(byte) {
+                break;
+            }
+            index += 1;
+            continue;
+        }
+        let (whitespace, length) = whitespace_at(text, index);
+        if whitespace {
+            break;
+        }
+        index += length;
+    }
+    Some(Span { start, end: index })
 }
 
 /// Returns whether the ASCII `byte` is a whitespace char of `char::is_whitespace`:
@@ -560,30 +571,12 @@ impl<'t> Iterator for WhitespaceWords<'t> {
 
     #[inline]
     fn next(&mut self) -> Option<&'t str> {
-        let end_of_text = self.text.len();
-        let mut index = self.position;
-        while index < end_of_text {
-            let (whitespace, length) = whitespace_at(self.text, index);
-            if !whitespace {
-                break;
-            }
-            index += length;
-        }
-        if index == end_of_text {
-            self.position = index;
+        let Some(span) = next_whitespace_word(self.text, self.position) else {
+            self.position = self.text.len();
             return None;
-        }
-
-        let start = index;
-        while index < end_of_text {
-            let (whitespace, length) = whitespace_at(self.text, index);
-            if whitespace {
-                break;
-            }
-            index += length;
-        }
-        self.position = index;
-        Some(&self.text[start..index])
+        };
+        self.position = span.end;
+        Some(&self.text[span.start..span.end])
     }
 }
 
