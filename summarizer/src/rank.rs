@@ -199,6 +199,30 @@ fn cosine(a: &SentenceVector, b: &SentenceVector) -> f64 {
     }
 }
 
+/// Returns one more than the largest term id of `vectors`, the length of an array
+/// indexed by term id, or 0 for no terms.
+fn vocabulary_size(vectors: &[SentenceVector]) -> usize {
+    vectors.iter().filter_map(|vector| vector.terms.last()).map(|&(id, _)| id + 1).max().unwrap_or(0)
+}
+
+/// Returns the dot product of `vector` with a vector spread out in `spread`, indexed
+/// by term id with 0 for a term it lacks, or 0 when the product is not finite. Every
+/// weight is positive, so this adds the products of [`cosine`] in the same order
+/// (ascending term id) and gives the same result without merging.
+fn dot_with_spread(vector: &SentenceVector, spread: &[f64]) -> f64 {
+    let mut dot = 0.0;
+    for &(id, weight) in &vector.terms {
+        if spread[id] != 0.0 {
+            dot += weight * spread[id];
+        }
+    }
+    if dot.is_finite() {
+        dot
+    } else {
+        0.0
+    }
+}
+
 /// Returns each value divided by the largest one, or zeros when none is positive.
 fn relative(values: &[f64]) -> Vec<f64> {
     let max = values.iter().copied().fold(0.0, f64::max);
@@ -261,7 +285,7 @@ fn median_content_words(vectors: &[SentenceVector]) -> f64 {
 /// the largest one.
 fn centroid_similarity(infos: &[SentenceInfo], vectors: &[SentenceVector]) -> Vec<f64> {
     // Term ids are dense from 0, so the centroid is summed in an array.
-    let vocabulary = vectors.iter().filter_map(|vector| vector.terms.last()).map(|&(id, _)| id + 1).max().unwrap_or(0);
+    let vocabulary = vocabulary_size(vectors);
     let mut weights = vec![0.0; vocabulary];
     let mut present = vec![false; vocabulary];
     for (info, vector) in infos.iter().zip(vectors) {
@@ -287,18 +311,7 @@ fn centroid_similarity(infos: &[SentenceInfo], vectors: &[SentenceVector]) -> Ve
             if vector.terms.len() > centroid.terms.len() {
                 return cosine(vector, &centroid);
             }
-            // The same sum, in the same order, as `cosine` walking `vector`.
-            let mut dot = 0.0;
-            for &(id, weight) in &vector.terms {
-                if present[id] {
-                    dot += weight * weights[id];
-                }
-            }
-            if dot.is_finite() {
-                dot
-            } else {
-                0.0
-            }
+            dot_with_spread(vector, &weights)
         })
         .collect();
     relative(&similarities)
@@ -317,10 +330,8 @@ fn centroid_similarity(infos: &[SentenceInfo], vectors: &[SentenceVector]) -> Ve
 fn directed_centrality(infos: &[SentenceInfo], vectors: &[SentenceVector]) -> Vec<f64> {
     let body: Vec<usize> = (0..infos.len()).filter(|&index| !infos[index].heading).collect();
     // Each earlier sentence is spread into an array indexed by term id, against which
-    // the later ones are summed without merging. Every weight is positive, so a zero
-    // in the array marks a term the earlier sentence lacks, and the products added
-    // are those of `cosine`, in the same order (ascending term id).
-    let vocabulary = vectors.iter().filter_map(|vector| vector.terms.last()).map(|&(id, _)| id + 1).max().unwrap_or(0);
+    // the later ones are summed without merging.
+    let vocabulary = vocabulary_size(vectors);
     let mut spread = vec![0.0; vocabulary];
     let mut edges: Vec<(usize, usize, f64)> = Vec::with_capacity(body.len() * CENTRALITY_WINDOW);
     for (position, &earlier) in body.iter().enumerate() {
@@ -328,13 +339,7 @@ fn directed_centrality(infos: &[SentenceInfo], vectors: &[SentenceVector]) -> Ve
             spread[id] = weight;
         }
         for &later in body.iter().skip(position + 1).take(CENTRALITY_WINDOW) {
-            let mut dot = 0.0;
-            for &(id, weight) in &vectors[later].terms {
-                if spread[id] != 0.0 {
-                    dot += weight * spread[id];
-                }
-            }
-            edges.push((earlier, later, if dot.is_finite() { dot } else { 0.0 }));
+            edges.push((earlier, later, dot_with_spread(&vectors[later], &spread)));
         }
         for &(id, _) in &vectors[earlier].terms {
             spread[id] = 0.0;
