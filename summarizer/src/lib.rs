@@ -36,6 +36,11 @@ mod rank;
 mod segment;
 mod words;
 
+/// The stop-word lists, written by `build.rs` from the stop-words crate.
+mod stop_word_lists {
+    include!(concat!(env!("OUT_DIR"), "/stop_words.rs"));
+}
+
 use std::borrow::Cow;
 use std::num::NonZeroUsize;
 

@@ -25,11 +25,11 @@ impl Analyzer {
         let Some(language) = language else {
             return Self { stemmer: None, english: false, stop_words: HashSet::default() };
         };
-        let stop_words = stop_words::lookup(language.code()).unwrap_or_default();
+        let stop_words = crate::stop_word_lists::stop_word_lines(language.code()).unwrap_or_default();
         Self {
             stemmer: language.stemmer_algorithm().map(Stemmer::create),
             english: language == Language::English,
-            stop_words: stop_words.iter().copied().collect(),
+            stop_words: stop_words.lines().collect(),
         }
     }
 
@@ -363,6 +363,15 @@ mod tests {
         fn ascii_words_match_unicode_words_on_any_ascii(text in "[a-zA-Z0-9_.,;:'\" \t\n\r-]{0,40}") {
             let expected: Vec<&str> = text.unicode_words().collect();
             proptest::prop_assert_eq!(ascii_words(&text), expected);
+        }
+    }
+
+    #[test]
+    fn stop_words_match_the_stop_words_crate() {
+        for &language in crate::LANGUAGES {
+            let lines = crate::stop_word_lists::stop_word_lines(language.code());
+            let words: Vec<&str> = lines.unwrap_or_default().lines().collect();
+            assert_eq!(Some(words.as_slice()), stop_words::lookup(language.code()), "{language:?}");
         }
     }
 
