@@ -4,10 +4,14 @@
 //! writes `{"id": …, "summary": [sentence, …]}` per line, which is how the evaluation
 //! scripts drive it.
 
+use std::collections::BTreeMap;
+use std::fs::File;
 use std::io::{BufRead, BufWriter, Read, Write};
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex};
 
 use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
@@ -224,110 +228,159 @@ fn options(args: &Args, length: summarizer::Length) -> summarizer::Options {
     }
 }
 
-fn open_input(path: Option<&PathBuf>) -> anyhow::Result<Box<dyn BufRead>> {
-    Ok(match path {
-        Some(path) => Box::new(std::io::BufReader::new(
-            std::fs::File::open(path).with_context(|| format!("failed to open {}", path.display()))?,
-        )),
-        None => Box::new(std::io::stdin().lock()),
-    })
+/// Opens the file at `path`, or returns `None` for standard input.
+fn open_file(path: Option<&PathBuf>) -> anyhow::Result<Option<File>> {
+    path.map(|path| File::open(path).with_context(|| format!("failed to open {}", path.display()))).transpose()
 }
 
-/// The maximum number of `--jsonl` lines read ahead of the output, per thread.
-const BATCH_LINES_PER_THREAD: usize = 64;
-/// The maximum number of bytes of `--jsonl` input read ahead of the output. A batch
-/// ends at whichever limit comes first, so memory stays bounded.
-const MAX_BATCH_BYTES: usize = 16 << 20;
+/// Returns a buffered reader of `file`, or of standard input for `None`.
+fn reader(file: Option<File>) -> Box<dyn BufRead + Send> {
+    match file {
+        Some(file) => Box::new(std::io::BufReader::new(file)),
+        None => Box::new(std::io::BufReader::new(std::io::stdin())),
+    }
+}
+
+/// The maximum number of `--jsonl` lines read but not yet written, per thread. It
+/// bounds the memory of the lines waiting for a slow one before them.
+const LINES_IN_FLIGHT_PER_THREAD: usize = 16;
 
 /// One line of `--jsonl` input: its line number, from 1, and its text.
 type NumberedLine = (usize, String);
 
-/// Runs `--jsonl` mode: reads the input in batches of lines, summarizes each batch
-/// on up to `args.threads` threads, each with its own [`summarizer::Summarizer`],
-/// and writes the results of each batch in input order.
-fn run_jsonl(args: &Args, out: &mut impl Write) -> anyhow::Result<()> {
-    let threads = args.threads.get();
-    let mut summarizers: Vec<summarizer::Summarizer> = (0..threads).map(|_| summarizer::Summarizer::new()).collect();
-    let mut lines = open_input(args.input.as_ref())?.lines().enumerate();
-    let mut batch: Vec<NumberedLine> = Vec::new();
-    loop {
-        batch.clear();
-        let mut batch_bytes = 0;
-        // A read error ends the input after the lines before it are written.
-        let mut read_error = None;
-        while batch.len() < BATCH_LINES_PER_THREAD * threads && batch_bytes < MAX_BATCH_BYTES {
-            let Some((index, line)) = lines.next() else {
-                break;
-            };
-            let line = match line {
-                Ok(line) => line,
-                Err(error) => {
-                    read_error = Some(anyhow::Error::new(error).context(format!("failed to read line {}", index + 1)));
-                    break;
-                }
-            };
-            if line.trim().is_empty() {
-                continue;
-            }
-            batch_bytes += line.len();
-            batch.push((index + 1, line));
-        }
+/// The input side of `--jsonl` mode on several threads.
+struct JsonlInput {
+    lines: std::io::Lines<Box<dyn BufRead + Send>>,
+    /// The number of the next line, from 1, counting blank lines.
+    next_number: usize,
+    /// The number of non-blank lines read so far, which is the sequence number of the
+    /// next one.
+    read: usize,
+    /// Set when the input has ended or failed, or the output has failed.
+    done: bool,
+    read_error: Option<anyhow::Error>,
+}
 
-        for result in summarize_batch(args, &batch, &mut summarizers) {
-            out.write_all(&result?)?;
+/// The output side of `--jsonl` mode on several threads.
+struct JsonlOutput<W> {
+    out: W,
+    /// Results that came before the ones ahead of them, by sequence number.
+    waiting: BTreeMap<usize, anyhow::Result<Vec<u8>>>,
+    error: Option<anyhow::Error>,
+}
+
+/// Runs `--jsonl` mode: summarizes each line of the input and writes the results in
+/// input order as they are ready. Each of `args.threads` threads reads the next line,
+/// summarizes it with its own [`summarizer::Summarizer`] and writes every result
+/// that is next in order.
+fn run_jsonl<W: Write + Send>(args: &Args, out: &mut W) -> anyhow::Result<()> {
+    let file = open_file(args.input.as_ref())?;
+    if args.threads.get() == 1 {
+        return run_jsonl_on_this_thread(args, file, out);
+    }
+
+    let lines_in_flight = args.threads.get() * LINES_IN_FLIGHT_PER_THREAD;
+    let input =
+        Mutex::new(JsonlInput { lines: reader(file).lines(), next_number: 1, read: 0, done: false, read_error: None });
+    let output = Mutex::new(JsonlOutput { out, waiting: BTreeMap::new(), error: None });
+    // `written` counts the results written, and `room` signals that it grew.
+    let written = AtomicUsize::new(0);
+    let room = Condvar::new();
+
+    std::thread::scope(|scope| {
+        for _ in 0..args.threads.get() {
+            scope.spawn(|| {
+                let mut summarizer = summarizer::Summarizer::new();
+                while let Some((sequence, line)) = next_jsonl_line(&input, &written, &room, lines_in_flight) {
+                    let result = summarize_line(args, &line, &mut summarizer);
+                    let mut output = output.lock().expect("no thread panics while writing");
+                    output.waiting.insert(sequence, result);
+                    let mut next = written.load(Ordering::Acquire);
+                    while output.error.is_none() {
+                        let Some(result) = output.waiting.remove(&next) else {
+                            break;
+                        };
+                        if let Err(error) = result.and_then(|bytes| write_output(&mut output.out, &bytes)) {
+                            output.error = Some(error);
+                            input.lock().expect("no thread panics while reading").done = true;
+                        }
+                        next += 1;
+                    }
+                    written.store(next, Ordering::Release);
+                    drop(output);
+                    // Taking the input lock first means that a thread about to wait
+                    // for room either waits already or has not checked yet.
+                    drop(input.lock().expect("no thread panics while reading"));
+                    room.notify_all();
+                }
+                // Freeing each cached word form one by one would cost about 2% of a
+                // run over a file of news articles, and the process ends next.
+                std::mem::forget(summarizer);
+            });
         }
-        if let Some(error) = read_error {
-            return Err(error);
-        }
-        if batch.is_empty() {
-            // The process ends next. Freeing each cached word form one by one would
-            // cost about 2% of a run over a file of news articles.
-            std::mem::forget(summarizers);
-            return Ok(());
-        }
+    });
+
+    let output = output.into_inner().expect("no thread panics while writing");
+    let input = input.into_inner().expect("no thread panics while reading");
+    match output.error.or(input.read_error) {
+        Some(error) => Err(error),
+        None => Ok(()),
     }
 }
 
-/// Summarizes each line of `batch` on one thread per summarizer, and returns the
-/// output line of each (or its error) in the order of `batch`.
-fn summarize_batch(
-    args: &Args,
-    batch: &[NumberedLine],
-    summarizers: &mut [summarizer::Summarizer],
-) -> Vec<anyhow::Result<Vec<u8>>> {
-    if summarizers.len() == 1 || batch.len() <= 1 {
-        return batch.iter().map(|line| summarize_line(args, line, &mut summarizers[0])).collect();
+/// Returns the sequence number and text of the next non-blank line of `input`, after
+/// waiting until fewer than `lines_in_flight` lines are read but not written, or
+/// `None` when the input has ended or failed, or the output has failed.
+fn next_jsonl_line(
+    input: &Mutex<JsonlInput>,
+    written: &AtomicUsize,
+    room: &Condvar,
+    lines_in_flight: usize,
+) -> Option<(usize, NumberedLine)> {
+    let mut input = input.lock().expect("no thread panics while reading");
+    while !input.done && input.read - written.load(Ordering::Acquire) >= lines_in_flight {
+        input = room.wait(input).expect("no thread panics while reading");
     }
-
-    // Threads take the next line from a shared counter, so a long document delays
-    // only its own thread.
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut results: Vec<Option<anyhow::Result<Vec<u8>>>> = (0..batch.len()).map(|_| None).collect();
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = summarizers
-            .iter_mut()
-            .map(|summarizer| {
-                let next = &next;
-                scope.spawn(move || {
-                    let mut done = Vec::new();
-                    loop {
-                        let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(line) = batch.get(index) else {
-                            return done;
-                        };
-                        done.push((index, summarize_line(args, line, summarizer)));
-                    }
-                })
-            })
-            .collect();
-        for worker in workers {
-            let done = worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            for (index, result) in done {
-                results[index] = Some(result);
+    while !input.done {
+        let number = input.next_number;
+        match input.lines.next() {
+            None => input.done = true,
+            Some(Err(error)) => {
+                input.read_error = Some(anyhow::Error::new(error).context(format!("failed to read line {number}")));
+                input.done = true;
+            }
+            Some(Ok(line)) => {
+                input.next_number += 1;
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let sequence = input.read;
+                input.read += 1;
+                return Some((sequence, (number, line)));
             }
         }
-    });
-    results.into_iter().map(|result| result.expect("every line of the batch was summarized")).collect()
+    }
+    None
+}
+
+/// Runs `--jsonl` mode on one thread: reads, summarizes and writes one line at a time.
+fn run_jsonl_on_this_thread(args: &Args, file: Option<File>, out: &mut impl Write) -> anyhow::Result<()> {
+    let mut summarizer = summarizer::Summarizer::new();
+    for (index, line) in reader(file).lines().enumerate() {
+        let line = line.with_context(|| format!("failed to read line {}", index + 1))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        write_output(out, &summarize_line(args, &(index + 1, line), &mut summarizer)?)?;
+    }
+    // As in the workers of `run_jsonl`: the process ends next.
+    std::mem::forget(summarizer);
+    Ok(())
+}
+
+/// Writes one output line of `--jsonl` mode.
+fn write_output(out: &mut impl Write, line: &[u8]) -> anyhow::Result<()> {
+    out.write_all(line).context("failed to write the output")
 }
 
 /// Parses and summarizes one `--jsonl` line, and returns its output line.
@@ -352,7 +405,7 @@ fn summarize_line(
 
 fn run_single(args: &Args, out: &mut impl Write) -> anyhow::Result<()> {
     let mut bytes = Vec::new();
-    open_input(args.input.as_ref())?.read_to_end(&mut bytes).context("failed to read the input")?;
+    reader(open_file(args.input.as_ref())?).read_to_end(&mut bytes).context("failed to read the input")?;
     let text = String::from_utf8(bytes).context("the input is not valid UTF-8")?;
 
     let summary = summary_out(None, &text, &options(args, args.length));
@@ -374,7 +427,8 @@ fn run() -> anyhow::Result<()> {
     let Some(args) = parse_args()? else {
         return Ok(());
     };
-    let mut out = BufWriter::new(std::io::stdout().lock());
+    // Not the locked stdout, which cannot move to the threads of --jsonl.
+    let mut out = BufWriter::new(std::io::stdout());
     if args.jsonl {
         run_jsonl(&args, &mut out)?;
     } else {

@@ -143,7 +143,7 @@ fn jsonl_documents(count: usize) -> String {
 
 #[test]
 fn jsonl_output_is_same_on_any_thread_count() {
-    // More lines than one batch of two threads, so batches follow one another.
+    // More lines than two or three threads keep in flight at once.
     let input = jsonl_documents(300);
     let single = summarize(&["--jsonl", "--keyphrases", "2", "--threads", "1"], &input);
     assert!(single.status.success(), "stderr {:?}", String::from_utf8_lossy(&single.stderr));
@@ -157,6 +157,22 @@ fn jsonl_output_is_same_on_any_thread_count() {
         assert!(output.status.success(), "--threads {threads}: stderr {:?}", String::from_utf8_lossy(&output.stderr));
         assert_eq!(output.stdout, single.stdout, "--threads {threads}");
     }
+}
+
+#[test]
+fn jsonl_keeps_order_behind_slow_first_line() {
+    // The first document takes much longer than the rest, so the other thread reads
+    // ahead until the limit of lines in flight and waits there.
+    let long_article = format!("{ARTICLE} ").repeat(4000);
+    let mut input = serde_json::json!({"id": "long", "article": long_article}).to_string();
+    input.push('\n');
+    input.push_str(&jsonl_documents(200));
+    let single = summarize(&["--jsonl", "--threads", "1"], &input);
+    assert!(single.status.success(), "stderr {:?}", String::from_utf8_lossy(&single.stderr));
+    assert_eq!(stdout_lines(&single).len(), 201);
+    let output = summarize(&["--jsonl", "--threads", "2"], &input);
+    assert!(output.status.success(), "stderr {:?}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(output.stdout, single.stdout);
 }
 
 #[test]
