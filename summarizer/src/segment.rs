@@ -235,8 +235,7 @@ fn next_terminal(body: &str, from: usize) -> Option<(usize, char)> {
     let bytes = body.as_bytes();
     let mut index = from;
     while index < bytes.len() {
-        // Other ASCII bytes are skipped in one tight search.
-        index += bytes[index..].iter().position(|&byte| matches!(byte, b'.' | b'!' | b'?') || !byte.is_ascii())?;
+        index = next_mark_or_non_ascii(bytes, index)?;
         let byte = bytes[index];
         if byte.is_ascii() {
             return Some((index, char::from(byte)));
@@ -248,6 +247,33 @@ fn next_terminal(body: &str, from: usize) -> Option<(usize, char)> {
         index += ch.len_utf8();
     }
     None
+}
+
+/// Returns the index of the first byte of `bytes` at or after `from` that is `.`,
+/// `!`, `?` or not ASCII. Eight bytes are tested at a time.
+#[inline(always)]
+fn next_mark_or_non_ascii(bytes: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+    // Sets the high bit of the lowest zero byte of `word`, and maybe of bytes above
+    // it, which a borrow can reach, but of no byte below it.
+    let zero_bytes = |word: u64| word.wrapping_sub(ONES) & !word & HIGH_BITS;
+
+    let mut index = from;
+    while let Some(chunk) = bytes.get(index..index + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().expect("a chunk has 8 bytes"));
+        let found = zero_bytes(word ^ (ONES * u64::from(b'.')))
+            | zero_bytes(word ^ (ONES * u64::from(b'!')))
+            | zero_bytes(word ^ (ONES * u64::from(b'?')))
+            | (word & HIGH_BITS);
+        if found != 0 {
+            return Some(index + (found.trailing_zeros() / 8) as usize);
+        }
+        index += 8;
+    }
+    let rest = bytes.get(index..)?;
+    let position = rest.iter().position(|&byte| matches!(byte, b'.' | b'!' | b'?') || !byte.is_ascii())?;
+    Some(index + position)
 }
 
 /// Returns whether `ch` ends a sentence when whitespace follows it: `.!?…`, the
@@ -913,6 +939,13 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn mark_search_matches_byte_loop(text in "[a.!?\0\x7f\u{80}-\u{ff}\u{2026}]{0,40}", from in 0usize..40) {
+            let bytes = text.as_bytes();
+            let expected = (from..bytes.len()).find(|&index| matches!(bytes[index], b'.' | b'!' | b'?') || !bytes[index].is_ascii());
+            proptest::prop_assert_eq!(next_mark_or_non_ascii(bytes, from), expected);
+        }
+
         #[test]
         fn whitespace_words_match_split_whitespace_on_any_text(text in "\\PC{0,40}|[a \t\n\u{a0}\u{2003}\u{b}\u{85}é]{0,40}") {
             let expected: Vec<&str> = text.split_whitespace().collect();
