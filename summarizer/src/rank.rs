@@ -2,6 +2,9 @@
 //! centrality over a window of neighbours, a position prior, and a choice that skips
 //! sentences repeating a chosen one.
 
+use std::collections::HashSet;
+
+use foldhash::fast::FixedState;
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::segment::{whitespace_words, Span};
@@ -432,6 +435,7 @@ pub(crate) fn choose(
     };
 
     let mut chosen: Vec<usize> = Vec::new();
+    let mut repeats = RepeatFinder::new(vectors);
     let mut words_used = 0;
     for first_pass in [true, false] {
         let pool: Vec<usize> = ranked.iter().copied().filter(|&index| preferred(index) == first_pass).collect();
@@ -457,12 +461,9 @@ pub(crate) fn choose(
                     continue;
                 }
             }
-            let repeats = chosen.iter().any(|&kept| {
-                sentence(kept) == sentence(candidate)
-                    || cosine(&vectors[kept], &vectors[candidate]) > REDUNDANCY_THRESHOLD
-            });
-            if !repeats {
+            if !repeats.repeats(candidate, sentence(candidate)) {
                 chosen.push(candidate);
+                repeats.add(candidate, sentence(candidate));
                 if let Some((_, words)) = &limit.word_budget {
                     words_used += words[candidate];
                 }
@@ -475,6 +476,96 @@ pub(crate) fn choose(
 
     chosen.sort_unstable();
     chosen
+}
+
+/// The number of chosen sentences up to which [`RepeatFinder`] compares a candidate
+/// with each of them, before it builds its index of terms.
+const REPEAT_SCAN_LIMIT: usize = 16;
+
+/// Finds whether a candidate repeats a chosen sentence: has the same text, or a
+/// cosine above [`REDUNDANCY_THRESHOLD`] to it.
+///
+/// Comparing each candidate with every chosen sentence takes time that grows with
+/// the square of the document when the summary is a share of a long one. So beyond
+/// [`REPEAT_SCAN_LIMIT`] chosen sentences, a candidate is compared only with those
+/// that share an indexed term with it. A chosen sentence leaves its lightest terms
+/// out of the index while their squared weights sum to less than the threshold's
+/// square. Its cosine to a unit vector over those terms alone is then below the
+/// threshold, so the result is the same as comparing with every chosen sentence.
+struct RepeatFinder<'a> {
+    vectors: &'a [SentenceVector],
+    chosen: Vec<usize>,
+    texts: HashSet<&'a str, FixedState>,
+    /// For each term id, the positions in `chosen` of the sentences that index it.
+    /// Empty until more than [`REPEAT_SCAN_LIMIT`] sentences are chosen.
+    postings: Vec<Vec<u32>>,
+    /// For each position in `chosen`, the last candidate compared with it, so that
+    /// each is compared once.
+    compared: Vec<usize>,
+}
+
+impl<'a> RepeatFinder<'a> {
+    fn new(vectors: &'a [SentenceVector]) -> Self {
+        Self { vectors, chosen: Vec::new(), texts: HashSet::default(), postings: Vec::new(), compared: Vec::new() }
+    }
+
+    /// Returns whether sentence `candidate`, whose text is `text`, repeats a chosen one.
+    fn repeats(&mut self, candidate: usize, text: &str) -> bool {
+        if self.texts.contains(text) {
+            return true;
+        }
+        let vector = &self.vectors[candidate];
+        if self.postings.is_empty() {
+            return self.chosen.iter().any(|&kept| cosine(&self.vectors[kept], vector) > REDUNDANCY_THRESHOLD);
+        }
+        for &(id, _) in &vector.terms {
+            for &position in &self.postings[id] {
+                let position = position as usize;
+                if self.compared[position] == candidate {
+                    continue;
+                }
+                self.compared[position] = candidate;
+                if cosine(&self.vectors[self.chosen[position]], vector) > REDUNDANCY_THRESHOLD {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    /// Adds sentence `index`, whose text is `text`, to the chosen ones.
+    fn add(&mut self, index: usize, text: &'a str) {
+        self.texts.insert(text);
+        self.chosen.push(index);
+        if !self.postings.is_empty() {
+            self.index(self.chosen.len() - 1);
+        } else if self.chosen.len() > REPEAT_SCAN_LIMIT {
+            self.postings = vec![Vec::new(); vocabulary_size(self.vectors)];
+            for position in 0..self.chosen.len() {
+                self.index(position);
+            }
+        }
+    }
+
+    /// Adds the chosen sentence at `position` to the index of terms.
+    fn index(&mut self, position: usize) {
+        let terms = &self.vectors[self.chosen[position]].terms;
+        let mut by_weight: Vec<(usize, f64)> = terms.clone();
+        by_weight.sort_by(|a, b| a.1.total_cmp(&b.1));
+        // The lightest terms stay out while their squares sum to less than the
+        // threshold's square, less a margin for rounding.
+        let limit = REDUNDANCY_THRESHOLD * REDUNDANCY_THRESHOLD - 1e-9;
+        let mut left_out = 0.0;
+        for (id, weight) in by_weight {
+            left_out += weight * weight;
+            if left_out >= limit {
+                self.postings[id].push(position as u32);
+            }
+        }
+        // `usize::MAX` is no sentence's index, so a new position counts as not yet
+        // compared.
+        self.compared.resize(self.chosen.len(), usize::MAX);
+    }
 }
 
 /// Returns the slot of `pool` (among the first [`MMR_WINDOW`] not yet taken from
@@ -523,6 +614,40 @@ mod tests {
         assert_eq!(scores[0], 1.0, "scores {scores:?}");
         assert!(scores[0] > scores[2], "first mention not above the repeat: {scores:?}");
         assert!(scores[2] > scores[3], "second mention not above the last repeat: {scores:?}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn repeat_finder_matches_full_scan(
+            sentences in proptest::collection::vec(proptest::collection::vec((0usize..12, 1u32..4), 0..6), 0..120),
+        ) {
+            // Unit vectors over a small vocabulary, so that many pairs come near the
+            // threshold. Equal term lists get equal texts, as equal sentences would.
+            let vectors: Vec<SentenceVector> = sentences
+                .iter()
+                .map(|terms| {
+                    let mut terms: Vec<(usize, f64)> = terms.iter().map(|&(id, count)| (id, f64::from(count))).collect();
+                    terms.sort_by_key(|&(id, _)| id);
+                    terms.dedup_by_key(|&mut (id, _)| id);
+                    normalize(&mut terms);
+                    SentenceVector { content_words: terms.len(), terms }
+                })
+                .collect();
+            let texts: Vec<String> = vectors.iter().map(|vector| format!("{:?}", vector.terms)).collect();
+
+            let mut finder = RepeatFinder::new(&vectors);
+            let mut chosen: Vec<usize> = Vec::new();
+            for candidate in 0..vectors.len() {
+                let expected = chosen.iter().any(|&kept| {
+                    texts[kept] == texts[candidate] || cosine(&vectors[kept], &vectors[candidate]) > REDUNDANCY_THRESHOLD
+                });
+                proptest::prop_assert_eq!(finder.repeats(candidate, &texts[candidate]), expected, "candidate {}", candidate);
+                if !expected {
+                    chosen.push(candidate);
+                    finder.add(candidate, &texts[candidate]);
+                }
+            }
+        }
     }
 
     #[test]
