@@ -6,12 +6,12 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufRead, BufWriter, Read, Write};
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
@@ -41,12 +41,15 @@ Options:
       --jsonl         read JSON lines {\"id\": …, \"article\": …} (or \"text\", and an
                       optional \"sentences\" count for that line) and write one line
                       {\"id\": …, \"summary\": [sentence, …]} for each, in input order
-      --threads N     with --jsonl, summarize on N threads (default: the number of
-                      CPU cores); the output is the same for every N
+      --threads N     with --jsonl, summarize on N threads, 1 to 256 (default: the
+                      number of CPU cores); the output is the same for every N.
+                      Each result is written as soon as the lines before it are
+                      done, and before the tool waits for more input
   -h, --help          print this help
 ";
 
 /// Command-line settings after parsing.
+#[derive(Clone)]
 struct Args {
     length: summarizer::Length,
     language: Option<summarizer::Language>,
@@ -130,9 +133,10 @@ fn parse_args() -> anyhow::Result<Option<Args>> {
             }
             Long("threads") => {
                 let value: String = parser.value()?.parse()?;
-                args.threads = value
-                    .parse()
-                    .with_context(|| format!("invalid --threads {value:?}: expected a whole number of at least 1"))?;
+                args.threads =
+                    value.parse().ok().filter(|threads: &NonZeroUsize| threads.get() <= MAX_THREADS).with_context(
+                        || format!("invalid --threads {value:?}: expected a whole number from 1 to {MAX_THREADS}"),
+                    )?;
             }
             Long("json") => args.json = true,
             Long("jsonl") => args.jsonl = true,
@@ -234,148 +238,323 @@ fn open_file(path: Option<&PathBuf>) -> anyhow::Result<Option<File>> {
 }
 
 /// Returns a buffered reader of `file`, or of standard input for `None`.
-fn reader(file: Option<File>) -> Box<dyn BufRead + Send> {
-    match file {
-        Some(file) => Box::new(std::io::BufReader::new(file)),
-        None => Box::new(std::io::BufReader::new(std::io::stdin())),
-    }
+fn reader(file: Option<File>) -> BufReader<Box<dyn Read + Send>> {
+    let input: Box<dyn Read + Send> = match file {
+        Some(file) => Box::new(file),
+        None => Box::new(std::io::stdin()),
+    };
+    BufReader::with_capacity(INPUT_BUFFER_BYTES, input)
 }
 
-/// The maximum number of `--jsonl` lines read but not yet written, per thread. It
-/// bounds the memory of the lines waiting for a slow one before them.
+/// The size of the input buffer: a Linux pipe holds 64 KiB by default.
+const INPUT_BUFFER_BYTES: usize = 64 << 10;
+
+/// The largest `--threads` value accepted.
+const MAX_THREADS: usize = 256;
+
+/// The number of `--jsonl` lines, per thread, that may be read before the results
+/// of the lines before them are written, so that a slow line holds up little memory.
 const LINES_IN_FLIGHT_PER_THREAD: usize = 16;
+
+/// The number of bytes of `--jsonl` lines that may be read before the results of
+/// the lines before them are written. One line may be longer.
+const MAX_BYTES_IN_FLIGHT: usize = 32 << 20;
 
 /// One line of `--jsonl` input: its line number, from 1, and its text.
 type NumberedLine = (usize, String);
 
-/// The input side of `--jsonl` mode on several threads.
-struct JsonlInput {
-    lines: std::io::Lines<Box<dyn BufRead + Send>>,
+/// The lines of `--jsonl` input.
+struct JsonlLines {
+    reader: BufReader<Box<dyn Read + Send>>,
     /// The number of the next line, from 1, counting blank lines.
     next_number: usize,
-    /// The number of non-blank lines read so far, which is the sequence number of the
-    /// next one.
-    read: usize,
-    /// Set when the input has ended or failed, or the output has failed.
+}
+
+impl JsonlLines {
+    fn new(file: Option<File>) -> Self {
+        Self { reader: reader(file), next_number: 1 }
+    }
+
+    /// Returns the next line that is not blank, without its line break, or `None` at
+    /// the end of the input. Calls `before_waiting` before each read that may wait
+    /// for more input, so that the caller can flush its output first: a program that
+    /// writes one line and waits for its summary then gets it.
+    fn next_line(&mut self, mut before_waiting: impl FnMut()) -> anyhow::Result<Option<NumberedLine>> {
+        loop {
+            let number = self.next_number;
+            if !self.reader.buffer().contains(&b'\n') {
+                before_waiting();
+            }
+            let mut bytes = Vec::new();
+            let read = self.reader.read_until(b'\n', &mut bytes);
+            if read.with_context(|| format!("failed to read line {number}"))? == 0 {
+                return Ok(None);
+            }
+            self.next_number += 1;
+            if bytes.last() == Some(&b'\n') {
+                bytes.pop();
+                if bytes.last() == Some(&b'\r') {
+                    bytes.pop();
+                }
+            }
+            // A byte order mark that some editors put at the start of a file.
+            if number == 1 && bytes.starts_with("\u{feff}".as_bytes()) {
+                bytes.drain(..3);
+            }
+            let line = String::from_utf8(bytes)
+                .map_err(|_| anyhow::anyhow!("failed to read line {number}: the line is not valid UTF-8"))?;
+            if !line.trim().is_empty() {
+                return Ok(Some((number, line)));
+            }
+        }
+    }
+}
+
+/// Runs `--jsonl` mode: summarizes each line of the input and writes the results in
+/// input order. Each of `args.threads` worker threads reads the next line,
+/// summarizes it with its own [`summarizer::Summarizer`] and writes every result
+/// that is next in order.
+///
+/// The workers are not scoped threads: on the first error this thread returns at
+/// once and the process ends, without waiting for the lines in progress or for a
+/// worker blocked on input.
+fn run_jsonl(args: &Args) -> anyhow::Result<()> {
+    let lines = JsonlLines::new(open_file(args.input.as_ref())?);
+    let out = BufWriter::new(std::io::stdout());
+    if args.threads.get() == 1 {
+        return run_jsonl_on_this_thread(args, lines, out);
+    }
+
+    let threads = args.threads.get();
+    let shared = Arc::new(Jsonl {
+        args: args.clone(),
+        lines_in_flight: threads * LINES_IN_FLIGHT_PER_THREAD,
+        input: Mutex::new(JsonlInput { lines, done: false, read_error: None }),
+        read: AtomicUsize::new(0),
+        bytes_in_flight: AtomicUsize::new(0),
+        input_waiting: AtomicBool::new(false),
+        output: Mutex::new(JsonlOutput { out, waiting: BTreeMap::new(), written: 0, error: None, workers: threads }),
+        room: Condvar::new(),
+        progress: Condvar::new(),
+    });
+    for number in 1..=threads {
+        let worker = Arc::clone(&shared);
+        let spawned = std::thread::Builder::new().name(format!("worker {number}")).spawn(move || worker.work());
+        if let Err(error) = spawned {
+            let mut output = shared.lock_output();
+            output.workers -= threads + 1 - number;
+            let error =
+                anyhow::anyhow!("failed to start worker thread {number} of {threads}: {error}; try a lower --threads");
+            shared.fail(&mut output, error);
+            break;
+        }
+    }
+
+    let mut output = shared.lock_output();
+    while output.error.is_none() && output.workers > 0 {
+        output = shared.progress.wait(output).unwrap_or_else(PoisonError::into_inner);
+    }
+    let flushed = output.out.flush().context("failed to write the output");
+    if let Some(error) = output.error.take() {
+        return Err(error);
+    }
+    flushed?;
+    drop(output);
+    // Every worker has ended, so the input is unlocked.
+    let read_error = shared.lock_input().read_error.take();
+    read_error.map_or(Ok(()), Err)
+}
+
+/// The state that the worker threads of `--jsonl` mode share. The input is always
+/// locked before the output, never the other way round.
+struct Jsonl {
+    args: Args,
+    /// The number of lines that may be read before the results of the lines before
+    /// them are written.
+    lines_in_flight: usize,
+    input: Mutex<JsonlInput>,
+    /// The number of lines read, which is the sequence number of the next one.
+    read: AtomicUsize,
+    /// The number of bytes of the lines read whose results are not yet written.
+    bytes_in_flight: AtomicUsize,
+    /// True while a worker reads input that may not have arrived yet.
+    input_waiting: AtomicBool,
+    output: Mutex<JsonlOutput>,
+    /// Signals that results were written, or that the workers should stop.
+    room: Condvar,
+    /// Signals the main thread that a worker ended or an error happened.
+    progress: Condvar,
+}
+
+/// The input side of [`Jsonl`].
+struct JsonlInput {
+    lines: JsonlLines,
+    /// True when the input has ended or failed.
     done: bool,
     read_error: Option<anyhow::Error>,
 }
 
-/// The output side of `--jsonl` mode on several threads.
-struct JsonlOutput<W> {
-    out: W,
-    /// Results that came before the ones ahead of them, by sequence number.
-    waiting: BTreeMap<usize, anyhow::Result<Vec<u8>>>,
+/// The output side of [`Jsonl`].
+struct JsonlOutput {
+    out: BufWriter<std::io::Stdout>,
+    /// The results that wait for the results before them, by sequence number, with
+    /// the length of their line.
+    waiting: BTreeMap<usize, (usize, anyhow::Result<Vec<u8>>)>,
+    /// The number of results written, which is the sequence number of the next one.
+    written: usize,
+    /// The first error in input order: a line's or the output's. It stops the run.
     error: Option<anyhow::Error>,
+    /// The number of worker threads still running.
+    workers: usize,
 }
 
-/// Runs `--jsonl` mode: summarizes each line of the input and writes the results in
-/// input order as they are ready. Each of `args.threads` threads reads the next line,
-/// summarizes it with its own [`summarizer::Summarizer`] and writes every result
-/// that is next in order.
-fn run_jsonl<W: Write + Send>(args: &Args, out: &mut W) -> anyhow::Result<()> {
-    let file = open_file(args.input.as_ref())?;
-    if args.threads.get() == 1 {
-        return run_jsonl_on_this_thread(args, file, out);
-    }
-
-    let lines_in_flight = args.threads.get() * LINES_IN_FLIGHT_PER_THREAD;
-    let input =
-        Mutex::new(JsonlInput { lines: reader(file).lines(), next_number: 1, read: 0, done: false, read_error: None });
-    let output = Mutex::new(JsonlOutput { out, waiting: BTreeMap::new(), error: None });
-    // `written` counts the results written, and `room` signals that it grew.
-    let written = AtomicUsize::new(0);
-    let room = Condvar::new();
-
-    std::thread::scope(|scope| {
-        for _ in 0..args.threads.get() {
-            scope.spawn(|| {
-                let mut summarizer = summarizer::Summarizer::new();
-                while let Some((sequence, line)) = next_jsonl_line(&input, &written, &room, lines_in_flight) {
-                    let result = summarize_line(args, &line, &mut summarizer);
-                    let mut output = output.lock().expect("no thread panics while writing");
-                    output.waiting.insert(sequence, result);
-                    let mut next = written.load(Ordering::Acquire);
-                    while output.error.is_none() {
-                        let Some(result) = output.waiting.remove(&next) else {
-                            break;
-                        };
-                        if let Err(error) = result.and_then(|bytes| write_output(&mut output.out, &bytes)) {
-                            output.error = Some(error);
-                            input.lock().expect("no thread panics while reading").done = true;
-                        }
-                        next += 1;
-                    }
-                    written.store(next, Ordering::Release);
-                    drop(output);
-                    // Taking the input lock first means that a thread about to wait
-                    // for room either waits already or has not checked yet.
-                    drop(input.lock().expect("no thread panics while reading"));
-                    room.notify_all();
-                }
-                // Freeing each cached word form one by one would cost about 2% of a
-                // run over a file of news articles, and the process ends next.
-                std::mem::forget(summarizer);
-            });
+impl Jsonl {
+    /// Summarizes lines until the input ends or an error stops the run.
+    fn work(&self) {
+        let _ended = WorkerEnd(self);
+        let mut summarizer = summarizer::Summarizer::new();
+        while let Some((sequence, line)) = self.next_line() {
+            let result = summarize_line(&self.args, &line, &mut summarizer);
+            self.finish(sequence, line.1.len(), result);
         }
-    });
-
-    let output = output.into_inner().expect("no thread panics while writing");
-    let input = input.into_inner().expect("no thread panics while reading");
-    match output.error.or(input.read_error) {
-        Some(error) => Err(error),
-        None => Ok(()),
+        // Freeing each cached word form one by one would cost about 2% of a run over
+        // a file of news articles, and the process ends soon after.
+        std::mem::forget(summarizer);
     }
-}
 
-/// Returns the sequence number and text of the next non-blank line of `input`, after
-/// waiting until fewer than `lines_in_flight` lines are read but not written, or
-/// `None` when the input has ended or failed, or the output has failed.
-fn next_jsonl_line(
-    input: &Mutex<JsonlInput>,
-    written: &AtomicUsize,
-    room: &Condvar,
-    lines_in_flight: usize,
-) -> Option<(usize, NumberedLine)> {
-    let mut input = input.lock().expect("no thread panics while reading");
-    while !input.done && input.read - written.load(Ordering::Acquire) >= lines_in_flight {
-        input = room.wait(input).expect("no thread panics while reading");
-    }
-    while !input.done {
-        let number = input.next_number;
-        match input.lines.next() {
-            None => input.done = true,
-            Some(Err(error)) => {
-                input.read_error = Some(anyhow::Error::new(error).context(format!("failed to read line {number}")));
+    /// Returns the sequence number and the next line to summarize, after waiting
+    /// until there is room for one more line in flight, or `None` when the input has
+    /// ended or failed or an error stopped the run.
+    fn next_line(&self) -> Option<(usize, NumberedLine)> {
+        let mut output = self.lock_output();
+        loop {
+            if output.error.is_some() {
+                return None;
+            }
+            let unwritten = self.read.load(Ordering::SeqCst) - output.written;
+            let full = unwritten >= self.lines_in_flight
+                || (unwritten > 0 && self.bytes_in_flight.load(Ordering::SeqCst) >= MAX_BYTES_IN_FLIGHT);
+            if !full {
+                break;
+            }
+            output = self.room.wait(output).unwrap_or_else(PoisonError::into_inner);
+        }
+        drop(output);
+
+        let mut input = self.lock_input();
+        if input.done {
+            return None;
+        }
+        let next = input.lines.next_line(|| {
+            self.input_waiting.store(true, Ordering::SeqCst);
+            // A worker that writes after this flush flushes too, because it reads
+            // `input_waiting`.
+            let mut output = self.lock_output();
+            if let Err(error) = output.out.flush() {
+                self.fail(&mut output, anyhow::Error::new(error).context("failed to write the output"));
+            }
+        });
+        self.input_waiting.store(false, Ordering::SeqCst);
+        match next {
+            Ok(Some(line)) => {
+                let sequence = self.read.fetch_add(1, Ordering::SeqCst);
+                self.bytes_in_flight.fetch_add(line.1.len(), Ordering::SeqCst);
+                Some((sequence, line))
+            }
+            Ok(None) => {
                 input.done = true;
+                None
             }
-            Some(Ok(line)) => {
-                input.next_number += 1;
-                if line.trim().is_empty() {
-                    continue;
-                }
-                let sequence = input.read;
-                input.read += 1;
-                return Some((sequence, (number, line)));
+            Err(error) => {
+                input.read_error = Some(error);
+                input.done = true;
+                None
             }
         }
     }
-    None
+
+    /// Takes the result of the line with number `sequence` and `bytes` bytes, and
+    /// writes every result that is next in order.
+    fn finish(&self, sequence: usize, bytes: usize, result: anyhow::Result<Vec<u8>>) {
+        let mut output = self.lock_output();
+        output.waiting.insert(sequence, (bytes, result));
+        while output.error.is_none() {
+            let next = output.written;
+            let Some((bytes, result)) = output.waiting.remove(&next) else {
+                break;
+            };
+            if let Err(error) = result.and_then(|line| write_output(&mut output.out, &line)) {
+                self.fail(&mut output, error);
+            }
+            output.written += 1;
+            self.bytes_in_flight.fetch_sub(bytes, Ordering::SeqCst);
+        }
+        if self.input_waiting.load(Ordering::SeqCst) {
+            if let Err(error) = output.out.flush() {
+                self.fail(&mut output, anyhow::Error::new(error).context("failed to write the output"));
+            }
+        }
+        self.room.notify_all();
+    }
+
+    /// Stops the run with `error`, unless an error stopped it already.
+    fn fail(&self, output: &mut JsonlOutput, error: anyhow::Error) {
+        output.error.get_or_insert(error);
+        self.progress.notify_one();
+        self.room.notify_all();
+    }
+
+    fn lock_input(&self) -> MutexGuard<'_, JsonlInput> {
+        self.input.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn lock_output(&self) -> MutexGuard<'_, JsonlOutput> {
+        self.output.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
-/// Runs `--jsonl` mode on one thread: reads, summarizes and writes one line at a time.
-fn run_jsonl_on_this_thread(args: &Args, file: Option<File>, out: &mut impl Write) -> anyhow::Result<()> {
-    let mut summarizer = summarizer::Summarizer::new();
-    for (index, line) in reader(file).lines().enumerate() {
-        let line = line.with_context(|| format!("failed to read line {}", index + 1))?;
-        if line.trim().is_empty() {
-            continue;
+/// Counts a worker thread as ended when dropped, also when the thread panics.
+struct WorkerEnd<'a>(&'a Jsonl);
+
+impl Drop for WorkerEnd<'_> {
+    fn drop(&mut self) {
+        let mut output = self.0.lock_output();
+        output.workers -= 1;
+        if std::thread::panicking() {
+            let written = output.written;
+            self.0.fail(&mut output, anyhow::anyhow!("a worker thread failed after {written} lines were written"));
         }
-        write_output(out, &summarize_line(args, &(index + 1, line), &mut summarizer)?)?;
+        self.0.progress.notify_one();
+        self.0.room.notify_all();
+    }
+}
+
+/// Runs `--jsonl` mode on this thread: reads, summarizes and writes one line at a
+/// time.
+fn run_jsonl_on_this_thread(
+    args: &Args,
+    mut lines: JsonlLines,
+    mut out: BufWriter<std::io::Stdout>,
+) -> anyhow::Result<()> {
+    let mut summarizer = summarizer::Summarizer::new();
+    let mut flush_error = None;
+    loop {
+        let next = lines.next_line(|| {
+            if let Err(error) = out.flush() {
+                flush_error.get_or_insert(error);
+            }
+        });
+        if let Some(error) = flush_error.take() {
+            return Err(anyhow::Error::new(error).context("failed to write the output"));
+        }
+        let Some(line) = next? else {
+            break;
+        };
+        write_output(&mut out, &summarize_line(args, &line, &mut summarizer)?)?;
     }
     // As in the workers of `run_jsonl`: the process ends next.
     std::mem::forget(summarizer);
-    Ok(())
+    out.flush().context("failed to write the output")
 }
 
 /// Writes one output line of `--jsonl` mode.
@@ -427,13 +606,11 @@ fn run() -> anyhow::Result<()> {
     let Some(args) = parse_args()? else {
         return Ok(());
     };
-    // Not the locked stdout, which cannot move to the threads of --jsonl.
-    let mut out = BufWriter::new(std::io::stdout());
     if args.jsonl {
-        run_jsonl(&args, &mut out)?;
-    } else {
-        run_single(&args, &mut out)?;
+        return run_jsonl(&args);
     }
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    run_single(&args, &mut out)?;
     out.flush().context("failed to write the output")
 }
 

@@ -188,6 +188,55 @@ fn jsonl_writes_lines_before_invalid_one_then_fails() {
 }
 
 #[test]
+fn jsonl_answers_line_before_input_ends() {
+    for threads in ["1", "2"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_summarize"))
+            .args(["--jsonl", "--threads", threads])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("failed to start summarize");
+        let mut stdin = child.stdin.take().expect("stdin is piped");
+        let document = serde_json::json!({"id": 1, "text": ARTICLE}).to_string();
+        writeln!(stdin, "{document}").expect("failed to write stdin");
+        stdin.flush().expect("failed to flush stdin");
+
+        // The answer is read on another thread, so that a tool that waits for the end
+        // of its input fails this test instead of hanging it.
+        let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout is piped"));
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let reader = std::thread::spawn(move || {
+            let mut line = String::new();
+            std::io::BufRead::read_line(&mut stdout, &mut line).expect("failed to read stdout");
+            sender.send(line).expect("the test waits for the line");
+        });
+        let answer = receiver.recv_timeout(std::time::Duration::from_secs(30));
+        drop(stdin);
+        child.wait().expect("failed to wait for summarize");
+        reader.join().expect("the reader thread ended");
+        let answer = answer.unwrap_or_else(|_| panic!("--threads {threads}: no answer while the input stays open"));
+        let line: serde_json::Value = serde_json::from_str(&answer).expect("the answer is JSON");
+        assert_eq!(line["id"], 1, "--threads {threads}");
+    }
+}
+
+#[test]
+fn jsonl_skips_byte_order_mark() {
+    let input = format!("\u{feff}{}", jsonl_documents(2));
+    let output = summarize(&["--jsonl"], &input);
+    assert!(output.status.success(), "stderr {:?}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(stdout_lines(&output).len(), 2);
+}
+
+#[test]
+fn rejects_too_many_threads() {
+    let output = summarize(&["--jsonl", "--threads", "257"], "");
+    assert!(!output.status.success(), "accepted --threads 257");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("expected a whole number from 1 to 256"), "stderr {stderr:?}");
+}
+
+#[test]
 fn rejects_zero_threads() {
     let output = summarize(&["--jsonl", "--threads", "0"], "");
     assert!(!output.status.success(), "accepted --threads 0");
