@@ -492,6 +492,10 @@ const REPEAT_SCAN_LIMIT: usize = 16;
 /// out of the index while their squared weights sum to less than the threshold's
 /// square. Its cosine to a unit vector over those terms alone is then below the
 /// threshold, so the result is the same as comparing with every chosen sentence.
+///
+/// NOTE: text made so that most sentences share weighty terms with most others,
+/// such as random five-word sentences over a few hundred words, still costs time
+/// that grows with the square of its length: about 30 s for 4 MiB with ratio 1.
 struct RepeatFinder<'a> {
     vectors: &'a [SentenceVector],
     chosen: Vec<usize>,
