@@ -348,7 +348,7 @@ impl fmt::Display for Language {
 /// words are then lower-cased only.
 pub fn detect_language(text: &str) -> Option<Language> {
     let quick = prefix(text, QUICK_SAMPLE_BYTES);
-    match whatlang::detect_script(quick)? {
+    match detect_script(quick)? {
         whatlang::Script::Latin => {}
         whatlang::Script::Arabic => return Some(Language::Arabic),
         whatlang::Script::Bengali => return Some(Language::Bengali),
@@ -379,6 +379,24 @@ pub fn detect_language(text: &str) -> Option<Language> {
     detector.detect_lang(prefix(text, DETECTION_SAMPLE_BYTES)).and_then(Language::from_whatlang)
 }
 
+/// Returns the script of `sample` as `whatlang::detect_script` does, without
+/// asking whatlang when ASCII letters outnumber the other characters. whatlang
+/// counts the letters of each script and returns the most frequent. ASCII letters
+/// count for Latin only and every other character for at most one script, so
+/// Latin then leads.
+fn detect_script(sample: &str) -> Option<whatlang::Script> {
+    let (mut ascii_letters, mut others) = (0usize, 0usize);
+    for &byte in sample.as_bytes() {
+        ascii_letters += usize::from(byte.is_ascii_alphabetic());
+        // Each character outside ASCII has one first byte, of 0xC0 or more.
+        others += usize::from(byte >= 0xC0);
+    }
+    if ascii_letters > others {
+        return Some(whatlang::Script::Latin);
+    }
+    whatlang::detect_script(sample)
+}
+
 /// Returns the Latin-script language whose [`MARKER_WORDS`] occur most often among
 /// the first `max_words` words of `sample`, when it has at least
 /// [`MARKER_MIN_HITS`] hits and twice as many as the next language. Counting a few
@@ -391,23 +409,22 @@ fn detect_by_marker_words(sample: &str, max_words: usize) -> Option<Language> {
     let mut hits = [0usize; LANGUAGES.len()];
     let mut lower = String::new();
     for word in whitespace_words(sample).take(max_words) {
-        let word = word.trim_matches(|c: char| !c.is_alphanumeric());
-        if word.is_empty() || word.len() > 8 {
-            continue;
-        }
-        lower.clear();
-        if word.is_ascii() {
-            // Lower-casing keeps the length of ASCII, and no marker is longer.
-            if word.len() > MAX_ASCII_MARKER_BYTES {
+        let key = if word.is_ascii() {
+            let Some(key) = ascii_marker_key(word.as_bytes()) else {
+                continue;
+            };
+            key
+        } else {
+            let word = word.trim_matches(|c: char| !c.is_alphanumeric());
+            if word.is_empty() || word.len() > 8 {
                 continue;
             }
-            lower.push_str(word);
-            lower.make_ascii_lowercase();
-        } else {
+            lower.clear();
             lower.extend(word.chars().flat_map(char::to_lowercase));
-        }
-        let Some(key) = packed(&lower) else {
-            continue;
+            let Some(key) = packed(&lower) else {
+                continue;
+            };
+            key
         };
         let Ok(found) = MARKER_KEYS.binary_search(&key) else {
             continue;
@@ -444,6 +461,26 @@ const fn packed(word: &str) -> Option<u64> {
             key |= bytes[index] as u64;
         }
         index += 1;
+    }
+    Some(key)
+}
+
+/// Returns the [`packed`] form of an ASCII `word` trimmed of other bytes than
+/// letters and digits and lower-cased, or `None` when nothing is left or it is
+/// longer than every ASCII marker. For ASCII, trimming bytes is trimming chars.
+fn ascii_marker_key(word: &[u8]) -> Option<u64> {
+    let first = word.iter().position(u8::is_ascii_alphanumeric)?;
+    let last = word.iter().rposition(u8::is_ascii_alphanumeric).unwrap_or(first);
+    let word = &word[first..=last];
+    if word.len() > MAX_ASCII_MARKER_BYTES {
+        return None;
+    }
+    let mut key = 0u64;
+    for index in 0..8 {
+        key <<= 8;
+        if let Some(byte) = word.get(index) {
+            key |= u64::from(byte.to_ascii_lowercase());
+        }
     }
     Some(key)
 }
@@ -560,6 +597,28 @@ mod tests {
         for (index, pair) in MARKER_KEYS.windows(2).enumerate() {
             let (word, next) = (MARKER_WORDS[index].0, MARKER_WORDS[index + 1].0);
             assert!(pair[0] < pair[1], "{word:?} before {next:?} in packed form");
+        }
+    }
+
+    /// Returns the marker-word key of one whitespace-separated word by trimming and
+    /// lower-casing chars, which the byte path for ASCII words must match.
+    fn marker_key_by_chars(word: &str) -> Option<u64> {
+        let word = word.trim_matches(|c: char| !c.is_alphanumeric());
+        if word.is_empty() || (word.is_ascii() && word.len() > MAX_ASCII_MARKER_BYTES) {
+            return None;
+        }
+        packed(&word.to_lowercase())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ascii_marker_keys_match_char_path(word in "[aZ0'\".,(-]{1,10}") {
+            proptest::prop_assert_eq!(ascii_marker_key(word.as_bytes()), marker_key_by_chars(&word));
+        }
+
+        #[test]
+        fn script_shortcut_matches_whatlang(sample in "[aZ1 .\u{e9}\u{436}\u{5d0}\u{4e2d}\u{2019}]{0,16}") {
+            proptest::prop_assert_eq!(detect_script(&sample), whatlang::detect_script(&sample));
         }
     }
 
