@@ -210,14 +210,13 @@ fn vocabulary_size(vectors: &[SentenceVector]) -> usize {
 
 /// Returns the dot product of `vector` with a vector spread out in `spread`, indexed
 /// by term id with 0 for a term it lacks, or 0 when the product is not finite. Every
-/// weight is positive, so this adds the products of [`cosine`] in the same order
-/// (ascending term id) and gives the same result without merging.
+/// weight is positive and finite, so this adds the products of [`cosine`] in the
+/// same order (ascending term id) and gives the same result without merging: the
+/// other products are +0.0, which leave a sum of positive numbers unchanged.
 fn dot_with_spread(vector: &SentenceVector, spread: &[f64]) -> f64 {
     let mut dot = 0.0;
     for &(id, weight) in &vector.terms {
-        if spread[id] != 0.0 {
-            dot += weight * spread[id];
-        }
+        dot += weight * spread[id];
     }
     if dot.is_finite() {
         dot
