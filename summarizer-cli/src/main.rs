@@ -246,7 +246,7 @@ fn reader(file: Option<File>) -> BufReader<Box<dyn Read + Send>> {
     BufReader::with_capacity(INPUT_BUFFER_BYTES, input)
 }
 
-/// The size of the input buffer: a Linux pipe holds 64 KiB by default.
+/// The size of the input buffer, which is the default capacity of a Linux pipe.
 const INPUT_BUFFER_BYTES: usize = 64 << 10;
 
 /// The largest `--threads` value accepted.
@@ -449,10 +449,7 @@ impl Jsonl {
             self.input_waiting.store(true, Ordering::SeqCst);
             // A worker that writes after this flush flushes too, because it reads
             // `input_waiting`.
-            let mut output = self.lock_output();
-            if let Err(error) = output.out.flush() {
-                self.fail(&mut output, anyhow::Error::new(error).context("failed to write the output"));
-            }
+            self.flush(&mut self.lock_output());
         });
         self.input_waiting.store(false, Ordering::SeqCst);
         match next {
@@ -490,11 +487,16 @@ impl Jsonl {
             self.bytes_in_flight.fetch_sub(bytes, Ordering::SeqCst);
         }
         if self.input_waiting.load(Ordering::SeqCst) {
-            if let Err(error) = output.out.flush() {
-                self.fail(&mut output, anyhow::Error::new(error).context("failed to write the output"));
-            }
+            self.flush(&mut output);
         }
         self.room.notify_all();
+    }
+
+    /// Flushes the output, or stops the run when that fails.
+    fn flush(&self, output: &mut JsonlOutput) {
+        if let Err(error) = output.out.flush() {
+            self.fail(output, anyhow::Error::new(error).context("failed to write the output"));
+        }
     }
 
     /// Stops the run with `error`, unless an error stopped it already.

@@ -421,7 +421,7 @@ fn detect_by_marker_words(sample: &str, max_words: usize) -> Option<Language> {
             }
             lower.clear();
             lower.extend(word.chars().flat_map(char::to_lowercase));
-            let Some(key) = packed(&lower) else {
+            let Some(key) = packed(lower.as_bytes()) else {
                 continue;
             };
             key
@@ -443,12 +443,12 @@ fn detect_by_marker_words(sample: &str, max_words: usize) -> Option<Language> {
     (best >= MARKER_MIN_HITS && best >= 2 * runner_up).then_some(language)
 }
 
-/// Returns the bytes of a word of at most 8 bytes as a number, which orders words
-/// as `str` does (no word contains a zero byte), or `None` for a longer word. Every
-/// marker word fits, and comparing numbers is faster than comparing strings.
-const fn packed(word: &str) -> Option<u64> {
-    let bytes = word.as_bytes();
-    if bytes.len() > 8 {
+/// Returns the bytes of a word of at most 8 bytes, with ASCII capitals lower-cased,
+/// as a number, or `None` for a longer word. The numbers of lower-case words order
+/// them as `str` does (no word contains a zero byte). Every marker word fits, and
+/// comparing numbers is faster than comparing strings.
+const fn packed(word: &[u8]) -> Option<u64> {
+    if word.len() > 8 {
         return None;
     }
     // A byte loop, not `copy_from_slice`, which calls `memcpy` for a length not
@@ -457,8 +457,8 @@ const fn packed(word: &str) -> Option<u64> {
     let mut index = 0;
     while index < 8 {
         key <<= 8;
-        if index < bytes.len() {
-            key |= bytes[index] as u64;
+        if index < word.len() {
+            key |= word[index].to_ascii_lowercase() as u64;
         }
         index += 1;
     }
@@ -466,8 +466,8 @@ const fn packed(word: &str) -> Option<u64> {
 }
 
 /// Returns the [`packed`] form of an ASCII `word` trimmed of other bytes than
-/// letters and digits and lower-cased, or `None` when nothing is left or it is
-/// longer than every ASCII marker. For ASCII, trimming bytes is trimming chars.
+/// letters and digits, or `None` when nothing is left or it is longer than every
+/// ASCII marker. For ASCII, trimming bytes is trimming chars.
 fn ascii_marker_key(word: &[u8]) -> Option<u64> {
     let first = word.iter().position(u8::is_ascii_alphanumeric)?;
     let last = word.iter().rposition(u8::is_ascii_alphanumeric).unwrap_or(first);
@@ -475,14 +475,7 @@ fn ascii_marker_key(word: &[u8]) -> Option<u64> {
     if word.len() > MAX_ASCII_MARKER_BYTES {
         return None;
     }
-    let mut key = 0u64;
-    for index in 0..8 {
-        key <<= 8;
-        if let Some(byte) = word.get(index) {
-            key |= u64::from(byte.to_ascii_lowercase());
-        }
-    }
-    Some(key)
+    packed(word)
 }
 
 /// The [`packed`] form of each word of [`MARKER_WORDS`], in the same order.
@@ -490,7 +483,7 @@ const MARKER_KEYS: [u64; MARKER_WORDS.len()] = {
     let mut keys = [0u64; MARKER_WORDS.len()];
     let mut index = 0;
     while index < MARKER_WORDS.len() {
-        keys[index] = match packed(MARKER_WORDS[index].0) {
+        keys[index] = match packed(MARKER_WORDS[index].0.as_bytes()) {
             Some(key) => key,
             None => panic!("a marker word is longer than 8 bytes, which `packed` cannot hold"),
         };
@@ -607,7 +600,7 @@ mod tests {
         if word.is_empty() || (word.is_ascii() && word.len() > MAX_ASCII_MARKER_BYTES) {
             return None;
         }
-        packed(&word.to_lowercase())
+        packed(word.to_lowercase().as_bytes())
     }
 
     proptest::proptest! {

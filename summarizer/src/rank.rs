@@ -433,24 +433,23 @@ pub(crate) fn choose(
         vectors[index].content_words >= MIN_CONTENT_WORDS && !info.heading && !info.fragment
     };
 
-    let mut chosen: Vec<usize> = Vec::new();
-    let mut repeats = RepeatFinder::new(vectors);
+    let mut finder = RepeatFinder::new(vectors);
     let mut words_used = 0;
     for first_pass in [true, false] {
         let pool: Vec<usize> = ranked.iter().copied().filter(|&index| preferred(index) == first_pass).collect();
         let mut taken = vec![false; pool.len()];
         let mut cursor = 0;
-        while chosen.len() < limit.max_sentences {
+        while finder.chosen.len() < limit.max_sentences {
             while cursor < pool.len() && taken[cursor] {
                 cursor += 1;
             }
             if cursor == pool.len() {
                 break;
             }
-            let slot = if chosen.is_empty() || chosen.len() >= MMR_MAX_CHOSEN {
+            let slot = if finder.chosen.is_empty() || finder.chosen.len() >= MMR_MAX_CHOSEN {
                 cursor
             } else {
-                best_marginal_slot(&pool, &taken, cursor, &chosen, vectors, scores)
+                best_marginal_slot(&pool, &taken, cursor, &finder.chosen, vectors, scores)
             };
             taken[slot] = true;
             let candidate = pool[slot];
@@ -460,15 +459,15 @@ pub(crate) fn choose(
                     continue;
                 }
             }
-            if !repeats.repeats(candidate, sentence(candidate)) {
-                chosen.push(candidate);
-                repeats.add(candidate, sentence(candidate));
+            if !finder.repeats(candidate, sentence(candidate)) {
+                finder.add(candidate, sentence(candidate));
                 if let Some((_, words)) = &limit.word_budget {
                     words_used += words[candidate];
                 }
             }
         }
     }
+    let mut chosen = finder.chosen;
     if chosen.is_empty() {
         chosen.extend(ranked.first());
     }
@@ -492,11 +491,12 @@ const REPEAT_SCAN_LIMIT: usize = 16;
 /// square. Its cosine to a unit vector over those terms alone is then below the
 /// threshold, so the result is the same as comparing with every chosen sentence.
 ///
-/// NOTE: text made so that most sentences share weighty terms with most others,
-/// such as random five-word sentences over a few hundred words, still costs time
-/// that grows with the square of its length: about 30 s for 4 MiB with ratio 1.
+/// NOTE: text in which most sentences share weighty terms with most others still
+/// costs time that grows with the square of its length. 4 MiB of random five-word
+/// sentences over 400 words took about 30 s with ratio 1.
 struct RepeatFinder<'a> {
     vectors: &'a [SentenceVector],
+    /// The chosen sentences, in the order they were chosen.
     chosen: Vec<usize>,
     texts: HashSet<&'a str, FixedState>,
     /// For each term id, the positions in `chosen` of the sentences that index it.
