@@ -31,6 +31,9 @@ const ABBREVIATIONS: &[&str] = &[
     "blvd", "rd", "bros", "mins", "hrs", "yrs", "ref", "tel", "ext", "govt", "intl",
 ];
 
+/// The length in bytes of the longest word of [`TITLES`] and [`ABBREVIATIONS`].
+const MAX_ABBREVIATION_BYTES: usize = 6;
+
 /// Capitalised words that often open a sentence and rarely follow an abbreviation
 /// inside one. After an ordinary abbreviation or a single initial they mark a sentence
 /// end ("... Acme Inc. The firm ...", "... Plan B. It ...").
@@ -325,17 +328,33 @@ fn continues_after_period(before: &str, rest: &str) -> bool {
         return false;
     }
 
-    let lower = word.to_lowercase();
-    if TITLES.contains(&lower.as_str()) {
+    let (title, abbreviation) = title_or_abbreviation(word);
+    if title {
         return true;
     }
     let mut letters = word.chars();
     let first = letters.next().unwrap_or(' ');
     let is_initial = first.is_uppercase() && letters.next().is_none();
-    if !is_initial && !is_initial_chain(word) && !ABBREVIATIONS.contains(&lower.as_str()) {
+    if !is_initial && !is_initial_chain(word) && !abbreviation {
         return false;
     }
     !next_word_opens_sentence(rest)
+}
+
+/// Returns whether `word`, lower-cased, is one of [`TITLES`] and whether it is one
+/// of [`ABBREVIATIONS`].
+fn title_or_abbreviation(word: &str) -> (bool, bool) {
+    if word.is_ascii() {
+        // No entry is longer than MAX_ABBREVIATION_BYTES, and for ASCII,
+        // `eq_ignore_ascii_case` compares the lower-cased word without building it.
+        let known = |list: &[&str]| {
+            word.len() <= MAX_ABBREVIATION_BYTES && list.iter().any(|entry| entry.eq_ignore_ascii_case(word))
+        };
+        return (known(TITLES), known(ABBREVIATIONS));
+    }
+    // Lower-casing can turn other chars into ASCII (the Kelvin sign into `k`).
+    let lower = word.to_lowercase();
+    (TITLES.contains(&lower.as_str()), ABBREVIATIONS.contains(&lower.as_str()))
 }
 
 /// Returns whether `word` is a run of capital initials joined by periods, without
@@ -471,6 +490,12 @@ fn capitalised_common_words(text: &str, word_spans: &[Span]) -> HashSet<String, 
     let word = |span: Span| &text[span.start..span.end];
     let mut candidates = HashSet::default();
     for triple in word_spans.windows(3) {
+        // The opener's first byte rules most words out before any slicing, as in
+        // `may_glue`.
+        let first = text.as_bytes()[triple[1].start];
+        if first.is_ascii() && !first.is_ascii_uppercase() {
+            continue;
+        }
         let [before, opener, after] = [word(triple[0]), word(triple[1]), word(triple[2])];
         if may_glue(before, opener, after) && !GLUED_OPENERS.contains(&opener) {
             candidates.insert(opener.to_lowercase());
@@ -662,6 +687,23 @@ fn overlong_cut(piece: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn longest_title_or_abbreviation_is_the_length_limit() {
+        let longest = TITLES.iter().chain(ABBREVIATIONS).map(|entry| entry.len()).max();
+        assert_eq!(longest, Some(MAX_ABBREVIATION_BYTES));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn title_or_abbreviation_matches_lower_cased_lookup(
+            word in "(?i)(mr|messrs|dr|u\\.s|e\\.g|approx|ph\\.d|inc|st|u\\.\u{212a})[a-z.]{0,2}|\\PC{0,8}",
+        ) {
+            let lower = word.to_lowercase();
+            let expected = (TITLES.contains(&lower.as_str()), ABBREVIATIONS.contains(&lower.as_str()));
+            proptest::prop_assert_eq!(title_or_abbreviation(&word), expected);
+        }
+    }
 
     fn sentences(text: &str) -> Vec<&str> {
         split_sentences(text).into_iter().map(|s| &text[s.start..s.end]).collect()
