@@ -125,8 +125,7 @@ pub const MAX_SENTENCE_BYTES: usize = 1000;
 pub fn split_sentences(text: &str) -> Vec<Span> {
     let mut sentences = Vec::new();
     let words: Vec<Span> = whitespace_word_spans(text);
-    let common_words = capitalised_common_words(text, &words);
-    let mut glue = GlueFinder { text, words: &words, next_word: 0, common_words: &common_words };
+    let mut glue = GlueFinder::new(text, &words);
     for block in split_blocks(text) {
         split_block(text, block, &mut glue, &mut sentences);
     }
@@ -400,10 +399,28 @@ struct GlueFinder<'t> {
     /// piece searched.
     next_word: usize,
     /// The lower-cased common words that [`capitalised_common_words`] found.
-    common_words: &'t HashSet<String, FixedState>,
+    common_words: HashSet<String, FixedState>,
+    /// The indexes in `words` of the glued openers of the whole text: each word
+    /// for which [`is_glued_opener`] holds with the words before and after it.
+    openers: Vec<usize>,
+    /// The index in `openers` of the first one at or after the inner words of the
+    /// last piece searched.
+    next_opener: usize,
 }
 
-impl GlueFinder<'_> {
+impl<'t> GlueFinder<'t> {
+    /// Finds the glued openers of `text`, whose whitespace-separated words are
+    /// `words`.
+    fn new(text: &'t str, words: &'t [Span]) -> Self {
+        let (common_words, shaped) = capitalised_common_words(text, words);
+        let word = |index: usize| &text[words[index].start..words[index].end];
+        let openers = shaped
+            .into_iter()
+            .filter(|&index| is_glued_opener(word(index - 1), word(index), word(index + 1), &common_words))
+            .collect();
+        Self { text, words, next_word: 0, common_words, openers, next_opener: 0 }
+    }
+
     /// Returns the byte offsets, relative to `piece`, where a glued sentence starts
     /// in `piece` of the text. That is a word of [`GLUED_OPENERS`] or of the common
     /// words in the shape that [`may_glue`] checks. "Plan A and B" is no boundary,
@@ -416,23 +433,42 @@ impl GlueFinder<'_> {
         while self.next_word < self.words.len() && self.words[self.next_word].end <= piece.start {
             self.next_word += 1;
         }
-        let text = self.text;
-        let words = &self.words[self.next_word..];
-        let words = &words[..words.iter().take_while(|word| word.start < piece.end).count()];
-        let clipped = |word: Span| &text[word.start.max(piece.start)..word.end.min(piece.end)];
+        let first = self.next_word;
+        let words = &self.words[first..];
+        let words = &words[..words.partition_point(|word| word.start < piece.end)];
         let mut boundaries = Vec::new();
+        if words.len() < 3 {
+            return boundaries;
+        }
+
         // Only the first and last words can be cut by the piece, so each opener is
-        // whole. Its first byte rules most words out before any slicing.
-        for index in 1..words.len().saturating_sub(1) {
+        // whole, and only the openers next to them (the second and the last but one
+        // word) may see other neighbours than in the whole text. Those two are
+        // checked here; the rest are the text's openers between them.
+        let text = self.text;
+        let clipped = |word: Span| &text[word.start.max(piece.start)..word.end.min(piece.end)];
+        let edge_opener = |index: usize| {
             let opener = words[index];
-            let first = text.as_bytes()[opener.start];
-            if first.is_ascii() && !first.is_ascii_uppercase() {
-                continue;
+            // Its first byte rules most words out before any slicing.
+            let first_byte = text.as_bytes()[opener.start];
+            if first_byte.is_ascii() && !first_byte.is_ascii_uppercase() {
+                return false;
             }
             let (before, after) = (clipped(words[index - 1]), clipped(words[index + 1]));
-            if is_glued_opener(before, &text[opener.start..opener.end], after, self.common_words) {
-                boundaries.push(opener.start - piece.start);
-            }
+            is_glued_opener(before, &text[opener.start..opener.end], after, &self.common_words)
+        };
+        let last_inner = words.len() - 2;
+        if edge_opener(1) {
+            boundaries.push(words[1].start - piece.start);
+        }
+        while self.openers.get(self.next_opener).is_some_and(|&opener| opener < first + 2) {
+            self.next_opener += 1;
+        }
+        for &opener in self.openers[self.next_opener..].iter().take_while(|&&opener| opener < first + last_inner) {
+            boundaries.push(self.words[opener].start - piece.start);
+        }
+        if last_inner > 1 && edge_opener(last_inner) {
+            boundaries.push(words[last_inner].start - piece.start);
         }
         boundaries
     }
@@ -486,10 +522,14 @@ fn may_glue_after_opener(before: &str, opener: &str, after: &str) -> bool {
 /// sentence (see [`may_glue`]) and that the text also uses in lower case, so they are
 /// common words rather than names ("... for video According to ..." when the text
 /// also says "according"). Punkt uses the same orthographic evidence.
-fn capitalised_common_words(text: &str, word_spans: &[Span]) -> HashSet<String, FixedState> {
+///
+/// Also returns the index of each word that has the shape of [`may_glue`] with the
+/// words before and after it, in order.
+fn capitalised_common_words(text: &str, word_spans: &[Span]) -> (HashSet<String, FixedState>, Vec<usize>) {
     let word = |span: Span| &text[span.start..span.end];
     let mut candidates = HashSet::default();
-    for triple in word_spans.windows(3) {
+    let mut shaped = Vec::new();
+    for (index, triple) in word_spans.windows(3).enumerate() {
         // The opener's first byte rules most words out before any slicing, as in
         // `may_glue`.
         let first = text.as_bytes()[triple[1].start];
@@ -497,12 +537,16 @@ fn capitalised_common_words(text: &str, word_spans: &[Span]) -> HashSet<String, 
             continue;
         }
         let [before, opener, after] = [word(triple[0]), word(triple[1]), word(triple[2])];
-        if may_glue(before, opener, after) && !GLUED_OPENERS.contains(&opener) {
+        if !may_glue(before, opener, after) {
+            continue;
+        }
+        shaped.push(index + 1);
+        if !GLUED_OPENERS.contains(&opener) {
             candidates.insert(opener.to_lowercase());
         }
     }
     if candidates.is_empty() {
-        return candidates;
+        return (candidates, shaped);
     }
 
     // The first bytes and lengths of the candidates reject most words before they
@@ -532,7 +576,7 @@ fn capitalised_common_words(text: &str, word_spans: &[Span]) -> HashSet<String, 
             found.insert(bare.to_owned());
         }
     }
-    found
+    (found, shaped)
 }
 
 /// Returns the byte ranges of the pieces of `text` between Unicode whitespace: the
@@ -997,7 +1041,7 @@ mod tests {
 
         #[test]
         fn glue_finder_sees_the_words_of_each_piece(
-            text in "((The|He|A|and|or|club|boy|Locke|won|x\\.|é|東。)[ \n\u{a0}]{1,2}){0,14}",
+            text in "((The|He|A|and|or|club|Club|boy|Locke|won|x\\.|é|東。)[ \n\u{a0}]{1,2}){0,14}",
             cuts in proptest::collection::vec(0usize..80, 0..5),
         ) {
             // Pieces that split the text at char boundaries, in order, as split_block makes.
@@ -1007,8 +1051,8 @@ mod tests {
             cuts.sort_unstable();
             cuts.dedup();
             let words = whitespace_word_spans(&text);
-            let common_words = HashSet::default();
-            let mut glue = GlueFinder { text: &text, words: &words, next_word: 0, common_words: &common_words };
+            let mut glue = GlueFinder::new(&text, &words);
+            let common_words = glue.common_words.clone();
             for piece in cuts.windows(2) {
                 let (start, end) = (piece[0], piece[1]);
                 let expected: Vec<usize> = {
