@@ -401,7 +401,7 @@ struct GlueFinder<'t> {
     /// The lower-cased common words that [`capitalised_common_words`] found.
     common_words: HashSet<String, FixedState>,
     /// The indexes in `words` of the glued openers of the whole text: each word
-    /// for which [`is_glued_opener`] holds with the words before and after it.
+    /// for which [`is_glued_opener`] is true with the words before and after it.
     openers: Vec<usize>,
     /// The index in `openers` of the first one at or after the inner words of the
     /// last piece searched.
@@ -444,7 +444,7 @@ impl<'t> GlueFinder<'t> {
         // Only the first and last words can be cut by the piece, so each opener is
         // whole, and only the openers next to them (the second and the last but one
         // word) may see other neighbours than in the whole text. Those two are
-        // checked here; the rest are the text's openers between them.
+        // checked here, and the rest are the text's openers between them.
         let text = self.text;
         let clipped = |word: Span| &text[word.start.max(piece.start)..word.end.min(piece.end)];
         let edge_opener = |index: usize| {
@@ -733,14 +733,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn longest_title_or_abbreviation_is_the_length_limit() {
+    fn max_abbreviation_bytes_is_longest_entry() {
         let longest = TITLES.iter().chain(ABBREVIATIONS).map(|entry| entry.len()).max();
         assert_eq!(longest, Some(MAX_ABBREVIATION_BYTES));
     }
 
     proptest::proptest! {
         #[test]
-        fn title_or_abbreviation_matches_lower_cased_lookup(
+        fn abbreviation_lookup_ignores_case(
             word in "(?i)(mr|messrs|dr|u\\.s|e\\.g|approx|ph\\.d|inc|st|u\\.\u{212a})[a-z.]{0,2}|\\PC{0,8}",
         ) {
             let lower = word.to_lowercase();
