@@ -447,7 +447,7 @@ fn detect_by_marker_words(sample: &str, max_words: usize) -> Option<Language> {
 /// as a number, or `None` for a longer word. The numbers of lower-case words order
 /// them as `str` does (no word contains a zero byte). Every marker word fits, and
 /// comparing numbers is faster than comparing strings.
-const fn packed(word: &[u8]) -> Option<u64> {
+pub(crate) const fn packed(word: &[u8]) -> Option<u64> {
     if word.len() > 8 {
         return None;
     }

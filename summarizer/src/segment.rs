@@ -4,6 +4,8 @@ use std::collections::HashSet;
 
 use foldhash::fast::FixedState;
 
+use crate::language::packed;
+
 /// A sentence found in a text: its byte range in the original text.
 ///
 /// `start..end` is always a valid `str` range of the text it came from, trimmed of
@@ -33,6 +35,24 @@ const ABBREVIATIONS: &[&str] = &[
 
 /// The length in bytes of the longest word of [`TITLES`] and [`ABBREVIATIONS`].
 const MAX_ABBREVIATION_BYTES: usize = 6;
+
+/// The [`packed`] forms of [`TITLES`] and [`ABBREVIATIONS`], in the same order.
+const TITLE_KEYS: [u64; TITLES.len()] = packed_words(TITLES);
+const ABBREVIATION_KEYS: [u64; ABBREVIATIONS.len()] = packed_words(ABBREVIATIONS);
+
+/// Returns the [`packed`] form of each of `words`, which have at most 8 bytes.
+const fn packed_words<const N: usize>(words: &[&str]) -> [u64; N] {
+    let mut keys = [0u64; N];
+    let mut index = 0;
+    while index < N {
+        keys[index] = match packed(words[index].as_bytes()) {
+            Some(key) => key,
+            None => panic!("a title or abbreviation is longer than 8 bytes, which `packed` cannot hold"),
+        };
+        index += 1;
+    }
+    keys
+}
 
 /// Capitalised words that often open a sentence and rarely follow an abbreviation
 /// inside one. After an ordinary abbreviation or a single initial they mark a sentence
@@ -344,12 +364,16 @@ fn continues_after_period(before: &str, rest: &str) -> bool {
 /// of [`ABBREVIATIONS`].
 fn title_or_abbreviation(word: &str) -> (bool, bool) {
     if word.is_ascii() {
-        // No entry is longer than MAX_ABBREVIATION_BYTES, and for ASCII,
-        // `eq_ignore_ascii_case` compares the lower-cased word without building it.
-        let known = |list: &[&str]| {
-            word.len() <= MAX_ABBREVIATION_BYTES && list.iter().any(|entry| entry.eq_ignore_ascii_case(word))
+        // No entry is longer than MAX_ABBREVIATION_BYTES or contains a zero byte,
+        // which `packed` could not tell from its padding. It lower-cases ASCII, so
+        // equal keys are equal lower-cased words.
+        if word.len() > MAX_ABBREVIATION_BYTES || word.as_bytes().contains(&0) {
+            return (false, false);
+        }
+        let Some(key) = packed(word.as_bytes()) else {
+            return (false, false);
         };
-        return (known(TITLES), known(ABBREVIATIONS));
+        return (TITLE_KEYS.contains(&key), ABBREVIATION_KEYS.contains(&key));
     }
     // Lower-casing can turn other chars into ASCII (the Kelvin sign into `k`).
     let lower = word.to_lowercase();
@@ -741,7 +765,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn abbreviation_lookup_ignores_case(
-            word in "(?i)(mr|messrs|dr|u\\.s|e\\.g|approx|ph\\.d|inc|st|u\\.\u{212a})[a-z.]{0,2}|\\PC{0,8}",
+            word in "(?i)(mr|messrs|dr|u\\.s|e\\.g|approx|ph\\.d|inc|st|u\\.\u{212a})[a-z.\0]{0,2}|\\PC{0,8}",
         ) {
             let lower = word.to_lowercase();
             let expected = (TITLES.contains(&lower.as_str()), ABBREVIATIONS.contains(&lower.as_str()));
