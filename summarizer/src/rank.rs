@@ -434,6 +434,7 @@ pub(crate) fn choose(
     };
 
     let mut finder = RepeatFinder::new(vectors);
+    let mut marginal = MarginalSimilarity::new(vectors);
     let mut words_used = 0;
     for first_pass in [true, false] {
         let pool: Vec<usize> = ranked.iter().copied().filter(|&index| preferred(index) == first_pass).collect();
@@ -449,7 +450,7 @@ pub(crate) fn choose(
             let slot = if finder.chosen.is_empty() || finder.chosen.len() >= MMR_MAX_CHOSEN {
                 cursor
             } else {
-                best_marginal_slot(&pool, &taken, cursor, &finder.chosen, vectors, scores)
+                best_marginal_slot(&pool, &taken, cursor, &finder.chosen, &mut marginal, scores)
             };
             taken[slot] = true;
             let candidate = pool[slot];
@@ -580,19 +581,84 @@ fn best_marginal_slot(
     taken: &[bool],
     cursor: usize,
     chosen: &[usize],
-    vectors: &[SentenceVector],
+    marginal: &mut MarginalSimilarity<'_>,
     scores: &[f64],
 ) -> usize {
     let mut best = (cursor, f64::NEG_INFINITY);
     for slot in (cursor..pool.len()).filter(|&slot| !taken[slot]).take(MMR_WINDOW) {
         let candidate = pool[slot];
-        let similarity = chosen.iter().map(|&kept| cosine(&vectors[kept], &vectors[candidate])).fold(0.0, f64::max);
-        let relevance = scores[candidate] - MMR_WEIGHT * similarity;
+        let relevance = scores[candidate] - MMR_WEIGHT * marginal.max_cosine(candidate, chosen);
         if relevance > best.1 {
             best = (slot, relevance);
         }
     }
     best.0
+}
+
+/// The largest cosine of each sentence to the chosen ones, kept from one pick of
+/// [`best_marginal_slot`] to the next, so that each pick compares a candidate only
+/// with the sentences chosen since it was last compared.
+struct MarginalSimilarity<'a> {
+    vectors: &'a [SentenceVector],
+    /// For each sentence, the largest cosine to the chosen sentences counted so far,
+    /// from 0.
+    similarity: Vec<f64>,
+    /// For each sentence, how many of the chosen sentences `similarity` counts.
+    counted: Vec<usize>,
+    /// The last chosen sentence spread out by term id, with the sentence's index,
+    /// against which most candidates are summed without merging. Empty until used.
+    spread: Vec<f64>,
+    spread_sentence: Option<usize>,
+}
+
+impl<'a> MarginalSimilarity<'a> {
+    fn new(vectors: &'a [SentenceVector]) -> Self {
+        let count = vectors.len();
+        Self {
+            vectors,
+            similarity: vec![0.0; count],
+            counted: vec![0; count],
+            spread: Vec::new(),
+            spread_sentence: None,
+        }
+    }
+
+    /// Returns the largest cosine of sentence `candidate` to the sentences of
+    /// `chosen`, which only grows between calls. The cosines are folded in the
+    /// order of `chosen` from 0, as a fold over all of them would be.
+    fn max_cosine(&mut self, candidate: usize, chosen: &[usize]) -> f64 {
+        let last = chosen.len().saturating_sub(1);
+        for (position, &kept) in chosen.iter().enumerate().skip(self.counted[candidate]) {
+            let similarity = if position == last {
+                self.cosine_to_spread(kept, candidate)
+            } else {
+                cosine(&self.vectors[kept], &self.vectors[candidate])
+            };
+            self.similarity[candidate] = self.similarity[candidate].max(similarity);
+        }
+        self.counted[candidate] = chosen.len();
+        self.similarity[candidate]
+    }
+
+    /// Returns the cosine of sentences `chosen` and `candidate` by [`dot_with_spread`],
+    /// which equals [`cosine`], after spreading `chosen` out unless it already is.
+    fn cosine_to_spread(&mut self, chosen: usize, candidate: usize) -> f64 {
+        if self.spread_sentence != Some(chosen) {
+            if self.spread.is_empty() {
+                self.spread = vec![0.0; vocabulary_size(self.vectors)];
+            }
+            if let Some(previous) = self.spread_sentence {
+                for &(id, _) in &self.vectors[previous].terms {
+                    self.spread[id] = 0.0;
+                }
+            }
+            for &(id, weight) in &self.vectors[chosen].terms {
+                self.spread[id] = weight;
+            }
+            self.spread_sentence = Some(chosen);
+        }
+        dot_with_spread(&self.vectors[candidate], &self.spread)
+    }
 }
 
 #[cfg(test)]
@@ -648,6 +714,38 @@ mod tests {
                 if !expected {
                     chosen.push(candidate);
                     finder.add(candidate, &texts[candidate]);
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn marginal_similarity_matches_full_fold(
+            sentences in proptest::collection::vec(proptest::collection::vec((0usize..12, 1u32..4), 0..6), 1..40),
+            steps in proptest::collection::vec((0usize..40, proptest::bool::ANY), 0..60),
+        ) {
+            let vectors: Vec<SentenceVector> = sentences
+                .iter()
+                .map(|terms| {
+                    let mut terms: Vec<(usize, f64)> = terms.iter().map(|&(id, count)| (id, f64::from(count))).collect();
+                    terms.sort_by_key(|&(id, _)| id);
+                    terms.dedup_by_key(|&mut (id, _)| id);
+                    normalize(&mut terms);
+                    SentenceVector { content_words: terms.len(), terms }
+                })
+                .collect();
+
+            // Each step requests one sentence's largest cosine, and may then choose it.
+            let mut marginal = MarginalSimilarity::new(&vectors);
+            let mut chosen: Vec<usize> = Vec::new();
+            for (candidate, choose) in steps {
+                let candidate = candidate % vectors.len();
+                let expected = chosen.iter().map(|&kept| cosine(&vectors[kept], &vectors[candidate])).fold(0.0, f64::max);
+                let found = marginal.max_cosine(candidate, &chosen);
+                proptest::prop_assert_eq!(found.to_bits(), expected.to_bits(), "candidate {}", candidate);
+                if choose {
+                    chosen.push(candidate);
                 }
             }
         }
