@@ -634,8 +634,11 @@ fn next_whitespace_word(text: &str, from: usize) -> Option<Span> {
     }
 
     let start = index;
-    while index < bytes.len() {
-        let byte = bytes[index];
+    loop {
+        index = next_control_or_non_ascii(bytes, index);
+        let Some(&byte) = bytes.get(index) else {
+            break;
+        };
         if byte.is_ascii() {
             if is_ascii_whitespace_char(byte) {
                 break;
@@ -650,6 +653,30 @@ fn next_whitespace_word(text: &str, from: usize) -> Option<Span> {
         index += length;
     }
     Some(Span { start, end: index })
+}
+
+/// Returns the index of the first byte of `bytes` at or after `from` that is below
+/// `!` (ASCII whitespace and control bytes) or not ASCII, or the length of `bytes`
+/// when there is none. Eight bytes are tested at a time.
+#[inline(always)]
+fn next_control_or_non_ascii(bytes: &[u8], from: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+    let mut index = from;
+    while let Some(chunk) = bytes.get(index..index + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().expect("a chunk has 8 bytes"));
+        // The high bit of each byte below 0x21, and maybe of bytes above the lowest
+        // such byte, which a borrow can reach, but of no byte below it; and the high
+        // bit of each byte that is not ASCII.
+        let found = (word.wrapping_sub(ONES * 0x21) & !word & HIGH_BITS) | (word & HIGH_BITS);
+        if found != 0 {
+            return index + (found.trailing_zeros() / 8) as usize;
+        }
+        index += 8;
+    }
+    let rest = &bytes[index.min(bytes.len())..];
+    index + rest.iter().position(|&byte| byte < b'!' || !byte.is_ascii()).unwrap_or(rest.len())
 }
 
 /// Returns whether the ASCII `byte` is a whitespace char of `char::is_whitespace`:
@@ -1050,6 +1077,14 @@ mod tests {
 
     proptest::proptest! {
         #[test]
+        fn control_search_matches_byte_loop(text in "[a! \0\x1f\x20\x21\x7f\u{80}-\u{ff}]{0,40}", from in 0usize..40) {
+            let bytes = text.as_bytes();
+            let from = from.min(bytes.len());
+            let expected = (from..bytes.len()).find(|&index| bytes[index] < b'!' || !bytes[index].is_ascii()).unwrap_or(bytes.len());
+            proptest::prop_assert_eq!(next_control_or_non_ascii(bytes, from), expected);
+        }
+
+        #[test]
         fn mark_search_matches_byte_loop(text in "[a.!?\0\x7f\u{80}-\u{ff}\u{2026}]{0,40}", from in 0usize..40) {
             let bytes = text.as_bytes();
             let expected = (from..bytes.len()).find(|&index| matches!(bytes[index], b'.' | b'!' | b'?') || !bytes[index].is_ascii());
@@ -1057,7 +1092,9 @@ mod tests {
         }
 
         #[test]
-        fn whitespace_words_match_split_whitespace_on_any_text(text in "\\PC{0,40}|[a \t\n\u{a0}\u{2003}\u{b}\u{85}é]{0,40}") {
+        fn whitespace_words_match_split_whitespace_on_any_text(
+            text in "\\PC{0,40}|[a \t\n\u{a0}\u{2003}\u{b}\u{85}é]{0,40}|[ab! \0\x08\t\x0e\x1f\x7f\u{80}\u{a0}é]{0,40}",
+        ) {
             let expected: Vec<&str> = text.split_whitespace().collect();
             proptest::prop_assert_eq!(whitespace_words(&text).collect::<Vec<_>>(), expected.clone());
             proptest::prop_assert_eq!(span_texts(&text, &whitespace_word_spans(&text)), expected);
