@@ -132,10 +132,15 @@ pub(crate) fn sentence_vectors(text: &str, spans: &[Span], terms: &mut TermCache
         document_frequency[id as usize] += 1;
     }
 
+    // The idf of a term depends only on its frequency, so it is computed once per
+    // frequency: most terms share the few smallest ones.
     let sentence_count = spans.len() as f64;
+    let idf_of = |frequency: u32| ((sentence_count + 1.0) / (frequency as f64 + 1.0)).ln() + 1.0;
+    let max_frequency = document_frequency.iter().copied().max().unwrap_or(0);
+    let mut idf_by_frequency: Vec<Option<f64>> = vec![None; max_frequency as usize + 1];
     let idf: Vec<f64> = document_frequency
         .iter()
-        .map(|&frequency| ((sentence_count + 1.0) / (frequency as f64 + 1.0)).ln() + 1.0)
+        .map(|&frequency| *idf_by_frequency[frequency as usize].get_or_insert_with(|| idf_of(frequency)))
         .collect();
     ranges
         .into_iter()
