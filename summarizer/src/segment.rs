@@ -528,6 +528,19 @@ fn may_glue(before: &str, opener: &str, after: &str) -> bool {
 /// out.
 #[inline(never)]
 fn may_glue_after_opener(before: &str, opener: &str, after: &str) -> bool {
+    // ASCII bytes that settle the result without decoding come first: the first byte
+    // of `after` and the last of `before` fail most openers, names followed by a
+    // capitalised word or after a comma.
+    if after.as_bytes().first().is_some_and(|&byte| byte.is_ascii() && !byte.is_ascii_lowercase()) {
+        return false;
+    }
+    if before
+        .as_bytes()
+        .last()
+        .is_some_and(|&byte| byte.is_ascii() && !(byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b')'))
+    {
+        return false;
+    }
     let mut opener_chars = opener.chars();
     let capitalised = opener_chars.next().is_some_and(char::is_uppercase)
         && opener_chars.clone().next().is_some()
@@ -783,6 +796,23 @@ fn overlong_cut(piece: &str) -> usize {
 mod tests {
     use super::*;
 
+    /// Returns [`may_glue`] without the byte tests that come before decoding.
+    fn may_glue_by_chars(before: &str, opener: &str, after: &str) -> bool {
+        let mut opener_chars = opener.chars();
+        let capitalised = opener_chars.next().is_some_and(char::is_uppercase)
+            && opener_chars.clone().next().is_some()
+            && opener_chars.all(char::is_lowercase);
+        let first = before.chars().next().unwrap_or(' ');
+        let last = before.chars().next_back().unwrap_or(' ');
+        let before_ends_clause = last.is_lowercase() || last.is_ascii_digit() || last == ')';
+        let next = after.chars().next().unwrap_or(' ');
+        capitalised
+            && before_ends_clause
+            && !first.is_uppercase()
+            && next.is_lowercase()
+            && !WORDS_BEFORE_TITLES.contains(&before)
+    }
+
     #[test]
     fn max_abbreviation_bytes_is_longest_entry() {
         let longest = TITLES.iter().chain(ABBREVIATIONS).map(|entry| entry.len()).max();
@@ -790,6 +820,15 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn glue_shape_matches_char_tests(
+            before in "(the|said|won|He|9|x\\)|a,|é|ß|\u{2160}|)",
+            opener in "[TtÉéAa][a-zé]{0,3}|He|\u{2160}x|",
+            after in "(was|Smith|é|É|ß|,|1|)",
+        ) {
+            proptest::prop_assert_eq!(may_glue(&before, &opener, &after), may_glue_by_chars(&before, &opener, &after));
+        }
+
         #[test]
         fn abbreviation_lookup_ignores_case(
             word in "(?i)(mr|messrs|dr|u\\.s|e\\.g|approx|ph\\.d|inc|st|u\\.\u{212a})[a-z.\0]{0,2}|\\PC{0,8}",
