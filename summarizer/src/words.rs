@@ -190,8 +190,9 @@ impl<'c> TermIds<'c> {
 /// (with `true`) and each piece of other text between them (with `false`).
 pub(crate) fn for_each_segment<'t>(text: &'t str, mut emit: impl FnMut(&'t str, bool)) {
     // Every char of `is_cjk` is encoded with a first byte of 0xE3 or more, so text
-    // without such a byte is one segment, found without decoding.
-    if !text.bytes().any(|byte| byte >= 0xE3) {
+    // without such a byte is one segment, found without decoding. `is_ascii`, which
+    // tests a word of bytes at a time, settles most text first.
+    if text.is_ascii() || !text.bytes().any(|byte| byte >= 0xE3) {
         emit(text, false);
         return;
     }
