@@ -251,11 +251,8 @@ fn for_each_ascii_word<'t>(piece: &'t str, emit: &mut impl FnMut(&'t str)) {
             continue;
         }
         let start = index;
-        // A join needs a letter or digit on each side, so only a run of `_` has none.
-        let mut has_alphanumeric = false;
         loop {
             while index < bytes.len() && is_word_byte(bytes[index]) {
-                has_alphanumeric |= bytes[index] != b'_';
                 index += 1;
             }
             let (Some(&before), Some(&mark), Some(&after)) =
@@ -276,6 +273,8 @@ fn for_each_ascii_word<'t>(piece: &'t str, emit: &mut impl FnMut(&'t str)) {
             }
             index += 1;
         }
+        // A join needs a letter or digit on each side, so only a run of `_` has none.
+        let has_alphanumeric = bytes[start] != b'_' || bytes[start..index].iter().any(|&byte| byte != b'_');
         if has_alphanumeric {
             emit(&piece[start..index]);
         }
