@@ -11,9 +11,9 @@
 //! quarter of the time of a batch of new articles. The tests compare the two on
 //! generated words that reach every branch.
 
-/// Returns the stem of `word`, which must be lower-case ASCII (the tests compare
-/// the two stemmers on such words only). Reuses the buffer of `word`.
-pub(crate) fn stem(word: String) -> String {
+/// Returns the stem of `word`, through [`stem_bytes`].
+#[cfg(test)]
+fn stem(word: String) -> String {
     let mut buffer = word.into_bytes();
     stem_bytes(&mut buffer);
     // Every byte put in is ASCII, so the buffer stays valid UTF-8 when the word was.
@@ -225,7 +225,9 @@ fn region_after(word: &[u8], from: usize) -> Option<usize> {
     Some(consonant + 1)
 }
 
-fn stem_bytes(word: &mut Vec<u8>) {
+/// Replaces `word` with its stem. `word` must be lower-case ASCII (the tests
+/// compare the two stemmers on such words only), and so is the stem.
+pub(crate) fn stem_bytes(word: &mut Vec<u8>) {
     if let Some(stem) = exception(word) {
         word.clear();
         word.extend_from_slice(stem);

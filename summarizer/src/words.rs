@@ -1,8 +1,10 @@
 //! Word analysis: splitting a sentence into words, dropping stop words and stemming.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+use std::hash::BuildHasher;
 
 use foldhash::fast::FixedState;
+use hashbrown::HashTable;
 use rust_stemmers::Stemmer;
 use unicode_segmentation::UnicodeSegmentation;
 
@@ -16,7 +18,9 @@ pub(crate) struct Analyzer {
     stemmer: Option<Stemmer>,
     /// True when the stemmer is English's, which [`crate::english`] replaces on ASCII words.
     english: bool,
-    stop_words: HashSet<&'static str, FixedState>,
+    /// The stop words as bytes, so that a term being built in a byte buffer is
+    /// looked up without a UTF-8 check.
+    stop_words: HashSet<&'static [u8], FixedState>,
 }
 
 impl Analyzer {
@@ -29,7 +33,7 @@ impl Analyzer {
         Self {
             stemmer: language.stemmer_algorithm().map(Stemmer::create),
             english: language == Language::English,
-            stop_words: stop_words.lines().collect(),
+            stop_words: stop_words.lines().map(str::as_bytes).collect(),
         }
     }
 
@@ -57,15 +61,76 @@ impl Analyzer {
     /// Returns the index term of one word: lower-cased and stemmed, or `None` for a
     /// stop word.
     pub(crate) fn word_term(&self, word: &str) -> Option<String> {
-        let lower = word.to_lowercase();
-        if self.stop_words.contains(lower.as_str()) {
-            return None;
+        let mut term = Vec::new();
+        self.write_word_term(word, &mut term).then(|| String::from_utf8_lossy(&term).into_owned())
+    }
+
+    /// Writes the UTF-8 bytes of the index term of one word into `term`, which it
+    /// clears first, and returns `true`, or returns `false` for a stop word.
+    ///
+    /// An ASCII word is lower-cased, and an English one stemmed, in the buffer, with
+    /// no allocation once the buffer is large enough. These are most words of
+    /// English text, and each new word form of a document comes through here.
+    fn write_word_term(&self, word: &str, term: &mut Vec<u8>) -> bool {
+        term.clear();
+        if word.is_ascii() {
+            term.extend_from_slice(word.as_bytes());
+            term.make_ascii_lowercase();
+        } else {
+            term.extend_from_slice(word.to_lowercase().as_bytes());
         }
-        Some(match &self.stemmer {
-            Some(_) if self.english && lower.is_ascii() => crate::english::stem(lower),
-            Some(stemmer) => stemmer.stem(&lower).into_owned(),
-            None => lower,
-        })
+        if self.stop_words.contains(term.as_slice()) {
+            return false;
+        }
+        match &self.stemmer {
+            Some(_) if self.english && term.is_ascii() => crate::english::stem_bytes(term),
+            Some(stemmer) => {
+                // The bytes are a lower-cased `str`, so the conversion borrows them.
+                let stem = stemmer.stem(&String::from_utf8_lossy(term)).into_owned();
+                term.clear();
+                term.extend_from_slice(stem.as_bytes());
+            }
+            None => {}
+        }
+        true
+    }
+}
+
+/// A hash map from byte strings to values that keeps all its keys in one buffer,
+/// where a map of `Box<str>` allocates each key on its own. The word forms and
+/// terms of a [`TermCache`] are small and never removed one by one.
+struct BytesMap<V> {
+    /// The keys, one after another.
+    keys: Vec<u8>,
+    /// The range of each entry's key in `keys`, and its value.
+    table: HashTable<(usize, usize, V)>,
+    hasher: FixedState,
+}
+
+impl<V> BytesMap<V> {
+    fn new() -> Self {
+        Self { keys: Vec::new(), table: HashTable::new(), hasher: FixedState::default() }
+    }
+
+    fn len(&self) -> usize {
+        self.table.len()
+    }
+
+    fn get(&self, key: &[u8]) -> Option<&V> {
+        let keys = &self.keys;
+        self.table
+            .find(self.hasher.hash_one(key), |&(start, end, _)| keys[start..end] == *key)
+            .map(|(_, _, value)| value)
+    }
+
+    /// Inserts `key`, which must not be in the map yet, with `value`.
+    fn insert_new(&mut self, key: &[u8], value: V) {
+        let start = self.keys.len();
+        self.keys.extend_from_slice(key);
+        let (keys, hasher) = (&self.keys, &self.hasher);
+        self.table.insert_unique(hasher.hash_one(key), (start, keys.len(), value), |&(start, end, _)| {
+            hasher.hash_one(&keys[start..end])
+        });
     }
 }
 
@@ -80,19 +145,28 @@ pub(crate) struct TermCache {
     analyzer: Analyzer,
     /// Global term id of each word form or Chinese or Japanese bigram seen, `None`
     /// for a stop word.
-    forms: HashMap<Box<str>, Option<u32>, FixedState>,
+    forms: BytesMap<Option<u32>>,
     /// Global term id of each index term.
-    terms: HashMap<Box<str>, u32, FixedState>,
+    terms: BytesMap<u32>,
     /// For each global term id: the number of the document that last used it and
     /// its id in that document.
     document_ids: Vec<(u64, u32)>,
     /// The number of the current document, counted from 1.
     document: u64,
+    /// The buffer that the term of each new word form is written into.
+    term_buffer: Vec<u8>,
 }
 
 impl TermCache {
     pub(crate) fn new(analyzer: Analyzer) -> Self {
-        Self { analyzer, forms: HashMap::default(), terms: HashMap::default(), document_ids: Vec::new(), document: 0 }
+        Self {
+            analyzer,
+            forms: BytesMap::new(),
+            terms: BytesMap::new(),
+            document_ids: Vec::new(),
+            document: 0,
+            term_buffer: Vec::new(),
+        }
     }
 
     pub(crate) fn analyzer(&self) -> &Analyzer {
@@ -106,31 +180,37 @@ impl TermCache {
 
     /// Returns the global term id of a word, `None` for a stop word.
     fn word_id(&mut self, word: &str) -> Option<u32> {
-        if let Some(&id) = self.forms.get(word) {
+        if let Some(&id) = self.forms.get(word.as_bytes()) {
             return id;
         }
-        let id = self.analyzer.word_term(word).map(|term| self.term_id(term.into_boxed_str()));
-        self.forms.insert(word.into(), id);
+        let mut term = std::mem::take(&mut self.term_buffer);
+        let id = self.analyzer.write_word_term(word, &mut term).then(|| self.term_id(&term));
+        self.term_buffer = term;
+        self.forms.insert_new(word.as_bytes(), id);
         id
     }
 
     /// Returns the global term id of a Chinese or Japanese bigram, which is its own
     /// term.
     fn bigram_id(&mut self, bigram: &str) -> u32 {
-        if let Some(&Some(id)) = self.forms.get(bigram) {
+        if let Some(&Some(id)) = self.forms.get(bigram.as_bytes()) {
             return id;
         }
-        let id = self.term_id(bigram.into());
-        self.forms.insert(bigram.into(), Some(id));
+        // Not in `forms`: no word form, which may be a stop word, equals a bigram,
+        // because words never contain the Chinese and Japanese chars of bigrams.
+        let id = self.term_id(bigram.as_bytes());
+        self.forms.insert_new(bigram.as_bytes(), Some(id));
         id
     }
 
-    fn term_id(&mut self, term: Box<str>) -> u32 {
-        let next = self.terms.len() as u32;
-        let id = *self.terms.entry(term).or_insert(next);
-        if id == next {
-            self.document_ids.push((0, 0));
+    /// Returns the global term id of `term`, after adding it when it is new.
+    fn term_id(&mut self, term: &[u8]) -> u32 {
+        if let Some(&id) = self.terms.get(term) {
+            return id;
         }
+        let id = self.terms.len() as u32;
+        self.terms.insert_new(term, id);
+        self.document_ids.push((0, 0));
         id
     }
 }
@@ -364,6 +444,22 @@ mod tests {
             let expected: Vec<&str> = text.unicode_words().collect();
             proptest::prop_assert_eq!(ascii_words(&text), expected);
         }
+    }
+
+    #[test]
+    fn bytes_map_finds_every_key_after_growing() {
+        let keys: Vec<String> =
+            (0..2000).map(|number| format!("w{number}")).chain(["".to_owned(), "w".to_owned()]).collect();
+        let mut map = BytesMap::new();
+        for (value, key) in keys.iter().enumerate() {
+            assert_eq!(map.get(key.as_bytes()), None, "key {key:?} before insertion");
+            map.insert_new(key.as_bytes(), value);
+        }
+        assert_eq!(map.len(), keys.len());
+        for (value, key) in keys.iter().enumerate() {
+            assert_eq!(map.get(key.as_bytes()), Some(&value), "key {key:?}");
+        }
+        assert_eq!(map.get(b"w2000"), None);
     }
 
     #[test]
