@@ -601,10 +601,11 @@ fn capitalised_common_words(text: &str, word_spans: &[Span]) -> (HashSet<String,
 
     let mut found = HashSet::default();
     for &span in word_spans {
-        let candidate = word(span);
-        if !candidate.as_bytes().first().is_some_and(|&byte| first_bytes[usize::from(byte)]) {
+        // Words are never empty, and the first byte is tested before any slicing.
+        if !first_bytes[usize::from(text.as_bytes()[span.start])] {
             continue;
         }
+        let candidate = word(span);
         if !candidate.starts_with(|c: char| c.is_lowercase()) {
             continue;
         }
