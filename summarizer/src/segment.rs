@@ -601,15 +601,24 @@ fn capitalised_common_words(text: &str, word_spans: &[Span]) -> (HashSet<String,
 
     let mut found = HashSet::default();
     for &span in word_spans {
-        // Words are never empty, and the first byte is tested before any slicing.
-        if !first_bytes[usize::from(text.as_bytes()[span.start])] {
+        // Words are never empty, and their first and last bytes settle most tests
+        // without decoding: for an ASCII char, `is_lowercase` and `is_alphanumeric`
+        // are the ASCII tests.
+        let first = text.as_bytes()[span.start];
+        if !first_bytes[usize::from(first)] {
             continue;
         }
         let candidate = word(span);
-        if !candidate.starts_with(|c: char| c.is_lowercase()) {
+        let lowercase =
+            if first.is_ascii() { first.is_ascii_lowercase() } else { candidate.starts_with(char::is_lowercase) };
+        if !lowercase {
             continue;
         }
-        let bare = candidate.trim_end_matches(|c: char| !c.is_alphanumeric());
+        let bare = if text.as_bytes()[span.end - 1].is_ascii_alphanumeric() {
+            candidate
+        } else {
+            candidate.trim_end_matches(|c: char| !c.is_alphanumeric())
+        };
         if may_be_candidate(bare) && candidates.contains(bare) {
             found.insert(bare.to_owned());
         }
