@@ -152,35 +152,44 @@ fn is_valid_li(byte: u8) -> bool {
 /// the "longest match" rule of Snowball's `among`.
 struct Suffixes<T: 'static> {
     entries: &'static [(&'static [u8], T)],
-    /// The last letters of the suffixes, bit 0 for `a` to bit 25 for `z`, which
-    /// rule out most words before any suffix is compared.
-    last_letters: u32,
+    /// For each last letter, `a` to `z`, the entries whose suffix ends with it: bit
+    /// `i` for entry `i`. Only those are compared with a word.
+    by_last_letter: [u64; 26],
 }
 
 impl<T: Copy> Suffixes<T> {
     const fn new(entries: &'static [(&'static [u8], T)]) -> Self {
-        let mut last_letters = 0;
+        assert!(entries.len() <= 64, "a suffix table has more entries than a mask has bits");
+        let mut by_last_letter = [0u64; 26];
         let mut index = 0;
         while index < entries.len() {
             let suffix = entries[index].0;
             let last = suffix[suffix.len() - 1];
             assert!(last.is_ascii_lowercase(), "a suffix ends with a byte other than a lower-case letter");
-            last_letters |= 1 << (last - b'a');
+            by_last_letter[(last - b'a') as usize] |= 1 << index;
             index += 1;
         }
-        Self { entries, last_letters }
+        Self { entries, by_last_letter }
     }
 
     /// Returns where the longest suffix of the table that ends `word` starts, with
     /// its action, or `None` when there is none or it starts before `region`.
     fn find(&self, word: &[u8], region: usize) -> Option<(usize, T)> {
         let &last = word.last()?;
-        if !last.is_ascii_lowercase() || self.last_letters & (1 << (last - b'a')) == 0 {
+        if !last.is_ascii_lowercase() {
             return None;
         }
-        let &(suffix, action) = self.entries.iter().find(|(suffix, _)| ends_with(word, suffix))?;
-        let start = word.len() - suffix.len();
-        (start >= region).then_some((start, action))
+        // The entries in table order, longest first, as the bits go up.
+        let mut candidates = self.by_last_letter[usize::from(last - b'a')];
+        while candidates != 0 {
+            let (suffix, action) = self.entries[candidates.trailing_zeros() as usize];
+            candidates &= candidates - 1;
+            if ends_with(word, suffix) {
+                let start = word.len() - suffix.len();
+                return (start >= region).then_some((start, action));
+            }
+        }
+        None
     }
 }
 
