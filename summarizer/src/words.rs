@@ -1,7 +1,7 @@
 //! Word analysis: splitting a sentence into words, dropping stop words and stemming.
 
 use std::collections::HashSet;
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, Hasher};
 
 use foldhash::fast::FixedState;
 use hashbrown::HashTable;
@@ -96,6 +96,14 @@ impl Analyzer {
     }
 }
 
+/// Returns the hash of the bytes of `key` alone. `Hash for [u8]` also writes the
+/// length first, which a map with one key type does not need.
+fn hash(hasher: &FixedState, key: &[u8]) -> u64 {
+    let mut state = hasher.build_hasher();
+    state.write(key);
+    state.finish()
+}
+
 /// A hash map from byte strings to values that keeps all its keys in one buffer,
 /// where a map of `Box<str>` allocates each key on its own. The word forms and
 /// terms of a [`TermCache`] are small and never removed one by one.
@@ -118,9 +126,7 @@ impl<V> BytesMap<V> {
 
     fn get(&self, key: &[u8]) -> Option<&V> {
         let keys = &self.keys;
-        self.table
-            .find(self.hasher.hash_one(key), |&(start, end, _)| keys[start..end] == *key)
-            .map(|(_, _, value)| value)
+        self.table.find(hash(&self.hasher, key), |&(start, end, _)| keys[start..end] == *key).map(|(_, _, value)| value)
     }
 
     /// Inserts `key`, which must not be in the map yet, with `value`.
@@ -128,8 +134,8 @@ impl<V> BytesMap<V> {
         let start = self.keys.len();
         self.keys.extend_from_slice(key);
         let (keys, hasher) = (&self.keys, &self.hasher);
-        self.table.insert_unique(hasher.hash_one(key), (start, keys.len(), value), |&(start, end, _)| {
-            hasher.hash_one(&keys[start..end])
+        self.table.insert_unique(hash(hasher, key), (start, keys.len(), value), |&(start, end, _)| {
+            hash(hasher, &keys[start..end])
         });
     }
 }
