@@ -690,6 +690,21 @@ mod tests {
         assert!(scores[2] > scores[3], "second mention not above the last repeat: {scores:?}");
     }
 
+    /// Returns a unit vector for each list of (term id, count) pairs, in which a
+    /// repeated id keeps its first count.
+    fn unit_vectors(sentences: &[Vec<(usize, u32)>]) -> Vec<SentenceVector> {
+        sentences
+            .iter()
+            .map(|terms| {
+                let mut terms: Vec<(usize, f64)> = terms.iter().map(|&(id, count)| (id, f64::from(count))).collect();
+                terms.sort_by_key(|&(id, _)| id);
+                terms.dedup_by_key(|&mut (id, _)| id);
+                normalize(&mut terms);
+                SentenceVector { content_words: terms.len(), terms }
+            })
+            .collect()
+    }
+
     proptest::proptest! {
         #[test]
         fn repeat_finder_matches_full_scan(
@@ -697,16 +712,7 @@ mod tests {
         ) {
             // Unit vectors over a small vocabulary, so that many pairs come near the
             // threshold. Equal term lists get equal texts, as equal sentences would.
-            let vectors: Vec<SentenceVector> = sentences
-                .iter()
-                .map(|terms| {
-                    let mut terms: Vec<(usize, f64)> = terms.iter().map(|&(id, count)| (id, f64::from(count))).collect();
-                    terms.sort_by_key(|&(id, _)| id);
-                    terms.dedup_by_key(|&mut (id, _)| id);
-                    normalize(&mut terms);
-                    SentenceVector { content_words: terms.len(), terms }
-                })
-                .collect();
+            let vectors = unit_vectors(&sentences);
             let texts: Vec<String> = vectors.iter().map(|vector| format!("{:?}", vector.terms)).collect();
 
             let mut finder = RepeatFinder::new(&vectors);
@@ -730,16 +736,7 @@ mod tests {
             sentences in proptest::collection::vec(proptest::collection::vec((0usize..12, 1u32..4), 0..6), 1..40),
             steps in proptest::collection::vec((0usize..40, proptest::bool::ANY), 0..60),
         ) {
-            let vectors: Vec<SentenceVector> = sentences
-                .iter()
-                .map(|terms| {
-                    let mut terms: Vec<(usize, f64)> = terms.iter().map(|&(id, count)| (id, f64::from(count))).collect();
-                    terms.sort_by_key(|&(id, _)| id);
-                    terms.dedup_by_key(|&mut (id, _)| id);
-                    normalize(&mut terms);
-                    SentenceVector { content_words: terms.len(), terms }
-                })
-                .collect();
+            let vectors = unit_vectors(&sentences);
 
             // Each step requests one sentence's largest cosine, and may then choose it.
             let mut marginal = MarginalSimilarity::new(&vectors);
