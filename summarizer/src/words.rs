@@ -104,18 +104,20 @@ fn hash(hasher: &FixedState, key: &[u8]) -> u64 {
     state.finish()
 }
 
-/// A hash map from byte strings to values that keeps all its keys in one buffer,
-/// where a map of `Box<str>` allocates each key on its own. The word forms and
-/// terms of a [`TermCache`] are small and never removed one by one.
-struct BytesMap<V> {
+/// A hash map from byte strings to `u32` values that keeps all its keys in one
+/// buffer, where a map of `Box<str>` allocates each key on its own. The word forms
+/// and terms of a [`TermCache`] are small and never removed one by one. An entry
+/// takes 16 bytes, so more of the table stays in the processor's caches.
+struct BytesMap {
     /// The keys, one after another.
     keys: Vec<u8>,
-    /// The range of each entry's key in `keys`, and its value.
-    table: HashTable<(usize, usize, V)>,
+    /// The start of each entry's key in `keys`, its length and its value. Keys are
+    /// words or bigrams of sentences, which are at most `MAX_SENTENCE_BYTES` long.
+    table: HashTable<(usize, u32, u32)>,
     hasher: FixedState,
 }
 
-impl<V> BytesMap<V> {
+impl BytesMap {
     fn new() -> Self {
         Self { keys: Vec::new(), table: HashTable::new(), hasher: FixedState::default() }
     }
@@ -124,21 +126,32 @@ impl<V> BytesMap<V> {
         self.table.len()
     }
 
-    fn get(&self, key: &[u8]) -> Option<&V> {
-        let keys = &self.keys;
-        self.table.find(hash(&self.hasher, key), |&(start, end, _)| keys[start..end] == *key).map(|(_, _, value)| value)
+    fn get(&self, key: &[u8]) -> Option<u32> {
+        self.table
+            .find(hash(&self.hasher, key), |&(start, len, _)| self.key(start, len) == key)
+            .map(|&(_, _, value)| value)
     }
 
     /// Inserts `key`, which must not be in the map yet, with `value`.
-    fn insert_new(&mut self, key: &[u8], value: V) {
+    fn insert_new(&mut self, key: &[u8], value: u32) {
         let start = self.keys.len();
         self.keys.extend_from_slice(key);
+        // Keys are at most MAX_SENTENCE_BYTES long, so the length fits.
+        let len = u32::try_from(key.len()).unwrap_or(u32::MAX);
         let (keys, hasher) = (&self.keys, &self.hasher);
-        self.table.insert_unique(hash(hasher, key), (start, keys.len(), value), |&(start, end, _)| {
-            hash(hasher, &keys[start..end])
+        self.table.insert_unique(hash(hasher, key), (start, len, value), |&(start, len, _)| {
+            hash(hasher, &keys[start..start + len as usize])
         });
     }
+
+    /// Returns the key that starts at `start` of `keys` and is `len` bytes long.
+    fn key(&self, start: usize, len: u32) -> &[u8] {
+        &self.keys[start..start + len as usize]
+    }
 }
+
+/// The value of a stop word in [`TermCache::forms`], which no term id reaches.
+const STOP_WORD: u32 = u32::MAX;
 
 /// The index terms of one language, kept between documents by a
 /// [`crate::Summarizer`], so that each distinct word form is lower-cased, checked
@@ -149,11 +162,11 @@ impl<V> BytesMap<V> {
 /// fresh cache would give, so the cache never changes a result.
 pub(crate) struct TermCache {
     analyzer: Analyzer,
-    /// Global term id of each word form or Chinese or Japanese bigram seen, `None`
-    /// for a stop word.
-    forms: BytesMap<Option<u32>>,
+    /// Global term id of each word form or Chinese or Japanese bigram seen,
+    /// [`STOP_WORD`] for a stop word.
+    forms: BytesMap,
     /// Global term id of each index term.
-    terms: BytesMap<u32>,
+    terms: BytesMap,
     /// For each global term id: the number of the document that last used it and
     /// its id in that document.
     document_ids: Vec<(u64, u32)>,
@@ -186,34 +199,36 @@ impl TermCache {
 
     /// Returns the global term id of a word, `None` for a stop word.
     fn word_id(&mut self, word: &str) -> Option<u32> {
-        if let Some(&id) = self.forms.get(word.as_bytes()) {
-            return id;
+        if let Some(id) = self.forms.get(word.as_bytes()) {
+            return (id != STOP_WORD).then_some(id);
         }
         let mut term = std::mem::take(&mut self.term_buffer);
         let id = self.analyzer.write_word_term(word, &mut term).then(|| self.term_id(&term));
         self.term_buffer = term;
-        self.forms.insert_new(word.as_bytes(), id);
+        self.forms.insert_new(word.as_bytes(), id.unwrap_or(STOP_WORD));
         id
     }
 
     /// Returns the global term id of a Chinese or Japanese bigram, which is its own
     /// term.
     fn bigram_id(&mut self, bigram: &str) -> u32 {
-        if let Some(&Some(id)) = self.forms.get(bigram.as_bytes()) {
+        if let Some(id) = self.forms.get(bigram.as_bytes()).filter(|&id| id != STOP_WORD) {
             return id;
         }
         // Not in `forms`: no word form, which may be a stop word, equals a bigram,
         // because words never contain the Chinese and Japanese chars of bigrams.
         let id = self.term_id(bigram.as_bytes());
-        self.forms.insert_new(bigram.as_bytes(), Some(id));
+        self.forms.insert_new(bigram.as_bytes(), id);
         id
     }
 
     /// Returns the global term id of `term`, after adding it when it is new.
     fn term_id(&mut self, term: &[u8]) -> u32 {
-        if let Some(&id) = self.terms.get(term) {
+        if let Some(id) = self.terms.get(term) {
             return id;
         }
+        // Term ids stay below STOP_WORD: each term is a distinct word of at least
+        // one byte, and a text of u32::MAX bytes is far beyond every limit.
         let id = self.terms.len() as u32;
         self.terms.insert_new(term, id);
         self.document_ids.push((0, 0));
@@ -459,11 +474,11 @@ mod tests {
         let mut map = BytesMap::new();
         for (value, key) in keys.iter().enumerate() {
             assert_eq!(map.get(key.as_bytes()), None, "key {key:?} before insertion");
-            map.insert_new(key.as_bytes(), value);
+            map.insert_new(key.as_bytes(), value as u32);
         }
         assert_eq!(map.len(), keys.len());
         for (value, key) in keys.iter().enumerate() {
-            assert_eq!(map.get(key.as_bytes()), Some(&value), "key {key:?}");
+            assert_eq!(map.get(key.as_bytes()), Some(value as u32), "key {key:?}");
         }
         assert_eq!(map.get(b"w2000"), None);
     }
