@@ -336,20 +336,11 @@ fn centroid_similarity(infos: &[SentenceInfo], vectors: &[SentenceVector]) -> Ve
 /// ranks high and one that repeats earlier ones ranks low.
 fn directed_centrality(infos: &[SentenceInfo], vectors: &[SentenceVector]) -> Vec<f64> {
     let body: Vec<usize> = (0..infos.len()).filter(|&index| !infos[index].heading).collect();
-    // Each earlier sentence is spread into an array indexed by term id, against which
-    // the later ones are summed without merging.
-    let vocabulary = vocabulary_size(vectors);
-    let mut spread = vec![0.0; vocabulary];
+    let cosines = window_cosines(&body, vectors);
     let mut edges: Vec<(usize, usize, f64)> = Vec::with_capacity(body.len() * CENTRALITY_WINDOW);
     for (position, &earlier) in body.iter().enumerate() {
-        for &(id, weight) in &vectors[earlier].terms {
-            spread[id] = weight;
-        }
-        for &later in body.iter().skip(position + 1).take(CENTRALITY_WINDOW) {
-            edges.push((earlier, later, dot_with_spread(&vectors[later], &spread)));
-        }
-        for &(id, _) in &vectors[earlier].terms {
-            spread[id] = 0.0;
+        for (offset, &later) in body.iter().skip(position + 1).take(CENTRALITY_WINDOW).enumerate() {
+            edges.push((earlier, later, cosines[position * CENTRALITY_WINDOW + offset]));
         }
     }
 
@@ -376,6 +367,49 @@ fn directed_centrality(infos: &[SentenceInfo], vectors: &[SentenceVector]) -> Ve
         scores.fill(0.0);
     }
     scores
+}
+
+/// Returns the cosine of each sentence of `body` with each of the next
+/// [`CENTRALITY_WINDOW`] ones: the cosine of `body[p]` and `body[p + 1 + k]` at
+/// index `p * CENTRALITY_WINDOW + k`, 0 past the end.
+///
+/// Each sentence is spread out by term id into its own slot of one array, which
+/// keeps the last [`CENTRALITY_WINDOW`] sentences. Each sentence then walks its
+/// terms once and sums its products with every slot side by side, where summing
+/// it against each earlier sentence in turn walks its terms once per earlier
+/// sentence. Each sum adds the same products in the same order as
+/// [`dot_with_spread`], so the cosines are the same.
+fn window_cosines(body: &[usize], vectors: &[SentenceVector]) -> Vec<f64> {
+    const WINDOW: usize = CENTRALITY_WINDOW;
+    let mut spread = vec![[0.0f64; WINDOW]; vocabulary_size(vectors)];
+    let mut cosines = vec![0.0; body.len() * WINDOW];
+    for (position, &sentence) in body.iter().enumerate() {
+        let mut sums = [0.0f64; WINDOW];
+        for &(id, weight) in &vectors[sentence].terms {
+            let row = &spread[id];
+            for slot in 0..WINDOW {
+                sums[slot] += weight * row[slot];
+            }
+        }
+        for back in 1..=WINDOW.min(position) {
+            let earlier = position - back;
+            let sum = sums[earlier % WINDOW];
+            cosines[earlier * WINDOW + back - 1] = if sum.is_finite() { sum } else { 0.0 };
+        }
+
+        // The slot of the sentence WINDOW places back, which no later sentence
+        // reaches, now holds this one.
+        let slot = position % WINDOW;
+        if let Some(&dropped) = position.checked_sub(WINDOW).map(|back| &body[back]) {
+            for &(id, _) in &vectors[dropped].terms {
+                spread[id][slot] = 0.0;
+            }
+        }
+        for &(id, weight) in &vectors[sentence].terms {
+            spread[id][slot] = weight;
+        }
+    }
+    cosines
 }
 
 /// A [`Length`] resolved against one document.
@@ -731,6 +765,26 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn window_cosines_match_spread_sums(
+            sentences in proptest::collection::vec(proptest::collection::vec((0usize..12, 1u32..4), 0..6), 0..30),
+        ) {
+            let vectors = unit_vectors(&sentences);
+            let body: Vec<usize> = (0..vectors.len()).filter(|index| index % 5 != 3).collect();
+            let cosines = window_cosines(&body, &vectors);
+            for (position, &earlier) in body.iter().enumerate() {
+                let mut spread = vec![0.0; vocabulary_size(&vectors)];
+                for &(id, weight) in &vectors[earlier].terms {
+                    spread[id] = weight;
+                }
+                for (offset, &later) in body.iter().skip(position + 1).take(CENTRALITY_WINDOW).enumerate() {
+                    let expected = dot_with_spread(&vectors[later], &spread);
+                    let found = cosines[position * CENTRALITY_WINDOW + offset];
+                    proptest::prop_assert_eq!(found.to_bits(), expected.to_bits(), "sentences {} and {}", earlier, later);
+                }
+            }
+        }
+
         #[test]
         fn marginal_similarity_matches_full_fold(
             sentences in proptest::collection::vec(proptest::collection::vec((0usize..12, 1u32..4), 0..6), 1..40),
