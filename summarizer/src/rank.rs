@@ -398,7 +398,7 @@ fn window_cosines(body: &[usize], vectors: &[SentenceVector]) -> Vec<f64> {
         }
 
         // The slot of the sentence WINDOW places back, which no later sentence
-        // reaches, now holds this one.
+        // reaches, now takes this one.
         let slot = position % WINDOW;
         if let Some(&dropped) = position.checked_sub(WINDOW).map(|back| &body[back]) {
             for &(id, _) in &vectors[dropped].terms {
