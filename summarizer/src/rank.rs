@@ -337,25 +337,21 @@ fn centroid_similarity(infos: &[SentenceInfo], vectors: &[SentenceVector]) -> Ve
 fn directed_centrality(infos: &[SentenceInfo], vectors: &[SentenceVector]) -> Vec<f64> {
     let body: Vec<usize> = (0..infos.len()).filter(|&index| !infos[index].heading).collect();
     let cosines = window_cosines(&body, vectors);
-    let mut edges: Vec<(usize, usize, f64)> = Vec::with_capacity(body.len() * CENTRALITY_WINDOW);
-    for (position, &earlier) in body.iter().enumerate() {
-        for (offset, &later) in body.iter().skip(position + 1).take(CENTRALITY_WINDOW).enumerate() {
-            edges.push((earlier, later, cosines[position * CENTRALITY_WINDOW + offset]));
-        }
-    }
-
     let mut scores = vec![0.0; infos.len()];
-    let low = edges.iter().map(|&(_, _, cosine)| cosine).fold(f64::INFINITY, f64::min);
-    let high = edges.iter().map(|&(_, _, cosine)| cosine).fold(f64::NEG_INFINITY, f64::max);
-    if edges.is_empty() {
+    if body.len() < 2 {
         return scores;
     }
+    let (mut low, mut high) = (f64::INFINITY, f64::NEG_INFINITY);
+    for_each_edge(&body, &cosines, |_, _, cosine| {
+        low = low.min(cosine);
+        high = high.max(cosine);
+    });
     let threshold = low + EDGE_THRESHOLD * (high - low);
-    for &(earlier, later, cosine) in &edges {
+    for_each_edge(&body, &cosines, |earlier, later, cosine| {
         let weight = (cosine - threshold).max(0.0);
         scores[earlier] += FORWARD_WEIGHT * weight;
         scores[later] += BACKWARD_WEIGHT * weight;
-    }
+    });
 
     let low = body.iter().map(|&index| scores[index]).fold(f64::INFINITY, f64::min);
     let high = body.iter().map(|&index| scores[index]).fold(f64::NEG_INFINITY, f64::max);
@@ -367,6 +363,17 @@ fn directed_centrality(infos: &[SentenceInfo], vectors: &[SentenceVector]) -> Ve
         scores.fill(0.0);
     }
     scores
+}
+
+/// Calls `visit` with each edge of directed centrality, earlier sentences first:
+/// the index of the earlier and of the later sentence and their cosine, out of the
+/// cosines of [`window_cosines`].
+fn for_each_edge(body: &[usize], cosines: &[f64], mut visit: impl FnMut(usize, usize, f64)) {
+    for (position, &earlier) in body.iter().enumerate() {
+        for (offset, &later) in body[position + 1..].iter().take(CENTRALITY_WINDOW).enumerate() {
+            visit(earlier, later, cosines[position * CENTRALITY_WINDOW + offset]);
+        }
+    }
 }
 
 /// Returns the cosine of each sentence of `body` with each of the next
