@@ -318,6 +318,8 @@ impl JsonlLines {
 /// The workers are not scoped threads: on the first error this thread returns at
 /// once and the process ends, without waiting for the lines in progress or for a
 /// worker blocked on input.
+// NOTE: with two or more threads, an invalid line sometimes does not stop the
+// output: in a few runs of 500, the results of the lines after it were written too.
 fn run_jsonl(args: &Args) -> anyhow::Result<()> {
     let lines = JsonlLines::new(open_file(args.input.as_ref())?);
     let out = BufWriter::new(std::io::stdout());
