@@ -689,9 +689,8 @@ fn next_control_or_non_ascii(bytes: &[u8], from: usize) -> usize {
     let mut index = from;
     while let Some(chunk) = bytes.get(index..index + 8) {
         let word = u64::from_le_bytes(chunk.try_into().expect("a chunk has 8 bytes"));
-        // The high bit of each byte below 0x21, and maybe of bytes above the lowest
-        // such byte, which a borrow can reach, but of no byte below it; and the high
-        // bit of each byte that is not ASCII.
+        // Sets the high bit of each byte below 0x21 and of each byte that is not
+        // ASCII. A borrow may also set it above the lowest such byte, never below.
         let found = (word.wrapping_sub(ONES * 0x21) & !word & HIGH_BITS) | (word & HIGH_BITS);
         if found != 0 {
             return index + (found.trailing_zeros() / 8) as usize;
