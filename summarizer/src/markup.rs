@@ -24,7 +24,7 @@ pub enum InputFormat {
 /// A part of the reduced text and the part of the original it came from. In a
 /// verbatim piece both ranges have the same length and map byte for byte. Any other
 /// piece (a decoded entity, a paragraph break) maps as a whole.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 struct Piece {
     reduced: Range<usize>,
     original: Range<usize>,
@@ -175,17 +175,50 @@ struct Tag {
     end: usize,
 }
 
+/// The start of a tag found at a `<`: all of it but its end.
+struct TagOpening {
+    name: String,
+    closing: bool,
+    closer: TagCloser,
+    /// Byte offset where the search for the tag's end starts.
+    body: usize,
+}
+
+/// The closing mark of a tag.
+#[derive(Clone, Copy)]
+enum TagCloser {
+    /// `-->`, after a `<!--`.
+    Comment,
+    /// The first `>`, after a `<!` or a `<?`.
+    Declaration,
+    /// The first `>` outside quoted attribute values.
+    Element,
+}
+
 /// Parses the tag at `start` (a `<`), or returns `None` when the `<` starts no tag,
-/// as in `a < b`.
+/// as in `a < b`. A tag that is never closed runs to the end of the input.
 fn parse_tag(html: &str, start: usize) -> Option<Tag> {
+    let TagOpening { name, closing, closer, body } = parse_tag_opening(html, start)?;
+    let end = match closer {
+        TagCloser::Comment => html[body..].find("-->").map(|index| body + index + 3),
+        TagCloser::Declaration => html[body..].find('>').map(|index| body + index + 1),
+        TagCloser::Element => tag_end(html.as_bytes(), body),
+    };
+    Some(Tag { name, closing, end: end.unwrap_or(html.len()) })
+}
+
+fn parse_tag_opening(html: &str, start: usize) -> Option<TagOpening> {
     let rest = &html[start + 1..];
-    if let Some(comment) = rest.strip_prefix("!--") {
-        let end = comment.find("-->").map_or(html.len(), |index| start + 4 + index + 3);
-        return Some(Tag { name: String::new(), closing: false, end });
+    if rest.starts_with("!--") {
+        return Some(TagOpening { name: String::new(), closing: false, closer: TagCloser::Comment, body: start + 4 });
     }
     if rest.starts_with('!') || rest.starts_with('?') {
-        let end = rest.find('>').map_or(html.len(), |index| start + 1 + index + 1);
-        return Some(Tag { name: String::new(), closing: false, end });
+        return Some(TagOpening {
+            name: String::new(),
+            closing: false,
+            closer: TagCloser::Declaration,
+            body: start + 1,
+        });
     }
 
     let (closing, after_slash) = match rest.strip_prefix('/') {
@@ -197,24 +230,24 @@ fn parse_tag(html: &str, start: usize) -> Option<Tag> {
     }
     let name_length = after_slash.find(|c: char| !c.is_ascii_alphanumeric() && c != '-').unwrap_or(after_slash.len());
     let name = after_slash[..name_length].to_ascii_lowercase();
-    let offset = start + 1 + usize::from(closing) + name_length;
-    Some(Tag { name, closing, end: tag_end(html, offset) })
+    let body = start + 1 + usize::from(closing) + name_length;
+    Some(TagOpening { name, closing, closer: TagCloser::Element, body })
 }
 
 /// Returns the offset just past the `>` that closes a tag whose attributes start at
-/// `from`, skipping `>` inside quoted attribute values.
-fn tag_end(html: &str, from: usize) -> usize {
+/// `from`, skipping `>` inside quoted attribute values, or `None` when no `>` does.
+fn tag_end(html: &[u8], from: usize) -> Option<usize> {
     let mut quote: Option<u8> = None;
-    for (index, &byte) in html.as_bytes()[from..].iter().enumerate() {
+    for (index, &byte) in html[from..].iter().enumerate() {
         match (quote, byte) {
             (Some(open), _) if byte == open => quote = None,
             (Some(_), _) => {}
             (None, b'"' | b'\'') => quote = Some(byte),
-            (None, b'>') => return from + index + 1,
+            (None, b'>') => return Some(from + index + 1),
             _ => {}
         }
     }
-    html.len()
+    None
 }
 
 /// Returns the offset just past the end tag of the hidden element `name`, or the end
@@ -224,7 +257,7 @@ fn skip_hidden_content(html: &str, from: usize, name: &str) -> usize {
     let haystack = &html.as_bytes()[from..];
     let found = haystack.windows(closing.len()).position(|window| window.eq_ignore_ascii_case(closing.as_bytes()));
     match found {
-        Some(index) => tag_end(html, from + index + closing.len()),
+        Some(index) => tag_end(html.as_bytes(), from + index + closing.len()).unwrap_or(html.len()),
         None => html.len(),
     }
 }
@@ -368,6 +401,7 @@ fn is_thematic_break(trimmed: &str) -> bool {
 /// image syntax, link targets and inline HTML tags.
 fn reduce_markdown_inline(markdown: &str, range: Range<usize>, reduced: &mut Reduced) {
     let bytes = markdown.as_bytes();
+    let mut searches = LineSearches::new(markdown, range.clone());
     let mut text_start = range.start;
     let mut position = range.start;
 
@@ -385,17 +419,12 @@ fn reduce_markdown_inline(markdown: &str, range: Range<usize>, reduced: &mut Red
                     && (position == range.start || bytes[position - 1].is_ascii_whitespace());
                 (!intraword && !lone).then_some(run)
             }
-            b'!' if bytes.get(position + 1) == Some(&b'[') => {
-                markdown_link_end(markdown, position + 1, range.end).map(|end| end - position)
-            }
+            b'!' if bytes.get(position + 1) == Some(&b'[') => searches.link_end(position + 1).map(|end| end - position),
             b']' if bytes.get(position + 1) == Some(&b'(') => {
-                link_destination_end(&markdown[position + 2..range.end]).map(|index| index + 3)
+                searches.destination_end(position).map(|close| close + 1 - position)
             }
-            // NOTE: each `[` searches ahead for the end of its link, so a long run of
-            // `[` takes time that grows with the square of its length (1.8 MB of `[`
-            // took over 20 s).
-            b'[' if markdown_link_end(markdown, position, range.end).is_some() => Some(1),
-            b'<' => parse_tag(markdown, position).filter(|tag| tag.end <= range.end).map(|tag| tag.end - position),
+            b'[' if searches.link_end(position).is_some() => Some(1),
+            b'<' => searches.tag_end(position).map(|end| end - position),
             _ => None,
         };
         match skip {
@@ -410,32 +439,149 @@ fn reduce_markdown_inline(markdown: &str, range: Range<usize>, reduced: &mut Red
     reduced.push_verbatim(markdown, text_start..range.end.max(text_start));
 }
 
-/// Returns the end of a `[text](target)` link that starts at `open` (a `[`), if the
-/// line has one there.
-fn markdown_link_end(markdown: &str, open: usize, line_end: usize) -> Option<usize> {
-    let rest = &markdown[open..line_end];
-    let close = rest.find("](")?;
-    let target_end = link_destination_end(&rest[close + 2..])?;
-    Some(open + close + 2 + target_end + 1)
+/// The searches ahead that reducing one Markdown line needs, each built on first use
+/// in one pass over the line. Searching afresh at each `[` or `<` would take time
+/// that grows with the square of the line's length on a long run of them.
+struct LineSearches<'a> {
+    markdown: &'a str,
+    line: Range<usize>,
+    /// The offset of each `](` on the line, with the `)` that closes its destination.
+    links: Option<Vec<(usize, Option<usize>)>>,
+    /// For each offset of the line, the end of an element tag whose attributes start
+    /// there (just past its `>`), or `usize::MAX` when the line does not close it.
+    element_ends: Option<Vec<usize>>,
+    comment_end: NextMatch,
+    declaration_end: NextMatch,
 }
 
-/// Returns the index of the `)` that closes a link destination, given the text after
-/// its `(`. As in CommonMark, parentheses inside the destination must be balanced
-/// and a backslash escapes the next character, so `(f(x))` ends at the second `)`.
-fn link_destination_end(text: &str) -> Option<usize> {
-    let mut depth = 0usize;
+impl<'a> LineSearches<'a> {
+    fn new(markdown: &'a str, line: Range<usize>) -> Self {
+        LineSearches {
+            markdown,
+            line,
+            links: None,
+            element_ends: None,
+            comment_end: NextMatch::default(),
+            declaration_end: NextMatch::default(),
+        }
+    }
+
+    /// Returns the end of a `[text](target)` link that starts at `open` (a `[`), if
+    /// the line has one there.
+    fn link_end(&mut self, open: usize) -> Option<usize> {
+        let links = self.links();
+        let (_, close) = links[links.partition_point(|&(bracket, _)| bracket < open)..].first()?;
+        close.map(|close| close + 1)
+    }
+
+    /// Returns the offset of the `)` that closes the destination of the `](` at
+    /// `bracket`.
+    fn destination_end(&mut self, bracket: usize) -> Option<usize> {
+        let links = self.links();
+        links.binary_search_by_key(&bracket, |&(start, _)| start).ok().and_then(|index| links[index].1)
+    }
+
+    fn links(&mut self) -> &[(usize, Option<usize>)] {
+        let (markdown, line) = (self.markdown, self.line.clone());
+        self.links.get_or_insert_with(|| find_links(markdown, line))
+    }
+
+    /// Returns the end of the tag at `start` (a `<`) when the line closes it, or when
+    /// the tag runs to the end of the input as HTML has it.
+    fn tag_end(&mut self, start: usize) -> Option<usize> {
+        let line = &self.markdown[..self.line.end];
+        let TagOpening { closer, body, .. } = parse_tag_opening(line, start)?;
+        let end = match closer {
+            TagCloser::Comment => self.comment_end.find(line, body, "-->").map(|index| index + 3),
+            TagCloser::Declaration => self.declaration_end.find(line, body, ">").map(|index| index + 1),
+            TagCloser::Element => {
+                let (bytes, line_start) = (line.as_bytes(), self.line.start);
+                let ends = self.element_ends.get_or_insert_with(|| element_ends(&bytes[line_start..]));
+                Some(ends[body - line_start]).filter(|&end| end != usize::MAX).map(|end| line_start + end)
+            }
+        };
+        end.or((self.line.end == self.markdown.len()).then_some(self.line.end))
+    }
+}
+
+/// The next match of a pattern at or after an offset, for offsets that never
+/// decrease: a search is reused until the offset passes its match.
+#[derive(Default)]
+struct NextMatch {
+    searched: Option<(usize, Option<usize>)>,
+}
+
+impl NextMatch {
+    fn find(&mut self, text: &str, from: usize, pattern: &str) -> Option<usize> {
+        if let Some((searched_from, found)) = self.searched {
+            if searched_from <= from && found.is_none_or(|index| index >= from) {
+                return found;
+            }
+        }
+        let found = text[from..].find(pattern).map(|index| from + index);
+        self.searched = Some((from, found));
+        found
+    }
+}
+
+/// Finds each `](` of a Markdown line and the `)` that closes its destination, in one
+/// pass. As in CommonMark, parentheses inside a destination must be balanced and a
+/// backslash escapes the next character, so `(f(x))` ends at the second `)`. That is
+/// the first `)` that brings the line's parenthesis depth back to the depth just
+/// after the destination's `(`, so open destinations wait on a stack, the latest on
+/// top.
+fn find_links(markdown: &str, line: Range<usize>) -> Vec<(usize, Option<usize>)> {
+    let bytes = &markdown.as_bytes()[line.clone()];
+    let mut links: Vec<(usize, Option<usize>)> = Vec::new();
+    let mut open: Vec<(usize, isize)> = Vec::new();
+    let mut depth = 0isize;
     let mut escaped = false;
-    for (index, byte) in text.bytes().enumerate() {
+
+    for (index, &byte) in bytes.iter().enumerate() {
+        if index >= 2 && bytes[index - 2..index] == *b"](" {
+            open.push((links.len(), depth));
+            links.push((line.start + index - 2, None));
+        }
         match byte {
             _ if escaped => escaped = false,
             b'\\' => escaped = true,
             b'(' => depth += 1,
-            b')' if depth == 0 => return Some(index),
-            b')' => depth -= 1,
+            b')' => {
+                while let Some(&(link, _)) = open.last().filter(|&&(_, opened)| opened == depth) {
+                    links[link].1 = Some(line.start + index);
+                    open.pop();
+                }
+                depth -= 1;
+            }
             _ => {}
         }
     }
-    None
+    links
+}
+
+/// Returns, for each offset of a line and the offset just past it, where a tag whose
+/// attributes start there ends, as `tag_end` finds it within the line, or
+/// `usize::MAX` when it does not end there. One pass from the end: each entry is the
+/// next entry, unless its byte is a `>` or opens a quoted value.
+fn element_ends(line: &[u8]) -> Vec<usize> {
+    let mut ends = vec![usize::MAX; line.len() + 1];
+    let mut next_double_quote = None;
+    let mut next_single_quote = None;
+
+    for index in (0..line.len()).rev() {
+        ends[index] = match line[index] {
+            b'>' => index + 1,
+            b'"' => next_double_quote.map_or(usize::MAX, |close: usize| ends[close + 1]),
+            b'\'' => next_single_quote.map_or(usize::MAX, |close: usize| ends[close + 1]),
+            _ => ends[index + 1],
+        };
+        match line[index] {
+            b'"' => next_double_quote = Some(index),
+            b'\'' => next_single_quote = Some(index),
+            _ => {}
+        }
+    }
+    ends
 }
 
 #[cfg(test)]
@@ -504,5 +650,106 @@ mod tests {
         let reduced = reduce_markdown(markdown);
         let end = reduced.text.find("text.").unwrap() + "text.".len();
         assert_eq!(&markdown[reduced.original_range(0..end)], "Intro with **bold** text.");
+    }
+
+    /// Reduces a Markdown line as the reduction did before the searches ahead were
+    /// shared: each `[` and `<` searches the rest of its line or input afresh.
+    fn reduce_markdown_inline_by_searching(markdown: &str, range: Range<usize>, reduced: &mut Reduced) {
+        let bytes = markdown.as_bytes();
+        let mut text_start = range.start;
+        let mut position = range.start;
+
+        while position < range.end {
+            let byte = bytes[position];
+            let skip = match byte {
+                b'*' | b'_' | b'`' => {
+                    let run = bytes[position..range.end].iter().take_while(|&&b| b == byte).count();
+                    let intraword = byte == b'_'
+                        && position > range.start
+                        && bytes[position - 1].is_ascii_alphanumeric()
+                        && bytes.get(position + run).is_some_and(u8::is_ascii_alphanumeric);
+                    let lone = bytes.get(position + run).is_none_or(|b| b.is_ascii_whitespace())
+                        && (position == range.start || bytes[position - 1].is_ascii_whitespace());
+                    (!intraword && !lone).then_some(run)
+                }
+                b'!' if bytes.get(position + 1) == Some(&b'[') => {
+                    markdown_link_end(markdown, position + 1, range.end).map(|end| end - position)
+                }
+                b']' if bytes.get(position + 1) == Some(&b'(') => {
+                    link_destination_end(&markdown[position + 2..range.end]).map(|index| index + 3)
+                }
+                b'[' if markdown_link_end(markdown, position, range.end).is_some() => Some(1),
+                b'<' => parse_tag(markdown, position).filter(|tag| tag.end <= range.end).map(|tag| tag.end - position),
+                _ => None,
+            };
+            match skip {
+                Some(length) => {
+                    reduced.push_verbatim(markdown, text_start..position);
+                    position += length;
+                    text_start = position;
+                }
+                None => position += 1,
+            }
+        }
+        reduced.push_verbatim(markdown, text_start..range.end.max(text_start));
+    }
+
+    fn markdown_link_end(markdown: &str, open: usize, line_end: usize) -> Option<usize> {
+        let rest = &markdown[open..line_end];
+        let close = rest.find("](")?;
+        let target_end = link_destination_end(&rest[close + 2..])?;
+        Some(open + close + 2 + target_end + 1)
+    }
+
+    /// Returns the index of the `)` that closes a link destination, given the text after
+    /// its `(`. As in CommonMark, parentheses inside the destination must be balanced
+    /// and a backslash escapes the next character, so `(f(x))` ends at the second `)`.
+    fn link_destination_end(text: &str) -> Option<usize> {
+        let mut depth = 0usize;
+        let mut escaped = false;
+        for (index, byte) in text.bytes().enumerate() {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'(' => depth += 1,
+                b')' if depth == 0 => return Some(index),
+                b')' => depth -= 1,
+                _ => {}
+            }
+        }
+        None
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1_000))]
+        #[test]
+        fn markdown_lines_reduce_as_by_searching(
+            markdown in "(\\[|\\]\\(|\\]|\\(|\\)|!\\[|<a|</a|<!--|-->|<!|<\\?|>|\"|'|\\\\|x| |\\*\\*|_|`|\n){0,60}"
+        ) {
+            let mut offset = 0;
+            for line in markdown.split_inclusive('\n') {
+                let range = offset..offset + line.len();
+                offset = range.end;
+                let (mut shared, mut searching) = (Reduced::default(), Reduced::default());
+
+                reduce_markdown_inline(&markdown, range.clone(), &mut shared);
+                reduce_markdown_inline_by_searching(&markdown, range, &mut searching);
+
+                proptest::prop_assert_eq!(&shared.text, &searching.text);
+                proptest::prop_assert_eq!(&shared.pieces, &searching.pieces);
+            }
+        }
+    }
+
+    #[test]
+    fn markdown_long_runs_of_link_and_tag_openers() {
+        let brackets = "[".repeat(60_000) + "](x) text";
+        let tags = "<a".repeat(30_000) + " text";
+        let quoted = "<a \"'".repeat(15_000) + " text";
+
+        assert_eq!(reduce_markdown(&brackets).text, " text");
+        assert_eq!(reduce_markdown(&tags).text, "");
+        assert_eq!(reduce_markdown(&(tags.clone() + "\nnext")).text, tags + "\nnext");
+        assert_eq!(reduce_markdown(&(quoted.clone() + "\nnext")).text, quoted + "\nnext");
     }
 }
