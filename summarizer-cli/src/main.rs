@@ -318,8 +318,6 @@ impl JsonlLines {
 /// The workers are not scoped threads: on the first error this thread returns at
 /// once and the process ends, without waiting for the lines in progress or for a
 /// worker blocked on input.
-// NOTE: with two or more threads, an invalid line sometimes does not stop the
-// output: in a few runs of 500, the results of the lines after it were written too.
 fn run_jsonl(args: &Args) -> anyhow::Result<()> {
     let lines = JsonlLines::new(open_file(args.input.as_ref())?);
     let out = BufWriter::new(std::io::stdout());
@@ -335,7 +333,14 @@ fn run_jsonl(args: &Args) -> anyhow::Result<()> {
         read: AtomicUsize::new(0),
         bytes_in_flight: AtomicUsize::new(0),
         input_waiting: AtomicBool::new(false),
-        output: Mutex::new(JsonlOutput { out, waiting: BTreeMap::new(), written: 0, error: None, workers: threads }),
+        output: Mutex::new(JsonlOutput {
+            out,
+            waiting: BTreeMap::new(),
+            written: 0,
+            error: None,
+            stopped: false,
+            workers: threads,
+        }),
         room: Condvar::new(),
         progress: Condvar::new(),
     });
@@ -353,7 +358,7 @@ fn run_jsonl(args: &Args) -> anyhow::Result<()> {
     }
 
     let mut output = shared.lock_output();
-    while output.error.is_none() && output.workers > 0 {
+    while !output.stopped && output.workers > 0 {
         output = shared.progress.wait(output).unwrap_or_else(PoisonError::into_inner);
     }
     let flushed = output.out.flush().context("failed to write the output");
@@ -406,6 +411,9 @@ struct JsonlOutput {
     written: usize,
     /// The first error in input order: a line's or the output's. It stops the run.
     error: Option<anyhow::Error>,
+    /// True once an error stopped the run, also after the main thread has taken the
+    /// error to report it, so that no worker writes a later result.
+    stopped: bool,
     /// The number of worker threads still running.
     workers: usize,
 }
@@ -430,7 +438,7 @@ impl Jsonl {
     fn next_line(&self) -> Option<(usize, NumberedLine)> {
         let mut output = self.lock_output();
         loop {
-            if output.error.is_some() {
+            if output.stopped {
                 return None;
             }
             let unwritten = self.read.load(Ordering::SeqCst) - output.written;
@@ -477,7 +485,7 @@ impl Jsonl {
     fn finish(&self, sequence: usize, bytes: usize, result: anyhow::Result<Vec<u8>>) {
         let mut output = self.lock_output();
         output.waiting.insert(sequence, (bytes, result));
-        while output.error.is_none() {
+        while !output.stopped {
             let next = output.written;
             let Some((bytes, result)) = output.waiting.remove(&next) else {
                 break;
@@ -504,6 +512,7 @@ impl Jsonl {
     /// Stops the run with `error`, unless an error stopped it already.
     fn fail(&self, output: &mut JsonlOutput, error: anyhow::Error) {
         output.error.get_or_insert(error);
+        output.stopped = true;
         self.progress.notify_one();
         self.room.notify_all();
     }

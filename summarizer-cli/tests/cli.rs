@@ -188,6 +188,27 @@ fn jsonl_writes_lines_before_invalid_one_then_fails() {
 }
 
 #[test]
+fn jsonl_writes_nothing_after_invalid_line() {
+    // The results of the lines after the invalid one are often ready before its
+    // error, so a run that let them out would show it within a few hundred runs.
+    let documents = jsonl_documents(8);
+    let mut lines: Vec<&str> = documents.lines().filter(|line| !line.is_empty()).collect();
+    let zero_sentences = serde_json::json!({"id": "zero", "article": ARTICLE, "sentences": 0}).to_string();
+    lines[1] = &zero_sentences;
+    let input = lines.join("\n") + "\n";
+    let first = summarize(&["--jsonl", "--threads", "1"], lines[0]);
+    assert!(first.status.success(), "stderr {:?}", String::from_utf8_lossy(&first.stderr));
+
+    for threads in ["2", "3"] {
+        for run in 0..150 {
+            let output = summarize(&["--jsonl", "--threads", threads], &input);
+            assert!(!output.status.success(), "--threads {threads}, run {run}: accepted an invalid line");
+            assert_eq!(output.stdout, first.stdout, "--threads {threads}, run {run}: output after the invalid line");
+        }
+    }
+}
+
+#[test]
 fn jsonl_answers_line_before_input_ends() {
     for threads in ["1", "2"] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_summarize"))
