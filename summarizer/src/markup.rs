@@ -445,10 +445,11 @@ fn reduce_markdown_inline(markdown: &str, range: Range<usize>, reduced: &mut Red
 struct LineSearches<'a> {
     markdown: &'a str,
     line: Range<usize>,
-    /// The offset of each `](` on the line, with the `)` that closes its destination.
-    links: Option<Vec<(usize, Option<usize>)>>,
+    /// The offset of each `](` on the line, with the offset of the `)` that closes
+    /// its destination, or `NOT_FOUND`.
+    links: Option<Vec<(usize, usize)>>,
     /// For each offset of the line, the end of an element tag whose attributes start
-    /// there (just past its `>`), or `usize::MAX` when the line does not close it.
+    /// there (just past its `>`), or `NOT_FOUND` when the line does not close it.
     element_ends: Option<Vec<usize>>,
     comment_end: NextMatch,
     declaration_end: NextMatch,
@@ -470,18 +471,19 @@ impl<'a> LineSearches<'a> {
     /// the line has one there.
     fn link_end(&mut self, open: usize) -> Option<usize> {
         let links = self.links();
-        let (_, close) = links[links.partition_point(|&(bracket, _)| bracket < open)..].first()?;
-        close.map(|close| close + 1)
+        let &(_, close) = links[links.partition_point(|&(bracket, _)| bracket < open)..].first()?;
+        (close != NOT_FOUND).then(|| close + 1)
     }
 
     /// Returns the offset of the `)` that closes the destination of the `](` at
     /// `bracket`.
     fn destination_end(&mut self, bracket: usize) -> Option<usize> {
         let links = self.links();
-        links.binary_search_by_key(&bracket, |&(start, _)| start).ok().and_then(|index| links[index].1)
+        let index = links.binary_search_by_key(&bracket, |&(start, _)| start).ok()?;
+        Some(links[index].1).filter(|&close| close != NOT_FOUND)
     }
 
-    fn links(&mut self) -> &[(usize, Option<usize>)] {
+    fn links(&mut self) -> &[(usize, usize)] {
         let (markdown, line) = (self.markdown, self.line.clone());
         self.links.get_or_insert_with(|| find_links(markdown, line))
     }
@@ -497,7 +499,7 @@ impl<'a> LineSearches<'a> {
             TagCloser::Element => {
                 let (bytes, line_start) = (line.as_bytes(), self.line.start);
                 let ends = self.element_ends.get_or_insert_with(|| element_ends(&bytes[line_start..]));
-                Some(ends[body - line_start]).filter(|&end| end != usize::MAX).map(|end| line_start + end)
+                Some(ends[body - line_start]).filter(|&end| end != NOT_FOUND).map(|end| line_start + end)
             }
         };
         end.or((self.line.end == self.markdown.len()).then_some(self.line.end))
@@ -524,55 +526,64 @@ impl NextMatch {
     }
 }
 
+/// The mark of a search ahead that found nothing.
+const NOT_FOUND: usize = usize::MAX;
+
 /// Finds each `](` of a Markdown line and the `)` that closes its destination, in one
 /// pass. As in CommonMark, parentheses inside a destination must be balanced and a
 /// backslash escapes the next character, so `(f(x))` ends at the second `)`. That is
 /// the first `)` that brings the line's parenthesis depth back to the depth just
 /// after the destination's `(`, so open destinations wait on a stack, the latest on
-/// top.
-fn find_links(markdown: &str, line: Range<usize>) -> Vec<(usize, Option<usize>)> {
+/// top. While a destination is open, its entry stores that depth in place of its end.
+fn find_links(markdown: &str, line: Range<usize>) -> Vec<(usize, usize)> {
     let bytes = &markdown.as_bytes()[line.clone()];
-    let mut links: Vec<(usize, Option<usize>)> = Vec::new();
-    let mut open: Vec<(usize, isize)> = Vec::new();
-    let mut depth = 0isize;
+    let count = bytes.windows(2).filter(|pair| *pair == b"](").count();
+    let mut links: Vec<(usize, usize)> = Vec::with_capacity(count);
+    let mut open: Vec<usize> = Vec::new();
+    // Wraps below zero: only compared for equality, and its values stay within the
+    // line's length of zero.
+    let mut depth = 0usize;
     let mut escaped = false;
 
     for (index, &byte) in bytes.iter().enumerate() {
         if index >= 2 && bytes[index - 2..index] == *b"](" {
-            open.push((links.len(), depth));
-            links.push((line.start + index - 2, None));
+            open.push(links.len());
+            links.push((line.start + index - 2, depth));
         }
         match byte {
             _ if escaped => escaped = false,
             b'\\' => escaped = true,
-            b'(' => depth += 1,
+            b'(' => depth = depth.wrapping_add(1),
             b')' => {
-                while let Some(&(link, _)) = open.last().filter(|&&(_, opened)| opened == depth) {
-                    links[link].1 = Some(line.start + index);
+                while let Some(&link) = open.last().filter(|&&link| links[link].1 == depth) {
+                    links[link].1 = line.start + index;
                     open.pop();
                 }
-                depth -= 1;
+                depth = depth.wrapping_sub(1);
             }
             _ => {}
         }
+    }
+    for link in open {
+        links[link].1 = NOT_FOUND;
     }
     links
 }
 
 /// Returns, for each offset of a line and the offset just past it, where a tag whose
 /// attributes start there ends, as `tag_end` finds it within the line, or
-/// `usize::MAX` when it does not end there. One pass from the end: each entry is the
+/// `NOT_FOUND` when it does not end there. One pass from the end: each entry is the
 /// next entry, unless its byte is a `>` or opens a quoted value.
 fn element_ends(line: &[u8]) -> Vec<usize> {
-    let mut ends = vec![usize::MAX; line.len() + 1];
+    let mut ends = vec![NOT_FOUND; line.len() + 1];
     let mut next_double_quote = None;
     let mut next_single_quote = None;
 
     for index in (0..line.len()).rev() {
         ends[index] = match line[index] {
             b'>' => index + 1,
-            b'"' => next_double_quote.map_or(usize::MAX, |close: usize| ends[close + 1]),
-            b'\'' => next_single_quote.map_or(usize::MAX, |close: usize| ends[close + 1]),
+            b'"' => next_double_quote.map_or(NOT_FOUND, |close: usize| ends[close + 1]),
+            b'\'' => next_single_quote.map_or(NOT_FOUND, |close: usize| ends[close + 1]),
             _ => ends[index + 1],
         };
         match line[index] {
