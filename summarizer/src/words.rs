@@ -96,26 +96,24 @@ impl Analyzer {
     }
 }
 
-/// Returns the hash of the bytes of `key` alone. `Hash for [u8]` also writes the
-/// length first, which a map with one key type does not need.
-fn hash(hasher: &FixedState, key: &[u8]) -> u64 {
-    let mut state = hasher.build_hasher();
-    state.write(key);
-    state.finish()
-}
-
 /// A hash map from byte strings to `u32` values that keeps all its keys in one
 /// buffer, where a map of `Box<str>` allocates each key on its own. The word forms
 /// and terms of a [`TermCache`] are small and never removed one by one. An entry
 /// takes 16 bytes, so more of the table stays in the processor's caches.
 struct BytesMap {
-    /// The keys, one after another.
+    /// The keys longer than [`INLINE_KEY_BYTES`], one after another.
     keys: Vec<u8>,
-    /// The start of each entry's key in `keys`, its length and its value. Keys are
-    /// words or bigrams of sentences, which are at most `MAX_SENTENCE_BYTES` long.
-    table: HashTable<(usize, u32, u32)>,
+    /// Each entry's key, its length and its value. A key of up to
+    /// [`INLINE_KEY_BYTES`] is stored in the entry itself, packed by [`pack_short`],
+    /// so that most lookups read no other memory and compare one integer. A longer
+    /// key is stored as its start in `keys`. Keys are words or bigrams of
+    /// sentences, which are at most `MAX_SENTENCE_BYTES` long.
+    table: HashTable<(u64, u32, u32)>,
     hasher: FixedState,
 }
+
+/// The length of the longest key that a [`BytesMap`] entry stores in itself.
+const INLINE_KEY_BYTES: usize = 8;
 
 impl BytesMap {
     fn new() -> Self {
@@ -127,26 +125,81 @@ impl BytesMap {
     }
 
     fn get(&self, key: &[u8]) -> Option<u32> {
-        self.table
-            .find(hash(&self.hasher, key), |&(start, len, _)| self.key(start, len) == key)
-            .map(|&(_, _, value)| value)
+        let len = key.len() as u32;
+        let found = if key.len() <= INLINE_KEY_BYTES {
+            let packed = pack_short(key);
+            let hash = hash_short(&self.hasher, packed);
+            self.table.find(hash, |&(stored, stored_len, _)| stored == packed && stored_len == len)
+        } else {
+            let hash = hash_long(&self.hasher, key);
+            self.table.find(hash, |&(start, stored_len, _)| {
+                stored_len == len && long_key(&self.keys, start, stored_len) == key
+            })
+        };
+        found.map(|&(_, _, value)| value)
     }
 
     /// Inserts `key`, which must not be in the map yet, with `value`.
     fn insert_new(&mut self, key: &[u8], value: u32) {
-        let start = self.keys.len();
-        self.keys.extend_from_slice(key);
         // Keys are at most MAX_SENTENCE_BYTES long, so the length fits.
         let len = u32::try_from(key.len()).unwrap_or(u32::MAX);
+        let (stored, hash) = if key.len() <= INLINE_KEY_BYTES {
+            let packed = pack_short(key);
+            (packed, hash_short(&self.hasher, packed))
+        } else {
+            let start = self.keys.len() as u64;
+            self.keys.extend_from_slice(key);
+            (start, hash_long(&self.hasher, key))
+        };
         let (keys, hasher) = (&self.keys, &self.hasher);
-        self.table.insert_unique(hash(hasher, key), (start, len, value), |&(start, len, _)| {
-            hash(hasher, &keys[start..start + len as usize])
+        self.table.insert_unique(hash, (stored, len, value), |&(stored, len, _)| {
+            if len as usize <= INLINE_KEY_BYTES {
+                hash_short(hasher, stored)
+            } else {
+                hash_long(hasher, long_key(keys, stored, len))
+            }
         });
     }
+}
 
-    /// Returns the key that starts at `start` of `keys` and is `len` bytes long.
-    fn key(&self, start: usize, len: u32) -> &[u8] {
-        &self.keys[start..start + len as usize]
+/// Returns the key that starts at `start` of `keys` and is `len` bytes long.
+fn long_key(keys: &[u8], start: u64, len: u32) -> &[u8] {
+    let start = start as usize;
+    &keys[start..start + len as usize]
+}
+
+fn hash_short(hasher: &FixedState, packed: u64) -> u64 {
+    let mut state = hasher.build_hasher();
+    state.write_u64(packed);
+    state.finish()
+}
+
+/// Returns the hash of the bytes of `key` alone. `Hash for [u8]` also writes the
+/// length first, which a map with one key type does not need.
+fn hash_long(hasher: &FixedState, key: &[u8]) -> u64 {
+    let mut state = hasher.build_hasher();
+    state.write(key);
+    state.finish()
+}
+
+/// Packs a key of up to 8 bytes into an integer, little-endian with zero bytes
+/// after it, in a few loads where a copy into a buffer would call `memcpy`. Two
+/// keys that differ only in trailing zero bytes pack alike, so an equal packing
+/// also needs an equal length.
+fn pack_short(key: &[u8]) -> u64 {
+    let len = key.len();
+    debug_assert!(len <= 8);
+    let load_u32 = |at: usize| u64::from(u32::from_le_bytes([key[at], key[at + 1], key[at + 2], key[at + 3]]));
+    match len {
+        // Two loads that overlap in the middle: the overlapping bytes land on the
+        // same places from both, so OR-ing them is exact.
+        4..=8 => load_u32(0) | load_u32(len - 4) << ((len - 4) * 8),
+        2 | 3 => {
+            let head = u64::from(u16::from_le_bytes([key[0], key[1]]));
+            head | u64::from(key[len - 1]) << ((len - 1) * 8)
+        }
+        1 => u64::from(key[0]),
+        _ => 0,
     }
 }
 
@@ -481,6 +534,27 @@ mod tests {
             assert_eq!(map.get(key.as_bytes()), Some(value as u32), "key {key:?}");
         }
         assert_eq!(map.get(b"w2000"), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn bytes_map_matches_hash_map(
+            keys in proptest::collection::vec(proptest::collection::vec(proptest::sample::select(vec![0u8, 1, b'a', b'b', 0xff]), 0..13), 0..60),
+            probes in proptest::collection::vec(proptest::collection::vec(proptest::sample::select(vec![0u8, 1, b'a', b'b', 0xff]), 0..13), 0..30),
+        ) {
+            let mut map = BytesMap::new();
+            let mut expected = std::collections::HashMap::new();
+            for key in &keys {
+                if !expected.contains_key(key) {
+                    let value = expected.len() as u32;
+                    map.insert_new(key, value);
+                    expected.insert(key.clone(), value);
+                }
+            }
+            for key in keys.iter().chain(&probes) {
+                proptest::prop_assert_eq!(map.get(key), expected.get(key).copied(), "key {:?}", key);
+            }
+        }
     }
 
     #[test]
