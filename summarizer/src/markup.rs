@@ -402,32 +402,30 @@ fn is_thematic_break(trimmed: &str) -> bool {
 fn reduce_markdown_inline(markdown: &str, range: Range<usize>, reduced: &mut Reduced) {
     let bytes = markdown.as_bytes();
     let mut searches = LineSearches::new(markdown, range.clone());
+    copy_visible_text(markdown, range.clone(), reduced, |position| match bytes[position] {
+        b'*' | b'_' | b'`' => emphasis_mark_length(bytes, &range, position),
+        b'!' if bytes.get(position + 1) == Some(&b'[') => searches.link_end(position + 1).map(|end| end - position),
+        b']' if bytes.get(position + 1) == Some(&b'(') => {
+            searches.destination_end(position).map(|close| close + 1 - position)
+        }
+        b'[' if searches.link_end(position).is_some() => Some(1),
+        b'<' => searches.tag_end(position).map(|end| end - position),
+        _ => None,
+    });
+}
+
+/// Copies the line `range` of `markdown` to `reduced`, leaving out the markup that
+/// `markup_length` finds at each position: its length in bytes, or `None` for text.
+fn copy_visible_text(
+    markdown: &str,
+    range: Range<usize>,
+    reduced: &mut Reduced,
+    mut markup_length: impl FnMut(usize) -> Option<usize>,
+) {
     let mut text_start = range.start;
     let mut position = range.start;
-
     while position < range.end {
-        let byte = bytes[position];
-        let skip = match byte {
-            b'*' | b'_' | b'`' => {
-                let run = bytes[position..range.end].iter().take_while(|&&b| b == byte).count();
-                let intraword = byte == b'_'
-                    && position > range.start
-                    && bytes[position - 1].is_ascii_alphanumeric()
-                    && bytes.get(position + run).is_some_and(u8::is_ascii_alphanumeric);
-                // A lone `*` between spaces is a multiplication sign or a list marker.
-                let lone = bytes.get(position + run).is_none_or(|b| b.is_ascii_whitespace())
-                    && (position == range.start || bytes[position - 1].is_ascii_whitespace());
-                (!intraword && !lone).then_some(run)
-            }
-            b'!' if bytes.get(position + 1) == Some(&b'[') => searches.link_end(position + 1).map(|end| end - position),
-            b']' if bytes.get(position + 1) == Some(&b'(') => {
-                searches.destination_end(position).map(|close| close + 1 - position)
-            }
-            b'[' if searches.link_end(position).is_some() => Some(1),
-            b'<' => searches.tag_end(position).map(|end| end - position),
-            _ => None,
-        };
-        match skip {
+        match markup_length(position) {
             Some(length) => {
                 reduced.push_verbatim(markdown, text_start..position);
                 position += length;
@@ -437,6 +435,22 @@ fn reduce_markdown_inline(markdown: &str, range: Range<usize>, reduced: &mut Red
         }
     }
     reduced.push_verbatim(markdown, text_start..range.end.max(text_start));
+}
+
+/// Returns the length of the run of emphasis or code-span marks (`*`, `_` or a
+/// backtick) at `position` of the line `range`, or `None` when the run is text: a
+/// `_` inside a word, or a lone `*` between spaces, which is a multiplication sign
+/// or a list marker.
+fn emphasis_mark_length(bytes: &[u8], range: &Range<usize>, position: usize) -> Option<usize> {
+    let byte = bytes[position];
+    let run = bytes[position..range.end].iter().take_while(|&&b| b == byte).count();
+    let intraword = byte == b'_'
+        && position > range.start
+        && bytes[position - 1].is_ascii_alphanumeric()
+        && bytes.get(position + run).is_some_and(u8::is_ascii_alphanumeric);
+    let lone = bytes.get(position + run).is_none_or(|b| b.is_ascii_whitespace())
+        && (position == range.start || bytes[position - 1].is_ascii_whitespace());
+    (!intraword && !lone).then_some(run)
 }
 
 /// The searches ahead that reducing one Markdown line needs, each built on first use
@@ -667,42 +681,18 @@ mod tests {
     /// shared: each `[` and `<` searches the rest of its line or input afresh.
     fn reduce_markdown_inline_by_searching(markdown: &str, range: Range<usize>, reduced: &mut Reduced) {
         let bytes = markdown.as_bytes();
-        let mut text_start = range.start;
-        let mut position = range.start;
-
-        while position < range.end {
-            let byte = bytes[position];
-            let skip = match byte {
-                b'*' | b'_' | b'`' => {
-                    let run = bytes[position..range.end].iter().take_while(|&&b| b == byte).count();
-                    let intraword = byte == b'_'
-                        && position > range.start
-                        && bytes[position - 1].is_ascii_alphanumeric()
-                        && bytes.get(position + run).is_some_and(u8::is_ascii_alphanumeric);
-                    let lone = bytes.get(position + run).is_none_or(|b| b.is_ascii_whitespace())
-                        && (position == range.start || bytes[position - 1].is_ascii_whitespace());
-                    (!intraword && !lone).then_some(run)
-                }
-                b'!' if bytes.get(position + 1) == Some(&b'[') => {
-                    markdown_link_end(markdown, position + 1, range.end).map(|end| end - position)
-                }
-                b']' if bytes.get(position + 1) == Some(&b'(') => {
-                    link_destination_end(&markdown[position + 2..range.end]).map(|index| index + 3)
-                }
-                b'[' if markdown_link_end(markdown, position, range.end).is_some() => Some(1),
-                b'<' => parse_tag(markdown, position).filter(|tag| tag.end <= range.end).map(|tag| tag.end - position),
-                _ => None,
-            };
-            match skip {
-                Some(length) => {
-                    reduced.push_verbatim(markdown, text_start..position);
-                    position += length;
-                    text_start = position;
-                }
-                None => position += 1,
+        copy_visible_text(markdown, range.clone(), reduced, |position| match bytes[position] {
+            b'*' | b'_' | b'`' => emphasis_mark_length(bytes, &range, position),
+            b'!' if bytes.get(position + 1) == Some(&b'[') => {
+                markdown_link_end(markdown, position + 1, range.end).map(|end| end - position)
             }
-        }
-        reduced.push_verbatim(markdown, text_start..range.end.max(text_start));
+            b']' if bytes.get(position + 1) == Some(&b'(') => {
+                link_destination_end(&markdown[position + 2..range.end]).map(|index| index + 3)
+            }
+            b'[' if markdown_link_end(markdown, position, range.end).is_some() => Some(1),
+            b'<' => parse_tag(markdown, position).filter(|tag| tag.end <= range.end).map(|tag| tag.end - position),
+            _ => None,
+        });
     }
 
     fn markdown_link_end(markdown: &str, open: usize, line_end: usize) -> Option<usize> {
