@@ -205,7 +205,7 @@ struct Document {
     #[serde(alias = "article")]
     text: String,
     #[serde(default)]
-    sentences: Option<NonZeroUsize>,
+    sentences: Option<usize>,
 }
 
 fn summary_out<'a>(id: Option<&'a serde_json::Value>, text: &'a str, options: &summarizer::Options) -> SummaryOut<'a> {
@@ -581,9 +581,16 @@ fn summarize_line(
     (number, line): &NumberedLine,
     summarizer: &mut summarizer::Summarizer,
 ) -> anyhow::Result<Vec<u8>> {
-    let document: Document = serde_json::from_str(line)
-        .with_context(|| format!("invalid JSON document on line {number}: expected {{\"text\": \"…\"}}"))?;
-    let length = document.sentences.map_or(args.length, summarizer::Length::Sentences);
+    const EXPECTED: &str = r#"expected {"id": …, "article": "…"}, with "text" allowed in place of "article" and an optional "sentences" of 1 or more"#;
+    let document: Document = serde_json::from_str(line).map_err(|error| {
+        let problem = if error.is_data() { "invalid document" } else { "invalid JSON" };
+        anyhow::anyhow!("{problem} on line {number}: {error}; {EXPECTED}")
+    })?;
+    let sentences = match document.sentences {
+        Some(0) => anyhow::bail!("invalid document on line {number}: \"sentences\" is 0, but it must be 1 or more"),
+        sentences => sentences.and_then(NonZeroUsize::new),
+    };
+    let length = sentences.map_or(args.length, summarizer::Length::Sentences);
     let summary = summarizer.summarize(&document.text, &options(args, length));
     let output = JsonlOut {
         id: document.id.as_ref(),

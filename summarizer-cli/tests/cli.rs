@@ -184,7 +184,18 @@ fn jsonl_writes_lines_before_invalid_one_then_fails() {
     assert!(!output.status.success(), "accepted an invalid line");
     assert_eq!(stdout_lines(&output).len(), 5, "lines before the invalid one");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("invalid JSON document on line 7"), "stderr {stderr:?}");
+    assert!(stderr.contains("invalid JSON on line 7"), "stderr {stderr:?}");
+}
+
+#[test]
+fn jsonl_names_invalid_sentences_field() {
+    let input = serde_json::json!({"id": 1, "article": ARTICLE, "sentences": 0}).to_string() + "\n";
+
+    let output = summarize(&["--jsonl"], &input);
+
+    assert!(!output.status.success(), "accepted \"sentences\": 0");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(r#"invalid document on line 1: "sentences" is 0"#), "stderr {stderr:?}");
 }
 
 #[test]

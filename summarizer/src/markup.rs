@@ -17,7 +17,8 @@ pub enum InputFormat {
     /// character references are decoded.
     Html,
     /// Markdown: heading and quote markers, emphasis, code spans, fenced code blocks,
-    /// images and link targets are dropped. Inline HTML tags are dropped too.
+    /// images and link targets are dropped. Inline HTML tags that close on their line
+    /// are dropped too.
     Markdown,
 }
 
@@ -400,32 +401,57 @@ fn is_thematic_break(trimmed: &str) -> bool {
 /// Copies the visible text of one Markdown line: drops emphasis and code-span marks,
 /// image syntax, link targets and inline HTML tags.
 fn reduce_markdown_inline(markdown: &str, range: Range<usize>, reduced: &mut Reduced) {
-    let bytes = markdown.as_bytes();
     let mut searches = LineSearches::new(markdown, range.clone());
-    copy_visible_text(markdown, range.clone(), reduced, |position| match bytes[position] {
-        b'*' | b'_' | b'`' => emphasis_mark_length(bytes, &range, position),
-        b'!' if bytes.get(position + 1) == Some(&b'[') => searches.link_end(position + 1).map(|end| end - position),
-        b']' if bytes.get(position + 1) == Some(&b'(') => {
-            searches.destination_end(position).map(|close| close + 1 - position)
-        }
-        b'[' if searches.link_end(position).is_some() => Some(1),
-        b'<' => searches.tag_end(position).map(|end| end - position),
-        _ => None,
-    });
+    reduce_markdown_line(markdown, range, reduced, &mut searches);
 }
 
-/// Copies the line `range` of `markdown` to `reduced`, leaving out the markup that
-/// `markup_length` finds at each position: its length in bytes, or `None` for text.
-fn copy_visible_text(
+/// The searches ahead in a Markdown line that its reduction needs.
+trait MarkdownSearch {
+    /// Returns the end of a `[text](target)` link that starts at `open` (a `[`), if
+    /// the line has one there.
+    fn link_end(&mut self, open: usize) -> Option<usize>;
+
+    /// Returns the offset of the `)` that closes the destination of the `](` at
+    /// `bracket`.
+    fn destination_end(&mut self, bracket: usize) -> Option<usize>;
+
+    /// Returns the end of the tag at `start` (a `<`), just past its `>`, when the
+    /// line closes it.
+    fn tag_end(&mut self, start: usize) -> Option<usize>;
+}
+
+/// Copies the line `range` of `markdown` to `reduced` without its markup, finding
+/// links and tags with `searches`.
+fn reduce_markdown_line(
     markdown: &str,
     range: Range<usize>,
     reduced: &mut Reduced,
-    mut markup_length: impl FnMut(usize) -> Option<usize>,
+    searches: &mut impl MarkdownSearch,
 ) {
+    let bytes = markdown.as_bytes();
+    // The `[` dropped because a link follows them, whose `](` is not yet reached. A
+    // `](` drops its destination only when one is open, so a lone `](` stays text.
+    let mut open_links = 0usize;
     let mut text_start = range.start;
     let mut position = range.start;
+
     while position < range.end {
-        match markup_length(position) {
+        let markup_length = match bytes[position] {
+            b'*' | b'_' | b'`' => emphasis_mark_length(bytes, &range, position),
+            b'!' if bytes.get(position + 1) == Some(&b'[') => searches.link_end(position + 1).map(|end| end - position),
+            b']' if open_links > 0 && bytes.get(position + 1) == Some(&b'(') => {
+                let length = searches.destination_end(position).map(|close| close + 1 - position);
+                open_links -= usize::from(length.is_some());
+                length
+            }
+            b'[' if searches.link_end(position).is_some() => {
+                open_links += 1;
+                Some(1)
+            }
+            b'<' => searches.tag_end(position).map(|end| end - position),
+            _ => None,
+        };
+        match markup_length {
             Some(length) => {
                 reduced.push_verbatim(markdown, text_start..position);
                 position += length;
@@ -438,9 +464,9 @@ fn copy_visible_text(
 }
 
 /// Returns the length of the run of emphasis or code-span marks (`*`, `_` or a
-/// backtick) at `position` of the line `range`, or `None` when the run is text: a
-/// `_` inside a word, or a lone `*` between spaces, which is a multiplication sign
-/// or a list marker.
+/// backtick) at `position` of the line `range`, or `None` when the run is text. A
+/// `_` inside a word is text, and so is a lone `*` between spaces, which is a
+/// multiplication sign or a list marker.
 fn emphasis_mark_length(bytes: &[u8], range: &Range<usize>, position: usize) -> Option<usize> {
     let byte = bytes[position];
     let run = bytes[position..range.end].iter().take_while(|&&b| b == byte).count();
@@ -481,33 +507,29 @@ impl<'a> LineSearches<'a> {
         }
     }
 
-    /// Returns the end of a `[text](target)` link that starts at `open` (a `[`), if
-    /// the line has one there.
+    fn links(&mut self) -> &[(usize, usize)] {
+        let (markdown, line) = (self.markdown, self.line.clone());
+        self.links.get_or_insert_with(|| find_links(markdown, line))
+    }
+}
+
+impl MarkdownSearch for LineSearches<'_> {
     fn link_end(&mut self, open: usize) -> Option<usize> {
         let links = self.links();
         let &(_, close) = links[links.partition_point(|&(bracket, _)| bracket < open)..].first()?;
         (close != NOT_FOUND).then(|| close + 1)
     }
 
-    /// Returns the offset of the `)` that closes the destination of the `](` at
-    /// `bracket`.
     fn destination_end(&mut self, bracket: usize) -> Option<usize> {
         let links = self.links();
         let index = links.binary_search_by_key(&bracket, |&(start, _)| start).ok()?;
         Some(links[index].1).filter(|&close| close != NOT_FOUND)
     }
 
-    fn links(&mut self) -> &[(usize, usize)] {
-        let (markdown, line) = (self.markdown, self.line.clone());
-        self.links.get_or_insert_with(|| find_links(markdown, line))
-    }
-
-    /// Returns the end of the tag at `start` (a `<`) when the line closes it, or when
-    /// the tag runs to the end of the input as HTML has it.
     fn tag_end(&mut self, start: usize) -> Option<usize> {
         let line = &self.markdown[..self.line.end];
         let TagOpening { closer, body, .. } = parse_tag_opening(line, start)?;
-        let end = match closer {
+        match closer {
             TagCloser::Comment => self.comment_end.find(line, body, "-->").map(|index| index + 3),
             TagCloser::Declaration => self.declaration_end.find(line, body, ">").map(|index| index + 1),
             TagCloser::Element => {
@@ -515,8 +537,7 @@ impl<'a> LineSearches<'a> {
                 let ends = self.element_ends.get_or_insert_with(|| element_ends(&bytes[line_start..]));
                 Some(ends[body - line_start]).filter(|&end| end != NOT_FOUND).map(|end| line_start + end)
             }
-        };
-        end.or((self.line.end == self.markdown.len()).then_some(self.line.end))
+        }
     }
 }
 
@@ -677,22 +698,31 @@ mod tests {
         assert_eq!(&markdown[reduced.original_range(0..end)], "Intro with **bold** text.");
     }
 
-    /// Reduces a Markdown line as the reduction did before the searches ahead were
-    /// shared: each `[` and `<` searches the rest of its line or input afresh.
-    fn reduce_markdown_inline_by_searching(markdown: &str, range: Range<usize>, reduced: &mut Reduced) {
-        let bytes = markdown.as_bytes();
-        copy_visible_text(markdown, range.clone(), reduced, |position| match bytes[position] {
-            b'*' | b'_' | b'`' => emphasis_mark_length(bytes, &range, position),
-            b'!' if bytes.get(position + 1) == Some(&b'[') => {
-                markdown_link_end(markdown, position + 1, range.end).map(|end| end - position)
+    /// The searches of a Markdown line done afresh at each `[` and `<`, as the
+    /// reduction did before it shared them: the reference for `LineSearches`.
+    struct SearchingAfresh<'a> {
+        markdown: &'a str,
+        line: Range<usize>,
+    }
+
+    impl MarkdownSearch for SearchingAfresh<'_> {
+        fn link_end(&mut self, open: usize) -> Option<usize> {
+            markdown_link_end(self.markdown, open, self.line.end)
+        }
+
+        fn destination_end(&mut self, bracket: usize) -> Option<usize> {
+            link_destination_end(&self.markdown[bracket + 2..self.line.end]).map(|index| bracket + 2 + index)
+        }
+
+        fn tag_end(&mut self, start: usize) -> Option<usize> {
+            let line = &self.markdown[..self.line.end];
+            let TagOpening { closer, body, .. } = parse_tag_opening(line, start)?;
+            match closer {
+                TagCloser::Comment => line[body..].find("-->").map(|index| body + index + 3),
+                TagCloser::Declaration => line[body..].find('>').map(|index| body + index + 1),
+                TagCloser::Element => tag_end(line.as_bytes(), body),
             }
-            b']' if bytes.get(position + 1) == Some(&b'(') => {
-                link_destination_end(&markdown[position + 2..range.end]).map(|index| index + 3)
-            }
-            b'[' if markdown_link_end(markdown, position, range.end).is_some() => Some(1),
-            b'<' => parse_tag(markdown, position).filter(|tag| tag.end <= range.end).map(|tag| tag.end - position),
-            _ => None,
-        });
+        }
     }
 
     fn markdown_link_end(markdown: &str, open: usize, line_end: usize) -> Option<usize> {
@@ -734,12 +764,31 @@ mod tests {
                 let (mut shared, mut searching) = (Reduced::default(), Reduced::default());
 
                 reduce_markdown_inline(&markdown, range.clone(), &mut shared);
-                reduce_markdown_inline_by_searching(&markdown, range, &mut searching);
+                let mut afresh = SearchingAfresh { markdown: &markdown, line: range.clone() };
+                reduce_markdown_line(&markdown, range, &mut searching, &mut afresh);
 
                 proptest::prop_assert_eq!(&shared.text, &searching.text);
                 proptest::prop_assert_eq!(&shared.pieces, &searching.pieces);
             }
         }
+    }
+
+    #[test]
+    fn markdown_keeps_unclosed_tag_and_lone_link_end() {
+        let unclosed = "Hi there. <a b more text. End here.";
+        let lone = "A lone ](x) stays. So does this) one.";
+        let after_link = "A [link](x) and a later ](y) here.";
+
+        assert_eq!(reduce_markdown(unclosed).text, unclosed);
+        assert_eq!(reduce_markdown(lone).text, lone);
+        assert_eq!(reduce_markdown(after_link).text, "A link and a later ](y) here.");
+    }
+
+    #[test]
+    fn markdown_drops_image_inside_link() {
+        let badge = "[![build](https://ci/badge.svg)](https://ci/run) Text [a [b](x)](y) end.";
+
+        assert_eq!(reduce_markdown(badge).text, " Text a b end.");
     }
 
     #[test]
@@ -749,7 +798,7 @@ mod tests {
         let quoted = "<a \"'".repeat(15_000) + " text";
 
         assert_eq!(reduce_markdown(&brackets).text, " text");
-        assert_eq!(reduce_markdown(&tags).text, "");
+        assert_eq!(reduce_markdown(&tags).text, tags);
         assert_eq!(reduce_markdown(&(tags.clone() + "\nnext")).text, tags + "\nnext");
         assert_eq!(reduce_markdown(&(quoted.clone() + "\nnext")).text, quoted + "\nnext");
     }
