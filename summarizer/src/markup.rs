@@ -46,6 +46,15 @@ impl Reduced {
         }
         let start = self.text.len();
         self.text.push_str(&original[range.clone()]);
+        // A piece that goes on where the last one ended, in both texts, extends it,
+        // so that lines without markup take no piece each.
+        if let Some(last) = self.pieces.last_mut() {
+            if last.verbatim && last.reduced.end == start && last.original.end == range.start {
+                last.reduced.end = self.text.len();
+                last.original.end = range.end;
+                return;
+            }
+        }
         self.pieces.push(Piece { reduced: start..self.text.len(), original: range, verbatim: true });
     }
 
@@ -771,6 +780,17 @@ mod tests {
                 proptest::prop_assert_eq!(&shared.pieces, &searching.pieces);
             }
         }
+    }
+
+    #[test]
+    fn markdown_lines_without_markup_share_one_piece() {
+        let markdown = "First line here.\nSecond line here.\nThird **bold** line.";
+
+        let reduced = reduce_markdown(markdown);
+
+        assert_eq!(reduced.pieces.len(), 3, "pieces {:?}", reduced.pieces);
+        let second = reduced.text.find("Second").unwrap()..reduced.text.find("Third").unwrap() + "Third".len();
+        assert_eq!(&markdown[reduced.original_range(second)], "Second line here.\nThird");
     }
 
     #[test]
