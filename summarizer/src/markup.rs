@@ -16,9 +16,12 @@ pub enum InputFormat {
     /// HTML: tags, comments, `<script>`, `<style>` and `<head>` are dropped, and
     /// character references are decoded.
     Html,
-    /// Markdown: heading and quote markers, emphasis, code spans, fenced code blocks,
-    /// images and link targets are dropped. Inline HTML tags that close on their line
-    /// are dropped too.
+    /// Markdown: heading and quote markers, emphasis, strikethrough, code spans,
+    /// fenced code blocks, images, link targets and labels, link reference
+    /// definitions, footnote markers and backslashes before punctuation are
+    /// dropped. Inline HTML tags that close on their line are dropped too.
+    /// Indented code blocks, tables and shortcut reference links (`[label]` alone)
+    /// stay as text.
     Markdown,
 }
 
@@ -361,12 +364,21 @@ pub(crate) fn reduce_markdown(markdown: &str) -> Reduced {
             reduced.push_break(line_start);
             continue;
         }
-        if is_table_rule(trimmed) || is_thematic_break(trimmed) {
+        if is_table_rule(trimmed) || is_thematic_break(trimmed) || is_setext_underline(trimmed) {
+            reduced.push_break(line_start);
+            continue;
+        }
+        let definition = definition_marker_length(trimmed);
+        if definition == Some(Definition::Link) {
             reduced.push_break(line_start);
             continue;
         }
 
-        let content_start = line_start + indent + block_marker_length(trimmed);
+        let footnote_marker = match definition {
+            Some(Definition::Footnote(length)) => length,
+            _ => 0,
+        };
+        let content_start = line_start + indent + footnote_marker + block_marker_length(&trimmed[footnote_marker..]);
         if trimmed.starts_with('#') {
             reduced.push_break(line_start);
         }
@@ -395,6 +407,38 @@ fn block_marker_length(trimmed: &str) -> usize {
         }
         return length;
     }
+}
+
+/// The definition that a Markdown line starts with.
+#[derive(Debug, PartialEq, Eq)]
+enum Definition {
+    /// `[label]: destination`: a link reference definition, which is not shown.
+    Link,
+    /// `[^label]: text`: a footnote, whose text is shown, with the length of its
+    /// marker and the spaces after it.
+    Footnote(usize),
+}
+
+/// Returns the definition that the trimmed line starts with, if any.
+fn definition_marker_length(trimmed: &str) -> Option<Definition> {
+    let label = trimmed.strip_prefix('[')?;
+    let close = label.find("]:")?;
+    if close == 0 || label[..close].contains(['[', ']']) {
+        return None;
+    }
+    if label.starts_with('^') {
+        let after = &label[close + 2..];
+        let spaces = after.len() - after.trim_start_matches([' ', '\t']).len();
+        return Some(Definition::Footnote(1 + close + 2 + spaces));
+    }
+    Some(Definition::Link)
+}
+
+/// Returns whether the trimmed line underlines the heading above it with `=`. A
+/// line of `-` does so too, and is a thematic break already.
+fn is_setext_underline(trimmed: &str) -> bool {
+    let line = trimmed.trim_end();
+    !line.is_empty() && line.bytes().all(|byte| byte == b'=')
 }
 
 fn is_table_rule(trimmed: &str) -> bool {
@@ -441,13 +485,44 @@ fn reduce_markdown_line(
     // The `[` dropped because a link follows them, whose `](` is not yet reached. A
     // `](` drops its destination only when one is open, so a lone `](` stays text.
     let mut open_links = 0usize;
+    // The `]` of the reference link (`[text][label]`) whose `[` was dropped.
+    let mut reference_close = None;
+    let mut next_bracket = NextMatch::default();
     let mut text_start = range.start;
     let mut position = range.start;
 
     while position < range.end {
+        // A backslash before ASCII punctuation shows that character as it is.
+        if bytes[position] == b'\\'
+            && bytes.get(position + 1).is_some_and(u8::is_ascii_punctuation)
+            && position + 1 < range.end
+        {
+            reduced.push_verbatim(markdown, text_start..position);
+            text_start = position + 1;
+            position += 2;
+            continue;
+        }
+        if let Some(end) = autolink_end(bytes, &range, position) {
+            reduced.push_verbatim(markdown, text_start..position);
+            reduced.push_verbatim(markdown, position + 1..end - 1);
+            text_start = end;
+            position = end;
+            continue;
+        }
         let markup_length = match bytes[position] {
             b'*' | b'_' | b'`' => emphasis_mark_length(bytes, &range, position),
-            b'!' if bytes.get(position + 1) == Some(&b'[') => searches.link_end(position + 1).map(|end| end - position),
+            b'~' => {
+                let run = bytes[position..range.end].iter().take_while(|&&byte| byte == b'~').count();
+                (run >= 2).then_some(run)
+            }
+            b'[' if bytes.get(position + 1) == Some(&b'^') => footnote_reference_length(bytes, &range, position),
+            b'!' if bytes.get(position + 1) == Some(&b'[') => searches
+                .link_end(position + 1)
+                .or_else(|| reference_link(markdown, &range, position + 1, &mut next_bracket).map(|(_, end)| end))
+                .map(|end| end - position),
+            b']' if reference_close.is_some_and(|(close, _)| close == position) => {
+                reference_close.take().map(|(_, end)| end - position)
+            }
             b']' if open_links > 0 && bytes.get(position + 1) == Some(&b'(') => {
                 let length = searches.destination_end(position).map(|close| close + 1 - position);
                 open_links -= usize::from(length.is_some());
@@ -456,6 +531,10 @@ fn reduce_markdown_line(
             b'[' if searches.link_end(position).is_some() => {
                 open_links += 1;
                 Some(1)
+            }
+            b'[' if reference_close.is_none() => {
+                reference_close = reference_link(markdown, &range, position, &mut next_bracket);
+                reference_close.map(|_| 1)
             }
             b'<' => searches.tag_end(position).map(|end| end - position),
             _ => None,
@@ -470,6 +549,51 @@ fn reduce_markdown_line(
         }
     }
     reduced.push_verbatim(markdown, text_start..range.end.max(text_start));
+}
+
+/// Returns the end of an autolink (`<https://example.com>`, `<mailto:a@b.c>`) at
+/// `position`, just past its `>`: a scheme of 2 to 32 letters, digits, `+`, `.` or
+/// `-`, a `:`, and no space, `<` or `>` before the `>`. Its text is the link itself.
+fn autolink_end(bytes: &[u8], range: &Range<usize>, position: usize) -> Option<usize> {
+    if bytes[position] != b'<' {
+        return None;
+    }
+    let line = &bytes[position + 1..range.end];
+    let scheme = line.iter().take(33).take_while(|byte| byte.is_ascii_alphanumeric() || b"+.-".contains(byte)).count();
+    if !(2..=32).contains(&scheme) || !line[0].is_ascii_alphabetic() || line.get(scheme) != Some(&b':') {
+        return None;
+    }
+    let rest = &line[scheme + 1..];
+    let close = rest.iter().position(|&byte| byte == b'>' || byte == b'<' || byte.is_ascii_whitespace())?;
+    (rest[close] == b'>').then_some(position + 1 + scheme + 1 + close + 1)
+}
+
+/// Returns the `]` that ends the text of a reference link (`[text][label]` or
+/// `[text][]`) that starts at `open` (a `[`), and the end of its label, just past
+/// its `]`. The text ends at the first `]` after `open`, and the label, of up to 64
+/// bytes without brackets, follows it at once.
+fn reference_link(
+    markdown: &str,
+    range: &Range<usize>,
+    open: usize,
+    next_bracket: &mut NextMatch,
+) -> Option<(usize, usize)> {
+    let bytes = markdown.as_bytes();
+    let close = next_bracket.find(&markdown[..range.end], open + 1, "]")?;
+    if bytes.get(close + 1) != Some(&b'[') || close + 2 > range.end {
+        return None;
+    }
+    let label = &bytes[close + 2..range.end];
+    let label_close = label.iter().take(65).position(|&byte| byte == b']' || byte == b'[')?;
+    (label[label_close] == b']').then_some((close, close + 2 + label_close + 1))
+}
+
+/// Returns the length of a footnote reference (`[^1]`, `[^note]`) at `position`: a
+/// label of up to 64 bytes without spaces or brackets.
+fn footnote_reference_length(bytes: &[u8], range: &Range<usize>, position: usize) -> Option<usize> {
+    let label = &bytes[position + 2..range.end];
+    let close = label.iter().take(65).position(|&byte| byte == b']' || byte == b'[' || byte.is_ascii_whitespace())?;
+    (close > 0 && label[close] == b']').then_some(2 + close + 1)
 }
 
 /// Returns the length of the run of emphasis or code-span marks (`*`, `_` or a
@@ -791,6 +915,21 @@ mod tests {
         assert_eq!(reduced.pieces.len(), 3, "pieces {:?}", reduced.pieces);
         let second = reduced.text.find("Second").unwrap()..reduced.text.find("Third").unwrap() + "Third".len();
         assert_eq!(&markdown[reduced.original_range(second)], "Second line here.\nThird");
+    }
+
+    #[test]
+    fn markdown_drops_reference_and_footnote_markup() {
+        let markdown = "Title\n=====\nRead the [install guide][] or [the docs][d] at <https://example.com/docs>.\n\
+                        Note[^1] here. ![logo][l] ~~old~~ new. Escaped \\*stars\\* and \\[brackets\\].\n\
+                        [d]: https://example.com/d\n[^1]: The footnote text.\n";
+
+        let reduced = reduce_markdown(markdown);
+
+        assert_eq!(
+            reduced.text,
+            "Title\n\n\nRead the install guide or the docs at https://example.com/docs.\n\
+             Note here.  old new. Escaped *stars* and [brackets].\n\n\nThe footnote text.\n"
+        );
     }
 
     #[test]
