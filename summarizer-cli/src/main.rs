@@ -19,8 +19,8 @@ use serde::{Deserialize, Serialize};
 const HELP: &str = "\
 Usage: summarize [--sentences N | --ratio R | --words W] [--lang CODE|auto] [OPTIONS] [FILE]
 
-Prints the sentences that summarize FILE (or standard input), one per line, in
-document order.
+Prints the sentences that summarize FILE (or standard input, also for FILE -), one
+per line, in document order.
 
 Length (at most one; default --sentences 3):
       --sentences N   at most N sentences (alias -n)
@@ -40,7 +40,8 @@ Options:
       --json          print a JSON object with each sentence's text and byte offsets
       --jsonl         read JSON lines {\"id\": …, \"article\": …} (or \"text\", and an
                       optional \"sentences\" count for that line) and write one line
-                      {\"id\": …, \"summary\": [sentence, …]} for each, in input order
+                      {\"id\": …, \"summary\": [sentence, …]} for each, in input order;
+                      blank lines and a byte order mark at the start are skipped
       --threads N     with --jsonl, summarize on N threads, 1 to 256 (default: the
                       number of CPU cores); the output is the same for every N.
                       Each result is written as soon as the lines before it are
@@ -77,6 +78,7 @@ fn parse_args() -> anyhow::Result<Option<Args>> {
     };
     let mut length_flag: Option<&'static str> = None;
     let mut parser = lexopt::Parser::from_env();
+    let (mut threads_set, mut input_set) = (false, false);
     while let Some(arg) = parser.next()? {
         let flag = match arg {
             Short('n') | Long("sentences") => Some("--sentences"),
@@ -132,6 +134,7 @@ fn parse_args() -> anyhow::Result<Option<Args>> {
                     .with_context(|| format!("invalid --keyphrases {value:?}: expected a whole number"))?;
             }
             Long("threads") => {
+                threads_set = true;
                 let value: String = parser.value()?.parse()?;
                 args.threads =
                     value.parse().ok().filter(|threads: &NonZeroUsize| threads.get() <= MAX_THREADS).with_context(
@@ -144,12 +147,18 @@ fn parse_args() -> anyhow::Result<Option<Args>> {
                 print!("{HELP}");
                 return Ok(None);
             }
-            Value(path) if args.input.is_none() => args.input = Some(path.into()),
+            Value(path) if !input_set => {
+                input_set = true;
+                args.input = (path != "-").then(|| path.into());
+            }
             _ => return Err(arg.unexpected().into()),
         }
     }
     if args.json && args.jsonl {
         bail!("--json and --jsonl cannot be combined: --jsonl already writes JSON");
+    }
+    if threads_set && !args.jsonl {
+        bail!("--threads applies to --jsonl only: add --jsonl or drop --threads");
     }
     Ok(Some(args))
 }

@@ -261,6 +261,24 @@ fn jsonl_skips_byte_order_mark() {
 }
 
 #[test]
+fn dash_reads_standard_input() {
+    let from_stdin = summarize(&[], ARTICLE);
+    let from_dash = summarize(&["-"], ARTICLE);
+
+    assert!(from_dash.status.success(), "stderr {:?}", String::from_utf8_lossy(&from_dash.stderr));
+    assert_eq!(from_dash.stdout, from_stdin.stdout);
+}
+
+#[test]
+fn rejects_threads_without_jsonl() {
+    let output = summarize(&["--threads", "2"], ARTICLE);
+
+    assert!(!output.status.success(), "accepted --threads without --jsonl");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--threads applies to --jsonl only"), "stderr {stderr:?}");
+}
+
+#[test]
 fn rejects_threads_out_of_range() {
     for threads in ["0", "257"] {
         let output = summarize(&["--jsonl", "--threads", threads], "");

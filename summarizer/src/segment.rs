@@ -142,7 +142,14 @@ pub const MAX_SENTENCE_BYTES: usize = 1000;
 ///
 /// Every returned span is a non-empty `str` range of `text`, trimmed of whitespace,
 /// at most [`MAX_SENTENCE_BYTES`] long. The spans are in order and do not overlap.
+/// A byte order mark at the start of `text` is in none of them.
 pub fn split_sentences(text: &str) -> Vec<Span> {
+    // Some editors start a file with a byte order mark, which is not text.
+    if let Some(rest) = text.strip_prefix('\u{feff}') {
+        let skipped = text.len() - rest.len();
+        let shift = |span: Span| Span { start: span.start + skipped, end: span.end + skipped };
+        return split_sentences(rest).into_iter().map(shift).collect();
+    }
     let mut sentences = Vec::new();
     let words: Vec<Span> = whitespace_word_spans(text);
     let mut glue = GlueFinder::new(text, &words);
@@ -826,6 +833,15 @@ mod tests {
     fn max_abbreviation_bytes_is_longest_entry() {
         let longest = TITLES.iter().chain(ABBREVIATIONS).map(|entry| entry.len()).max();
         assert_eq!(longest, Some(MAX_ABBREVIATION_BYTES));
+    }
+
+    #[test]
+    fn byte_order_mark_starts_no_sentence() {
+        let text = "\u{feff}Storms hit the coast. Schools closed.";
+
+        let texts: Vec<&str> = split_sentences(text).iter().map(|span| &text[span.start..span.end]).collect();
+
+        assert_eq!(texts, ["Storms hit the coast.", "Schools closed."]);
     }
 
     proptest::proptest! {
