@@ -98,7 +98,8 @@ impl From<&SummaryOptions> for OptionsView {
 pub(crate) struct SummaryView {
     /// The chosen sentences in document order, with their byte offsets in `text`.
     sentences: Vec<SummarySentence>,
-    /// The sentences as a Markdown bullet list, one `- ` line each.
+    /// The sentences as a Markdown bullet list, one `- ` line each, with the
+    /// characters that Markdown would read as markup escaped by a backslash.
     bullets: String,
     key_phrases: Vec<StoredKeyPhrase>,
     /// The language the text was analysed as, or `null` when no stemmer covers it.
@@ -106,12 +107,32 @@ pub(crate) struct SummaryView {
     method: String,
 }
 
+/// Returns `text` with a backslash before each character that Markdown could read
+/// as markup in a list item: inline marks anywhere, and at the start the marks of
+/// a heading, a nested list or a numbered list (`1.`).
+fn markdown_escaped(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len() + 8);
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    for (index, ch) in text.char_indices() {
+        let inline = matches!(ch, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' | '&');
+        let at_start = index == 0 && matches!(ch, '#' | '+' | '-' | '=');
+        let number_end = digits > 0 && index == digits && matches!(ch, '.' | ')');
+        if inline || at_start || number_end {
+            escaped.push('\\');
+        }
+        escaped.push(ch);
+    }
+    escaped
+}
+
 impl From<StoredSummary> for SummaryView {
     fn from(summary: StoredSummary) -> Self {
         let bullets = summary
             .sentences
             .iter()
-            .map(|sentence| format!("- {}", sentence.text.split_whitespace().collect::<Vec<_>>().join(" ")))
+            .map(|sentence| {
+                format!("- {}", markdown_escaped(&sentence.text.split_whitespace().collect::<Vec<_>>().join(" ")))
+            })
             .collect::<Vec<_>>()
             .join("\n");
         Self {
@@ -369,5 +390,29 @@ mod tests {
             key_phrases: Vec::new(),
         };
         assert_eq!(SummaryView::from(summary).bullets, "- First one. Wrapped.\n- Second.");
+    }
+
+    #[test]
+    fn bullets_escape_markdown_marks() {
+        let sentence = |text: &str| SummarySentence { text: text.to_owned(), start: 0, end: 1 };
+        let summary = StoredSummary {
+            sentences: vec![
+                sentence("Use *care* with [links](x) and a_b <tags> & `code`."),
+                sentence("# Not a heading."),
+                sentence("2024. A year, not a list."),
+                sentence("C:\\path | pipe ~ tilde - dash 3.5 units."),
+            ],
+            method: "m".into(),
+            language: Some("en".into()),
+            key_phrases: Vec::new(),
+        };
+
+        let bullets = SummaryView::from(summary).bullets;
+
+        let lines: Vec<&str> = bullets.lines().collect();
+        assert_eq!(lines[0], r"- Use \*care\* with \[links\](x) and a\_b \<tags\> \& \`code\`.");
+        assert_eq!(lines[1], r"- \# Not a heading.");
+        assert_eq!(lines[2], r"- 2024\. A year, not a list.");
+        assert_eq!(lines[3], r"- C:\\path \| pipe \~ tilde - dash 3.5 units.");
     }
 }
