@@ -16,7 +16,7 @@ pub const MAX_KEY_PHRASES: usize = 20;
 pub const DEFAULT_KEY_PHRASES: usize = 5;
 /// Language codes accepted although no stemmer covers them: their text is split into
 /// character n-grams, which the summarizer does for any language.
-const NEUTRAL_LANGUAGES: &[&str] = &["ja", "zh"];
+const NEUTRAL_LANGUAGES: &[&str] = summarizer::NEUTRAL_LANGUAGE_CODES;
 
 /// The markup of a submitted text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]

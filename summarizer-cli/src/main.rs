@@ -165,12 +165,15 @@ fn parse_args() -> anyhow::Result<Option<Args>> {
 
 /// Parses a `--lang` value: `auto` for detection, or a supported ISO 639-1 code.
 fn parse_language(code: &str) -> anyhow::Result<Option<summarizer::Language>> {
-    if code.eq_ignore_ascii_case("auto") {
+    let neutral = summarizer::NEUTRAL_LANGUAGE_CODES.iter().any(|neutral| neutral.eq_ignore_ascii_case(code));
+    if code.eq_ignore_ascii_case("auto") || neutral {
         return Ok(None);
     }
     let language = summarizer::Language::from_code(code);
     let language = language.with_context(|| {
-        let known: Vec<&str> = summarizer::LANGUAGES.iter().map(|l| l.code()).collect();
+        let mut known: Vec<&str> = summarizer::LANGUAGES.iter().map(|l| l.code()).collect();
+        known.extend(summarizer::NEUTRAL_LANGUAGE_CODES);
+        known.sort_unstable();
         format!("unsupported --lang {code:?}: expected auto or one of {}", known.join(", "))
     })?;
     Ok(Some(language))

@@ -261,6 +261,16 @@ fn jsonl_skips_byte_order_mark() {
 }
 
 #[test]
+fn lang_accepts_chinese_and_japanese() {
+    for code in ["zh", "ja"] {
+        let output = summarize(&["--lang", code], "今天下雨。明天天气很好。");
+
+        assert!(output.status.success(), "--lang {code}: stderr {:?}", String::from_utf8_lossy(&output.stderr));
+        assert!(!stdout_lines(&output).is_empty(), "--lang {code}: no summary");
+    }
+}
+
+#[test]
 fn dash_reads_standard_input() {
     let from_stdin = summarize(&[], ARTICLE);
     let from_dash = summarize(&["-"], ARTICLE);

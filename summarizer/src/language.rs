@@ -35,6 +35,11 @@ pub enum Language {
     Turkish,
 }
 
+/// ISO 639-1 codes of languages without a stemmer or stop words here, whose text
+/// the summarizer still handles: Chinese and Japanese, through character bigrams.
+/// A request for one analyses the text as with automatic detection.
+pub const NEUTRAL_LANGUAGE_CODES: &[&str] = &["ja", "zh"];
+
 /// Every supported language, in alphabetical order.
 pub const LANGUAGES: &[Language] = &[
     Language::Arabic,

@@ -45,7 +45,7 @@ use std::borrow::Cow;
 use std::num::NonZeroUsize;
 
 pub use keyphrases::KeyPhrase;
-pub use language::{detect_language, Language, LANGUAGES};
+pub use language::{detect_language, Language, LANGUAGES, NEUTRAL_LANGUAGE_CODES};
 pub use markup::InputFormat;
 pub use segment::{split_sentences, Span, MAX_SENTENCE_BYTES};
 
