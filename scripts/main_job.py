@@ -116,7 +116,12 @@ def main():
     parser.add_argument("article_file")
     parser.add_argument("--sentences", type=int, default=3, help="sentences in the summary (1 to 50)")
     parser.add_argument("--check", action="store_true", help="also verify the API contract")
+    parser.add_argument("--check-arguments-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if not 1 <= args.sentences <= 50:
+        parser.error(f"--sentences {args.sentences} is out of range: expected 1 to 50")
+    if args.check_arguments_only:
+        return
     base = args.base_url.rstrip("/")
 
     article = read_article(args.article_file)
