@@ -481,74 +481,102 @@ fn reduce_markdown_line(
     reduced: &mut Reduced,
     searches: &mut impl MarkdownSearch,
 ) {
-    let bytes = markdown.as_bytes();
-    // The `[` dropped because a link follows them, whose `](` is not yet reached. A
-    // `](` drops its destination only when one is open, so a lone `](` stays text.
-    let mut open_links = 0usize;
-    // The `]` of the reference link (`[text][label]`) whose `[` was dropped.
-    let mut reference_close = None;
-    let mut next_bracket = NextMatch::default();
+    let mut line = MarkdownLine {
+        markdown,
+        range: range.clone(),
+        open_links: 0,
+        reference_close: None,
+        next_bracket: NextMatch::default(),
+    };
     let mut text_start = range.start;
     let mut position = range.start;
 
     while position < range.end {
-        // A backslash before ASCII punctuation shows that character as it is.
-        if bytes[position] == b'\\'
-            && bytes.get(position + 1).is_some_and(u8::is_ascii_punctuation)
-            && position + 1 < range.end
-        {
-            reduced.push_verbatim(markdown, text_start..position);
-            text_start = position + 1;
-            position += 2;
-            continue;
-        }
-        if let Some(end) = autolink_end(bytes, &range, position) {
-            reduced.push_verbatim(markdown, text_start..position);
-            reduced.push_verbatim(markdown, position + 1..end - 1);
-            text_start = end;
-            position = end;
-            continue;
-        }
-        let markup_length = match bytes[position] {
-            b'*' | b'_' | b'`' => emphasis_mark_length(bytes, &range, position),
-            b'~' => {
-                let run = bytes[position..range.end].iter().take_while(|&&byte| byte == b'~').count();
-                (run >= 2).then_some(run)
-            }
-            b'[' if bytes.get(position + 1) == Some(&b'^') => footnote_reference_length(bytes, &range, position),
-            b'!' if bytes.get(position + 1) == Some(&b'[') => searches
-                .link_end(position + 1)
-                .or_else(|| reference_link(markdown, &range, position + 1, &mut next_bracket).map(|(_, end)| end))
-                .map(|end| end - position),
-            b']' if reference_close.is_some_and(|(close, _)| close == position) => {
-                reference_close.take().map(|(_, end)| end - position)
-            }
-            b']' if open_links > 0 && bytes.get(position + 1) == Some(&b'(') => {
-                let length = searches.destination_end(position).map(|close| close + 1 - position);
-                open_links -= usize::from(length.is_some());
-                length
-            }
-            b'[' if searches.link_end(position).is_some() => {
-                open_links += 1;
-                Some(1)
-            }
-            b'[' if reference_close.is_none() => {
-                reference_close = reference_link(markdown, &range, position, &mut next_bracket);
-                reference_close.map(|_| 1)
-            }
-            b'<' => searches.tag_end(position).map(|end| end - position),
-            _ => None,
-        };
-        match markup_length {
-            Some(length) => {
+        match line.token_at(position, searches) {
+            Token::Text => position += 1,
+            Token::Markup(length) => {
                 reduced.push_verbatim(markdown, text_start..position);
                 position += length;
                 text_start = position;
             }
-            None => position += 1,
+            Token::Unwrapped { shown, end } => {
+                reduced.push_verbatim(markdown, text_start..position);
+                reduced.push_verbatim(markdown, shown);
+                position = end;
+                text_start = end;
+            }
         }
     }
     reduced.push_verbatim(markdown, text_start..range.end.max(text_start));
+}
+
+/// What a Markdown line has at one position.
+enum Token {
+    /// A byte of text.
+    Text,
+    /// Markup of this many bytes, which is dropped.
+    Markup(usize),
+    /// Markup around text, up to `end`, of which only `shown` is kept: an escaped
+    /// character or an autolink.
+    Unwrapped { shown: Range<usize>, end: usize },
+}
+
+/// The state of reducing one Markdown line.
+struct MarkdownLine<'a> {
+    markdown: &'a str,
+    range: Range<usize>,
+    /// The `[` dropped because a link follows them, whose `](` is not yet reached.
+    /// A `](` drops its destination only when one is open, so a lone `](` stays text.
+    open_links: usize,
+    /// The `]` of the reference link (`[text][label]`) whose `[` was dropped, and
+    /// the end of its label.
+    reference_close: Option<(usize, usize)>,
+    next_bracket: NextMatch,
+}
+
+impl MarkdownLine<'_> {
+    fn token_at(&mut self, position: usize, searches: &mut impl MarkdownSearch) -> Token {
+        let (markdown, range) = (self.markdown, &self.range);
+        let bytes = markdown.as_bytes();
+        // A backslash before ASCII punctuation shows that character as it is.
+        if bytes[position] == b'\\' && position + 1 < range.end && bytes[position + 1].is_ascii_punctuation() {
+            return Token::Unwrapped { shown: position + 1..position + 2, end: position + 2 };
+        }
+        if let Some(end) = autolink_end(bytes, range, position) {
+            return Token::Unwrapped { shown: position + 1..end - 1, end };
+        }
+        let markup_length = match bytes[position] {
+            b'*' | b'_' | b'`' => emphasis_mark_length(bytes, range, position),
+            b'~' => {
+                let run = bytes[position..range.end].iter().take_while(|&&byte| byte == b'~').count();
+                (run >= 2).then_some(run)
+            }
+            b'[' if bytes.get(position + 1) == Some(&b'^') => footnote_reference_length(bytes, range, position),
+            b'!' if bytes.get(position + 1) == Some(&b'[') => searches
+                .link_end(position + 1)
+                .or_else(|| reference_link(markdown, range, position + 1, &mut self.next_bracket).map(|(_, end)| end))
+                .map(|end| end - position),
+            b']' if self.reference_close.is_some_and(|(close, _)| close == position) => {
+                self.reference_close.take().map(|(_, end)| end - position)
+            }
+            b']' if self.open_links > 0 && bytes.get(position + 1) == Some(&b'(') => {
+                let length = searches.destination_end(position).map(|close| close + 1 - position);
+                self.open_links -= usize::from(length.is_some());
+                length
+            }
+            b'[' if searches.link_end(position).is_some() => {
+                self.open_links += 1;
+                Some(1)
+            }
+            b'[' if self.reference_close.is_none() => {
+                self.reference_close = reference_link(markdown, range, position, &mut self.next_bracket);
+                self.reference_close.map(|_| 1)
+            }
+            b'<' => searches.tag_end(position).map(|end| end - position),
+            _ => None,
+        };
+        markup_length.map_or(Token::Text, Token::Markup)
+    }
 }
 
 /// Returns the end of an autolink (`<https://example.com>`, `<mailto:a@b.c>`) at
