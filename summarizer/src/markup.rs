@@ -190,7 +190,8 @@ struct Tag {
 
 /// The start of a tag found at a `<`: all of it but its end.
 struct TagOpening {
-    name: String,
+    /// The byte range of the element name; empty for comments and declarations.
+    name: Range<usize>,
     closing: bool,
     closer: TagCloser,
     /// Byte offset where the search for the tag's end starts.
@@ -212,6 +213,7 @@ enum TagCloser {
 /// as in `a < b`. A tag that is never closed runs to the end of the input.
 fn parse_tag(html: &str, start: usize) -> Option<Tag> {
     let TagOpening { name, closing, closer, body } = parse_tag_opening(html, start)?;
+    let name = html[name].to_ascii_lowercase();
     let end = match closer {
         TagCloser::Comment => html[body..].find("-->").map(|index| body + index + 3),
         TagCloser::Declaration => html[body..].find('>').map(|index| body + index + 1),
@@ -223,11 +225,11 @@ fn parse_tag(html: &str, start: usize) -> Option<Tag> {
 fn parse_tag_opening(html: &str, start: usize) -> Option<TagOpening> {
     let rest = &html[start + 1..];
     if rest.starts_with("!--") {
-        return Some(TagOpening { name: String::new(), closing: false, closer: TagCloser::Comment, body: start + 4 });
+        return Some(TagOpening { name: start..start, closing: false, closer: TagCloser::Comment, body: start + 4 });
     }
     if rest.starts_with('!') || rest.starts_with('?') {
         return Some(TagOpening {
-            name: String::new(),
+            name: start..start,
             closing: false,
             closer: TagCloser::Declaration,
             body: start + 1,
@@ -242,9 +244,9 @@ fn parse_tag_opening(html: &str, start: usize) -> Option<TagOpening> {
         return None;
     }
     let name_length = after_slash.find(|c: char| !c.is_ascii_alphanumeric() && c != '-').unwrap_or(after_slash.len());
-    let name = after_slash[..name_length].to_ascii_lowercase();
-    let body = start + 1 + usize::from(closing) + name_length;
-    Some(TagOpening { name, closing, closer: TagCloser::Element, body })
+    let name_start = start + 1 + usize::from(closing);
+    let body = name_start + name_length;
+    Some(TagOpening { name: name_start..body, closing, closer: TagCloser::Element, body })
 }
 
 /// Returns the offset just past the `>` that closes a tag whose attributes start at
@@ -368,15 +370,13 @@ pub(crate) fn reduce_markdown(markdown: &str) -> Reduced {
             reduced.push_break(line_start);
             continue;
         }
-        let definition = definition_marker_length(trimmed);
-        if definition == Some(Definition::Link) {
-            reduced.push_break(line_start);
-            continue;
-        }
-
-        let footnote_marker = match definition {
+        let footnote_marker = match line_definition(trimmed) {
+            Some(Definition::Link) => {
+                reduced.push_break(line_start);
+                continue;
+            }
             Some(Definition::Footnote(length)) => length,
-            _ => 0,
+            None => 0,
         };
         let content_start = line_start + indent + footnote_marker + block_marker_length(&trimmed[footnote_marker..]);
         if trimmed.starts_with('#') {
@@ -410,7 +410,7 @@ fn block_marker_length(trimmed: &str) -> usize {
 }
 
 /// The definition that a Markdown line starts with.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 enum Definition {
     /// `[label]: destination`: a link reference definition, which is not shown.
     Link,
@@ -420,7 +420,7 @@ enum Definition {
 }
 
 /// Returns the definition that the trimmed line starts with, if any.
-fn definition_marker_length(trimmed: &str) -> Option<Definition> {
+fn line_definition(trimmed: &str) -> Option<Definition> {
     let label = trimmed.strip_prefix('[')?;
     let close = label.find("]:")?;
     if close == 0 || label[..close].contains(['[', ']']) {
@@ -510,7 +510,7 @@ fn reduce_markdown_line(
     reduced.push_verbatim(markdown, text_start..range.end.max(text_start));
 }
 
-/// What a Markdown line has at one position.
+/// The kind of content at one position of a Markdown line.
 enum Token {
     /// A byte of text.
     Text,
