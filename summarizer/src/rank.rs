@@ -716,7 +716,7 @@ mod tests {
     fn directed_scores(text: &str) -> Vec<f64> {
         let spans = split_sentences(text);
         let infos = describe(text, &spans);
-        let vectors = sentence_vectors(text, &spans, &mut TermCache::new(Analyzer::new(None)));
+        let vectors = sentence_vectors(text, &spans, &mut TermCache::with_capacity(Analyzer::new(None), 0));
         directed_centrality(&infos, &vectors)
     }
 

@@ -116,14 +116,15 @@ struct BytesMap {
 const INLINE_KEY_BYTES: usize = 8;
 
 impl BytesMap {
-    fn new() -> Self {
-        Self { keys: Vec::new(), table: HashTable::new(), hasher: FixedState::default() }
+    fn with_capacity(capacity: usize) -> Self {
+        Self { keys: Vec::new(), table: HashTable::with_capacity(capacity), hasher: FixedState::default() }
     }
 
     fn len(&self) -> usize {
         self.table.len()
     }
 
+    #[inline(always)]
     fn get(&self, key: &[u8]) -> Option<u32> {
         let len = key.len() as u32;
         let found = if key.len() <= INLINE_KEY_BYTES {
@@ -230,11 +231,13 @@ pub(crate) struct TermCache {
 }
 
 impl TermCache {
-    pub(crate) fn new(analyzer: Analyzer) -> Self {
+    /// Creates a cache with room for `capacity` word forms and as many terms before
+    /// its tables grow.
+    pub(crate) fn with_capacity(analyzer: Analyzer, capacity: usize) -> Self {
         Self {
             analyzer,
-            forms: BytesMap::new(),
-            terms: BytesMap::new(),
+            forms: BytesMap::with_capacity(capacity),
+            terms: BytesMap::with_capacity(capacity),
             document_ids: Vec::new(),
             document: 0,
             term_buffer: Vec::new(),
@@ -524,7 +527,7 @@ mod tests {
     fn bytes_map_finds_every_key_after_growing() {
         let keys: Vec<String> =
             (0..2000).map(|number| format!("w{number}")).chain(["".to_owned(), "w".to_owned()]).collect();
-        let mut map = BytesMap::new();
+        let mut map = BytesMap::with_capacity(0);
         for (value, key) in keys.iter().enumerate() {
             assert_eq!(map.get(key.as_bytes()), None, "key {key:?} before insertion");
             map.insert_new(key.as_bytes(), value as u32);
@@ -542,7 +545,7 @@ mod tests {
             keys in proptest::collection::vec(proptest::collection::vec(proptest::sample::select(vec![0u8, 1, b'a', b'b', 0xff]), 0..13), 0..60),
             probes in proptest::collection::vec(proptest::collection::vec(proptest::sample::select(vec![0u8, 1, b'a', b'b', 0xff]), 0..13), 0..30),
         ) {
-            let mut map = BytesMap::new();
+            let mut map = BytesMap::with_capacity(0);
             let mut expected = std::collections::HashMap::new();
             for key in &keys {
                 if !expected.contains_key(key) {
