@@ -14,7 +14,8 @@ pub enum InputFormat {
     #[default]
     Plain,
     /// HTML: tags, comments, `<script>`, `<style>` and `<head>` are dropped, and
-    /// character references are decoded.
+    /// character references are decoded. The text of `<nav>`, `<aside>` and
+    /// `<footer>` is dropped too, unless the page has no other text.
     Html,
     /// Markdown: heading and quote markers, emphasis, strikethrough, code spans,
     /// fenced code blocks, images, link targets and labels, link reference
@@ -135,12 +136,29 @@ const BLOCK_ELEMENTS: &[&str] = &[
 /// Elements whose content is not visible text.
 const HIDDEN_ELEMENTS: &[&str] = &["script", "style", "head", "noscript", "template", "svg", "iframe", "object"];
 
-/// Reduces HTML to its visible text.
+/// Elements around a page's content rather than in it: navigation menus, side
+/// boxes ("Related stories") and page footers ("Copyright 2026 Coast News."). Their
+/// text is dropped, as reader modes do, unless that leaves no visible text.
+const BOILERPLATE_ELEMENTS: &[&str] = &["nav", "aside", "footer"];
+
+/// Reduces HTML to its visible text, without the text of [`BOILERPLATE_ELEMENTS`]
+/// when other text is left.
 pub(crate) fn reduce_html(html: &str) -> Reduced {
+    let content = reduce_html_with(html, true);
+    if content.text.trim().is_empty() {
+        return reduce_html_with(html, false);
+    }
+    content
+}
+
+fn reduce_html_with(html: &str, drop_boilerplate: bool) -> Reduced {
     let mut reduced = Reduced::default();
     let bytes = html.as_bytes();
     let mut text_start = 0;
     let mut position = 0;
+    // The number of boilerplate elements open around `position`. Text is kept only
+    // at 0.
+    let mut boilerplate_depth = 0usize;
 
     while position < bytes.len() {
         match bytes[position] {
@@ -149,7 +167,9 @@ pub(crate) fn reduce_html(html: &str) -> Reduced {
                     position += 1;
                     continue;
                 };
-                reduced.push_verbatim(html, text_start..position);
+                if boilerplate_depth == 0 {
+                    reduced.push_verbatim(html, text_start..position);
+                }
                 if is_block(&tag.name) {
                     reduced.push_break(position);
                 }
@@ -157,12 +177,18 @@ pub(crate) fn reduce_html(html: &str) -> Reduced {
                 if !tag.closing && HIDDEN_ELEMENTS.contains(&tag.name.as_str()) {
                     position = skip_hidden_content(html, position, &tag.name);
                 }
+                if drop_boilerplate && BOILERPLATE_ELEMENTS.contains(&tag.name.as_str()) {
+                    boilerplate_depth =
+                        if tag.closing { boilerplate_depth.saturating_sub(1) } else { boilerplate_depth + 1 };
+                }
                 text_start = position;
             }
             b'&' => match decode_entity(&html[position..]) {
                 Some((decoded, length)) => {
-                    reduced.push_verbatim(html, text_start..position);
-                    reduced.push_replacement(decoded.encode_utf8(&mut [0; 4]), position..position + length);
+                    if boilerplate_depth == 0 {
+                        reduced.push_verbatim(html, text_start..position);
+                        reduced.push_replacement(decoded.encode_utf8(&mut [0; 4]), position..position + length);
+                    }
                     position += length;
                     text_start = position;
                 }
@@ -171,7 +197,9 @@ pub(crate) fn reduce_html(html: &str) -> Reduced {
             _ => position += 1,
         }
     }
-    reduced.push_verbatim(html, text_start..html.len());
+    if boilerplate_depth == 0 {
+        reduced.push_verbatim(html, text_start..html.len());
+    }
     reduced
 }
 
@@ -834,6 +862,27 @@ mod tests {
     #[test]
     fn html_keeps_less_than_sign_in_text() {
         assert_eq!(reduce_html("a < b and c > d").text, "a < b and c > d");
+    }
+
+    #[test]
+    fn html_drops_navigation_side_boxes_and_footers() {
+        let html = "<header><nav><a href=\"/\">Home</a> <a href=\"/news\">News</a></nav></header>\
+                    <article><p>Storm closes roads.</p><aside><h2>Related</h2><aside>Ads &amp; more</aside>\
+                    <p>Storm season</p></aside><p>Crews clear trees.</p></article>\
+                    <FOOTER>Copyright 2026 Coast News.</FOOTER><p>Last line.</p>";
+        assert_eq!(reduce_html(html).text, "Storm closes roads.\n\nCrews clear trees.\n\nLast line.\n\n");
+    }
+
+    #[test]
+    fn html_keeps_boilerplate_text_when_nothing_else_is_left() {
+        let html = "<nav>Home</nav><footer><p>Only a footer &amp; a menu.</p></footer>";
+        assert_eq!(reduce_html(html).text, "Home\n\nOnly a footer & a menu.\n\n");
+        assert_eq!(reduce_html("<aside>Note.</aside> &nbsp; ").text, "Note.\n\n \u{a0} ");
+    }
+
+    #[test]
+    fn html_keeps_text_after_a_stray_closing_boilerplate_tag() {
+        assert_eq!(reduce_html("</nav>Text here.<nav>Menu</nav>").text, "Text here.\n\n");
     }
 
     #[test]
