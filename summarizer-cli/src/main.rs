@@ -15,6 +15,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 const HELP: &str = "\
 Usage: summarize [--sentences N | --ratio R | --words W] [--lang CODE|auto] [OPTIONS] [FILE]
@@ -203,7 +204,7 @@ struct SummaryOut<'a> {
 /// One output line of `--jsonl` mode: the visible text of each chosen sentence.
 #[derive(Serialize)]
 struct JsonlOut<'a> {
-    id: Option<&'a serde_json::Value>,
+    id: Option<&'a RawValue>,
     summary: Vec<std::borrow::Cow<'a, str>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     key_phrases: Vec<String>,
@@ -211,9 +212,11 @@ struct JsonlOut<'a> {
 
 /// One input line of `--jsonl` mode.
 #[derive(Deserialize)]
-struct Document {
-    #[serde(default)]
-    id: Option<serde_json::Value>,
+struct Document<'a> {
+    /// The id as its JSON text, written back as it came: a number parsed into a
+    /// `Value` would come back as a float beyond 64-bit integers, and lose digits.
+    #[serde(default, borrow)]
+    id: Option<&'a RawValue>,
     #[serde(alias = "article")]
     text: String,
     #[serde(default)]
@@ -605,7 +608,7 @@ fn summarize_line(
     let length = sentences.map_or(args.length, summarizer::Length::Sentences);
     let summary = summarizer.summarize(&document.text, &options(args, length));
     let output = JsonlOut {
-        id: document.id.as_ref(),
+        id: document.id,
         summary: summary.sentences.into_iter().map(|sentence| sentence.plain).collect(),
         key_phrases: summary.key_phrases.into_iter().map(|phrase| phrase.text).collect(),
     };

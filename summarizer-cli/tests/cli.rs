@@ -113,6 +113,26 @@ fn jsonl_writes_id_and_summary_in_input_order() {
 }
 
 #[test]
+fn jsonl_writes_each_id_back_as_it_came() {
+    let ids = [
+        "123456789012345678901234567890",
+        "-1.000000000000000000001e400",
+        r#""caf\u00e9""#,
+        r#"{"batch": [1, 2.50]}"#,
+        "null",
+    ];
+    let mut input: String =
+        ids.iter().map(|id| format!(r#"{{"id": {id}, "article": "One short line."}}"#) + "\n").collect();
+    input.push_str("{\"article\": \"One short line.\"}\n");
+    let output = summarize(&["--jsonl", "--threads", "1"], &input);
+    assert!(output.status.success(), "stderr {:?}", String::from_utf8_lossy(&output.stderr));
+    let mut expected: Vec<String> =
+        ids.iter().map(|id| format!(r#"{{"id":{id},"summary":["One short line."]}}"#)).collect();
+    expected.push(r#"{"id":null,"summary":["One short line."]}"#.to_owned());
+    assert_eq!(stdout_lines(&output), expected);
+}
+
+#[test]
 fn keyphrases_flag_appends_phrases() {
     let output = summarize(&["--sentences", "1", "--keyphrases", "2"], ARTICLE);
     assert!(output.status.success());
