@@ -335,23 +335,45 @@ fn centroid_similarity(infos: &[SentenceInfo], vectors: &[SentenceVector]) -> Ve
 /// (negative) times its edges to earlier ones, so a sentence that later ones repeat
 /// ranks high and one that repeats earlier ones ranks low.
 fn directed_centrality(infos: &[SentenceInfo], vectors: &[SentenceVector]) -> Vec<f64> {
+    let text_bytes = infos.last().map_or(0, |info| info.span.end);
+    let body_sentences = infos.iter().filter(|info| !info.heading).count();
+    let keep_cosines = body_sentences * CENTRALITY_WINDOW * std::mem::size_of::<f64>() <= 2 * text_bytes;
+    directed_centrality_with(infos, vectors, keep_cosines)
+}
+
+/// Does the work of [`directed_centrality`]. It needs each cosine twice, once for
+/// the threshold and once for the weights. With `keep_cosines` they are kept from
+/// the first time, at 64 bytes per sentence; otherwise they are computed again,
+/// which costs less memory but more time. [`directed_centrality`] keeps them when
+/// that takes at most twice the size of the text, so text of very many short
+/// sentences takes less memory, and both ways give the same scores.
+fn directed_centrality_with(infos: &[SentenceInfo], vectors: &[SentenceVector], keep_cosines: bool) -> Vec<f64> {
     let body: Vec<usize> = (0..infos.len()).filter(|&index| !infos[index].heading).collect();
-    let cosines = window_cosines(&body, vectors);
     let mut scores = vec![0.0; infos.len()];
     if body.len() < 2 {
         return scores;
     }
     let (mut low, mut high) = (f64::INFINITY, f64::NEG_INFINITY);
-    for_each_edge(&body, &cosines, |_, _, cosine| {
+    let mut kept = Vec::new();
+    for_each_window_cosine(&body, vectors, |_, _, cosine| {
         low = low.min(cosine);
         high = high.max(cosine);
+        if keep_cosines {
+            kept.push(cosine);
+        }
     });
     let threshold = low + EDGE_THRESHOLD * (high - low);
-    for_each_edge(&body, &cosines, |earlier, later, cosine| {
+    let mut add_edge = |earlier: usize, later: usize, cosine: f64| {
         let weight = (cosine - threshold).max(0.0);
         scores[earlier] += FORWARD_WEIGHT * weight;
         scores[later] += BACKWARD_WEIGHT * weight;
-    });
+    };
+    if keep_cosines {
+        let mut cosines = kept.into_iter();
+        for_each_window_edge(&body, |earlier, later| add_edge(earlier, later, cosines.next().unwrap_or(0.0)));
+    } else {
+        for_each_window_cosine(&body, vectors, add_edge);
+    }
 
     let low = body.iter().map(|&index| scores[index]).fold(f64::INFINITY, f64::min);
     let high = body.iter().map(|&index| scores[index]).fold(f64::NEG_INFINITY, f64::max);
@@ -365,20 +387,21 @@ fn directed_centrality(infos: &[SentenceInfo], vectors: &[SentenceVector]) -> Ve
     scores
 }
 
-/// Calls `visit` with each edge of directed centrality, earlier sentences first:
-/// the index of the earlier and of the later sentence and their cosine, out of the
-/// cosines of [`window_cosines`].
-fn for_each_edge(body: &[usize], cosines: &[f64], mut visit: impl FnMut(usize, usize, f64)) {
-    for (position, &earlier) in body.iter().enumerate() {
-        for (offset, &later) in body[position + 1..].iter().take(CENTRALITY_WINDOW).enumerate() {
-            visit(earlier, later, cosines[position * CENTRALITY_WINDOW + offset]);
+/// Calls `visit` with the indexes of the earlier and the later sentence of each
+/// edge of directed centrality, in the order of [`for_each_window_cosine`].
+fn for_each_window_edge(body: &[usize], mut visit: impl FnMut(usize, usize)) {
+    for (position, &later) in body.iter().enumerate() {
+        for &earlier in &body[position.saturating_sub(CENTRALITY_WINDOW)..position] {
+            visit(earlier, later);
         }
     }
 }
 
-/// Returns the cosine of each sentence of `body` with each of the next
-/// [`CENTRALITY_WINDOW`] ones: the cosine of `body[p]` and `body[p + 1 + k]` at
-/// index `p * CENTRALITY_WINDOW + k`, 0 past the end.
+/// Calls `visit` with each edge of directed centrality: the indexes of an earlier
+/// and a later sentence of `body` that is at most [`CENTRALITY_WINDOW`] body
+/// sentences after it, and their cosine. Edges come in order of the later sentence,
+/// then of the earlier one. So each sentence's edges to earlier sentences come
+/// first, in order, then its edges to later ones, in order.
 ///
 /// Each sentence is spread out by term id into its own slot of one array, which
 /// keeps the last [`CENTRALITY_WINDOW`] sentences. Each sentence then walks its
@@ -386,10 +409,9 @@ fn for_each_edge(body: &[usize], cosines: &[f64], mut visit: impl FnMut(usize, u
 /// it against each earlier sentence in turn walks its terms once per earlier
 /// sentence. Each sum adds the same products in the same order as
 /// [`dot_with_spread`], so the cosines are the same.
-fn window_cosines(body: &[usize], vectors: &[SentenceVector]) -> Vec<f64> {
+fn for_each_window_cosine(body: &[usize], vectors: &[SentenceVector], mut visit: impl FnMut(usize, usize, f64)) {
     const WINDOW: usize = CENTRALITY_WINDOW;
     let mut spread = vec![[0.0f64; WINDOW]; vocabulary_size(vectors)];
-    let mut cosines = vec![0.0; body.len() * WINDOW];
     for (position, &sentence) in body.iter().enumerate() {
         let mut sums = [0.0f64; WINDOW];
         for &(id, weight) in &vectors[sentence].terms {
@@ -398,10 +420,9 @@ fn window_cosines(body: &[usize], vectors: &[SentenceVector]) -> Vec<f64> {
                 sums[slot] += weight * row[slot];
             }
         }
-        for back in 1..=WINDOW.min(position) {
-            let earlier = position - back;
+        for earlier in position.saturating_sub(WINDOW)..position {
             let sum = sums[earlier % WINDOW];
-            cosines[earlier * WINDOW + back - 1] = if sum.is_finite() { sum } else { 0.0 };
+            visit(body[earlier], sentence, if sum.is_finite() { sum } else { 0.0 });
         }
 
         // The slot of the sentence WINDOW places back, which no later sentence
@@ -416,7 +437,6 @@ fn window_cosines(body: &[usize], vectors: &[SentenceVector]) -> Vec<f64> {
             spread[id][slot] = weight;
         }
     }
-    cosines
 }
 
 /// A [`Length`] resolved against one document.
@@ -778,17 +798,76 @@ mod tests {
         ) {
             let vectors = unit_vectors(&sentences);
             let body: Vec<usize> = (0..vectors.len()).filter(|index| index % 5 != 3).collect();
-            let cosines = window_cosines(&body, &vectors);
+            let mut found = Vec::new();
+            for_each_window_cosine(&body, &vectors, |earlier, later, cosine| found.push((earlier, later, cosine.to_bits())));
+
+            // Each later sentence in turn, with the earlier ones of its window in order.
+            let mut expected = Vec::new();
+            for (position, &later) in body.iter().enumerate() {
+                for &earlier in &body[position.saturating_sub(CENTRALITY_WINDOW)..position] {
+                    let mut spread = vec![0.0; vocabulary_size(&vectors)];
+                    for &(id, weight) in &vectors[earlier].terms {
+                        spread[id] = weight;
+                    }
+                    expected.push((earlier, later, dot_with_spread(&vectors[later], &spread).to_bits()));
+                }
+            }
+            let mut edges = Vec::new();
+            for_each_window_edge(&body, |earlier, later| edges.push((earlier, later)));
+            let found_edges: Vec<(usize, usize)> = found.iter().map(|&(earlier, later, _)| (earlier, later)).collect();
+            proptest::prop_assert_eq!(edges, found_edges);
+            proptest::prop_assert_eq!(found, expected);
+        }
+
+        #[test]
+        fn directed_centrality_matches_edge_by_edge_sums(
+            sentences in proptest::collection::vec(proptest::collection::vec((0usize..12, 1u32..4), 0..6), 0..40),
+            headings in proptest::collection::vec(proptest::bool::weighted(0.2), 40),
+        ) {
+            let vectors = unit_vectors(&sentences);
+            let infos: Vec<SentenceInfo> = (0..vectors.len())
+                .map(|index| SentenceInfo { span: Span { start: 0, end: 0 }, heading: headings[index], fragment: false })
+                .collect();
+            let body: Vec<usize> = (0..vectors.len()).filter(|&index| !headings[index]).collect();
+
+            // Each earlier sentence with the next ones of its window, cosines taken
+            // pair by pair: the order in which the scores were summed before the
+            // cosines were streamed.
+            let mut edges = Vec::new();
             for (position, &earlier) in body.iter().enumerate() {
                 let mut spread = vec![0.0; vocabulary_size(&vectors)];
                 for &(id, weight) in &vectors[earlier].terms {
                     spread[id] = weight;
                 }
-                for (offset, &later) in body.iter().skip(position + 1).take(CENTRALITY_WINDOW).enumerate() {
-                    let expected = dot_with_spread(&vectors[later], &spread);
-                    let found = cosines[position * CENTRALITY_WINDOW + offset];
-                    proptest::prop_assert_eq!(found.to_bits(), expected.to_bits(), "sentences {} and {}", earlier, later);
+                for &later in body[position + 1..].iter().take(CENTRALITY_WINDOW) {
+                    edges.push((earlier, later, dot_with_spread(&vectors[later], &spread)));
                 }
+            }
+            let mut expected = vec![0.0f64; vectors.len()];
+            if body.len() >= 2 {
+                let low = edges.iter().map(|edge| edge.2).fold(f64::INFINITY, f64::min);
+                let high = edges.iter().map(|edge| edge.2).fold(f64::NEG_INFINITY, f64::max);
+                let threshold = low + EDGE_THRESHOLD * (high - low);
+                for &(earlier, later, cosine) in &edges {
+                    let weight = (cosine - threshold).max(0.0);
+                    expected[earlier] += FORWARD_WEIGHT * weight;
+                    expected[later] += BACKWARD_WEIGHT * weight;
+                }
+                let low = body.iter().map(|&index| expected[index]).fold(f64::INFINITY, f64::min);
+                let high = body.iter().map(|&index| expected[index]).fold(f64::NEG_INFINITY, f64::max);
+                if high > low {
+                    for &index in &body {
+                        expected[index] = (expected[index] - low) / (high - low);
+                    }
+                } else {
+                    expected.fill(0.0);
+                }
+            }
+            let expected: Vec<u64> = expected.iter().map(|score| score.to_bits()).collect();
+            for keep_cosines in [false, true] {
+                let found: Vec<u64> =
+                    directed_centrality_with(&infos, &vectors, keep_cosines).iter().map(|score| score.to_bits()).collect();
+                proptest::prop_assert_eq!(&found, &expected, "keeping cosines: {}", keep_cosines);
             }
         }
 
