@@ -285,9 +285,9 @@ fn choose_sentences(text: &str, spans: &[Span], terms: &mut words::TermCache, le
 
     let infos = rank::describe(text, spans);
     let vectors = rank::sentence_vectors(text, spans, terms);
-    let limit = rank::Limit::new(text, &infos, length);
-    let scores = rank::score_sentences(&infos, &vectors, limit.expected_sentences);
-    let chosen = rank::choose(text, &infos, &vectors, &scores, &limit);
+    let limit = rank::Limit::new(text, spans, length);
+    let scores = rank::score_sentences(&infos, &vectors, limit.expected_sentences, text.len());
+    let chosen = rank::choose(text, spans, &infos, &vectors, &scores, &limit);
     chosen.into_iter().map(|index| (index, spans[index])).collect()
 }
 

@@ -53,16 +53,58 @@ const MIN_CONTENT_WORDS: usize = 4;
 const MAX_HEADING_WORDS: usize = 20;
 
 /// A sparse, L2-normalised tf-idf vector of one sentence, sorted by term id.
-#[derive(Debug, Default)]
-pub(crate) struct SentenceVector {
-    terms: Vec<(usize, f64)>,
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SentenceVector<'a> {
+    terms: &'a [(usize, f64)],
     content_words: usize,
 }
 
-/// Facts about one sentence that the ranking needs besides its words.
+/// The vectors of all sentences of a document, in one buffer, where a `Vec` for
+/// each sentence took 32 bytes and an allocation besides its terms.
+#[derive(Debug, Default)]
+pub(crate) struct SentenceVectors {
+    /// The terms of each sentence in turn.
+    terms: Vec<(usize, f64)>,
+    /// For each sentence, the end of its terms in `terms`.
+    ends: Vec<usize>,
+    /// For each sentence, its number of content words, which is at most
+    /// `MAX_SENTENCE_BYTES`.
+    content_words: Vec<u32>,
+}
+
+impl SentenceVectors {
+    pub(crate) fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Returns the vector of sentence `index`.
+    pub(crate) fn get(&self, index: usize) -> SentenceVector<'_> {
+        let start = index.checked_sub(1).map_or(0, |previous| self.ends[previous]);
+        SentenceVector {
+            terms: &self.terms[start..self.ends[index]],
+            content_words: self.content_words[index] as usize,
+        }
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = SentenceVector<'_>> {
+        (0..self.len()).map(|index| self.get(index))
+    }
+
+    /// Adds a sentence with the terms that `terms` yields, sorted by id, and
+    /// normalises them.
+    fn push(&mut self, terms: impl IntoIterator<Item = (usize, f64)>, content_words: usize) {
+        let start = self.terms.len();
+        self.terms.extend(terms);
+        normalize(&mut self.terms[start..]);
+        self.ends.push(self.terms.len());
+        // A sentence has at most MAX_SENTENCE_BYTES bytes, so far fewer words.
+        self.content_words.push(u32::try_from(content_words).unwrap_or(u32::MAX));
+    }
+}
+
+/// Facts about one sentence that the ranking needs besides its words and span.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct SentenceInfo {
-    pub span: Span,
     /// A line on its own without a sentence mark at the end, such as a title.
     pub heading: bool,
     /// A unit inside running text that does not end with a sentence mark, such as a
@@ -92,7 +134,7 @@ pub(crate) fn describe(text: &str, spans: &[Span]) -> Vec<SentenceInfo> {
                 && !sentence.contains('\n')
                 && whitespace_words(sentence).nth(MAX_HEADING_WORDS).is_none();
             let fragment = !heading && !ends_with_sentence_mark(sentence);
-            SentenceInfo { span, heading, fragment }
+            SentenceInfo { heading, fragment }
         })
         .collect()
 }
@@ -105,12 +147,12 @@ fn ends_with_sentence_mark(sentence: &str) -> bool {
 }
 
 /// Builds the tf-idf vector of each sentence, with inverse sentence frequency as idf.
-pub(crate) fn sentence_vectors(text: &str, spans: &[Span], terms: &mut TermCache) -> Vec<SentenceVector> {
+pub(crate) fn sentence_vectors(text: &str, spans: &[Span], terms: &mut TermCache) -> SentenceVectors {
     let mut term_ids = TermIds::new(terms);
     // The (term id, count) pairs of all sentences in one list, sorted by id within
-    // each sentence, with each sentence's range in it.
+    // each sentence, with the end of each sentence's pairs in it.
     let mut counts: Vec<(u32, u32)> = Vec::new();
-    let mut ranges: Vec<std::ops::Range<usize>> = Vec::with_capacity(spans.len());
+    let mut ends: Vec<usize> = Vec::with_capacity(spans.len());
     let mut ids: Vec<u32> = Vec::new();
 
     for span in spans {
@@ -124,7 +166,7 @@ pub(crate) fn sentence_vectors(text: &str, spans: &[Span], terms: &mut TermCache
                 _ => counts.push((id, 1)),
             }
         }
-        ranges.push(start..counts.len());
+        ends.push(counts.len());
     }
 
     let mut document_frequency = vec![0u32; term_ids.len()];
@@ -133,32 +175,39 @@ pub(crate) fn sentence_vectors(text: &str, spans: &[Span], terms: &mut TermCache
     }
 
     // The idf of a term depends only on its frequency, so it is computed once per
-    // frequency: most terms share the few smallest ones.
+    // frequency: most terms share the few smallest ones. Frequencies beyond the
+    // table are rare and computed each time, so the table stays small when a term
+    // is in very many sentences.
+    const IDF_TABLE_LENGTH: usize = 64;
     let sentence_count = spans.len() as f64;
     let idf_of = |frequency: u32| ((sentence_count + 1.0) / (frequency as f64 + 1.0)).ln() + 1.0;
-    let max_frequency = document_frequency.iter().copied().max().unwrap_or(0);
-    let mut idf_by_frequency: Vec<Option<f64>> = vec![None; max_frequency as usize + 1];
+    let mut idf_by_frequency: [Option<f64>; IDF_TABLE_LENGTH] = [None; IDF_TABLE_LENGTH];
     let idf: Vec<f64> = document_frequency
         .iter()
-        .map(|&frequency| *idf_by_frequency[frequency as usize].get_or_insert_with(|| idf_of(frequency)))
-        .collect();
-    ranges
-        .into_iter()
-        .map(|range| {
-            let counts = &counts[range];
-            let content_words = counts.iter().map(|&(_, count)| count as usize).sum();
-            let mut terms: Vec<(usize, f64)> = counts
-                .iter()
-                .map(|&(id, tf)| {
-                    // ln(1) is 0, so a term seen once weighs its idf.
-                    let tf_weight = if tf == 1 { 1.0 } else { 1.0 + (tf as f64).ln() };
-                    (id as usize, tf_weight * idf[id as usize])
-                })
-                .collect();
-            normalize(&mut terms);
-            SentenceVector { terms, content_words }
+        .map(|&frequency| match idf_by_frequency.get_mut(frequency as usize) {
+            Some(slot) => *slot.get_or_insert_with(|| idf_of(frequency)),
+            None => idf_of(frequency),
         })
-        .collect()
+        .collect();
+
+    let mut vectors = SentenceVectors {
+        terms: Vec::with_capacity(counts.len()),
+        ends: Vec::with_capacity(spans.len()),
+        content_words: Vec::with_capacity(spans.len()),
+    };
+    let mut start = 0;
+    for end in ends {
+        let counts = &counts[start..end];
+        start = end;
+        let content_words = counts.iter().map(|&(_, count)| count as usize).sum();
+        let terms = counts.iter().map(|&(id, tf)| {
+            // ln(1) is 0, so a term seen once weighs its idf.
+            let tf_weight = if tf == 1 { 1.0 } else { 1.0 + (tf as f64).ln() };
+            (id as usize, tf_weight * idf[id as usize])
+        });
+        vectors.push(terms, content_words);
+    }
+    vectors
 }
 
 fn normalize(terms: &mut [(usize, f64)]) {
@@ -176,7 +225,7 @@ fn normalize(terms: &mut [(usize, f64)]) {
 /// sentence against a large vector costs O(sentence terms × log vocabulary). Both
 /// ways add the same products in the same order (ascending term id).
 fn cosine(a: &SentenceVector, b: &SentenceVector) -> f64 {
-    let (short, long) = if a.terms.len() <= b.terms.len() { (&a.terms, &b.terms) } else { (&b.terms, &a.terms) };
+    let (short, long) = if a.terms.len() <= b.terms.len() { (a.terms, b.terms) } else { (b.terms, a.terms) };
     let mut dot = 0.0;
     if long.len() > 8 * short.len() {
         for &(id, weight) in short {
@@ -209,7 +258,7 @@ fn cosine(a: &SentenceVector, b: &SentenceVector) -> f64 {
 
 /// Returns one more than the largest term id of `vectors`, the length of an array
 /// indexed by term id, or 0 for no terms.
-fn vocabulary_size(vectors: &[SentenceVector]) -> usize {
+fn vocabulary_size(vectors: &SentenceVectors) -> usize {
     vectors.iter().filter_map(|vector| vector.terms.last()).map(|&(id, _)| id + 1).max().unwrap_or(0)
 }
 
@@ -220,7 +269,7 @@ fn vocabulary_size(vectors: &[SentenceVector]) -> usize {
 /// other products are +0.0, which leave a sum of positive numbers unchanged.
 fn dot_with_spread(vector: &SentenceVector, spread: &[f64]) -> f64 {
     let mut dot = 0.0;
-    for &(id, weight) in &vector.terms {
+    for &(id, weight) in vector.terms {
         dot += weight * spread[id];
     }
     if dot.is_finite() {
@@ -247,9 +296,14 @@ fn relative(values: &[f64]) -> Vec<f64> {
 /// sentences repeat, while a summary of 40% of a text relies mostly on the centroid.
 /// A sentence with more than [`LONG_SENTENCE_FACTOR`] times the median number of
 /// content words has its score scaled down by that limit over its count.
-pub(crate) fn score_sentences(infos: &[SentenceInfo], vectors: &[SentenceVector], max_sentences: usize) -> Vec<f64> {
+pub(crate) fn score_sentences(
+    infos: &[SentenceInfo],
+    vectors: &SentenceVectors,
+    max_sentences: usize,
+    text_bytes: usize,
+) -> Vec<f64> {
     let centrality = centroid_similarity(infos, vectors);
-    let directed = directed_centrality(infos, vectors);
+    let directed = directed_centrality(infos, vectors, text_bytes);
 
     let body_sentences = infos.iter().filter(|info| !info.heading).count().max(1);
     let share = (max_sentences as f64 / body_sentences as f64).min(1.0);
@@ -268,7 +322,7 @@ pub(crate) fn score_sentences(infos: &[SentenceInfo], vectors: &[SentenceVector]
             }
             let content = (1.0 - directed_weight) * centrality[index] + directed_weight * directed[index];
             let score = (1.0 - position_weight) * content + position_weight * position;
-            let words = vectors[index].content_words as f64;
+            let words = vectors.get(index).content_words as f64;
             if words > long_sentence_words {
                 score * long_sentence_words / words
             } else {
@@ -279,7 +333,7 @@ pub(crate) fn score_sentences(infos: &[SentenceInfo], vectors: &[SentenceVector]
 }
 
 /// Returns the median number of content words per sentence, 0 for no sentences.
-fn median_content_words(vectors: &[SentenceVector]) -> f64 {
+fn median_content_words(vectors: &SentenceVectors) -> f64 {
     let mut counts: Vec<usize> = vectors.iter().map(|vector| vector.content_words).collect();
     let middle = counts.len() / 2;
     if counts.is_empty() {
@@ -290,16 +344,16 @@ fn median_content_words(vectors: &[SentenceVector]) -> f64 {
 
 /// Returns each sentence's cosine to the centroid of the body sentences, divided by
 /// the largest one.
-fn centroid_similarity(infos: &[SentenceInfo], vectors: &[SentenceVector]) -> Vec<f64> {
+fn centroid_similarity(infos: &[SentenceInfo], vectors: &SentenceVectors) -> Vec<f64> {
     // Term ids are dense from 0, so the centroid is summed in an array.
     let vocabulary = vocabulary_size(vectors);
     let mut weights = vec![0.0; vocabulary];
     let mut present = vec![false; vocabulary];
-    for (info, vector) in infos.iter().zip(vectors) {
+    for (info, vector) in infos.iter().zip(vectors.iter()) {
         if info.heading {
             continue;
         }
-        for &(id, weight) in &vector.terms {
+        for &(id, weight) in vector.terms {
             weights[id] += weight;
             present[id] = true;
         }
@@ -310,15 +364,15 @@ fn centroid_similarity(infos: &[SentenceInfo], vectors: &[SentenceVector]) -> Ve
     for &(id, weight) in &centroid_terms {
         weights[id] = weight;
     }
-    let centroid = SentenceVector { terms: centroid_terms, content_words: 0 };
+    let centroid = SentenceVector { terms: &centroid_terms, content_words: 0 };
 
     let similarities: Vec<f64> = vectors
         .iter()
         .map(|vector| {
             if vector.terms.len() > centroid.terms.len() {
-                return cosine(vector, &centroid);
+                return cosine(&vector, &centroid);
             }
-            dot_with_spread(vector, &weights)
+            dot_with_spread(&vector, &weights)
         })
         .collect();
     relative(&similarities)
@@ -334,8 +388,7 @@ fn centroid_similarity(infos: &[SentenceInfo], vectors: &[SentenceVector]) -> Ve
 /// [`FORWARD_WEIGHT`] times its edges to later sentences and [`BACKWARD_WEIGHT`]
 /// (negative) times its edges to earlier ones, so a sentence that later ones repeat
 /// ranks high and one that repeats earlier ones ranks low.
-fn directed_centrality(infos: &[SentenceInfo], vectors: &[SentenceVector]) -> Vec<f64> {
-    let text_bytes = infos.last().map_or(0, |info| info.span.end);
+fn directed_centrality(infos: &[SentenceInfo], vectors: &SentenceVectors, text_bytes: usize) -> Vec<f64> {
     let body_sentences = infos.iter().filter(|info| !info.heading).count();
     let keep_cosines = body_sentences * CENTRALITY_WINDOW * std::mem::size_of::<f64>() <= 2 * text_bytes;
     directed_centrality_with(infos, vectors, keep_cosines)
@@ -347,7 +400,7 @@ fn directed_centrality(infos: &[SentenceInfo], vectors: &[SentenceVector]) -> Ve
 /// which costs less memory but more time. [`directed_centrality`] keeps them when
 /// that takes at most twice the size of the text, so text of very many short
 /// sentences takes less memory, and both ways give the same scores.
-fn directed_centrality_with(infos: &[SentenceInfo], vectors: &[SentenceVector], keep_cosines: bool) -> Vec<f64> {
+fn directed_centrality_with(infos: &[SentenceInfo], vectors: &SentenceVectors, keep_cosines: bool) -> Vec<f64> {
     let body: Vec<usize> = (0..infos.len()).filter(|&index| !infos[index].heading).collect();
     let mut scores = vec![0.0; infos.len()];
     if body.len() < 2 {
@@ -409,12 +462,12 @@ fn for_each_window_edge(body: &[usize], mut visit: impl FnMut(usize, usize)) {
 /// it against each earlier sentence in turn walks its terms once per earlier
 /// sentence. Each sum adds the same products in the same order as
 /// [`dot_with_spread`], so the cosines are the same.
-fn for_each_window_cosine(body: &[usize], vectors: &[SentenceVector], mut visit: impl FnMut(usize, usize, f64)) {
+fn for_each_window_cosine(body: &[usize], vectors: &SentenceVectors, mut visit: impl FnMut(usize, usize, f64)) {
     const WINDOW: usize = CENTRALITY_WINDOW;
     let mut spread = vec![[0.0f64; WINDOW]; vocabulary_size(vectors)];
     for (position, &sentence) in body.iter().enumerate() {
         let mut sums = [0.0f64; WINDOW];
-        for &(id, weight) in &vectors[sentence].terms {
+        for &(id, weight) in vectors.get(sentence).terms {
             let row = &spread[id];
             for slot in 0..WINDOW {
                 sums[slot] += weight * row[slot];
@@ -429,11 +482,11 @@ fn for_each_window_cosine(body: &[usize], vectors: &[SentenceVector], mut visit:
         // reaches, now takes this one.
         let slot = position % WINDOW;
         if let Some(&dropped) = position.checked_sub(WINDOW).map(|back| &body[back]) {
-            for &(id, _) in &vectors[dropped].terms {
+            for &(id, _) in vectors.get(dropped).terms {
                 spread[id][slot] = 0.0;
             }
         }
-        for &(id, weight) in &vectors[sentence].terms {
+        for &(id, weight) in vectors.get(sentence).terms {
             spread[id][slot] = weight;
         }
     }
@@ -452,22 +505,22 @@ pub(crate) struct Limit {
 }
 
 impl Limit {
-    pub(crate) fn new(text: &str, infos: &[SentenceInfo], length: Length) -> Self {
+    pub(crate) fn new(text: &str, spans: &[Span], length: Length) -> Self {
         match length {
             Length::Sentences(count) => {
                 Self { max_sentences: count.get(), word_budget: None, expected_sentences: count.get() }
             }
             Length::Ratio(ratio) => {
-                let count = ((ratio.get() * infos.len() as f64).ceil() as usize).clamp(1, infos.len());
+                let count = ((ratio.get() * spans.len() as f64).ceil() as usize).clamp(1, spans.len());
                 Self { max_sentences: count, word_budget: None, expected_sentences: count }
             }
             Length::Words(budget) => {
                 let words: Vec<usize> =
-                    infos.iter().map(|info| text[info.span.start..info.span.end].unicode_words().count()).collect();
-                let mean = (words.iter().sum::<usize>() as f64 / infos.len().max(1) as f64).max(1.0);
+                    spans.iter().map(|span| text[span.start..span.end].unicode_words().count()).collect();
+                let mean = (words.iter().sum::<usize>() as f64 / spans.len().max(1) as f64).max(1.0);
                 let expected = ((budget.get() as f64 / mean).round() as usize).max(1);
                 Self {
-                    max_sentences: infos.len(),
+                    max_sentences: spans.len(),
                     word_budget: Some((budget.get(), words)),
                     expected_sentences: expected,
                 }
@@ -485,18 +538,19 @@ impl Limit {
 /// sentence is returned alone.
 pub(crate) fn choose(
     text: &str,
+    spans: &[Span],
     infos: &[SentenceInfo],
-    vectors: &[SentenceVector],
+    vectors: &SentenceVectors,
     scores: &[f64],
     limit: &Limit,
 ) -> Vec<usize> {
     let mut ranked: Vec<usize> = (0..infos.len()).collect();
     ranked.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
-    let sentence = |index: usize| &text[infos[index].span.start..infos[index].span.end];
+    let sentence = |index: usize| &text[spans[index].start..spans[index].end];
 
     let preferred = |index: usize| {
         let info = &infos[index];
-        vectors[index].content_words >= MIN_CONTENT_WORDS && !info.heading && !info.fragment
+        vectors.get(index).content_words >= MIN_CONTENT_WORDS && !info.heading && !info.fragment
     };
 
     let mut finder = RepeatFinder::new(vectors);
@@ -562,7 +616,7 @@ const REPEAT_SCAN_LIMIT: usize = 16;
 /// costs time that grows with the square of its length. 4 MiB of random five-word
 /// sentences over 400 words took about 30 s with ratio 1.
 struct RepeatFinder<'a> {
-    vectors: &'a [SentenceVector],
+    vectors: &'a SentenceVectors,
     /// The chosen sentences, in the order they were chosen.
     chosen: Vec<usize>,
     texts: HashSet<&'a str, FixedState>,
@@ -575,7 +629,7 @@ struct RepeatFinder<'a> {
 }
 
 impl<'a> RepeatFinder<'a> {
-    fn new(vectors: &'a [SentenceVector]) -> Self {
+    fn new(vectors: &'a SentenceVectors) -> Self {
         Self { vectors, chosen: Vec::new(), texts: HashSet::default(), postings: Vec::new(), compared: Vec::new() }
     }
 
@@ -584,18 +638,18 @@ impl<'a> RepeatFinder<'a> {
         if self.texts.contains(text) {
             return true;
         }
-        let vector = &self.vectors[candidate];
+        let vector = self.vectors.get(candidate);
         if self.postings.is_empty() {
-            return self.chosen.iter().any(|&kept| cosine(&self.vectors[kept], vector) > REDUNDANCY_THRESHOLD);
+            return self.chosen.iter().any(|&kept| cosine(&self.vectors.get(kept), &vector) > REDUNDANCY_THRESHOLD);
         }
-        for &(id, _) in &vector.terms {
+        for &(id, _) in vector.terms {
             for &position in &self.postings[id] {
                 let position = position as usize;
                 if self.compared[position] == candidate {
                     continue;
                 }
                 self.compared[position] = candidate;
-                if cosine(&self.vectors[self.chosen[position]], vector) > REDUNDANCY_THRESHOLD {
+                if cosine(&self.vectors.get(self.chosen[position]), &vector) > REDUNDANCY_THRESHOLD {
                     return true;
                 }
             }
@@ -619,8 +673,8 @@ impl<'a> RepeatFinder<'a> {
 
     /// Adds the chosen sentence at `position` to the index of terms.
     fn index(&mut self, position: usize) {
-        let terms = &self.vectors[self.chosen[position]].terms;
-        let mut by_weight: Vec<(usize, f64)> = terms.clone();
+        let terms = self.vectors.get(self.chosen[position]).terms;
+        let mut by_weight: Vec<(usize, f64)> = terms.to_vec();
         by_weight.sort_by(|a, b| a.1.total_cmp(&b.1));
         // The lightest terms stay out while their squares sum to less than the
         // threshold's square, less a margin for rounding.
@@ -665,7 +719,7 @@ fn best_marginal_slot(
 /// [`best_marginal_slot`] to the next, so that each pick compares a candidate only
 /// with the sentences chosen since it was last compared.
 struct MarginalSimilarity<'a> {
-    vectors: &'a [SentenceVector],
+    vectors: &'a SentenceVectors,
     /// For each sentence, the largest cosine to the chosen sentences counted so far,
     /// from 0.
     similarity: Vec<f64>,
@@ -678,7 +732,7 @@ struct MarginalSimilarity<'a> {
 }
 
 impl<'a> MarginalSimilarity<'a> {
-    fn new(vectors: &'a [SentenceVector]) -> Self {
+    fn new(vectors: &'a SentenceVectors) -> Self {
         let count = vectors.len();
         Self {
             vectors,
@@ -698,7 +752,7 @@ impl<'a> MarginalSimilarity<'a> {
             let similarity = if position == last {
                 self.cosine_to_spread(kept, candidate)
             } else {
-                cosine(&self.vectors[kept], &self.vectors[candidate])
+                cosine(&self.vectors.get(kept), &self.vectors.get(candidate))
             };
             self.similarity[candidate] = self.similarity[candidate].max(similarity);
         }
@@ -714,16 +768,16 @@ impl<'a> MarginalSimilarity<'a> {
                 self.spread = vec![0.0; vocabulary_size(self.vectors)];
             }
             if let Some(previous) = self.spread_sentence {
-                for &(id, _) in &self.vectors[previous].terms {
+                for &(id, _) in self.vectors.get(previous).terms {
                     self.spread[id] = 0.0;
                 }
             }
-            for &(id, weight) in &self.vectors[chosen].terms {
+            for &(id, weight) in self.vectors.get(chosen).terms {
                 self.spread[id] = weight;
             }
             self.spread_sentence = Some(chosen);
         }
-        dot_with_spread(&self.vectors[candidate], &self.spread)
+        dot_with_spread(&self.vectors.get(candidate), &self.spread)
     }
 }
 
@@ -737,7 +791,7 @@ mod tests {
         let spans = split_sentences(text);
         let infos = describe(text, &spans);
         let vectors = sentence_vectors(text, &spans, &mut TermCache::with_capacity(Analyzer::new(None), 0));
-        directed_centrality(&infos, &vectors)
+        directed_centrality(&infos, &vectors, text.len())
     }
 
     #[test]
@@ -753,17 +807,16 @@ mod tests {
 
     /// Returns a unit vector for each list of (term id, count) pairs, in which a
     /// repeated id keeps its first count.
-    fn unit_vectors(sentences: &[Vec<(usize, u32)>]) -> Vec<SentenceVector> {
-        sentences
-            .iter()
-            .map(|terms| {
-                let mut terms: Vec<(usize, f64)> = terms.iter().map(|&(id, count)| (id, f64::from(count))).collect();
-                terms.sort_by_key(|&(id, _)| id);
-                terms.dedup_by_key(|&mut (id, _)| id);
-                normalize(&mut terms);
-                SentenceVector { content_words: terms.len(), terms }
-            })
-            .collect()
+    fn unit_vectors(sentences: &[Vec<(usize, u32)>]) -> SentenceVectors {
+        let mut vectors = SentenceVectors::default();
+        for terms in sentences {
+            let mut terms: Vec<(usize, f64)> = terms.iter().map(|&(id, count)| (id, f64::from(count))).collect();
+            terms.sort_by_key(|&(id, _)| id);
+            terms.dedup_by_key(|&mut (id, _)| id);
+            let content_words = terms.len();
+            vectors.push(terms, content_words);
+        }
+        vectors
     }
 
     proptest::proptest! {
@@ -780,7 +833,7 @@ mod tests {
             let mut chosen: Vec<usize> = Vec::new();
             for candidate in 0..vectors.len() {
                 let expected = chosen.iter().any(|&kept| {
-                    texts[kept] == texts[candidate] || cosine(&vectors[kept], &vectors[candidate]) > REDUNDANCY_THRESHOLD
+                    texts[kept] == texts[candidate] || cosine(&vectors.get(kept), &vectors.get(candidate)) > REDUNDANCY_THRESHOLD
                 });
                 proptest::prop_assert_eq!(finder.repeats(candidate, &texts[candidate]), expected, "candidate {}", candidate);
                 if !expected {
@@ -806,10 +859,10 @@ mod tests {
             for (position, &later) in body.iter().enumerate() {
                 for &earlier in &body[position.saturating_sub(CENTRALITY_WINDOW)..position] {
                     let mut spread = vec![0.0; vocabulary_size(&vectors)];
-                    for &(id, weight) in &vectors[earlier].terms {
+                    for &(id, weight) in vectors.get(earlier).terms {
                         spread[id] = weight;
                     }
-                    expected.push((earlier, later, dot_with_spread(&vectors[later], &spread).to_bits()));
+                    expected.push((earlier, later, dot_with_spread(&vectors.get(later), &spread).to_bits()));
                 }
             }
             let mut edges = Vec::new();
@@ -826,7 +879,7 @@ mod tests {
         ) {
             let vectors = unit_vectors(&sentences);
             let infos: Vec<SentenceInfo> = (0..vectors.len())
-                .map(|index| SentenceInfo { span: Span { start: 0, end: 0 }, heading: headings[index], fragment: false })
+                .map(|index| SentenceInfo { heading: headings[index], fragment: false })
                 .collect();
             let body: Vec<usize> = (0..vectors.len()).filter(|&index| !headings[index]).collect();
 
@@ -836,11 +889,11 @@ mod tests {
             let mut edges = Vec::new();
             for (position, &earlier) in body.iter().enumerate() {
                 let mut spread = vec![0.0; vocabulary_size(&vectors)];
-                for &(id, weight) in &vectors[earlier].terms {
+                for &(id, weight) in vectors.get(earlier).terms {
                     spread[id] = weight;
                 }
                 for &later in body[position + 1..].iter().take(CENTRALITY_WINDOW) {
-                    edges.push((earlier, later, dot_with_spread(&vectors[later], &spread)));
+                    edges.push((earlier, later, dot_with_spread(&vectors.get(later), &spread)));
                 }
             }
             let mut expected = vec![0.0f64; vectors.len()];
@@ -883,7 +936,7 @@ mod tests {
             let mut chosen: Vec<usize> = Vec::new();
             for (candidate, choose) in steps {
                 let candidate = candidate % vectors.len();
-                let expected = chosen.iter().map(|&kept| cosine(&vectors[kept], &vectors[candidate])).fold(0.0, f64::max);
+                let expected = chosen.iter().map(|&kept| cosine(&vectors.get(kept), &vectors.get(candidate))).fold(0.0, f64::max);
                 let found = marginal.max_cosine(candidate, &chosen);
                 proptest::prop_assert_eq!(found.to_bits(), expected.to_bits(), "candidate {}", candidate);
                 if choose {
