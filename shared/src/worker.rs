@@ -124,7 +124,7 @@ fn summarize_text(text: &str, options: &summarizer::Options) -> StoredSummary {
     StoredSummary {
         sentences,
         method: summarizer::METHOD.to_owned(),
-        language: summary.language.map(|l| l.code().to_owned()),
+        language: summary.language_code.map(str::to_owned),
         key_phrases,
     }
 }

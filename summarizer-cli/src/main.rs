@@ -194,7 +194,7 @@ struct SentenceOut<'a> {
 struct SummaryOut<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     id: Option<&'a serde_json::Value>,
-    /// ISO 639-1 code of the language the words were analysed as, or null.
+    /// ISO 639-1 code of the text's language where known (see `Summary::language_code`), or null.
     language: Option<&'static str>,
     sentences: Vec<SentenceOut<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -232,7 +232,7 @@ fn summary_out<'a>(id: Option<&'a serde_json::Value>, text: &'a str, options: &s
         .collect();
     SummaryOut {
         id,
-        language: summary.language.map(summarizer::Language::code),
+        language: summary.language_code,
         sentences,
         key_phrases: summary.key_phrases.into_iter().map(|phrase| phrase.text).collect(),
     }

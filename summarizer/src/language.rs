@@ -384,6 +384,33 @@ pub fn detect_language(text: &str) -> Option<Language> {
     detector.detect_lang(prefix(text, DETECTION_SAMPLE_BYTES)).and_then(Language::from_whatlang)
 }
 
+/// Returns `ja` or `zh` when Chinese characters, Hiragana and Katakana make up at
+/// least half of the letters of the start of `text`: `ja` when a tenth of those
+/// are Hiragana or Katakana, which Chinese does not use, and `zh` otherwise. Returns
+/// `None` for other text. This names the language of text that has no stemmer here
+/// and is analysed through character bigrams; see [`NEUTRAL_LANGUAGE_CODES`].
+pub fn neutral_language_code(text: &str) -> Option<&'static str> {
+    let (mut han, mut kana, mut letters) = (0usize, 0usize, 0usize);
+    for ch in prefix(text, DETECTION_SAMPLE_BYTES).chars() {
+        if !ch.is_alphabetic() {
+            continue;
+        }
+        letters += 1;
+        if !crate::words::is_cjk(ch) {
+            continue;
+        }
+        if matches!(ch, '\u{3040}'..='\u{30FF}' | '\u{31F0}'..='\u{31FF}' | '\u{FF66}'..='\u{FF9F}') {
+            kana += 1;
+        } else {
+            han += 1;
+        }
+    }
+    if letters == 0 || 2 * (han + kana) < letters {
+        return None;
+    }
+    Some(if 10 * kana >= han + kana { "ja" } else { "zh" })
+}
+
 /// Returns the script of `sample` as `whatlang::detect_script` does, without
 /// asking whatlang when ASCII letters outnumber the other characters. whatlang
 /// counts the letters of each script and returns the most frequent. ASCII letters

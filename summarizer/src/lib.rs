@@ -45,7 +45,7 @@ use std::borrow::Cow;
 use std::num::NonZeroUsize;
 
 pub use keyphrases::KeyPhrase;
-pub use language::{detect_language, Language, LANGUAGES, NEUTRAL_LANGUAGE_CODES};
+pub use language::{detect_language, neutral_language_code, Language, LANGUAGES, NEUTRAL_LANGUAGE_CODES};
 pub use markup::InputFormat;
 pub use segment::{split_sentences, Span, MAX_SENTENCE_BYTES};
 
@@ -137,6 +137,10 @@ pub struct Summary<'a> {
     /// The language given in [`Options`] or detected, or `None` when the text's
     /// language is unsupported and words were only lower-cased.
     pub language: Option<Language>,
+    /// The ISO 639-1 code of the text's language where it is known: the code of
+    /// `language`, or else `zh` or `ja` for text in Chinese or Japanese script (see
+    /// [`neutral_language_code`]), which is analysed through character bigrams.
+    pub language_code: Option<&'static str>,
     /// Up to [`Options::key_phrases`] key phrases of the whole text, best first, as
     /// visible text.
     pub key_phrases: Vec<KeyPhrase>,
@@ -249,7 +253,8 @@ impl Summarizer {
                 }
             })
             .collect();
-        Summary { sentences, language, key_phrases }
+        let language_code = language.map(Language::code).or_else(|| neutral_language_code(visible));
+        Summary { sentences, language, language_code, key_phrases }
     }
 
     /// Returns the word analysis of `language`, after clearing the cache when it
@@ -474,6 +479,22 @@ mod tests {
         let texts: Vec<&str> = summarize(text, n(2)).iter().map(|s| s.text).collect();
         assert!(!texts.contains(&"猫が好きです。"), "chose the off-topic first sentence: {texts:?}");
         assert_eq!(texts.len(), 2);
+    }
+
+    #[test]
+    fn reports_code_of_language_without_stemmer() {
+        let options = Options::new(n(1));
+        let cases = [
+            ("北京大学今年招收了更多的学生。北京大学的学生来自全国各地。", None, Some("zh")),
+            ("東京タワーは東京の観光名所です。毎年多くの観光客が東京タワーを訪れます。", None, Some("ja")),
+            ("서울은 한국의 수도입니다. 많은 사람들이 서울에 삽니다.", None, None),
+            ("The council met on Monday. 北京 was on the agenda.", Some(Language::English), Some("en")),
+            ("12345 !!! 678", None, None),
+        ];
+        for (text, language, code) in cases {
+            let summary = summarize_with(text, &options);
+            assert_eq!((summary.language, summary.language_code), (language, code), "text {text:?}");
+        }
     }
 
     #[test]

@@ -102,7 +102,9 @@ pub(crate) struct SummaryView {
     /// characters that Markdown would read as markup escaped by a backslash.
     bullets: String,
     key_phrases: Vec<StoredKeyPhrase>,
-    /// The language the text was analysed as, or `null` when no stemmer covers it.
+    /// The ISO 639-1 code of the text's language: the language it was analysed as,
+    /// or `zh` or `ja` for Chinese or Japanese text, which is analysed through
+    /// character bigrams; `null` for text in any other unsupported language.
     language: Option<String>,
     method: String,
 }

@@ -37,7 +37,8 @@ pub struct StoredSummary {
     pub sentences: Vec<SummarySentence>,
     /// The summarizer that made it, e.g. `centroid-position-v1`.
     pub method: String,
-    /// The ISO 639-1 code of the language the text was analysed as, if supported.
+    /// The ISO 639-1 code of the text's language where known: the language it was
+    /// analysed as, or `zh` or `ja` for text analysed through character bigrams.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
     /// Key phrases of the whole text, best first.
