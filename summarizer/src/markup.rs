@@ -394,6 +394,11 @@ pub(crate) fn reduce_markdown(markdown: &str) -> Reduced {
             reduced.push_break(line_start);
             continue;
         }
+        // A blank line ends a paragraph, so it stays.
+        if trimmed.is_empty() {
+            reduced.push_verbatim(markdown, line_start..offset);
+            continue;
+        }
         if is_table_rule(trimmed) || is_thematic_break(trimmed) || is_setext_underline(trimmed) {
             reduced.push_break(line_start);
             continue;
@@ -488,9 +493,17 @@ fn reduce_markdown_inline(markdown: &str, range: Range<usize>, reduced: &mut Red
 
 /// The searches ahead in a Markdown line that its reduction needs.
 trait MarkdownSearch {
+    /// Returns the `]` that closes the `[` at `open`: the first `]` after it at which
+    /// every `[` opened after it is closed, with backslash escapes skipped. So the
+    /// text of `[![alt](src)](href)` ends at the second `]`.
+    fn bracket_close(&mut self, open: usize) -> Option<usize>;
+
     /// Returns the end of a `[text](target)` link that starts at `open` (a `[`), if
-    /// the line has one there.
-    fn link_end(&mut self, open: usize) -> Option<usize>;
+    /// the line has one there: the `]` that closes it is followed by a destination.
+    fn link_end(&mut self, open: usize) -> Option<usize> {
+        let close = self.bracket_close(open)?;
+        self.destination_end(close).map(|end| end + 1)
+    }
 
     /// Returns the offset of the `)` that closes the destination of the `](` at
     /// `bracket`.
@@ -509,13 +522,7 @@ fn reduce_markdown_line(
     reduced: &mut Reduced,
     searches: &mut impl MarkdownSearch,
 ) {
-    let mut line = MarkdownLine {
-        markdown,
-        range: range.clone(),
-        open_links: 0,
-        reference_close: None,
-        next_bracket: NextMatch::default(),
-    };
+    let mut line = MarkdownLine { markdown, range: range.clone(), open_links: 0, reference_close: None };
     let mut text_start = range.start;
     let mut position = range.start;
 
@@ -524,6 +531,10 @@ fn reduce_markdown_line(
             Token::Text => position += 1,
             Token::Markup(length) => {
                 reduced.push_verbatim(markdown, text_start..position);
+                // An inline `<br>` breaks the line, as it does in HTML.
+                if is_line_break_tag(&markdown.as_bytes()[position..position + length]) {
+                    reduced.push_replacement("\n", position..position + length);
+                }
                 position += length;
                 text_start = position;
             }
@@ -536,6 +547,13 @@ fn reduce_markdown_line(
         }
     }
     reduced.push_verbatim(markdown, text_start..range.end.max(text_start));
+}
+
+/// Returns whether `tag` is a `<br>` tag (`<br>`, `<br/>`, `<BR />`).
+fn is_line_break_tag(tag: &[u8]) -> bool {
+    tag.len() >= 4
+        && tag[..3].eq_ignore_ascii_case(b"<br")
+        && matches!(tag[3], b'>' | b'/' | b' ' | b'\t' | b'\r' | b'\n')
 }
 
 /// The kind of content at one position of a Markdown line.
@@ -559,7 +577,6 @@ struct MarkdownLine<'a> {
     /// The `]` of the reference link (`[text][label]`) whose `[` was dropped, and
     /// the end of its label.
     reference_close: Option<(usize, usize)>,
-    next_bracket: NextMatch,
 }
 
 impl MarkdownLine<'_> {
@@ -582,7 +599,7 @@ impl MarkdownLine<'_> {
             b'[' if bytes.get(position + 1) == Some(&b'^') => footnote_reference_length(bytes, range, position),
             b'!' if bytes.get(position + 1) == Some(&b'[') => searches
                 .link_end(position + 1)
-                .or_else(|| reference_link(markdown, range, position + 1, &mut self.next_bracket).map(|(_, end)| end))
+                .or_else(|| reference_link(markdown, range, position + 1, searches).map(|(_, end)| end))
                 .map(|end| end - position),
             b']' if self.reference_close.is_some_and(|(close, _)| close == position) => {
                 self.reference_close.take().map(|(_, end)| end - position)
@@ -597,7 +614,7 @@ impl MarkdownLine<'_> {
                 Some(1)
             }
             b'[' if self.reference_close.is_none() => {
-                self.reference_close = reference_link(markdown, range, position, &mut self.next_bracket);
+                self.reference_close = reference_link(markdown, range, position, searches);
                 self.reference_close.map(|_| 1)
             }
             b'<' => searches.tag_end(position).map(|end| end - position),
@@ -626,16 +643,16 @@ fn autolink_end(bytes: &[u8], range: &Range<usize>, position: usize) -> Option<u
 
 /// Returns the `]` that ends the text of a reference link (`[text][label]` or
 /// `[text][]`) that starts at `open` (a `[`), and the end of its label, just past
-/// its `]`. The text ends at the first `]` after `open`, and the label, of up to 64
+/// its `]`. The text ends at the `]` that closes `open`, and the label, of up to 64
 /// bytes without brackets, follows it at once.
 fn reference_link(
     markdown: &str,
     range: &Range<usize>,
     open: usize,
-    next_bracket: &mut NextMatch,
+    searches: &mut impl MarkdownSearch,
 ) -> Option<(usize, usize)> {
     let bytes = markdown.as_bytes();
-    let close = next_bracket.find(&markdown[..range.end], open + 1, "]")?;
+    let close = searches.bracket_close(open)?;
     if bytes.get(close + 1) != Some(&b'[') || close + 2 > range.end {
         return None;
     }
@@ -677,6 +694,9 @@ struct LineSearches<'a> {
     /// The offset of each `](` on the line, with the offset of the `)` that closes
     /// its destination, or `NOT_FOUND`.
     links: Option<Vec<(usize, usize)>>,
+    /// The offset of each `[` on the line, with the offset of the `]` that closes
+    /// it, or `NOT_FOUND`.
+    brackets: Option<Vec<(usize, usize)>>,
     /// For each offset of the line, the end of an element tag whose attributes start
     /// there (just past its `>`), or `NOT_FOUND` when the line does not close it.
     element_ends: Option<Vec<usize>>,
@@ -690,6 +710,7 @@ impl<'a> LineSearches<'a> {
             markdown,
             line,
             links: None,
+            brackets: None,
             element_ends: None,
             comment_end: NextMatch::default(),
             declaration_end: NextMatch::default(),
@@ -703,10 +724,11 @@ impl<'a> LineSearches<'a> {
 }
 
 impl MarkdownSearch for LineSearches<'_> {
-    fn link_end(&mut self, open: usize) -> Option<usize> {
-        let links = self.links();
-        let &(_, close) = links[links.partition_point(|&(bracket, _)| bracket < open)..].first()?;
-        (close != NOT_FOUND).then(|| close + 1)
+    fn bracket_close(&mut self, open: usize) -> Option<usize> {
+        let (markdown, line) = (self.markdown, self.line.clone());
+        let brackets = self.brackets.get_or_insert_with(|| find_brackets(markdown, line));
+        let index = brackets.binary_search_by_key(&open, |&(start, _)| start).ok()?;
+        Some(brackets[index].1).filter(|&close| close != NOT_FOUND)
     }
 
     fn destination_end(&mut self, bracket: usize) -> Option<usize> {
@@ -752,6 +774,33 @@ impl NextMatch {
 
 /// The mark of a search ahead that found nothing.
 const NOT_FOUND: usize = usize::MAX;
+
+/// Finds each `[` of a Markdown line and the `]` that closes it, in one pass: open
+/// brackets wait on a stack, and each `]` closes the latest. A backslash escapes the
+/// next character.
+fn find_brackets(markdown: &str, line: Range<usize>) -> Vec<(usize, usize)> {
+    let bytes = &markdown.as_bytes()[line.clone()];
+    let mut brackets: Vec<(usize, usize)> = Vec::new();
+    let mut open: Vec<usize> = Vec::new();
+    let mut escaped = false;
+    for (index, &byte) in bytes.iter().enumerate() {
+        match byte {
+            _ if escaped => escaped = false,
+            b'\\' => escaped = true,
+            b'[' => {
+                open.push(brackets.len());
+                brackets.push((line.start + index, NOT_FOUND));
+            }
+            b']' => {
+                if let Some(bracket) = open.pop() {
+                    brackets[bracket].1 = line.start + index;
+                }
+            }
+            _ => {}
+        }
+    }
+    brackets
+}
 
 /// Finds each `](` of a Markdown line and the `)` that closes its destination, in one
 /// pass. As in CommonMark, parentheses inside a destination must be balanced and a
@@ -896,7 +945,43 @@ mod tests {
         let reduced = reduce_markdown(markdown);
         assert_eq!(
             reduced.text,
-            "Title\n\n\nSome bold and code with a link.\n\n\nQuoted text here.\n\nsnake_case stays."
+            "Title\n\n\n\nSome bold and code with a link.\n\nQuoted text here.\n\nsnake_case stays."
+        );
+    }
+
+    #[test]
+    fn markdown_blank_line_ends_a_paragraph_without_sentence_mark() {
+        let markdown = "Lena Fischer, 20 November 2026\n\nLast year our service ran on MongoDB.\n   \n| a | b |\n";
+        assert_eq!(
+            reduce_markdown(markdown).text,
+            "Lena Fischer, 20 November 2026\n\nLast year our service ran on MongoDB.\n   \n| a | b |\n"
+        );
+        let spans = crate::split_sentences(&reduce_markdown(markdown).text);
+        assert_eq!(spans.len(), 3);
+    }
+
+    #[test]
+    fn markdown_reference_links_and_badges_leave_their_text() {
+        let cases = [
+            (
+                "See the [documentation][docs] and the [examples folder](examples/) for more.",
+                "See the documentation and the examples folder for more.",
+            ),
+            ("The badge [![docs.rs](https://docs.rs/x/badge.svg)][docs] is here.", "The badge  is here."),
+            ("[![ci](badge.svg)](https://ci) and [![docs](b.svg)][docs] badges.", " and  badges."),
+            ("Nested [a [b] c](u) link and [x] [y][] text.", "Nested a [b] c link and [x] y text."),
+            (r"Escaped \[not a link](u) stays.", "Escaped [not a link](u) stays."),
+        ];
+        for (markdown, expected) in cases {
+            assert_eq!(reduce_markdown(markdown).text, expected, "markdown {markdown:?}");
+        }
+    }
+
+    #[test]
+    fn markdown_br_tag_breaks_the_line() {
+        assert_eq!(
+            reduce_markdown("Line one<br>line two<BR/>three<br />four <bra>.").text,
+            "Line one\nline two\nthree\nfour ."
         );
     }
 
@@ -916,11 +1001,26 @@ mod tests {
     }
 
     impl MarkdownSearch for SearchingAfresh<'_> {
-        fn link_end(&mut self, open: usize) -> Option<usize> {
-            markdown_link_end(self.markdown, open, self.line.end)
+        fn bracket_close(&mut self, open: usize) -> Option<usize> {
+            let bytes = self.markdown.as_bytes();
+            let (mut depth, mut index) = (0usize, open + 1);
+            while index < self.line.end {
+                match bytes[index] {
+                    b'\\' => index += 1,
+                    b'[' => depth += 1,
+                    b']' if depth == 0 => return Some(index),
+                    b']' => depth -= 1,
+                    _ => {}
+                }
+                index += 1;
+            }
+            None
         }
 
         fn destination_end(&mut self, bracket: usize) -> Option<usize> {
+            if bracket + 2 > self.line.end || self.markdown.as_bytes()[bracket..bracket + 2] != *b"](" {
+                return None;
+            }
             link_destination_end(&self.markdown[bracket + 2..self.line.end]).map(|index| bracket + 2 + index)
         }
 
@@ -933,13 +1033,6 @@ mod tests {
                 TagCloser::Element => tag_end(line.as_bytes(), body),
             }
         }
-    }
-
-    fn markdown_link_end(markdown: &str, open: usize, line_end: usize) -> Option<usize> {
-        let rest = &markdown[open..line_end];
-        let close = rest.find("](")?;
-        let target_end = link_destination_end(&rest[close + 2..])?;
-        Some(open + close + 2 + target_end + 1)
     }
 
     /// Returns the index of the `)` that closes a link destination, given the text after
@@ -1033,7 +1126,8 @@ mod tests {
         let tags = "<a".repeat(30_000) + " text";
         let quoted = "<a \"'".repeat(15_000) + " text";
 
-        assert_eq!(reduce_markdown(&brackets).text, " text");
+        // Only the last `[` has a `]`, so the others stay text, as in CommonMark.
+        assert_eq!(reduce_markdown(&brackets).text, "[".repeat(59_999) + " text");
         assert_eq!(reduce_markdown(&tags).text, tags);
         assert_eq!(reduce_markdown(&(tags.clone() + "\nnext")).text, tags + "\nnext");
         assert_eq!(reduce_markdown(&(quoted.clone() + "\nnext")).text, quoted + "\nnext");
