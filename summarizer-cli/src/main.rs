@@ -628,13 +628,37 @@ fn run_single(args: &Args, out: &mut impl Write) -> anyhow::Result<()> {
         out.write_all(b"\n")?;
     } else {
         for sentence in &summary.sentences {
-            writeln!(out, "{}", sentence.plain)?;
+            writeln!(out, "{}", on_one_line(&sentence.plain))?;
         }
         if !summary.key_phrases.is_empty() {
             writeln!(out, "\nKey phrases: {}", summary.key_phrases.join("; "))?;
         }
     }
     Ok(())
+}
+
+/// Returns `text` with each run of whitespace that breaks a line replaced by one
+/// space, so that a sentence of hard-wrapped text prints on one line.
+fn on_one_line(text: &str) -> std::borrow::Cow<'_, str> {
+    let breaks_line = |ch: char| matches!(ch, '\n' | '\r' | '\u{b}' | '\u{c}' | '\u{85}' | '\u{2028}' | '\u{2029}');
+    if !text.contains(breaks_line) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut line = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(char::is_whitespace) {
+        line.push_str(&rest[..start]);
+        let run = &rest[start..];
+        let end = run.find(|ch: char| !ch.is_whitespace()).unwrap_or(run.len());
+        if run[..end].contains(breaks_line) {
+            line.push(' ');
+        } else {
+            line.push_str(&run[..end]);
+        }
+        rest = &run[end..];
+    }
+    line.push_str(rest);
+    std::borrow::Cow::Owned(line)
 }
 
 fn run() -> anyhow::Result<()> {

@@ -133,6 +133,24 @@ fn jsonl_writes_each_id_back_as_it_came() {
 }
 
 #[test]
+fn prints_a_wrapped_sentence_on_one_line() {
+    let text = "Quick update: the budget review has moved\r\n  to Thursday at 2 p.m. in room 4.12.\n\nMarketing is  still 8% over\nbudget.";
+    let output = summarize(&["--ratio", "1"], text);
+    assert!(output.status.success(), "stderr {:?}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        stdout_lines(&output),
+        [
+            "Quick update: the budget review has moved to Thursday at 2 p.m. in room 4.12.",
+            "Marketing is  still 8% over budget."
+        ]
+    );
+    // --json keeps the text as it is.
+    let output = summarize(&["--ratio", "1", "--json"], text);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("output is JSON");
+    assert_eq!(json["sentences"][1]["plain"], "Marketing is  still 8% over\nbudget.");
+}
+
+#[test]
 fn keyphrases_flag_appends_phrases() {
     let output = summarize(&["--sentences", "1", "--keyphrases", "2"], ARTICLE);
     assert!(output.status.success());
