@@ -32,6 +32,7 @@
 //! ```
 
 mod english;
+mod entities;
 mod keyphrases;
 mod language;
 mod markup;

@@ -14,13 +14,15 @@ pub enum InputFormat {
     #[default]
     Plain,
     /// HTML: tags, comments, `<script>`, `<style>` and `<head>` are dropped, and
-    /// character references are decoded. The text of `<nav>`, `<aside>` and
-    /// `<footer>` is dropped too, unless the page has no other text.
+    /// character references (numeric, and the named ones of HTML 4) are decoded.
+    /// The text of `<nav>`, `<aside>` and `<footer>` is dropped too, unless the
+    /// page has no other text.
     Html,
     /// Markdown: heading and quote markers, emphasis, strikethrough, code spans,
     /// fenced code blocks, images, link targets and labels, link reference
     /// definitions, footnote markers and backslashes before punctuation are
-    /// dropped. Inline HTML tags that close on their line are dropped too.
+    /// dropped, and character references decoded. Inline HTML tags that close on
+    /// their line are dropped too, and `<br>` breaks the line.
     /// Indented code blocks, tables and shortcut reference links (`[label]` alone)
     /// stay as text.
     Markdown,
@@ -66,6 +68,14 @@ impl Reduced {
         let start = self.text.len();
         self.text.push_str(replacement);
         self.pieces.push(Piece { reduced: start..self.text.len(), original, verbatim: false });
+    }
+
+    /// Adds the character that the reference at `original` stands for. A soft
+    /// hyphen (`&shy;`) is invisible, so it adds nothing.
+    fn push_decoded(&mut self, decoded: char, original: Range<usize>) {
+        if decoded != '\u{ad}' {
+            self.push_replacement(decoded.encode_utf8(&mut [0; 4]), original);
+        }
     }
 
     fn push_break(&mut self, at: usize) {
@@ -187,7 +197,7 @@ fn reduce_html_with(html: &str, drop_boilerplate: bool) -> Reduced {
                 Some((decoded, length)) => {
                     if boilerplate_depth == 0 {
                         reduced.push_verbatim(html, text_start..position);
-                        reduced.push_replacement(decoded.encode_utf8(&mut [0; 4]), position..position + length);
+                        reduced.push_decoded(decoded, position..position + length);
                     }
                     position += length;
                     text_start = position;
@@ -318,7 +328,7 @@ fn decode_entity(text: &str) -> Option<(char, usize)> {
         };
         numeric_reference(code)
     } else {
-        named_entity(body)?
+        crate::entities::named_reference(body)?
     };
     Some((decoded, end + 1))
 }
@@ -343,31 +353,6 @@ fn numeric_reference(code: u32) -> char {
         Some(c) if !c.is_control() || matches!(c, '\t' | '\n' | '\r') => c,
         _ => char::REPLACEMENT_CHARACTER,
     }
-}
-
-fn named_entity(name: &str) -> Option<char> {
-    Some(match name {
-        "amp" => '&',
-        "lt" => '<',
-        "gt" => '>',
-        "quot" => '"',
-        "apos" => '\'',
-        "nbsp" => '\u{a0}',
-        "ndash" => '–',
-        "mdash" => '—',
-        "hellip" => '…',
-        "lsquo" => '‘',
-        "rsquo" => '’',
-        "ldquo" => '“',
-        "rdquo" => '”',
-        "laquo" => '«',
-        "raquo" => '»',
-        "copy" => '©',
-        "reg" => '®',
-        "euro" => '€',
-        "pound" => '£',
-        _ => return None,
-    })
 }
 
 /// Reduces Markdown to its visible text, line by line.
@@ -544,6 +529,12 @@ fn reduce_markdown_line(
                 position = end;
                 text_start = end;
             }
+            Token::Reference { decoded, end } => {
+                reduced.push_verbatim(markdown, text_start..position);
+                reduced.push_decoded(decoded, position..end);
+                position = end;
+                text_start = end;
+            }
         }
     }
     reduced.push_verbatim(markdown, text_start..range.end.max(text_start));
@@ -565,6 +556,9 @@ enum Token {
     /// Markup around text, up to `end`, of which only `shown` is kept: an escaped
     /// character or an autolink.
     Unwrapped { shown: Range<usize>, end: usize },
+    /// A character reference (`&eacute;`, `&#233;`) up to `end`, which stands for
+    /// `decoded`.
+    Reference { decoded: char, end: usize },
 }
 
 /// The state of reducing one Markdown line.
@@ -589,6 +583,11 @@ impl MarkdownLine<'_> {
         }
         if let Some(end) = autolink_end(bytes, range, position) {
             return Token::Unwrapped { shown: position + 1..end - 1, end };
+        }
+        if bytes[position] == b'&' {
+            if let Some((decoded, length)) = decode_entity(&markdown[position..range.end]) {
+                return Token::Reference { decoded, end: position + length };
+            }
         }
         let markup_length = match bytes[position] {
             b'*' | b'_' | b'`' => emphasis_mark_length(bytes, range, position),
@@ -975,6 +974,15 @@ mod tests {
         for (markdown, expected) in cases {
             assert_eq!(reduce_markdown(markdown).text, expected, "markdown {markdown:?}");
         }
+    }
+
+    #[test]
+    fn decodes_named_references_in_html_and_markdown() {
+        let html =
+            "<p>Le minist&egrave;re de l&rsquo;&Eacute;ducation, 30&deg;C, soft&shy;hyphen &amp; &bogus; &#233;.</p>";
+        assert_eq!(reduce_html(html).text, "Le ministère de l’Éducation, 30°C, softhyphen & &bogus; é.\n\n");
+        let markdown = "Tom &amp; Jerry &mdash; caf&eacute; at 30&deg;C, soft&shy;hyphen and &bogus; or &amp";
+        assert_eq!(reduce_markdown(markdown).text, "Tom & Jerry — café at 30°C, softhyphen and &bogus; or &amp");
     }
 
     #[test]
