@@ -17,7 +17,8 @@ pub struct Span {
 }
 
 /// Lower-case titles that come before a name, so a period after them never ends a
-/// sentence ("Dr. Who", "Gen. Smith").
+/// sentence ("Dr. Who", "Gen. Smith") when they are capitalised: "410 ms. We" and
+/// "in the 1st. The" do end one.
 const TITLES: &[&str] = &[
     "mr", "mrs", "ms", "messrs", "dr", "prof", "st", "mt", "gen", "gov", "sen", "rep", "capt", "col", "lt", "sgt",
     "rev", "hon", "pres", "supt", "det", "insp", "cpl", "pvt", "maj", "adm", "cmdr", "fr", "sr", "jr",
@@ -30,7 +31,33 @@ const ABBREVIATIONS: &[&str] = &[
     "ft", "vs", "etc", "e.g", "i.e", "al", "inc", "ltd", "co", "corp", "plc", "llc", "dept", "univ", "no", "nos",
     "fig", "figs", "vol", "vols", "pp", "approx", "est", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
     "sept", "oct", "nov", "dec", "u.s", "u.k", "u.n", "e.u", "a.m", "p.m", "d.c", "ph.d", "cf", "ca", "op", "ave",
-    "blvd", "rd", "bros", "mins", "hrs", "yrs", "ref", "tel", "ext", "govt", "intl",
+    "blvd", "rd", "bros", "mins", "hrs", "yrs", "ref", "tel", "ext", "govt", "intl", "mio", "mrd", "tsd", "bzw", "vgl",
+    "ggf", "inkl", "evtl", "bzgl",
+];
+
+/// Lower-case abbreviations that refer to a numbered part ("Eq. 4", "Art. 5",
+/// "Sect. 4.3", German "Abs. 2 Nr. 3"). Before a number they never end a sentence;
+/// otherwise they are ordinary words ("She studied art.").
+const NUMBER_ABBREVIATIONS: &[&str] = &[
+    "eq", "eqs", "art", "arts", "sect", "sec", "secs", "ch", "chap", "chs", "para", "paras", "pt", "pts", "abs", "nr",
+    "tab", "app", "ver", "rev",
+];
+
+/// German month names, which follow a day written as an ordinal ("am 14. Dezember").
+const GERMAN_MONTHS: &[&str] = &[
+    "Januar",
+    "Jänner",
+    "Februar",
+    "März",
+    "April",
+    "Mai",
+    "Juni",
+    "Juli",
+    "August",
+    "September",
+    "Oktober",
+    "November",
+    "Dezember",
 ];
 
 /// The length in bytes of the longest word of [`TITLES`] and [`ABBREVIATIONS`].
@@ -355,7 +382,10 @@ fn continues_after_period(before: &str, rest: &str) -> bool {
     }
 
     let (title, abbreviation) = title_or_abbreviation(word);
-    if title {
+    if title && word.starts_with(char::is_uppercase) {
+        return true;
+    }
+    if continues_before_number_or_letter(word, rest.trim_start()) {
         return true;
     }
     let mut letters = word.chars();
@@ -365,6 +395,31 @@ fn continues_after_period(before: &str, rest: &str) -> bool {
         return false;
     }
     !next_word_opens_sentence(rest)
+}
+
+/// Returns whether a period after `word` (the last word before it) continues the
+/// sentence because of what follows it, `next` (the text after the whitespace that
+/// follows the period):
+/// - a number after one of [`NUMBER_ABBREVIATIONS`] or a single lower-case letter
+///   ("Eq. 4", "v. 3.2", "s. 50B", "p. 12");
+/// - a single letter and a period after a single lower-case letter ("z. B.",
+///   "u. a.", "e. g.");
+/// - a German month after a day of one or two digits ("am 14. Dezember").
+fn continues_before_number_or_letter(word: &str, next: &str) -> bool {
+    let bytes = word.as_bytes();
+    let single_lowercase = bytes.len() == 1 && bytes[0].is_ascii_lowercase();
+    if next.starts_with(|c: char| c.is_ascii_digit()) {
+        let lower = word.to_ascii_lowercase();
+        return single_lowercase || NUMBER_ABBREVIATIONS.contains(&lower.as_str());
+    }
+    let mut next_chars = next.chars();
+    if single_lowercase && next_chars.next().is_some_and(char::is_alphabetic) && next_chars.next() == Some('.') {
+        return true;
+    }
+    let day = (1..=2).contains(&bytes.len()) && bytes.iter().all(u8::is_ascii_digit);
+    day && GERMAN_MONTHS
+        .iter()
+        .any(|month| next.strip_prefix(month).is_some_and(|after| !after.starts_with(char::is_alphanumeric)))
 }
 
 /// Returns whether `word`, lower-cased, is one of [`TITLES`] and whether it is one
@@ -414,6 +469,11 @@ fn next_word_opens_sentence(rest: &str) -> bool {
 fn push_sentence(offset: usize, piece: &str, glue: &mut GlueFinder<'_>, sentences: &mut Vec<Span>) {
     let mut part_start = 0;
     for boundary in glue.boundaries(Span { start: offset, end: offset + piece.len() }) {
+        // A part without letters, such as the clause number of "4.3 On termination
+        // ...", is no sentence of its own.
+        if !piece[part_start..boundary].contains(char::is_alphabetic) {
+            continue;
+        }
         push_part(offset + part_start, &piece[part_start..boundary], sentences);
         part_start = boundary;
     }
@@ -1123,6 +1183,43 @@ mod tests {
         for text in cases {
             assert_eq!(sentences(text), vec![text], "case: {text}");
         }
+    }
+
+    #[test]
+    fn lower_case_title_word_after_a_number_ends_a_sentence() {
+        assert_eq!(
+            sentences("The query took 410 ms. We then added an index. Ms. Lopez agreed."),
+            vec!["The query took 410 ms.", "We then added an index.", "Ms. Lopez agreed."]
+        );
+    }
+
+    #[test]
+    fn references_to_numbered_parts_continue_the_sentence() {
+        let cases = [
+            "See Eq. 4 of the paper and Art. 5 of the treaty.",
+            "The rule is in Sect. 4.3 of the supplement, see chap. 3 and p. 12.",
+            "DataVault v. 3.2 is covered by s. 50B of the Act.",
+            "Nach § 5 Abs. 2 Nr. 3 muss der Antrag vorliegen.",
+            "Grund dafür seien z. B. die Baustellen, u. a. in Berlin.",
+            "Ab dem 14. Dezember fahren mehr Züge, ab 1. Januar noch mehr.",
+            "Das kostet rund 40 Mrd. Euro im Jahr.",
+        ];
+        for text in cases {
+            assert_eq!(sentences(text), vec![text], "case: {text}");
+        }
+        // Elsewhere these words end a sentence as any other word does.
+        assert_eq!(
+            sentences("She studied art. Paintings filled her flat. It was 2019. April came."),
+            vec!["She studied art.", "Paintings filled her flat.", "It was 2019.", "April came."]
+        );
+    }
+
+    #[test]
+    fn clause_number_stays_with_its_clause() {
+        assert_eq!(
+            sentences("4.3 On termination the Licensee shall delete all copies."),
+            vec!["4.3 On termination the Licensee shall delete all copies."]
+        );
     }
 
     #[test]
