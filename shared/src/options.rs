@@ -27,8 +27,8 @@ pub enum TextFormat {
     Text,
     /// Markdown: reduced to its visible text before summarizing.
     Markdown,
-    /// HTML: reduced to its visible text; scripts, styles, navigation menus, side
-    /// boxes and footers are dropped.
+    /// HTML: reduced to its visible text; scripts, styles and the text around the
+    /// content (menus, footers, captions, cookie notices, comments) are dropped.
     Html,
 }
 

@@ -15,8 +15,9 @@ pub enum InputFormat {
     Plain,
     /// HTML: tags, comments, `<script>`, `<style>` and `<head>` are dropped, and
     /// character references (numeric, and the named ones of HTML 4) are decoded.
-    /// The text of `<nav>`, `<aside>` and `<footer>` is dropped too, unless the
-    /// page has no other text.
+    /// The text of navigation, side boxes, footers, form controls, `<pre>` blocks
+    /// and elements whose `class` or `id` names a cookie notice, comments, share
+    /// links and the like is dropped too, unless the page has no other text.
     Html,
     /// Markdown: heading and quote markers, emphasis, strikethrough, code spans,
     /// fenced code blocks, images, link targets and labels, link reference
@@ -62,6 +63,22 @@ impl Reduced {
             }
         }
         self.pieces.push(Piece { reduced: start..self.text.len(), original: range, verbatim: true });
+    }
+
+    /// Cuts the reduced text back to its first `len` bytes, a char boundary.
+    fn truncate(&mut self, len: usize) {
+        self.text.truncate(len);
+        while self.pieces.last().is_some_and(|piece| piece.reduced.start >= len) {
+            self.pieces.pop();
+        }
+        if let Some(last) = self.pieces.last_mut() {
+            if last.reduced.end > len {
+                // Only a verbatim piece can be cut inside, and it maps byte for byte.
+                let cut = last.reduced.end - len;
+                last.reduced.end = len;
+                last.original.end = last.original.end.saturating_sub(cut).max(last.original.start);
+            }
+        }
     }
 
     fn push_replacement(&mut self, replacement: &str, original: Range<usize>) {
@@ -147,12 +164,63 @@ const BLOCK_ELEMENTS: &[&str] = &[
 const HIDDEN_ELEMENTS: &[&str] = &["script", "style", "head", "noscript", "template", "svg", "iframe", "object"];
 
 /// Elements around a page's content rather than in it: navigation menus, side
-/// boxes ("Related stories") and page footers ("Copyright 2026 Coast News."). Their
-/// text is dropped, as reader modes do, unless that leaves no visible text.
-const BOILERPLATE_ELEMENTS: &[&str] = &["nav", "aside", "footer"];
+/// boxes ("Related stories"), page footers ("Copyright 2026 Coast News."), photo
+/// captions, form controls ("Post comment") and preformatted blocks, which are
+/// mostly code. Their text is dropped, as reader modes do, unless that leaves no
+/// visible text. So is a block whose letters are nearly all in links (see
+/// [`MAX_LINK_SHARE`]), such as a menu or a breadcrumb trail.
+const BOILERPLATE_ELEMENTS: &[&str] = &["nav", "aside", "footer", "figcaption", "button", "select", "textarea", "pre"];
 
-/// Reduces HTML to its visible text, without the text of [`BOILERPLATE_ELEMENTS`]
-/// when other text is left.
+/// The share of a block's letters that may be link text before the block counts as
+/// a menu and is dropped. A byline ("By <a>Jane Doe</a>") stays.
+const MAX_LINK_SHARE: f64 = 0.9;
+
+/// Words of a `class` or `id` that mark an element as boilerplate too: cookie
+/// notices, comment sections, share buttons, newsletter boxes, breadcrumbs,
+/// related links and advertisements. A value is split into words at every
+/// character other than a letter or digit, so `cookie-banner` and `share_links`
+/// match and `shared-content` does not.
+const BOILERPLATE_WORDS: &[&str] = &[
+    "ad",
+    "ads",
+    "advert",
+    "advertisement",
+    "breadcrumb",
+    "breadcrumbs",
+    "comment",
+    "comments",
+    "consent",
+    "cookie",
+    "cookies",
+    "disqus",
+    "gdpr",
+    "modal",
+    "newsletter",
+    "paywall",
+    "popup",
+    "promo",
+    "recommended",
+    "related",
+    "share",
+    "sharing",
+    "sidebar",
+    "signup",
+    "social",
+    "sponsored",
+    "subscribe",
+    "subscription",
+];
+
+/// Elements that a `class` or `id` never marks as boilerplate, because they hold
+/// the whole page or its content.
+const CONTENT_ELEMENTS: &[&str] = &["html", "body", "main", "article"];
+
+/// Elements that have no content and no closing tag.
+const VOID_ELEMENTS: &[&str] =
+    &["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"];
+
+/// Reduces HTML to its visible text, without the text of boilerplate elements (see
+/// [`BOILERPLATE_ELEMENTS`] and [`BOILERPLATE_WORDS`]) when other text is left.
 pub(crate) fn reduce_html(html: &str) -> Reduced {
     let content = reduce_html_with(html, true);
     if content.text.trim().is_empty() {
@@ -161,14 +229,99 @@ pub(crate) fn reduce_html(html: &str) -> Reduced {
     content
 }
 
+/// The boilerplate element whose text is being dropped: its name, and how many
+/// elements of that name are open, itself included.
+struct Dropped {
+    name: String,
+    open: usize,
+}
+
+impl Dropped {
+    /// Returns the element that `tag` (whose source is `source`) starts dropping, if
+    /// it is the opening tag of a boilerplate element.
+    fn starting_at(tag: &Tag, source: &str) -> Option<Self> {
+        let name = tag.name.as_str();
+        if tag.closing || name.is_empty() || is_void(tag, source) {
+            return None;
+        }
+        let boilerplate = BOILERPLATE_ELEMENTS.contains(&name)
+            || (!CONTENT_ELEMENTS.contains(&name) && has_boilerplate_attribute(source));
+        boilerplate.then(|| Dropped { name: tag.name.clone(), open: 1 })
+    }
+
+    /// Counts `tag` (whose source is `source`) and returns whether the element is
+    /// still open after it.
+    fn still_open_after(&mut self, tag: &Tag, source: &str) -> bool {
+        if tag.name == self.name {
+            if tag.closing {
+                self.open -= 1;
+            } else if !is_void(tag, source) {
+                self.open += 1;
+            }
+        }
+        self.open > 0
+    }
+}
+
+/// Returns whether `tag` has no content: a void element or a self-closing tag.
+fn is_void(tag: &Tag, source: &str) -> bool {
+    VOID_ELEMENTS.contains(&tag.name.as_str()) || source.ends_with("/>")
+}
+
+/// Returns whether the `class` or `id` attribute of the tag `source` has a word of
+/// [`BOILERPLATE_WORDS`].
+fn has_boilerplate_attribute(source: &str) -> bool {
+    attributes(source).any(|(name, value)| {
+        (name.eq_ignore_ascii_case("class") || name.eq_ignore_ascii_case("id"))
+            && value
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|word| BOILERPLATE_WORDS.iter().any(|known| known.eq_ignore_ascii_case(word)))
+    })
+}
+
+/// Returns the attributes of the tag `source` (from its `<` to its `>`) as names and
+/// values, without the quotes around a value; an attribute without a value has an
+/// empty one.
+fn attributes(source: &str) -> impl Iterator<Item = (&str, &str)> {
+    let body = source.trim_start_matches('<').trim_end_matches('>').trim_end_matches('/');
+    let mut rest = body.trim_start_matches(|c: char| !c.is_whitespace());
+    std::iter::from_fn(move || {
+        rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == '/');
+        if rest.is_empty() {
+            return None;
+        }
+        let name_end = rest.find(|c: char| c.is_whitespace() || c == '=').unwrap_or(rest.len());
+        let name = &rest[..name_end];
+        rest = rest[name_end..].trim_start();
+        let Some(after) = rest.strip_prefix('=') else {
+            return Some((name, ""));
+        };
+        let after = after.trim_start();
+        let value = match after.chars().next() {
+            Some(quote @ ('"' | '\'')) => {
+                let inner = &after[1..];
+                let end = inner.find(quote).unwrap_or(inner.len());
+                rest = inner.get(end + 1..).unwrap_or("");
+                &inner[..end]
+            }
+            _ => {
+                let end = after.find(char::is_whitespace).unwrap_or(after.len());
+                rest = &after[end..];
+                &after[..end]
+            }
+        };
+        Some((name, value))
+    })
+}
+
 fn reduce_html_with(html: &str, drop_boilerplate: bool) -> Reduced {
     let mut reduced = Reduced::default();
     let bytes = html.as_bytes();
     let mut text_start = 0;
     let mut position = 0;
-    // The number of boilerplate elements open around `position`. Text is kept only
-    // at 0.
-    let mut boilerplate_depth = 0usize;
+    // The boilerplate element around `position`, whose text is dropped.
+    let mut dropped: Option<Dropped> = None;
+    let mut block = BlockLinks::default();
 
     while position < bytes.len() {
         match bytes[position] {
@@ -177,25 +330,36 @@ fn reduce_html_with(html: &str, drop_boilerplate: bool) -> Reduced {
                     position += 1;
                     continue;
                 };
-                if boilerplate_depth == 0 {
+                if dropped.is_none() {
+                    block.count(&html[text_start..position]);
                     reduced.push_verbatim(html, text_start..position);
                 }
                 if is_block(&tag.name) {
+                    if drop_boilerplate {
+                        block.end(&mut reduced);
+                    }
                     reduced.push_break(position);
+                    block.start = reduced.text.len();
                 }
+                if tag.name == "a" {
+                    block.in_link = if tag.closing { block.in_link.saturating_sub(1) } else { block.in_link + 1 };
+                }
+                let source = &html[position..tag.end];
                 position = tag.end;
                 if !tag.closing && HIDDEN_ELEMENTS.contains(&tag.name.as_str()) {
                     position = skip_hidden_content(html, position, &tag.name);
                 }
-                if drop_boilerplate && BOILERPLATE_ELEMENTS.contains(&tag.name.as_str()) {
-                    boilerplate_depth =
-                        if tag.closing { boilerplate_depth.saturating_sub(1) } else { boilerplate_depth + 1 };
+                if drop_boilerplate {
+                    dropped = match dropped.take() {
+                        Some(mut element) => element.still_open_after(&tag, source).then_some(element),
+                        None => Dropped::starting_at(&tag, source),
+                    };
                 }
                 text_start = position;
             }
             b'&' => match decode_entity(&html[position..]) {
                 Some((decoded, length)) => {
-                    if boilerplate_depth == 0 {
+                    if dropped.is_none() {
                         reduced.push_verbatim(html, text_start..position);
                         reduced.push_decoded(decoded, position..position + length);
                     }
@@ -207,10 +371,46 @@ fn reduce_html_with(html: &str, drop_boilerplate: bool) -> Reduced {
             _ => position += 1,
         }
     }
-    if boilerplate_depth == 0 {
+    if dropped.is_none() {
+        block.count(&html[text_start..]);
         reduced.push_verbatim(html, text_start..html.len());
     }
+    if drop_boilerplate {
+        block.end(&mut reduced);
+    }
     reduced
+}
+
+/// The letters of the current block of reduced HTML, and those inside links.
+#[derive(Default)]
+struct BlockLinks {
+    /// Where the block starts in the reduced text.
+    start: usize,
+    /// How many `<a>` elements are open.
+    in_link: usize,
+    letters: usize,
+    link_letters: usize,
+}
+
+impl BlockLinks {
+    /// Counts the letters of `text`, which the block shows.
+    fn count(&mut self, text: &str) {
+        let letters = text.chars().filter(|c| c.is_alphabetic()).count();
+        self.letters += letters;
+        if self.in_link > 0 {
+            self.link_letters += letters;
+        }
+    }
+
+    /// Ends the block: drops its text from `reduced` when nearly all of it is link
+    /// text, and starts counting afresh.
+    fn end(&mut self, reduced: &mut Reduced) {
+        if self.letters > 0 && self.link_letters as f64 >= MAX_LINK_SHARE * self.letters as f64 {
+            reduced.truncate(self.start.min(reduced.text.len()));
+        }
+        self.letters = 0;
+        self.link_letters = 0;
+    }
 }
 
 fn is_block(name: &str) -> bool {
@@ -919,6 +1119,36 @@ mod tests {
                     <p>Storm season</p></aside><p>Crews clear trees.</p></article>\
                     <FOOTER>Copyright 2026 Coast News.</FOOTER><p>Last line.</p>";
         assert_eq!(reduce_html(html).text, "Storm closes roads.\n\nCrews clear trees.\n\nLast line.\n\n");
+    }
+
+    #[test]
+    fn html_drops_elements_that_class_or_id_marks_as_boilerplate() {
+        let html = "<body class=\"has-cookie-banner\"><div class=\"cookie-banner\"><p>We use cookies.</p></div>\
+                    <article class=\"post social\"><p>Storm closes roads.</p>\
+                    <img class=\"ad\" src=\"a.png\"><br class=\"share\"/><input id=\"share\" />\
+                    <div id=\"comments\"><div class=\"c\"><div>Nice!</div></div><p>Agreed.</p></div>\
+                    <div class=\"shared-content\">Crews clear trees.</div>\
+                    <section class=\"related_links\">More storms</section><p>Last line.</p></article></body>";
+        assert_eq!(reduce_html(html).text, "Storm closes roads.\n\nCrews clear trees.\n\nLast line.\n\n");
+    }
+
+    #[test]
+    fn html_drops_captions_code_controls_and_link_lists() {
+        let html = "<div><a href=\"/\">Home</a> &gt; <a href=\"/uk\">UK</a></div>\
+                    <figure><img src=\"a.jpg\"><figcaption>A flooded street.</figcaption></figure>\
+                    <p>By <a href=\"/jane\">Jane Doe</a></p><p>Floods hit <a href=\"/wales\">Wales</a> again.</p>\
+                    <pre><code>let x = 1;</code></pre><form><textarea>Type here</textarea>\
+                    <button>Post comment</button><select><option>Red</option></select></form>\
+                    <ul><li><a href=\"/a\">Read more</a></li></ul>";
+        assert_eq!(reduce_html(html).text, "By Jane Doe\n\nFloods hit Wales again.\n\n");
+    }
+
+    #[test]
+    fn reads_attributes_of_a_tag() {
+        let found: Vec<(&str, &str)> = attributes("<div data-x = 'a b' class=cookie hidden id=\"x\"/>").collect();
+        assert_eq!(found, [("data-x", "a b"), ("class", "cookie"), ("hidden", ""), ("id", "x")]);
+        assert_eq!(attributes("<p>").count(), 0);
+        assert_eq!(attributes("<p class=\"unclosed>").collect::<Vec<_>>(), [("class", "unclosed")]);
     }
 
     #[test]
