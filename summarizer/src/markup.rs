@@ -23,7 +23,8 @@ pub enum InputFormat {
     /// fenced code blocks, images, link targets and labels, link reference
     /// definitions, footnote markers and backslashes before punctuation are
     /// dropped, and character references decoded. Inline HTML tags that close on
-    /// their line are dropped too, and `<br>` breaks the line.
+    /// their line are dropped too, and `<br>` breaks the line. Front matter (`---`
+    /// YAML or `+++` TOML at the start) is dropped.
     /// Indented code blocks, tables and shortcut reference links (`[label]` alone)
     /// stay as text.
     Markdown,
@@ -560,10 +561,14 @@ pub(crate) fn reduce_markdown(markdown: &str) -> Reduced {
     let mut reduced = Reduced::default();
     let mut offset = 0;
     let mut in_fence: Option<&str> = None;
+    let front_matter_end = front_matter_end(markdown);
 
     for line in markdown.split_inclusive('\n') {
         let line_start = offset;
         offset += line.len();
+        if offset <= front_matter_end {
+            continue;
+        }
         let trimmed = line.trim_start();
         let indent = line.len() - trimmed.len();
 
@@ -606,6 +611,31 @@ pub(crate) fn reduce_markdown(markdown: &str) -> Reduced {
         }
     }
     reduced
+}
+
+/// Returns the end of the front matter at the start of `markdown`, just past its
+/// closing line, or 0 when there is none. Front matter is a block of YAML between
+/// two `---` lines (or TOML between `+++` lines) that static site generators read,
+/// such as `title: My post`; it is not text. YAML may also close with `...`.
+fn front_matter_end(markdown: &str) -> usize {
+    let start = if markdown.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { 0 };
+    let mut lines = markdown[start..].split_inclusive('\n');
+    let Some(first) = lines.next() else {
+        return 0;
+    };
+    let fence = first.trim_end();
+    if fence != "---" && fence != "+++" {
+        return 0;
+    }
+    let mut end = start + first.len();
+    for line in lines {
+        end += line.len();
+        let line = line.trim_end();
+        if line == fence || (fence == "---" && line == "...") {
+            return end;
+        }
+    }
+    0
 }
 
 /// Returns the length of the heading (`## `) or quote (`> `) markers at the start of
@@ -1213,6 +1243,15 @@ mod tests {
         assert_eq!(reduce_html(html).text, "Le ministère de l’Éducation, 30°C, softhyphen & &bogus; é.\n\n");
         let markdown = "Tom &amp; Jerry &mdash; caf&eacute; at 30&deg;C, soft&shy;hyphen and &bogus; or &amp";
         assert_eq!(reduce_markdown(markdown).text, "Tom & Jerry — café at 30°C, softhyphen and &bogus; or &amp");
+    }
+
+    #[test]
+    fn markdown_drops_front_matter() {
+        let markdown = "---\nlayout: post\ntitle: Moving off MongoDB\n---\nLast year we moved.\n";
+        assert_eq!(reduce_markdown(markdown).text, "Last year we moved.\n");
+        assert_eq!(reduce_markdown("\u{feff}+++\ntitle = \"x\"\n+++\nText.").text, "Text.");
+        // No closing line: a thematic break and text, not front matter.
+        assert_eq!(reduce_markdown("---\nNot front matter.").text, "Not front matter.");
     }
 
     #[test]
