@@ -48,6 +48,7 @@ Options:
                       Each result is written as soon as the lines before it are
                       done, and before the tool waits for more input
   -h, --help          print this help
+  -V, --version       print the version
 ";
 
 /// Command-line settings after parsing.
@@ -95,9 +96,9 @@ fn parse_args() -> anyhow::Result<Option<Args>> {
         match arg {
             Short('n') | Long("sentences") => {
                 let value: String = parser.value()?.parse()?;
-                let count = value
-                    .parse()
-                    .with_context(|| format!("invalid --sentences {value:?}: expected a whole number of at least 1"))?;
+                let count = value.parse().map_err(|_| {
+                    anyhow::anyhow!("invalid --sentences {value:?}: expected a whole number of at least 1")
+                })?;
                 args.length = summarizer::Length::Sentences(count);
             }
             Long("ratio") => {
@@ -112,7 +113,7 @@ fn parse_args() -> anyhow::Result<Option<Args>> {
                 let value: String = parser.value()?.parse()?;
                 let budget = value
                     .parse()
-                    .with_context(|| format!("invalid --words {value:?}: expected a whole number of at least 1"))?;
+                    .map_err(|_| anyhow::anyhow!("invalid --words {value:?}: expected a whole number of at least 1"))?;
                 args.length = summarizer::Length::Words(budget);
             }
             Short('l') | Long("lang") | Long("language") => {
@@ -132,7 +133,7 @@ fn parse_args() -> anyhow::Result<Option<Args>> {
                 let value: String = parser.value()?.parse()?;
                 args.key_phrases = value
                     .parse()
-                    .with_context(|| format!("invalid --keyphrases {value:?}: expected a whole number"))?;
+                    .map_err(|_| anyhow::anyhow!("invalid --keyphrases {value:?}: expected a whole number"))?;
             }
             Long("threads") => {
                 threads_set = true;
@@ -146,6 +147,10 @@ fn parse_args() -> anyhow::Result<Option<Args>> {
             Long("jsonl") => args.jsonl = true,
             Short('h') | Long("help") => {
                 print!("{HELP}");
+                return Ok(None);
+            }
+            Short('V') | Long("version") => {
+                println!("summarize {}", env!("CARGO_PKG_VERSION"));
                 return Ok(None);
             }
             Value(path) if !input_set => {
@@ -217,8 +222,10 @@ struct Document<'a> {
     /// `Value` would come back as a float beyond 64-bit integers, and lose digits.
     #[serde(default, borrow)]
     id: Option<&'a RawValue>,
-    #[serde(alias = "article")]
-    text: String,
+    #[serde(default)]
+    article: Option<String>,
+    #[serde(default)]
+    text: Option<String>,
     #[serde(default)]
     sentences: Option<usize>,
 }
@@ -606,7 +613,14 @@ fn summarize_line(
         sentences => sentences.and_then(NonZeroUsize::new),
     };
     let length = sentences.map_or(args.length, summarizer::Length::Sentences);
-    let summary = summarizer.summarize(&document.text, &options(args, length));
+    let text = match (document.article, document.text) {
+        (Some(text), None) | (None, Some(text)) => text,
+        (None, None) => anyhow::bail!("invalid document on line {number}: it has no \"article\" (or \"text\")"),
+        (Some(_), Some(_)) => {
+            anyhow::bail!("invalid document on line {number}: it has both \"article\" and \"text\"; give one")
+        }
+    };
+    let summary = summarizer.summarize(&text, &options(args, length));
     let output = JsonlOut {
         id: document.id,
         summary: summary.sentences.into_iter().map(|sentence| sentence.plain).collect(),
@@ -618,23 +632,37 @@ fn summarize_line(
 }
 
 fn run_single(args: &Args, out: &mut impl Write) -> anyhow::Result<()> {
+    let name = args.input.as_ref().map_or_else(|| "standard input".to_owned(), |path| path.display().to_string());
     let mut bytes = Vec::new();
-    reader(open_file(args.input.as_ref())?).read_to_end(&mut bytes).context("failed to read the input")?;
-    let text = String::from_utf8(bytes).context("the input is not valid UTF-8")?;
+    reader(open_file(args.input.as_ref())?)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("failed to read {name}"))?;
+    let text = String::from_utf8(bytes).map_err(|error| {
+        let at = error.utf8_error().valid_up_to();
+        anyhow::anyhow!(
+            "{name} is not valid UTF-8 (at byte {at}): convert it first, for example with iconv -f latin1 -t utf-8"
+        )
+    })?;
 
     let summary = summary_out(None, &text, &options(args, args.length));
+    if summary.sentences.is_empty() && !args.json {
+        bail!("{name} has no text to summarize");
+    }
+    // The summary is small, so it is written in one piece, and a failed write has
+    // one message.
+    let mut printed = Vec::new();
     if args.json {
-        serde_json::to_writer_pretty(&mut *out, &summary)?;
-        out.write_all(b"\n")?;
+        serde_json::to_writer_pretty(&mut printed, &summary)?;
+        printed.push(b'\n');
     } else {
         for sentence in &summary.sentences {
-            writeln!(out, "{}", on_one_line(&sentence.plain))?;
+            writeln!(printed, "{}", on_one_line(&sentence.plain))?;
         }
         if !summary.key_phrases.is_empty() {
-            writeln!(out, "\nKey phrases: {}", summary.key_phrases.join("; "))?;
+            writeln!(printed, "\nKey phrases: {}", summary.key_phrases.join("; "))?;
         }
     }
-    Ok(())
+    out.write_all(&printed).context("failed to write the output")
 }
 
 /// Returns `text` with each run of whitespace that breaks a line replaced by one
@@ -662,7 +690,8 @@ fn on_one_line(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 fn run() -> anyhow::Result<()> {
-    let Some(args) = parse_args()? else {
+    let parsed = parse_args().map_err(|error| anyhow::anyhow!("{error:#}\nRun summarize --help to see the options."));
+    let Some(args) = parsed? else {
         return Ok(());
     };
     if args.jsonl {
@@ -676,9 +705,19 @@ fn run() -> anyhow::Result<()> {
 fn main() -> ExitCode {
     match run() {
         Ok(()) => ExitCode::SUCCESS,
+        // A reader that stops early, as `summarize FILE | head -1` does, is no
+        // failure: the output it wanted was written.
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("summarize: {error:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// Returns whether `error` comes from writing to a pipe whose reader has gone.
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

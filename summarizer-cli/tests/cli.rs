@@ -86,6 +86,66 @@ fn rejects_invalid_values_with_a_message() {
 }
 
 #[test]
+fn messages_name_the_problem_and_point_to_help() {
+    let cases: [(&[&str], &str, &str); 6] = [
+        (&["--sentences", "0"], ARTICLE, "summarize: invalid --sentences \"0\": expected a whole number of at least 1\nRun summarize --help to see the options.\n"),
+        (&["--bogus"], ARTICLE, "summarize: invalid option '--bogus'\nRun summarize --help to see the options.\n"),
+        (&[], " \n\t", "summarize: standard input has no text to summarize\n"),
+        (&["--format", "html"], "<p></p>", "summarize: standard input has no text to summarize\n"),
+        (&["--jsonl"], "{\"id\": 1}\n", "summarize: invalid document on line 1: it has no \"article\" (or \"text\")\n"),
+        (&["--jsonl"], "{\"article\": \"A.\", \"text\": \"B.\"}\n", "summarize: invalid document on line 1: it has both \"article\" and \"text\"; give one\n"),
+    ];
+    for (args, input, message) in cases {
+        let output = summarize(args, input);
+        assert!(!output.status.success(), "{args:?}: succeeded");
+        assert_eq!(String::from_utf8_lossy(&output.stderr), message, "{args:?}");
+    }
+}
+
+#[test]
+fn names_a_file_that_is_not_text() {
+    let directory = std::env::temp_dir();
+    let output = summarize(&[directory.to_str().expect("temp path is UTF-8")], "");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.starts_with(&format!("summarize: failed to read {}: ", directory.display())), "stderr {stderr:?}");
+
+    let path = directory.join(format!("summarize-cli-latin1-{}.txt", std::process::id()));
+    std::fs::write(&path, b"caf\xe9 au lait.").expect("failed to write the test file");
+    let output = summarize(&[path.to_str().expect("temp path is UTF-8")], "");
+    std::fs::remove_file(&path).expect("failed to remove the test file");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr,
+        format!("summarize: {} is not valid UTF-8 (at byte 3): convert it first, for example with iconv -f latin1 -t utf-8\n", path.display())
+    );
+}
+
+#[test]
+fn prints_version() {
+    let output = summarize(&["--version"], "");
+    assert!(output.status.success());
+    assert_eq!(String::from_utf8_lossy(&output.stdout), format!("summarize {}\n", env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn stops_quietly_when_the_reader_goes() {
+    // The reader closes its end before the tool writes, as `summarize FILE | head -0` would.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_summarize"))
+        .args(["--ratio", "1", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("failed to start summarize");
+    drop(child.stdout.take());
+    let input = "One short sentence here. ".repeat(20_000);
+    child.stdin.take().expect("stdin is piped").write_all(input.as_bytes()).expect("failed to write stdin");
+    let output = child.wait_with_output().expect("failed to wait for summarize");
+    assert!(output.status.success(), "status {:?}", output.status);
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+}
+
+#[test]
 fn reads_file_argument() {
     let path = std::env::temp_dir().join(format!("summarize-cli-test-{}.txt", std::process::id()));
     std::fs::write(&path, ARTICLE).expect("failed to write the test file");
