@@ -441,6 +441,12 @@ function renderSummary(summary) {
     item.append(link);
     return item;
   });
+  if (summary.truncated) {
+    const note = document.createElement("li");
+    note.className = "none";
+    note.textContent = "The later sentences of this summary were left out, so that the document fits in one response.";
+    items.push(note);
+  }
   elements.summarySentences.replaceChildren(...items);
 
   const phrases = summary.key_phrases.map((phrase) => {

@@ -12,6 +12,7 @@ use tracing::Instrument as _;
 use uuid::Uuid;
 
 use crate::config::QueueSettings;
+use crate::domain::json_encoded_len;
 use crate::queue::rabbitmq::{connect, declare_queue};
 use crate::queue::Job;
 use crate::store::documents::{DocumentStore, InvalidDocument};
@@ -121,12 +122,57 @@ fn summarize_text(text: &str, options: &summarizer::Options) -> StoredSummary {
         .collect();
     let key_phrases =
         summary.key_phrases.into_iter().map(|p| StoredKeyPhrase { text: p.text, score: p.score }).collect();
-    StoredSummary {
+    let mut stored = StoredSummary {
         sentences,
         method: summarizer::METHOD.to_owned(),
         language: summary.language_code.map(str::to_owned),
         key_phrases,
+        truncated: false,
+    };
+    fit_summary(&mut stored, text);
+    stored
+}
+
+/// The most bytes a response may have: Lambda caps a synchronous response at 6 MB
+/// (6,291,456 bytes), and this stays below it.
+const MAX_RESPONSE_BYTES: usize = 6_000_000;
+
+/// The bytes kept in a document's response for everything but its text and its
+/// summary's sentences and bullets: ids, title, options, status, key phrases and
+/// field names. Twenty key phrases of up to a sentence's 1000 bytes, JSON-encoded,
+/// take at most 120 KB of it.
+const RESERVED_RESPONSE_BYTES: usize = 256 * 1024;
+
+/// Leaves out the summary's last sentences while the document's response, which
+/// holds the text and each sentence twice (as `sentences` and as `bullets`), would
+/// exceed [`MAX_RESPONSE_BYTES`], and marks the summary `truncated` if it did. Only
+/// a summary of a large share of a long text comes near the limit: `ratio=1` on
+/// 2.3 MB of text made an 8.3 MB response, which Lambda could not return.
+pub(crate) fn fit_summary(summary: &mut StoredSummary, text: &str) {
+    let budget = MAX_RESPONSE_BYTES.saturating_sub(json_encoded_len(text) + RESERVED_RESPONSE_BYTES);
+    let mut used = 0;
+    let fitting = summary
+        .sentences
+        .iter()
+        .take_while(|sentence| {
+            used += sentence_response_bytes(sentence);
+            used <= budget
+        })
+        .count();
+    if fitting < summary.sentences.len() {
+        summary.sentences.truncate(fitting);
+        summary.truncated = true;
     }
+}
+
+/// Returns the bytes that one sentence adds to a document's response: its JSON
+/// object in `sentences`, with a comma, and its line in `bullets`, JSON-encoded.
+fn sentence_response_bytes(sentence: &SummarySentence) -> usize {
+    const FIELDS: usize = r#"{"text":,"start":,"end":},"#.len();
+    let digits = |number: u64| number.checked_ilog10().map_or(1, |log| log as usize + 1);
+    // The bullet's JSON encoding less its quotes, and the "\n" between bullets.
+    let bullet = json_encoded_len(&crate::routes::docs::bullet(&sentence.text)) - 2 + 2;
+    FIELDS + json_encoded_len(&sentence.text) + digits(sentence.start) + digits(sentence.end) + bullet
 }
 
 /// How long a job that failed transiently is retried in the worker before it goes
@@ -358,5 +404,47 @@ mod tests {
             }
         }
         assert!(SUMMARIZER.with_borrow(Option::is_some), "the summarizer was not kept");
+    }
+
+    /// Returns the bytes that the text and the sentences and bullets of `summary` take
+    /// in a document's response: the JSON of the text and of the summary, less the
+    /// summary's other fields, which the reserved bytes cover.
+    fn response_bytes(text: &str, summary: &StoredSummary) -> usize {
+        let json = |summary: &StoredSummary| {
+            serde_json::to_vec(&crate::routes::docs::SummaryView::from(summary.clone()))
+                .expect("a summary serializes")
+                .len()
+        };
+        let without_sentences = StoredSummary { sentences: Vec::new(), ..summary.clone() };
+        json_encoded_len(text) + json(summary) - json(&without_sentences)
+    }
+
+    #[test]
+    fn summary_of_all_of_a_long_text_is_cut_to_fit_a_response() {
+        // Sentences full of characters that JSON and Markdown escape, so that the
+        // response grows most for their length.
+        let sentence = "A \"quoted\" *starred* [bracketed] \\ back\tslash line,\nend number ";
+        let text: String = (0..40_000).map(|index| format!("{sentence}{index}. ")).collect();
+        assert!(text.len() > 2_500_000, "text of {} bytes", text.len());
+        let options = summarizer::Options::with_length(summarizer::Length::Ratio(
+            summarizer::Ratio::new(1.0).expect("1 is a ratio"),
+        ));
+
+        let summary = summarize_text(&text, &options);
+
+        assert!(summary.truncated, "a summary of all sentences was not cut");
+        assert!(summary.sentences.len() > 1000, "only {} sentences kept", summary.sentences.len());
+        let budget = MAX_RESPONSE_BYTES - RESERVED_RESPONSE_BYTES;
+        let bytes = response_bytes(&text, &summary);
+        // Within the budget, and short of it by less than two sentences.
+        assert!(bytes <= budget && bytes > budget - 300, "{bytes} bytes of {budget}");
+    }
+
+    #[test]
+    fn short_summary_is_kept_whole() {
+        let text = "Storms hit the coast today. Officials closed schools and roads. Storms may return next week.";
+        let summary = summarize_text(text, &summarizer::Options::new(NonZeroUsize::MIN.saturating_add(2)));
+        assert!(!summary.truncated);
+        assert_eq!(summary.sentences.len(), 3);
     }
 }

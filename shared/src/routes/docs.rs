@@ -107,6 +107,16 @@ pub(crate) struct SummaryView {
     /// character bigrams; `null` for text in any other unsupported language.
     language: Option<String>,
     method: String,
+    /// True when sentences were left out at the end of the summary so that the
+    /// document fits in one response (6 MB): only a summary of a large share of a
+    /// long text comes near that.
+    truncated: bool,
+}
+
+/// Returns the Markdown bullet of one summary sentence: `- ` and the sentence on one
+/// line, escaped by [`markdown_escaped`].
+pub(crate) fn bullet(sentence: &str) -> String {
+    format!("- {}", markdown_escaped(&sentence.split_whitespace().collect::<Vec<_>>().join(" ")))
 }
 
 /// Returns `text` with a backslash before each character that Markdown could read
@@ -129,20 +139,14 @@ fn markdown_escaped(text: &str) -> String {
 
 impl From<StoredSummary> for SummaryView {
     fn from(summary: StoredSummary) -> Self {
-        let bullets = summary
-            .sentences
-            .iter()
-            .map(|sentence| {
-                format!("- {}", markdown_escaped(&sentence.text.split_whitespace().collect::<Vec<_>>().join(" ")))
-            })
-            .collect::<Vec<_>>()
-            .join("\n");
+        let bullets = summary.sentences.iter().map(|sentence| bullet(&sentence.text)).collect::<Vec<_>>().join("\n");
         Self {
             sentences: summary.sentences,
             bullets,
             key_phrases: summary.key_phrases,
             language: summary.language,
             method: summary.method,
+            truncated: summary.truncated,
         }
     }
 }
@@ -390,6 +394,7 @@ mod tests {
             method: "m".into(),
             language: Some("en".into()),
             key_phrases: Vec::new(),
+            truncated: false,
         };
         assert_eq!(SummaryView::from(summary).bullets, "- First one. Wrapped.\n- Second.");
     }
@@ -407,6 +412,7 @@ mod tests {
             method: "m".into(),
             language: Some("en".into()),
             key_phrases: Vec::new(),
+            truncated: false,
         };
 
         let bullets = SummaryView::from(summary).bullets;

@@ -44,6 +44,10 @@ pub struct StoredSummary {
     /// Key phrases of the whole text, best first.
     #[serde(default)]
     pub key_phrases: Vec<StoredKeyPhrase>,
+    /// Whether sentences were left out at the end so that the document, text and
+    /// summary, fits in one response (see `crate::worker::fit_summary`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
 }
 
 /// The MongoDB document of one text.
