@@ -502,6 +502,23 @@ mod tests {
     }
 
     #[test]
+    fn prefers_own_text_to_email_quotes_and_signature() {
+        let text = "On Monday, Tom wrote:\n> Is the budget review still on Wednesday this week?\n\
+                    > I am travelling on Wednesday morning and the budget review matters.\n\n\
+                    The budget review has moved to Thursday at two in room four.\n\
+                    Please send your final numbers by Wednesday noon.\n\n--\nKaren Wu, Head of Finance at Example Corp.\n\
+                    This e-mail and its attachments are confidential and for the named recipient only.";
+        let texts: Vec<&str> = summarize(text, n(2)).iter().map(|s| s.text).collect();
+        assert_eq!(
+            texts,
+            vec![
+                "The budget review has moved to Thursday at two in room four.",
+                "Please send your final numbers by Wednesday noon."
+            ]
+        );
+    }
+
+    #[test]
     fn key_phrases_only_when_requested() {
         let text = "Gary Locke will manage Kilmarnock. Gary Locke signed a deal. Fans welcomed Gary Locke.";
         assert!(summarize_with(text, &Options::new(n(1))).key_phrases.is_empty());

@@ -110,6 +110,9 @@ pub(crate) struct SentenceInfo {
     /// A unit inside running text that does not end with a sentence mark, such as a
     /// photo caption that ran into the next sentence or a piece of an overlong run.
     pub fragment: bool,
+    /// Text beside the writer's own: an e-mail quote (a line that starts with `>`)
+    /// or an e-mail signature (after a line of `-- `).
+    pub aside: bool,
 }
 
 /// Marks each sentence that is a heading: a whole line of at most
@@ -119,9 +122,19 @@ pub(crate) fn describe(text: &str, spans: &[Span]) -> Vec<SentenceInfo> {
     // sentences × trailing whitespace.
     let content_start = text.len() - text.trim_start().len();
     let content_end = text.trim_end().len();
+    let signature_start = signature_start(text);
+    // The start of the line of the last span, found by searching only the text
+    // since the span before, so that the searches together read the text once.
+    let (mut line_start, mut searched) = (0, 0);
     spans
         .iter()
         .map(|&span| {
+            if let Some(newline) = text.as_bytes()[searched..span.start].iter().rposition(|&byte| byte == b'\n') {
+                line_start = searched + newline + 1;
+            }
+            searched = span.start;
+            let quoted = text[line_start..span.start].trim_start().starts_with('>');
+            let aside = quoted || span.start >= signature_start;
             let sentence = &text[span.start..span.end];
             let ends_line =
                 text[span.end..].trim_start_matches([' ', '\t']).starts_with(['\n', '\r']) || span.end >= content_end;
@@ -134,9 +147,22 @@ pub(crate) fn describe(text: &str, spans: &[Span]) -> Vec<SentenceInfo> {
                 && !sentence.contains('\n')
                 && whitespace_words(sentence).nth(MAX_HEADING_WORDS).is_none();
             let fragment = !heading && !ends_with_sentence_mark(sentence);
-            SentenceInfo { heading, fragment }
+            SentenceInfo { heading, fragment, aside }
         })
         .collect()
+}
+
+/// Returns the offset of the e-mail signature of `text`: the start of the first
+/// line that is `--` or `-- ` alone, or the text's length when there is none.
+fn signature_start(text: &str) -> usize {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if matches!(line.trim_end_matches(['\n', '\r']), "--" | "-- ") {
+            return offset;
+        }
+        offset += line.len();
+    }
+    text.len()
 }
 
 /// Returns whether `sentence` ends with a sentence mark, before any closing quotes
@@ -533,7 +559,8 @@ impl Limit {
 /// limit, in document order.
 ///
 /// Body sentences with at least [`MIN_CONTENT_WORDS`] content words come first.
-/// Shorter sentences and headings fill the summary only when those run out. Under a
+/// Shorter sentences, headings, fragments and asides (e-mail quotes and
+/// signatures) fill the summary only when those run out. Under a
 /// word budget a sentence that does not fit is skipped, and when none fits the best
 /// sentence is returned alone.
 pub(crate) fn choose(
@@ -550,7 +577,7 @@ pub(crate) fn choose(
 
     let preferred = |index: usize| {
         let info = &infos[index];
-        vectors.get(index).content_words >= MIN_CONTENT_WORDS && !info.heading && !info.fragment
+        vectors.get(index).content_words >= MIN_CONTENT_WORDS && !info.heading && !info.fragment && !info.aside
     };
 
     let mut finder = RepeatFinder::new(vectors, MAX_REPEAT_VISITS);
@@ -930,7 +957,7 @@ mod tests {
         ) {
             let vectors = unit_vectors(&sentences);
             let infos: Vec<SentenceInfo> = (0..vectors.len())
-                .map(|index| SentenceInfo { heading: headings[index], fragment: false })
+                .map(|index| SentenceInfo { heading: headings[index], fragment: false, aside: false })
                 .collect();
             let body: Vec<usize> = (0..vectors.len()).filter(|&index| !headings[index]).collect();
 

@@ -186,39 +186,123 @@ pub fn split_sentences(text: &str) -> Vec<Span> {
     sentences
 }
 
-/// Splits the text into paragraphs and list items, as untrimmed byte ranges.
+/// Splits the text into paragraphs and list items, as untrimmed byte ranges. A
+/// change of e-mail quote level (lines that start with `>`) also ends a block,
+/// and a block starts after its quote markers.
 fn split_blocks(text: &str) -> Vec<Span> {
     let mut blocks = Vec::new();
     let mut block_start: Option<usize> = None;
+    let mut block_quote_level = 0;
     let mut offset = 0;
 
     for line in text.split_inclusive('\n') {
         let line_start = offset;
         offset += line.len();
-        let content = line.trim();
+        let indent = line.len() - line.trim_start().len();
+        let (quote_level, quote_marker) = quote_marker(&line[indent..]);
+        let content = line[indent + quote_marker..].trim();
 
-        if content.is_empty() {
+        let ends_block = content.is_empty() || quote_level != block_quote_level;
+        if ends_block {
             if let Some(start) = block_start.take() {
                 blocks.push(Span { start, end: line_start });
             }
-            continue;
+            if content.is_empty() {
+                continue;
+            }
         }
+        let content_start = line_start + indent + quote_marker;
         if let Some(marker) = list_marker_len(content) {
             if let Some(start) = block_start.take() {
                 blocks.push(Span { start, end: line_start });
             }
             // The item's text starts after its marker, so a summary never quotes "- ".
-            let indent = line.len() - line.trim_start().len();
-            block_start = Some(line_start + indent + marker);
+            let content_indent = line[indent + quote_marker..].len() - line[indent + quote_marker..].trim_start().len();
+            block_start = Some(content_start + content_indent + marker);
         }
         if block_start.is_none() {
-            block_start = Some(line_start);
+            block_start = Some(content_start);
         }
+        block_quote_level = quote_level;
     }
     if let Some(start) = block_start {
         blocks.push(Span { start, end: text.len() });
     }
     blocks
+}
+
+/// Returns the quote level of a line that starts with e-mail quote markers (`> `,
+/// `>> `, `> > `), after its indent, and their length in bytes with the spaces
+/// after them; `(0, 0)` for other lines.
+fn quote_marker(line: &str) -> (usize, usize) {
+    let (mut level, mut length) = (0, 0);
+    let bytes = line.as_bytes();
+    let mut index = 0;
+    while index < bytes.len() {
+        match bytes[index] {
+            b'>' => {
+                level += 1;
+                index += 1;
+                length = index;
+            }
+            b' ' | b'\t' if level > 0 => index += 1,
+            _ => break,
+        }
+    }
+    let spaces = line[length..].len() - line[length..].trim_start_matches([' ', '\t']).len();
+    (level, if level > 0 { length + spaces } else { 0 })
+}
+
+/// Returns the length of a clause number or letter at the start of a trimmed line,
+/// without the whitespace after it: a numbered clause such as `4.3` or `1.2.1.`
+/// followed by a capital, a quote or a bracket (so that "3.5 million" at the start
+/// of a wrapped line stays text), or a letter or Roman numeral in brackets such as
+/// `(a)`, `(iv)` or `b)` followed by any word.
+fn clause_marker_len(line: &str) -> Option<usize> {
+    let bytes = line.as_bytes();
+    let marker = if bytes.first().is_some_and(u8::is_ascii_digit) {
+        let mut index = 0;
+        let mut levels = 0;
+        loop {
+            let digits = bytes[index..].iter().take_while(|byte| byte.is_ascii_digit()).count();
+            if digits == 0 || digits > 3 {
+                return None;
+            }
+            index += digits;
+            levels += 1;
+            if bytes.get(index) == Some(&b'.') && bytes.get(index + 1).is_some_and(u8::is_ascii_digit) {
+                index += 1;
+                continue;
+            }
+            break;
+        }
+        if levels < 2 {
+            return None;
+        }
+        index += usize::from(bytes.get(index) == Some(&b'.'));
+        let next = line[index..].trim_start();
+        if next.len() == line.len() - index
+            || !next.starts_with(|c: char| c.is_uppercase() || matches!(c, '"' | '“' | '(' | '\''))
+        {
+            return None;
+        }
+        index
+    } else {
+        let inner = line.strip_prefix('(').unwrap_or(line);
+        let close = inner.find(')')?;
+        let label = &inner[..close];
+        let letter = label.len() == 1 && label.as_bytes()[0].is_ascii_lowercase();
+        let roman = (1..=4).contains(&label.len()) && label.bytes().all(|byte| matches!(byte, b'i' | b'v' | b'x'));
+        if !(letter || roman) || (line.len() == inner.len() && !letter) {
+            return None;
+        }
+        let index = line.len() - inner.len() + close + 1;
+        if !line[index..].starts_with(char::is_whitespace) || line[index..].trim().is_empty() {
+            return None;
+        }
+        index
+    };
+    Some(marker)
 }
 
 /// Returns the length in bytes of the list marker at the start of a trimmed line, with
@@ -229,6 +313,8 @@ fn list_marker_len(line: &str) -> Option<usize> {
             return None;
         }
         line.len() - rest.len()
+    } else if let Some(length) = clause_marker_len(line) {
+        length
     } else {
         let digits = line.bytes().take_while(u8::is_ascii_digit).count();
         if digits == 0 || digits > 3 {
@@ -1217,8 +1303,43 @@ mod tests {
     #[test]
     fn clause_number_stays_with_its_clause() {
         assert_eq!(
-            sentences("4.3 On termination the Licensee shall delete all copies."),
-            vec!["4.3 On termination the Licensee shall delete all copies."]
+            sentences("The fee is due. 4.3 On termination the Licensee shall delete all copies."),
+            vec!["The fee is due.", "4.3 On termination the Licensee shall delete all copies."]
+        );
+    }
+
+    #[test]
+    fn clause_numbers_and_letters_start_items() {
+        let text = "1. DEFINITIONS\n1.1 \"Software\" means the program.\n2.2 The Licensee shall not:\n\
+                    (a) copy the Software;\n(iv) modify it; or\nb) lend it.\nIt grew to\n3.5 million users.";
+        assert_eq!(
+            sentences(text),
+            vec![
+                "DEFINITIONS",
+                "\"Software\" means the program.",
+                "The Licensee shall not:",
+                "copy the Software;",
+                "modify it; or",
+                "lend it.",
+                "It grew to\n3.5 million users."
+            ]
+        );
+    }
+
+    #[test]
+    fn quote_levels_end_blocks() {
+        let text =
+            "I will join late.\nOn Monday, Tom wrote:\n> Is the review\n> still on? I travel\n>> Older text.\nThanks.";
+        assert_eq!(
+            sentences(text),
+            vec![
+                "I will join late.",
+                "On Monday, Tom wrote:",
+                "Is the review\n> still on?",
+                "I travel",
+                "Older text.",
+                "Thanks."
+            ]
         );
     }
 
