@@ -260,6 +260,9 @@ pub async fn delete(state: &SummarizeState, user_id: Uuid, doc_id: &str) -> Resp
     }
 }
 
+/// The query parameters of `GET /api/v1/docs`.
+const LIST_PARAMETERS: &[&str] = &["limit", "cursor"];
+
 /// Lists the caller's documents, newest first: `?limit=` sets the page size (1 to
 /// 100) and `?cursor=` continues after an earlier page.
 #[utoipa::path(
@@ -282,6 +285,18 @@ pub async fn delete(state: &SummarizeState, user_id: Uuid, doc_id: &str) -> Resp
 pub async fn list(state: &SummarizeState, user_id: Uuid, request: &Request) -> Response<Body> {
     let query = request.query_string_parameters();
     let mut errors = Vec::new();
+    // Unknown names get a 422, as on POST /summarize, so that a filter this route
+    // does not have (`status=done`) is not silently ignored.
+    let mut unknown: Vec<&str> =
+        query.iter().map(|(name, _)| name).filter(|name| !LIST_PARAMETERS.contains(name)).collect();
+    unknown.sort_unstable();
+    unknown.dedup();
+    for name in unknown {
+        errors.push(FieldError::new(
+            name,
+            format!("is not a known parameter (expected one of {})", LIST_PARAMETERS.join(", ")),
+        ));
+    }
     let limit = match query.first("limit") {
         None => DEFAULT_LIST_LIMIT,
         Some(raw) => match raw.trim().parse::<i64>() {

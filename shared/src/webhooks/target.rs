@@ -59,6 +59,9 @@ fn check_url(url: &Url, allow_loopback: bool) -> Result<(), String> {
     if !url.username().is_empty() || url.password().is_some() {
         return Err("must not contain a user name or password".to_owned());
     }
+    if url.port() == Some(0) {
+        return Err("must not use port 0, which no server listens on".to_owned());
+    }
     match url.host() {
         None => Err("must have a host".to_owned()),
         Some(Host::Domain(_)) => Ok(()),
@@ -278,6 +281,7 @@ mod tests {
             ("https://localhost/hook", "must not point to localhost"),
             ("https://LOCALHOST./hook", "must not point to localhost"),
             ("https://api.localhost/hook", "must not point to localhost"),
+            ("https://hooks.example.com:0/hook", "must not use port 0"),
             (long.as_str(), "must be at most 2048 bytes"),
         ];
         for (raw, rule) in cases {

@@ -195,6 +195,20 @@ async fn forged_cursor_is_422() {
 }
 
 #[tokio::test]
+async fn unknown_list_parameter_is_422() {
+    let app = TestApp::spawn().await;
+    let token = app.signed_in_user().await;
+    let req = request(Method::GET, "/api/v1/docs", None, String::new(), Some(&token));
+    let response = app.send(with_query(req, &[("status", "done"), ("limit", "5"), ("offset", "5")])).await;
+    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let body = response.json();
+    let errors = body["errors"].as_array().unwrap();
+    let fields: Vec<&str> = errors.iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["offset", "status"]);
+    assert_eq!(errors[0]["message"], "is not a known parameter (expected one of limit, cursor)");
+}
+
+#[tokio::test]
 async fn delete_removes_owned_document() {
     let app = TestApp::spawn().await;
     let owner = app.signed_in_user().await;
