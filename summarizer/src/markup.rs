@@ -15,9 +15,10 @@ pub enum InputFormat {
     Plain,
     /// HTML: tags, comments, `<script>`, `<style>` and `<head>` are dropped, and
     /// character references (numeric, and the named ones of HTML 4) are decoded.
-    /// The text of navigation, side boxes, footers, form controls, `<pre>` blocks
-    /// and elements whose `class` or `id` names a cookie notice, comments, share
-    /// links and the like is dropped too, unless the page has no other text.
+    /// The text of navigation, side boxes, footers, form controls, `<pre>` blocks,
+    /// hidden elements and elements whose `class` or `id` names a cookie notice,
+    /// comments, share links and the like is dropped too, unless the page has no
+    /// other text.
     Html,
     /// Markdown: heading and quote markers, emphasis, strikethrough, code spans,
     /// fenced code blocks, images, link targets and labels, link reference
@@ -246,7 +247,8 @@ impl Dropped {
             return None;
         }
         let boilerplate = BOILERPLATE_ELEMENTS.contains(&name)
-            || (!CONTENT_ELEMENTS.contains(&name) && has_boilerplate_attribute(source));
+            || (!CONTENT_ELEMENTS.contains(&name) && has_boilerplate_attribute(source))
+            || is_hidden(source);
         boilerplate.then(|| Dropped { name: tag.name.clone(), open: 1 })
     }
 
@@ -277,6 +279,20 @@ fn has_boilerplate_attribute(source: &str) -> bool {
             && value
                 .split(|c: char| !c.is_ascii_alphanumeric())
                 .any(|word| BOILERPLATE_WORDS.iter().any(|known| known.eq_ignore_ascii_case(word)))
+    })
+}
+
+/// Returns whether the tag `source` hides its element: a `hidden` attribute,
+/// `aria-hidden="true"`, or a `style` with `display: none` or `visibility: hidden`.
+fn is_hidden(source: &str) -> bool {
+    attributes(source).any(|(name, value)| {
+        let squeezed = || value.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase();
+        name.eq_ignore_ascii_case("hidden")
+            || (name.eq_ignore_ascii_case("aria-hidden") && value.eq_ignore_ascii_case("true"))
+            || (name.eq_ignore_ascii_case("style") && {
+                let style = squeezed();
+                style.contains("display:none") || style.contains("visibility:hidden")
+            })
     })
 }
 
@@ -1171,6 +1187,14 @@ mod tests {
                     <button>Post comment</button><select><option>Red</option></select></form>\
                     <ul><li><a href=\"/a\">Read more</a></li></ul>";
         assert_eq!(reduce_html(html).text, "By Jane Doe\n\nFloods hit Wales again.\n\n");
+    }
+
+    #[test]
+    fn html_drops_hidden_elements() {
+        let html = "<p>Shown.</p><div hidden><p>Hidden.</p></div><span aria-hidden=\"true\">Icon</span>\
+                    <p style=\"color: red; display : none\">Gone.</p><p style=\"visibility:hidden\">Away.</p>\
+                    <p aria-hidden=\"false\">Kept.</p>";
+        assert_eq!(reduce_html(html).text, "Shown.\n\nKept.\n\n");
     }
 
     #[test]
