@@ -136,14 +136,30 @@ fn add_cjk_ngrams(text: &str, span: Span, sentence_index: usize, candidates: &mu
     });
 }
 
+/// English words that are not stop words but make poor key phrases: reporting verbs
+/// ("Lopez said") and the parts of "et al.". They end a run, as stop words do.
+const ENGLISH_PHRASE_BREAKS: &[&str] =
+    &["said", "says", "say", "told", "tells", "asked", "added", "according", "et", "al"];
+
 /// Splits one sentence into runs of content words, each word with its byte range
-/// in `text` and its index term. Stop words, numbers, punctuation and Chinese or
-/// Japanese characters (see [`add_cjk_ngrams`]) end a run.
+/// in `text` and its index term. Stop words, numbers, punctuation, Chinese or
+/// Japanese characters (see [`add_cjk_ngrams`]), web and e-mail addresses, and for
+/// English the words of [`ENGLISH_PHRASE_BREAKS`] end a run.
 fn content_runs(text: &str, span: Span, analyzer: &Analyzer) -> Vec<Vec<(Span, String)>> {
     let mut runs = Vec::new();
     let mut run: Vec<(Span, String)> = Vec::new();
-    for (offset, segment) in text[span.start..span.end].split_word_bound_indices() {
+    let sentence = &text[span.start..span.end];
+    let addresses = address_ranges(sentence);
+    for (offset, segment) in sentence.split_word_bound_indices() {
         let start = span.start + offset;
+        if addresses.iter().any(|address| address.contains(&offset)) {
+            runs.push(std::mem::take(&mut run));
+            continue;
+        }
+        if analyzer.is_english() && ENGLISH_PHRASE_BREAKS.iter().any(|word| word.eq_ignore_ascii_case(segment)) {
+            runs.push(std::mem::take(&mut run));
+            continue;
+        }
         let is_word = segment.chars().any(char::is_alphanumeric);
         let joins_words = segment.chars().all(char::is_whitespace) || matches!(segment, "-" | "'" | "’");
         let plain_word = is_word && !segment.chars().all(|c| c.is_numeric()) && !segment.chars().any(is_cjk);
@@ -158,6 +174,24 @@ fn content_runs(text: &str, span: Span, analyzer: &Analyzer) -> Vec<Vec<(Span, S
     runs.push(run);
     runs.retain(|run| !run.is_empty());
     runs
+}
+
+/// Returns the byte ranges, in `sentence`, of its whitespace-separated words that
+/// are web or e-mail addresses: those with `://` or `@`, or that start with `www.`.
+fn address_ranges(sentence: &str) -> Vec<std::ops::Range<usize>> {
+    let mut ranges = Vec::new();
+    let mut offset = 0;
+    for piece in sentence.split_inclusive(char::is_whitespace) {
+        let word = piece.trim_end();
+        if word.contains("://")
+            || word.contains('@')
+            || word.get(..4).is_some_and(|start| start.eq_ignore_ascii_case("www."))
+        {
+            ranges.push(offset..offset + word.len());
+        }
+        offset += piece.len();
+    }
+    ranges
 }
 
 #[cfg(test)]
@@ -177,6 +211,22 @@ mod tests {
         let text = "Gary Locke will manage Kilmarnock from Friday. The club said Gary Locke signed a deal. \
                     Fans of Kilmarnock welcomed the news. Gary Locke thanked the players.";
         assert_eq!(phrases(text, 2), vec!["Gary Locke", "Kilmarnock"]);
+    }
+
+    #[test]
+    fn reporting_verbs_and_addresses_are_no_phrases() {
+        let text = "Maria Lopez said the bridge would close. The bridge work, Lopez said, is urgent. \
+                    Smith et al. found cracks in the bridge, according to https://example.com/bridge-report. \
+                    Write to bridge.team@example.com or see www.example.com for bridge news.";
+        let found = phrases(text, 6);
+        assert_eq!(found[0], "bridge", "phrases {found:?}");
+        for phrase in &found {
+            let lower = phrase.to_lowercase();
+            for word in ["said", "according", "et", "al", "https", "com", "example", "www"] {
+                assert!(!lower.split_whitespace().any(|part| part == word), "phrase {phrase:?} in {found:?}");
+            }
+        }
+        assert!(found.contains(&"Lopez".to_owned()), "phrases {found:?}");
     }
 
     #[test]

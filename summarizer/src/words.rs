@@ -58,6 +58,11 @@ impl Analyzer {
         });
     }
 
+    /// Returns whether the analyzer is English's.
+    pub(crate) fn is_english(&self) -> bool {
+        self.english
+    }
+
     /// Returns the index term of one word: lower-cased and stemmed, or `None` for a
     /// stop word.
     pub(crate) fn word_term(&self, word: &str) -> Option<String> {
