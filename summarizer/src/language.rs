@@ -36,9 +36,10 @@ pub enum Language {
 }
 
 /// ISO 639-1 codes of languages without a stemmer or stop words here, whose text
-/// the summarizer still handles: Chinese and Japanese, through character bigrams.
-/// A request for one analyses the text as with automatic detection.
-pub const NEUTRAL_LANGUAGE_CODES: &[&str] = &["ja", "zh"];
+/// the summarizer still handles: Chinese and Japanese through character bigrams,
+/// and Korean through its lower-cased words. A request for one analyses the text
+/// as with automatic detection.
+pub const NEUTRAL_LANGUAGE_CODES: &[&str] = &["ja", "ko", "zh"];
 
 /// Every supported language, in alphabetical order.
 pub const LANGUAGES: &[Language] = &[
@@ -384,18 +385,22 @@ pub fn detect_language(text: &str) -> Option<Language> {
     detector.detect_lang(prefix(text, DETECTION_SAMPLE_BYTES)).and_then(Language::from_whatlang)
 }
 
-/// Returns `ja` or `zh` when Chinese characters, Hiragana and Katakana make up at
-/// least half of the letters of the start of `text`: `ja` when a tenth of those
-/// are Hiragana or Katakana, which Chinese does not use, and `zh` otherwise. Returns
-/// `None` for other text. This names the language of text that has no stemmer here
-/// and is analysed through character bigrams; see [`NEUTRAL_LANGUAGE_CODES`].
+/// Returns the code of a language of [`NEUTRAL_LANGUAGE_CODES`] when its script
+/// makes up at least half of the letters of the start of `text`: `ko` for Hangul,
+/// and for Chinese characters, Hiragana and Katakana `ja` when a tenth of them are
+/// Hiragana or Katakana, which Chinese does not use, and `zh` otherwise. Returns
+/// `None` for other text. This names the language of text that has no stemmer here.
 pub fn neutral_language_code(text: &str) -> Option<&'static str> {
-    let (mut han, mut kana, mut letters) = (0usize, 0usize, 0usize);
+    let (mut han, mut kana, mut hangul, mut letters) = (0usize, 0usize, 0usize, 0usize);
     for ch in prefix(text, DETECTION_SAMPLE_BYTES).chars() {
         if !ch.is_alphabetic() {
             continue;
         }
         letters += 1;
+        if matches!(ch, '\u{AC00}'..='\u{D7AF}' | '\u{1100}'..='\u{11FF}' | '\u{3130}'..='\u{318F}') {
+            hangul += 1;
+            continue;
+        }
         if !crate::words::is_cjk(ch) {
             continue;
         }
@@ -404,6 +409,9 @@ pub fn neutral_language_code(text: &str) -> Option<&'static str> {
         } else {
             han += 1;
         }
+    }
+    if letters > 0 && 2 * hangul >= letters {
+        return Some("ko");
     }
     if letters == 0 || 2 * (han + kana) < letters {
         return None;

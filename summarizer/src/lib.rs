@@ -142,8 +142,8 @@ pub struct Summary<'a> {
     /// language is unsupported and words were only lower-cased.
     pub language: Option<Language>,
     /// The ISO 639-1 code of the text's language where it is known: the code of
-    /// `language`, or else `zh` or `ja` for text in Chinese or Japanese script (see
-    /// [`neutral_language_code`]), which is analysed through character bigrams.
+    /// `language`, or else `zh`, `ja` or `ko` for text in Chinese, Japanese or Korean
+    /// script (see [`neutral_language_code`]), which has no stemmer here.
     pub language_code: Option<&'static str>,
     /// Up to [`Options::key_phrases`] key phrases of the whole text, best first, as
     /// visible text.
@@ -491,7 +491,8 @@ mod tests {
         let cases = [
             ("北京大学今年招收了更多的学生。北京大学的学生来自全国各地。", None, Some("zh")),
             ("東京タワーは東京の観光名所です。毎年多くの観光客が東京タワーを訪れます。", None, Some("ja")),
-            ("서울은 한국의 수도입니다. 많은 사람들이 서울에 삽니다.", None, None),
+            ("서울은 한국의 수도입니다. 많은 사람들이 서울에 삽니다.", None, Some("ko")),
+            ("สวัสดีครับ ยินดีต้อนรับ", None, None),
             ("The council met on Monday. 北京 was on the agenda.", Some(Language::English), Some("en")),
             ("12345 !!! 678", None, None),
         ];

@@ -103,8 +103,8 @@ pub(crate) struct SummaryView {
     bullets: String,
     key_phrases: Vec<StoredKeyPhrase>,
     /// The ISO 639-1 code of the text's language: the language it was analysed as,
-    /// or `zh` or `ja` for Chinese or Japanese text, which is analysed through
-    /// character bigrams; `null` for text in any other unsupported language.
+    /// or `zh`, `ja` or `ko` for Chinese, Japanese or Korean text, which have no
+    /// stemmer here; `null` for text in any other unsupported language.
     language: Option<String>,
     method: String,
     /// True when sentences were left out at the end of the summary so that the

@@ -74,7 +74,7 @@ pub(crate) struct SubmitRequest {
     #[schema(minimum = 1, maximum = 5000)]
     words: Option<i64>,
     /// `auto` (the default) or an ISO 639-1 code: ar, bn, da, de, el, en, es, fi, fr,
-    /// he, hi, hu, it, ja, nl, no, pt, ro, ru, sv, ta, tr, zh.
+    /// he, hi, hu, it, ja, ko, nl, no, pt, ro, ru, sv, ta, tr, zh.
     #[serde(default)]
     #[schema(example = "auto")]
     language: Option<String>,

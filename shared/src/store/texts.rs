@@ -38,7 +38,7 @@ pub struct StoredSummary {
     /// The summarizer that made it, e.g. `centroid-position-v1`.
     pub method: String,
     /// The ISO 639-1 code of the text's language where known: the language it was
-    /// analysed as, or `zh` or `ja` for text analysed through character bigrams.
+    /// analysed as, or `zh`, `ja` or `ko` for text in a language without a stemmer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
     /// Key phrases of the whole text, best first.
