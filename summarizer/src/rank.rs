@@ -125,15 +125,20 @@ pub(crate) fn describe(text: &str, spans: &[Span]) -> Vec<SentenceInfo> {
     let signature_start = signature_start(text);
     // The start of the line of the last span, found by searching only the text
     // since the span before, so that the searches together read the text once.
+    // Text without a `>` has no quotes, and is not searched.
+    let may_quote = text.as_bytes().contains(&b'>');
     let (mut line_start, mut searched) = (0, 0);
     spans
         .iter()
         .map(|&span| {
-            if let Some(newline) = text.as_bytes()[searched..span.start].iter().rposition(|&byte| byte == b'\n') {
-                line_start = searched + newline + 1;
+            let mut quoted = false;
+            if may_quote {
+                if let Some(newline) = text.as_bytes()[searched..span.start].iter().rposition(|&byte| byte == b'\n') {
+                    line_start = searched + newline + 1;
+                }
+                searched = span.start;
+                quoted = text[line_start..span.start].trim_start().starts_with('>');
             }
-            searched = span.start;
-            let quoted = text[line_start..span.start].trim_start().starts_with('>');
             let aside = quoted || span.start >= signature_start;
             let sentence = &text[span.start..span.end];
             let ends_line =
@@ -155,6 +160,9 @@ pub(crate) fn describe(text: &str, spans: &[Span]) -> Vec<SentenceInfo> {
 /// Returns the offset of the e-mail signature of `text`: the start of the first
 /// line that is `--` or `-- ` alone, or the text's length when there is none.
 fn signature_start(text: &str) -> usize {
+    if !text.starts_with("--") && !text.contains("\n--") {
+        return text.len();
+    }
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
         if matches!(line.trim_end_matches(['\n', '\r']), "--" | "-- ") {

@@ -289,7 +289,8 @@ fn clause_marker_len(line: &str) -> Option<usize> {
         index
     } else {
         let inner = line.strip_prefix('(').unwrap_or(line);
-        let close = inner.find(')')?;
+        // A label has at most 4 letters, so only the start of the line is searched.
+        let close = inner.bytes().take(5).position(|byte| byte == b')')?;
         let label = &inner[..close];
         let letter = label.len() == 1 && label.as_bytes()[0].is_ascii_lowercase();
         let roman = (1..=4).contains(&label.len()) && label.bytes().all(|byte| matches!(byte, b'i' | b'v' | b'x'));
