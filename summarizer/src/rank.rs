@@ -126,18 +126,20 @@ pub(crate) fn describe(text: &str, spans: &[Span]) -> Vec<SentenceInfo> {
     // The start of the line of the last span, found by searching only the text
     // since the span before, so that the searches together read the text once.
     // Text without a `>` has no quotes, and is not searched.
+    // Whether a line is quoted is found once per line, as its leading whitespace
+    // may be long.
     let may_quote = text.as_bytes().contains(&b'>');
-    let (mut line_start, mut searched) = (0, 0);
+    let (mut searched, mut line_quoted) = (0, text.trim_start().starts_with('>'));
     spans
         .iter()
         .map(|&span| {
             let mut quoted = false;
             if may_quote {
                 if let Some(newline) = text.as_bytes()[searched..span.start].iter().rposition(|&byte| byte == b'\n') {
-                    line_start = searched + newline + 1;
+                    line_quoted = text[searched + newline + 1..].trim_start().starts_with('>');
                 }
                 searched = span.start;
-                quoted = text[line_start..span.start].trim_start().starts_with('>');
+                quoted = line_quoted;
             }
             let aside = quoted || span.start >= signature_start;
             let sentence = &text[span.start..span.end];
