@@ -167,11 +167,11 @@ const HIDDEN_ELEMENTS: &[&str] = &["script", "style", "head", "noscript", "templ
 
 /// Elements around a page's content rather than in it: navigation menus, side
 /// boxes ("Related stories"), page footers ("Copyright 2026 Coast News."), photo
-/// captions, form controls ("Post comment") and preformatted blocks, which are
-/// mostly code. Their text is dropped, as reader modes do, unless that leaves no
-/// visible text. So is a block whose letters are nearly all in links (see
+/// captions and form controls ("Post comment"). Their text is dropped, as reader
+/// modes do, unless that leaves little visible text (see [`reduce_html`]). So is
+/// code (`<pre><code>`), and a block whose letters are nearly all in links (see
 /// [`MAX_LINK_SHARE`]), such as a menu or a breadcrumb trail.
-const BOILERPLATE_ELEMENTS: &[&str] = &["nav", "aside", "footer", "figcaption", "button", "select", "textarea", "pre"];
+const BOILERPLATE_ELEMENTS: &[&str] = &["nav", "aside", "footer", "figcaption", "button", "select", "textarea"];
 
 /// The share of a block's letters that may be link text before the block counts as
 /// a menu and is dropped. A byline ("By <a>Jane Doe</a>") stays.
@@ -179,9 +179,10 @@ const MAX_LINK_SHARE: f64 = 0.9;
 
 /// Words of a `class` or `id` that mark an element as boilerplate too: cookie
 /// notices, comment sections, share buttons, newsletter boxes, breadcrumbs,
-/// related links and advertisements. A value is split into words at every
-/// character other than a letter or digit, so `cookie-banner` and `share_links`
-/// match and `shared-content` does not.
+/// related links and advertisements. Each class, and the id, counts by its first
+/// word, up to a character other than a letter or digit: `cookie-banner` and
+/// `share_links` match, while `shared-content`, `tag-social-media` and
+/// `layout-with-sidebar` do not.
 const BOILERPLATE_WORDS: &[&str] = &[
     "ad",
     "ads",
@@ -213,9 +214,14 @@ const BOILERPLATE_WORDS: &[&str] = &[
     "subscription",
 ];
 
-/// Elements that a `class` or `id` never marks as boilerplate, because they hold
-/// the whole page or its content.
-const CONTENT_ELEMENTS: &[&str] = &["html", "body", "main", "article"];
+/// Elements that a `class` or `id` never marks as boilerplate: those that hold the
+/// whole page or its content, and those whose end tag HTML lets a page leave out
+/// (`<li>` ends at the next `<li>`, `<p>` at the next block), which would drop the
+/// rest of the page.
+const UNMARKED_ELEMENTS: &[&str] = &[
+    "html", "body", "main", "article", "p", "li", "dt", "dd", "tr", "td", "th", "option", "thead", "tbody", "tfoot",
+    "colgroup", "caption", "rt", "rp", "optgroup",
+];
 
 /// Elements that have no content and no closing tag.
 const VOID_ELEMENTS: &[&str] =
@@ -224,32 +230,64 @@ const VOID_ELEMENTS: &[&str] =
 /// Reduces HTML to its visible text, without the text of boilerplate elements (see
 /// [`BOILERPLATE_ELEMENTS`] and [`BOILERPLATE_WORDS`]) when other text is left.
 pub(crate) fn reduce_html(html: &str) -> Reduced {
-    let content = reduce_html_with(html, true);
-    if content.text.trim().is_empty() {
-        return reduce_html_with(html, false);
+    let (mut content, largest_marked) = reduce_html_with(html, Boilerplate::Dropped);
+    // An element that a `class` or `id` marks, holding more text than the rest of
+    // the page, is the content itself: a WordPress post's classes can name
+    // `tag-social-media` or `ad-free`. Only the boilerplate elements are dropped then.
+    if largest_marked > content.text.trim().len() {
+        content = reduce_html_with(html, Boilerplate::ElementsDropped).0;
+    }
+    // Leaving out most of the page means the content was dropped anyway, as when a
+    // boilerplate element is never closed. The whole text is the better choice then.
+    let (whole, _) = reduce_html_with(html, Boilerplate::Kept);
+    if content.text.trim().len() * MIN_KEPT_SHARE_INVERSE < whole.text.trim().len() {
+        return whole;
     }
     content
 }
 
-/// The boilerplate element whose text is being dropped: its name, and how many
-/// elements of that name are open, itself included.
+/// What [`reduce_html_with`] does with boilerplate.
+#[derive(Clone, Copy, PartialEq)]
+enum Boilerplate {
+    /// Drops the boilerplate elements, the elements that a `class` or `id` marks,
+    /// hidden elements, code and blocks of links.
+    Dropped,
+    /// Drops all of that but the elements that a `class` or `id` marks.
+    ElementsDropped,
+    /// Keeps all text.
+    Kept,
+}
+
+/// The reduction without boilerplate is used only when it keeps at least one
+/// part in this many of the page's visible text.
+const MIN_KEPT_SHARE_INVERSE: usize = 4;
+
+/// The boilerplate element whose text is being dropped: its name, how many
+/// elements of that name are open, itself included, whether a `class` or `id`
+/// marked it, and the bytes of text dropped in it so far.
 struct Dropped {
     name: String,
     open: usize,
+    marked: bool,
+    text_bytes: usize,
 }
 
 impl Dropped {
-    /// Returns the element that `tag` (whose source is `source`) starts dropping, if
-    /// it is the opening tag of a boilerplate element.
-    fn starting_at(tag: &Tag, source: &str) -> Option<Self> {
+    /// Returns the element that `tag` (whose source is `source`, followed by `after`)
+    /// starts dropping, if it is the opening tag of a boilerplate element.
+    fn starting_at(tag: &Tag, source: &str, after: &str, use_marks: bool) -> Option<Self> {
         let name = tag.name.as_str();
         if tag.closing || name.is_empty() || is_void(tag, source) {
             return None;
         }
-        let boilerplate = BOILERPLATE_ELEMENTS.contains(&name)
-            || (!CONTENT_ELEMENTS.contains(&name) && has_boilerplate_attribute(source))
-            || is_hidden(source);
-        boilerplate.then(|| Dropped { name: tag.name.clone(), open: 1 })
+        // `<pre><code>` is code; a `<pre>` alone may hold a whole plain-text
+        // message, as on mailing-list archive pages.
+        let code =
+            name == "pre" && after.trim_start().get(..5).is_some_and(|start| start.eq_ignore_ascii_case("<code"));
+        let boilerplate = code || BOILERPLATE_ELEMENTS.contains(&name) || is_hidden(source);
+        let marked =
+            !boilerplate && use_marks && !UNMARKED_ELEMENTS.contains(&name) && has_boilerplate_attribute(source);
+        (boilerplate || marked).then(|| Dropped { name: tag.name.clone(), open: 1, marked, text_bytes: 0 })
     }
 
     /// Counts `tag` (whose source is `source`) and returns whether the element is
@@ -276,9 +314,10 @@ fn is_void(tag: &Tag, source: &str) -> bool {
 fn has_boilerplate_attribute(source: &str) -> bool {
     attributes(source).any(|(name, value)| {
         (name.eq_ignore_ascii_case("class") || name.eq_ignore_ascii_case("id"))
-            && value
-                .split(|c: char| !c.is_ascii_alphanumeric())
-                .any(|word| BOILERPLATE_WORDS.iter().any(|known| known.eq_ignore_ascii_case(word)))
+            && value.split_whitespace().any(|class| {
+                let first_word = class.split(|c: char| !c.is_ascii_alphanumeric()).next().unwrap_or("");
+                BOILERPLATE_WORDS.iter().any(|known| known.eq_ignore_ascii_case(first_word))
+            })
     })
 }
 
@@ -331,7 +370,12 @@ fn attributes(source: &str) -> impl Iterator<Item = (&str, &str)> {
     })
 }
 
-fn reduce_html_with(html: &str, drop_boilerplate: bool) -> Reduced {
+/// Reduces HTML to its visible text, with or without its boilerplate, and returns
+/// it with the bytes of text of the largest element that a `class` or `id` marked
+/// as boilerplate, which were dropped.
+fn reduce_html_with(html: &str, boilerplate: Boilerplate) -> (Reduced, usize) {
+    let drop_boilerplate = boilerplate != Boilerplate::Kept;
+    let mut largest_marked = 0;
     let mut reduced = Reduced::default();
     let bytes = html.as_bytes();
     let mut text_start = 0;
@@ -347,29 +391,53 @@ fn reduce_html_with(html: &str, drop_boilerplate: bool) -> Reduced {
                     position += 1;
                     continue;
                 };
-                if dropped.is_none() {
-                    block.count(&html[text_start..position]);
-                    reduced.push_verbatim(html, text_start..position);
+                match &mut dropped {
+                    None => {
+                        block.count(&html[text_start..position]);
+                        reduced.push_verbatim(html, text_start..position);
+                    }
+                    Some(element) => element.text_bytes += html[text_start..position].trim().len(),
                 }
+                let source = &html[position..tag.end];
                 if is_block(&tag.name) {
-                    if drop_boilerplate {
+                    // A `<br>` breaks a line inside a paragraph, whose links count
+                    // together.
+                    if drop_boilerplate && tag.name != "br" {
                         block.end(&mut reduced);
                     }
                     reduced.push_break(position);
-                    block.start = reduced.text.len();
+                    if tag.name != "br" {
+                        block.start = reduced.text.len();
+                    }
                 }
                 if tag.name == "a" {
-                    block.in_link = if tag.closing { block.in_link.saturating_sub(1) } else { block.in_link + 1 };
+                    // Only an `<a>` with a destination is a link; `<a name="top"/>`
+                    // marks a place.
+                    if tag.closing {
+                        block.in_link = block.in_link.saturating_sub(1);
+                    } else if !is_void(&tag, source)
+                        && attributes(source).any(|(name, _)| name.eq_ignore_ascii_case("href"))
+                    {
+                        block.in_link += 1;
+                    }
                 }
-                let source = &html[position..tag.end];
                 position = tag.end;
                 if !tag.closing && HIDDEN_ELEMENTS.contains(&tag.name.as_str()) {
                     position = skip_hidden_content(html, position, &tag.name);
                 }
                 if drop_boilerplate {
                     dropped = match dropped.take() {
-                        Some(mut element) => element.still_open_after(&tag, source).then_some(element),
-                        None => Dropped::starting_at(&tag, source),
+                        Some(mut element) => {
+                            let open = element.still_open_after(&tag, source);
+                            if !open && element.marked {
+                                largest_marked = largest_marked.max(element.text_bytes);
+                            }
+                            open.then_some(element)
+                        }
+                        None => {
+                            let use_marks = boilerplate == Boilerplate::Dropped;
+                            Dropped::starting_at(&tag, source, &html[position..], use_marks)
+                        }
                     };
                 }
                 text_start = position;
@@ -377,6 +445,8 @@ fn reduce_html_with(html: &str, drop_boilerplate: bool) -> Reduced {
             b'&' => match decode_entity(&html[position..]) {
                 Some((decoded, length)) => {
                     if dropped.is_none() {
+                        block.count(&html[text_start..position]);
+                        block.count(decoded.encode_utf8(&mut [0; 4]));
                         reduced.push_verbatim(html, text_start..position);
                         reduced.push_decoded(decoded, position..position + length);
                     }
@@ -395,7 +465,10 @@ fn reduce_html_with(html: &str, drop_boilerplate: bool) -> Reduced {
     if drop_boilerplate {
         block.end(&mut reduced);
     }
-    reduced
+    if let Some(element) = dropped.filter(|element| element.marked) {
+        largest_marked = largest_marked.max(element.text_bytes + html[text_start..].trim().len());
+    }
+    (reduced, largest_marked)
 }
 
 /// The letters of the current block of reduced HTML, and those inside links.
@@ -539,9 +612,13 @@ fn decode_entity(text: &str) -> Option<(char, usize)> {
     let end = text.as_bytes().iter().take(12).position(|&byte| byte == b';')?;
     let body = &text[1..end];
     let decoded = if let Some(number) = body.strip_prefix('#') {
+        // Digits only: `parse` and `from_str_radix` also take a sign, as in `&#+65;`.
         let code = match number.strip_prefix(['x', 'X']) {
-            Some(hex) => u32::from_str_radix(hex, 16).ok()?,
-            None => number.parse().ok()?,
+            Some(hex) if !hex.is_empty() && hex.bytes().all(|byte| byte.is_ascii_hexdigit()) => {
+                u32::from_str_radix(hex, 16).ok()?
+            }
+            None if !number.is_empty() && number.bytes().all(|byte| byte.is_ascii_digit()) => number.parse().ok()?,
+            _ => return None,
         };
         numeric_reference(code)
     } else {
@@ -641,6 +718,17 @@ fn front_matter_end(markdown: &str) -> usize {
     };
     let fence = first.trim_end();
     if fence != "---" && fence != "+++" {
+        return 0;
+    }
+    // Front matter opens with a key (`title: …` or `title = …`); a `---` before
+    // text is a thematic break.
+    let opens_with_key = lines.clone().next().is_some_and(|line| {
+        let key = line.trim_end().split([':', '=']).next().unwrap_or("");
+        line.contains([':', '='])
+            && !key.trim().is_empty()
+            && key.trim().bytes().all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'-' | b'"'))
+    });
+    if !opens_with_key {
         return 0;
     }
     let mut end = start + first.len();
@@ -743,6 +831,10 @@ trait MarkdownSearch {
     /// Returns the end of the tag at `start` (a `<`), just past its `>`, when the
     /// line closes it.
     fn tag_end(&mut self, start: usize) -> Option<usize>;
+
+    /// Returns the end of the code span that the run of backticks at `open` starts:
+    /// just past the next run of as many backticks on the line, if there is one.
+    fn code_span_end(&mut self, open: usize) -> Option<usize>;
 }
 
 /// Copies the line `range` of `markdown` to `reduced` without its markup, finding
@@ -833,6 +925,15 @@ impl MarkdownLine<'_> {
         if bytes[position] == b'&' {
             if let Some((decoded, length)) = decode_entity(&markdown[position..range.end]) {
                 return Token::Reference { decoded, end: position + length };
+            }
+        }
+        // A code span shows its content as it is: `` `<br>` `` and `` `&amp;` `` are
+        // code, not a tag and a reference.
+        let run_start = position == range.start || bytes[position - 1] != b'`';
+        if bytes[position] == b'`' && run_start {
+            if let Some(end) = searches.code_span_end(position) {
+                let run = bytes[position..range.end].iter().take_while(|&&byte| byte == b'`').count();
+                return Token::Unwrapped { shown: position + run..end - run, end };
             }
         }
         let markup_length = match bytes[position] {
@@ -945,6 +1046,9 @@ struct LineSearches<'a> {
     /// For each offset of the line, the end of an element tag whose attributes start
     /// there (just past its `>`), or `NOT_FOUND` when the line does not close it.
     element_ends: Option<Vec<usize>>,
+    /// The start of each run of backticks on the line, with the end of the code
+    /// span it opens, or `NOT_FOUND`.
+    code_spans: Option<Vec<(usize, usize)>>,
     comment_end: NextMatch,
     declaration_end: NextMatch,
 }
@@ -957,6 +1061,7 @@ impl<'a> LineSearches<'a> {
             links: None,
             brackets: None,
             element_ends: None,
+            code_spans: None,
             comment_end: NextMatch::default(),
             declaration_end: NextMatch::default(),
         }
@@ -969,6 +1074,13 @@ impl<'a> LineSearches<'a> {
 }
 
 impl MarkdownSearch for LineSearches<'_> {
+    fn code_span_end(&mut self, open: usize) -> Option<usize> {
+        let (markdown, line) = (self.markdown, self.line.clone());
+        let spans = self.code_spans.get_or_insert_with(|| find_code_spans(markdown, line));
+        let index = spans.binary_search_by_key(&open, |&(start, _)| start).ok()?;
+        Some(spans[index].1).filter(|&end| end != NOT_FOUND)
+    }
+
     fn bracket_close(&mut self, open: usize) -> Option<usize> {
         let (markdown, line) = (self.markdown, self.line.clone());
         let brackets = self.brackets.get_or_insert_with(|| find_brackets(markdown, line));
@@ -1019,6 +1131,31 @@ impl NextMatch {
 
 /// The mark of a search ahead that found nothing.
 const NOT_FOUND: usize = usize::MAX;
+
+/// Finds each run of backticks of a Markdown line and the end of the code span it
+/// opens: just past the next run of the same length, or `NOT_FOUND`. One pass from
+/// the end keeps the next run of each length.
+fn find_code_spans(markdown: &str, line: Range<usize>) -> Vec<(usize, usize)> {
+    let bytes = &markdown.as_bytes()[line.clone()];
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    let mut index = 0;
+    while index < bytes.len() {
+        if bytes[index] == b'`' {
+            let length = bytes[index..].iter().take_while(|&&byte| byte == b'`').count();
+            runs.push((index, length));
+            index += length;
+        } else {
+            index += 1;
+        }
+    }
+    let mut next_of_length: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+    let mut spans = vec![(0, NOT_FOUND); runs.len()];
+    for (slot, &(start, length)) in runs.iter().enumerate().rev() {
+        let end = next_of_length.insert(length, start).map_or(NOT_FOUND, |next| line.start + next + length);
+        spans[slot] = (line.start + start, end);
+    }
+    spans
+}
 
 /// Finds each `[` of a Markdown line and the `]` that closes it, in one pass: open
 /// brackets wait on a stack, and each `]` closes the latest. A backslash escapes the
@@ -1198,6 +1335,36 @@ mod tests {
     }
 
     #[test]
+    fn html_keeps_content_that_boilerplate_rules_would_mostly_drop() {
+        // A WordPress post's classes, an item whose end tag is left out, and a
+        // mailing-list message in a bare <pre>.
+        let post =
+            "<h1>Coast News</h1><div class=\"post tag-social-media ad-free\"><p>The storm closed roads.</p></div>";
+        assert_eq!(reduce_html(post).text, "Coast News\n\nThe storm closed roads.\n\n");
+        let items = "<ul><li class=\"share\">Share<li>Tweet</ul><p>The storm closed roads.</p>";
+        assert_eq!(reduce_html(items).text, "Share\n\nTweet\n\nThe storm closed roads.\n\n");
+        let unclosed = "<h1>News</h1><nav>Home<p>The storm closed roads across the coast on Monday night.</p>";
+        assert_eq!(
+            reduce_html(unclosed).text,
+            "News\n\nHome\n\nThe storm closed roads across the coast on Monday night.\n\n"
+        );
+        let archive = "<h1>[dev] Plan</h1><pre>Hi all,\n\nThe release moves to April.\n</pre>";
+        assert_eq!(reduce_html(archive).text, "[dev] Plan\n\nHi all,\n\nThe release moves to April.\n\n\n");
+    }
+
+    #[test]
+    fn html_link_share_counts_whole_paragraphs_and_real_links() {
+        let html = "<p>The minister said on Tuesday that<br><a href=\"/r\">the defences had failed</a>.</p>\
+                    <p>More text.<a name=\"top\"/></p><p>Crews worked through the night.</p>\
+                    <p>&#1055;&#1088;&#1080;&#1074;&#1077;&#1090; <a href=\"/x\">PDF</a>.</p><p>&#+65; and &#x; stay.</p>";
+        assert_eq!(
+            reduce_html(html).text,
+            "The minister said on Tuesday that\n\nthe defences had failed.\n\nMore text.\n\n\
+             Crews worked through the night.\n\nПривет PDF.\n\n&#+65; and &#x; stay.\n\n"
+        );
+    }
+
+    #[test]
     fn reads_attributes_of_a_tag() {
         let found: Vec<(&str, &str)> = attributes("<div data-x = 'a b' class=cookie hidden id=\"x\"/>").collect();
         assert_eq!(found, [("data-x", "a b"), ("class", "cookie"), ("hidden", ""), ("id", "x")]);
@@ -1279,6 +1446,21 @@ mod tests {
     }
 
     #[test]
+    fn markdown_thematic_break_before_text_is_no_front_matter() {
+        let markdown = "---\nIntro paragraph is here.\n\nTitle line\n---\nBody text.\n";
+        assert_eq!(reduce_markdown(markdown).text, "Intro paragraph is here.\n\nTitle line\n\n\nBody text.\n");
+    }
+
+    #[test]
+    fn markdown_code_spans_show_their_content() {
+        let markdown = "Use `<br>` to break, write `&amp;` for &amp;, see ``a ` b`` and `[x](y)`; `open only";
+        assert_eq!(
+            reduce_markdown(markdown).text,
+            "Use <br> to break, write &amp; for &, see a ` b and [x](y); open only"
+        );
+    }
+
+    #[test]
     fn markdown_br_tag_breaks_the_line() {
         assert_eq!(
             reduce_markdown("Line one<br>line two<BR/>three<br />four <bra>.").text,
@@ -1302,6 +1484,20 @@ mod tests {
     }
 
     impl MarkdownSearch for SearchingAfresh<'_> {
+        fn code_span_end(&mut self, open: usize) -> Option<usize> {
+            let bytes = &self.markdown.as_bytes()[..self.line.end];
+            let run = bytes[open..].iter().take_while(|&&byte| byte == b'`').count();
+            let mut index = open + run;
+            while index < bytes.len() {
+                let length = bytes[index..].iter().take_while(|&&byte| byte == b'`').count();
+                if length == run {
+                    return Some(index + length);
+                }
+                index += length.max(1);
+            }
+            None
+        }
+
         fn bracket_close(&mut self, open: usize) -> Option<usize> {
             let bytes = self.markdown.as_bytes();
             let (mut depth, mut index) = (0usize, open + 1);

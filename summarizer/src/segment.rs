@@ -40,7 +40,7 @@ const ABBREVIATIONS: &[&str] = &[
 /// otherwise they are ordinary words ("She studied art.").
 const NUMBER_ABBREVIATIONS: &[&str] = &[
     "eq", "eqs", "art", "arts", "sect", "sec", "secs", "ch", "chap", "chs", "para", "paras", "pt", "pts", "abs", "nr",
-    "tab", "app", "ver", "rev",
+    "ver", "rev",
 ];
 
 /// German month names, which follow a day written as an ordinal ("am 14. Dezember").
@@ -194,6 +194,10 @@ fn split_blocks(text: &str) -> Vec<Span> {
     let mut block_start: Option<usize> = None;
     let mut block_quote_level = 0;
     let mut offset = 0;
+    // Whether a clause number may start the next line: at the start of a block, or
+    // after a line that ended a clause or started an item. A number at the start of
+    // a hard-wrapped line ("grew to\n1.2 Million users") continues the sentence.
+    let mut clause_may_start = true;
 
     for line in text.split_inclusive('\n') {
         let line_start = offset;
@@ -207,12 +211,15 @@ fn split_blocks(text: &str) -> Vec<Span> {
             if let Some(start) = block_start.take() {
                 blocks.push(Span { start, end: line_start });
             }
+            clause_may_start = true;
             if content.is_empty() {
                 continue;
             }
         }
         let content_start = line_start + indent + quote_marker;
-        if let Some(marker) = list_marker_len(content) {
+        let marker = list_marker_len(content, clause_may_start);
+        clause_may_start = marker.is_some() || content.ends_with(['.', ':', ';', '!', '?']);
+        if let Some(marker) = marker {
             if let Some(start) = block_start.take() {
                 blocks.push(Span { start, end: line_start });
             }
@@ -235,6 +242,12 @@ fn split_blocks(text: &str) -> Vec<Span> {
 /// `>> `, `> > `), after its indent, and their length in bytes with the spaces
 /// after them; `(0, 0)` for other lines.
 fn quote_marker(line: &str) -> (usize, usize) {
+    // A `>` before a word is a comparison (">50 people"), not a quote marker.
+    let after_marks = line.trim_start_matches(['>', ' ', '\t']);
+    let marks = &line[..line.len() - after_marks.len()];
+    if line.starts_with('>') && !after_marks.is_empty() && !marks.ends_with([' ', '\t']) {
+        return (0, 0);
+    }
     let (mut level, mut length) = (0, 0);
     let bytes = line.as_bytes();
     let mut index = 0;
@@ -264,8 +277,10 @@ fn clause_marker_len(line: &str) -> Option<usize> {
         let mut index = 0;
         let mut levels = 0;
         loop {
+            // A part after the first has at most two digits, so "1.500 Menschen"
+            // (German thousands) is no clause number.
             let digits = bytes[index..].iter().take_while(|byte| byte.is_ascii_digit()).count();
-            if digits == 0 || digits > 3 {
+            if digits == 0 || digits > if levels == 0 { 3 } else { 2 } {
                 return None;
             }
             index += digits;
@@ -298,7 +313,12 @@ fn clause_marker_len(line: &str) -> Option<usize> {
             return None;
         }
         let index = line.len() - inner.len() + close + 1;
-        if !line[index..].starts_with(char::is_whitespace) || line[index..].trim().is_empty() {
+        // A number after the label reads as "(c) 2026", not as an item.
+        let next = line[index..].trim_start();
+        if !line[index..].starts_with(char::is_whitespace)
+            || next.is_empty()
+            || next.starts_with(|c: char| c.is_ascii_digit())
+        {
             return None;
         }
         index
@@ -308,13 +328,13 @@ fn clause_marker_len(line: &str) -> Option<usize> {
 
 /// Returns the length in bytes of the list marker at the start of a trimmed line, with
 /// the whitespace after it, or `None` when the line is not a list item.
-fn list_marker_len(line: &str) -> Option<usize> {
+fn list_marker_len(line: &str, clause_may_start: bool) -> Option<usize> {
     let marker = if let Some(rest) = line.strip_prefix(['-', '*', '•']) {
         if !rest.starts_with(char::is_whitespace) {
             return None;
         }
         line.len() - rest.len()
-    } else if let Some(length) = clause_marker_len(line) {
+    } else if let Some(length) = clause_marker_len(line).filter(|_| clause_may_start) {
         length
     } else {
         let digits = line.bytes().take_while(u8::is_ascii_digit).count();
@@ -1323,6 +1343,22 @@ mod tests {
                 "modify it; or",
                 "lend it.",
                 "It grew to\n3.5 million users."
+            ]
+        );
+    }
+
+    #[test]
+    fn numbers_and_marks_that_are_no_item_markers_stay() {
+        let text = "1.500 Menschen demonstrierten in Berlin.\n\nAm Samstag waren es rund\n2.300 Menschen.\n\
+                    Growth reached\n1.2 Million users.\n\n>50 people came.\n(c) 2026 Coast News.";
+        assert_eq!(
+            sentences(text),
+            vec![
+                "1.500 Menschen demonstrierten in Berlin.",
+                "Am Samstag waren es rund\n2.300 Menschen.",
+                "Growth reached\n1.2 Million users.",
+                ">50 people came.",
+                "(c) 2026 Coast News."
             ]
         );
     }
