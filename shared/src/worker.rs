@@ -133,8 +133,8 @@ fn summarize_text(text: &str, options: &summarizer::Options) -> StoredSummary {
     stored
 }
 
-/// The most bytes a response may have: Lambda caps a synchronous response at 6 MB
-/// (6,291,456 bytes), and this stays below it.
+/// The maximum size of a response in bytes: Lambda caps a synchronous response at
+/// 6 MB (6,291,456 bytes), and this stays below it.
 const MAX_RESPONSE_BYTES: usize = 6_000_000;
 
 /// The bytes kept in a document's response for everything but its text and its
@@ -143,9 +143,9 @@ const MAX_RESPONSE_BYTES: usize = 6_000_000;
 /// take at most 120 KB of it.
 const RESERVED_RESPONSE_BYTES: usize = 256 * 1024;
 
-/// Leaves out the summary's last sentences while the document's response, which
-/// holds the text and each sentence twice (as `sentences` and as `bullets`), would
-/// exceed [`MAX_RESPONSE_BYTES`], and marks the summary `truncated` if it did. Only
+/// Leaves out the summary's last sentences while the document's response would
+/// exceed [`MAX_RESPONSE_BYTES`], and marks the summary `truncated` if it did. The
+/// response contains the text and each sentence twice (`sentences`, `bullets`). Only
 /// a summary of a large share of a long text comes near the limit: `ratio=1` on
 /// 2.3 MB of text made an 8.3 MB response, which Lambda could not return.
 pub(crate) fn fit_summary(summary: &mut StoredSummary, text: &str) {
@@ -420,7 +420,7 @@ mod tests {
     }
 
     #[test]
-    fn summary_of_all_of_a_long_text_is_cut_to_fit_a_response() {
+    fn long_summary_is_cut_to_fit() {
         // Sentences full of characters that JSON and Markdown escape, so that the
         // response grows most for their length.
         let sentence = "A \"quoted\" *starred* [bracketed] \\ back\tslash line,\nend number ";
@@ -437,7 +437,8 @@ mod tests {
         let budget = MAX_RESPONSE_BYTES - RESERVED_RESPONSE_BYTES;
         let bytes = response_bytes(&text, &summary);
         // Within the budget, and short of it by less than two sentences.
-        assert!(bytes <= budget && bytes > budget - 300, "{bytes} bytes of {budget}");
+        assert!(bytes <= budget, "{bytes} bytes of {budget}");
+        assert!(bytes > budget - 300, "{bytes} bytes of {budget}");
     }
 
     #[test]

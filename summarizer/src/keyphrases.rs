@@ -148,10 +148,9 @@ fn add_cjk_ngrams(text: &str, span: Span, sentence_index: usize, candidates: &mu
 const ENGLISH_PHRASE_BREAKS: &[&str] =
     &["said", "says", "say", "told", "tells", "asked", "added", "according", "et", "al"];
 
-/// Returns whether a Chinese or Japanese key phrase may not start or end with `ch`:
-/// Hiragana, which at the edge of a Japanese n-gram is mostly a particle or an
-/// inflection ("計画を", "から"), and the Chinese function characters that join
-/// words ("业的").
+/// Returns whether a Chinese or Japanese key phrase may not start or end with `ch`.
+/// At the edge of a Japanese n-gram, Hiragana is mostly a particle or an inflection
+/// ("計画を", "から"). The Chinese function characters join words ("业的").
 fn is_phrase_edge_particle(ch: char) -> bool {
     matches!(ch, '\u{3040}'..='\u{309F}')
         || matches!(

@@ -386,10 +386,10 @@ pub fn detect_language(text: &str) -> Option<Language> {
 }
 
 /// Returns the code of a language of [`NEUTRAL_LANGUAGE_CODES`] when its script
-/// makes up at least half of the letters of the start of `text`: `ko` for Hangul,
-/// and for Chinese characters, Hiragana and Katakana `ja` when a tenth of them are
-/// Hiragana or Katakana, which Chinese does not use, and `zh` otherwise. Returns
-/// `None` for other text. This names the language of text that has no stemmer here.
+/// makes up at least half of the letters of the start of `text`. Hangul gives `ko`.
+/// Chinese characters, Hiragana and Katakana give `ja` when a tenth of them are
+/// Hiragana or Katakana, which Chinese does not use, and `zh` otherwise. Other text
+/// gets `None`. This names the language of text that has no stemmer here.
 pub fn neutral_language_code(text: &str) -> Option<&'static str> {
     let (mut han, mut kana, mut hangul, mut letters) = (0usize, 0usize, 0usize, 0usize);
     for ch in prefix(text, DETECTION_SAMPLE_BYTES).chars() {

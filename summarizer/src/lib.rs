@@ -7,10 +7,10 @@
 //! - never more sentences than requested;
 //! - sentences in their original order, each with its byte offsets in the input;
 //! - no sentence longer than [`MAX_SENTENCE_BYTES`] (longer runs are cut);
-//! - no duplicate sentences, and no sentence whose words mostly repeat a chosen one
-//!   (in a summary of more than 16 sentences a candidate is compared with at most
-//!   1024 chosen ones that share its weightiest words, so in text whose sentences
-//!   mostly share words a repeat through lighter words can remain);
+//! - no duplicate sentences, and no sentence whose words mostly repeat a chosen one.
+//!   In a summary of more than 16 sentences a candidate is compared with at most
+//!   1024 chosen ones that share its weightiest words. So in text whose sentences
+//!   mostly share words, a repeat through lighter words can remain;
 //! - scores are finite (never NaN) and nothing panics.
 //!
 //! Ranking combines each sentence's tf-idf cosine similarity to the document centroid,

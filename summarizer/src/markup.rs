@@ -215,9 +215,9 @@ const BOILERPLATE_WORDS: &[&str] = &[
 ];
 
 /// Elements that a `class` or `id` never marks as boilerplate: those that hold the
-/// whole page or its content, and those whose end tag HTML lets a page leave out
-/// (`<li>` ends at the next `<li>`, `<p>` at the next block), which would drop the
-/// rest of the page.
+/// whole page or its content, and those whose end tag HTML lets a page leave out.
+/// An `<li>` ends at the next `<li>` and a `<p>` at the next block, so dropping one
+/// until its end tag would drop the rest of the page.
 const UNMARKED_ELEMENTS: &[&str] = &[
     "html", "body", "main", "article", "p", "li", "dt", "dd", "tr", "td", "th", "option", "thead", "tbody", "tfoot",
     "colgroup", "caption", "rt", "rp", "optgroup",
@@ -246,7 +246,7 @@ pub(crate) fn reduce_html(html: &str) -> Reduced {
     content
 }
 
-/// What [`reduce_html_with`] does with boilerplate.
+/// The handling of boilerplate by [`reduce_html_with`].
 #[derive(Clone, Copy, PartialEq)]
 enum Boilerplate {
     /// Drops the boilerplate elements, the elements that a `class` or `id` marks,
@@ -336,7 +336,7 @@ fn is_hidden(source: &str) -> bool {
 }
 
 /// Returns the attributes of the tag `source` (from its `<` to its `>`) as names and
-/// values, without the quotes around a value; an attribute without a value has an
+/// values, without the quotes around a value. An attribute without a value has an
 /// empty one.
 fn attributes(source: &str) -> impl Iterator<Item = (&str, &str)> {
     let body = source.trim_start_matches('<').trim_end_matches('>').trim_end_matches('/');
@@ -474,7 +474,7 @@ fn reduce_html_with(html: &str, boilerplate: Boilerplate) -> (Reduced, usize) {
 /// The letters of the current block of reduced HTML, and those inside links.
 #[derive(Default)]
 struct BlockLinks {
-    /// Where the block starts in the reduced text.
+    /// The offset in the reduced text where the block starts.
     start: usize,
     /// How many `<a>` elements are open.
     in_link: usize,
@@ -709,7 +709,7 @@ pub(crate) fn reduce_markdown(markdown: &str) -> Reduced {
 /// Returns the end of the front matter at the start of `markdown`, just past its
 /// closing line, or 0 when there is none. Front matter is a block of YAML between
 /// two `---` lines (or TOML between `+++` lines) that static site generators read,
-/// such as `title: My post`; it is not text. YAML may also close with `...`.
+/// such as `title: My post`, and no text. YAML may also close with `...`.
 fn front_matter_end(markdown: &str) -> usize {
     let start = if markdown.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { 0 };
     let mut lines = markdown[start..].split_inclusive('\n');
@@ -1305,7 +1305,7 @@ mod tests {
     }
 
     #[test]
-    fn html_drops_elements_that_class_or_id_marks_as_boilerplate() {
+    fn html_drops_marked_elements() {
         let html = "<body class=\"has-cookie-banner\"><div class=\"cookie-banner\"><p>We use cookies.</p></div>\
                     <article class=\"post social\"><p>Storm closes roads.</p>\
                     <img class=\"ad\" src=\"a.png\"><br class=\"share\"/><input id=\"share\" />\
@@ -1335,7 +1335,7 @@ mod tests {
     }
 
     #[test]
-    fn html_keeps_content_that_boilerplate_rules_would_mostly_drop() {
+    fn html_keeps_mostly_marked_content() {
         // A WordPress post's classes, an item whose end tag is left out, and a
         // mailing-list message in a bare <pre>.
         let post =
@@ -1353,7 +1353,7 @@ mod tests {
     }
 
     #[test]
-    fn html_link_share_counts_whole_paragraphs_and_real_links() {
+    fn html_link_share_counts_paragraphs() {
         let html = "<p>The minister said on Tuesday that<br><a href=\"/r\">the defences had failed</a>.</p>\
                     <p>More text.<a name=\"top\"/></p><p>Crews worked through the night.</p>\
                     <p>&#1055;&#1088;&#1080;&#1074;&#1077;&#1090; <a href=\"/x\">PDF</a>.</p><p>&#+65; and &#x; stay.</p>";
@@ -1373,14 +1373,14 @@ mod tests {
     }
 
     #[test]
-    fn html_keeps_boilerplate_text_when_nothing_else_is_left() {
+    fn html_keeps_lone_boilerplate() {
         let html = "<nav>Home</nav><footer><p>Only a footer &amp; a menu.</p></footer>";
         assert_eq!(reduce_html(html).text, "Home\n\nOnly a footer & a menu.\n\n");
         assert_eq!(reduce_html("<aside>Note.</aside> &nbsp; ").text, "Note.\n\n \u{a0} ");
     }
 
     #[test]
-    fn html_keeps_text_after_a_stray_closing_boilerplate_tag() {
+    fn html_ignores_stray_closing_tag() {
         assert_eq!(reduce_html("</nav>Text here.<nav>Menu</nav>").text, "Text here.\n\n");
     }
 
@@ -1400,7 +1400,7 @@ mod tests {
     }
 
     #[test]
-    fn markdown_blank_line_ends_a_paragraph_without_sentence_mark() {
+    fn markdown_blank_line_ends_paragraph() {
         let markdown = "Lena Fischer, 20 November 2026\n\nLast year our service ran on MongoDB.\n   \n| a | b |\n";
         assert_eq!(
             reduce_markdown(markdown).text,
@@ -1446,7 +1446,7 @@ mod tests {
     }
 
     #[test]
-    fn markdown_thematic_break_before_text_is_no_front_matter() {
+    fn markdown_break_is_no_front_matter() {
         let markdown = "---\nIntro paragraph is here.\n\nTitle line\n---\nBody text.\n";
         assert_eq!(reduce_markdown(markdown).text, "Intro paragraph is here.\n\nTitle line\n\n\nBody text.\n");
     }

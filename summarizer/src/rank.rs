@@ -432,7 +432,7 @@ fn directed_centrality(infos: &[SentenceInfo], vectors: &SentenceVectors, text_b
 
 /// Does the work of [`directed_centrality`]. It needs each cosine twice, once for
 /// the threshold and once for the weights. With `keep_cosines` they are kept from
-/// the first time, at 64 bytes per sentence; otherwise they are computed again,
+/// the first time, at 64 bytes per sentence. Otherwise they are computed again,
 /// which costs less memory but more time. [`directed_centrality`] keeps them when
 /// that takes at most twice the size of the text, so text of very many short
 /// sentences takes less memory, and both ways give the same scores.
@@ -638,8 +638,8 @@ pub(crate) fn choose(
 /// with each of them, before it builds its index of terms.
 const REPEAT_SCAN_LIMIT: usize = 16;
 
-/// The most entries of its index of terms that [`RepeatFinder`] visits for one
-/// candidate, which bounds the time of a long summary of a long text.
+/// The maximum number of entries of its index of terms that [`RepeatFinder`]
+/// visits for one candidate, which bounds the time of a long summary of a long text.
 const MAX_REPEAT_VISITS: usize = 1024;
 
 /// Finds whether a candidate repeats a chosen sentence: has the same text, or a
@@ -654,16 +654,16 @@ const MAX_REPEAT_VISITS: usize = 1024;
 /// threshold, so the result is the same as comparing with every chosen sentence.
 ///
 /// Text in which most sentences share weighty terms with most others would still
-/// cost time that grows with the square of its length (1 MB of sentences over a
+/// cost time that grows with the square of its length. 1 MB of sentences over a
 /// vocabulary of a few hundred words took 2 s with ratio 1, and 5.4 MB with ratio
-/// 0.5 took 65 s). So a candidate visits at most [`MAX_REPEAT_VISITS`] entries of
+/// 0.5 took 65 s. So a candidate visits at most [`MAX_REPEAT_VISITS`] entries of
 /// the index, through its weightiest terms first: in such text a repeat of a chosen
 /// sentence that shares only lighter terms can remain. With the limit those runs
 /// took 1.1 s and 5.9 s, and ratio 1 on the 1 MB kept 9,251 sentences where the
 /// full search kept 9,143.
 struct RepeatFinder<'a> {
     vectors: &'a SentenceVectors,
-    /// The most entries of the index that one candidate visits.
+    /// The maximum number of entries of the index that one candidate visits.
     max_visits: usize,
     /// The candidate's terms, weightiest first.
     by_weight: Vec<(usize, f64)>,

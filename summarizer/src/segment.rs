@@ -239,8 +239,8 @@ fn split_blocks(text: &str) -> Vec<Span> {
 }
 
 /// Returns the quote level of a line that starts with e-mail quote markers (`> `,
-/// `>> `, `> > `), after its indent, and their length in bytes with the spaces
-/// after them; `(0, 0)` for other lines.
+/// `>> `, `> > `) after its indent, and their length in bytes with the spaces
+/// after them. Other lines get `(0, 0)`.
 fn quote_marker(line: &str) -> (usize, usize) {
     // A `>` before a word is a comparison (">50 people"), not a quote marker.
     let after_marks = line.trim_start_matches(['>', ' ', '\t']);
@@ -267,10 +267,10 @@ fn quote_marker(line: &str) -> (usize, usize) {
 }
 
 /// Returns the length of a clause number or letter at the start of a trimmed line,
-/// without the whitespace after it: a numbered clause such as `4.3` or `1.2.1.`
-/// followed by a capital, a quote or a bracket (so that "3.5 million" at the start
-/// of a wrapped line stays text), or a letter or Roman numeral in brackets such as
-/// `(a)`, `(iv)` or `b)` followed by any word.
+/// without the whitespace after it. A numbered clause such as `4.3` or `1.2.1.`
+/// must be followed by a capital, a quote or a bracket, so that "3.5 million" at
+/// the start of a wrapped line stays text. A letter or Roman numeral in brackets,
+/// such as `(a)`, `(iv)` or `b)`, may be followed by any word.
 fn clause_marker_len(line: &str) -> Option<usize> {
     let bytes = line.as_bytes();
     let marker = if bytes.first().is_some_and(u8::is_ascii_digit) {
@@ -1293,7 +1293,7 @@ mod tests {
     }
 
     #[test]
-    fn lower_case_title_word_after_a_number_ends_a_sentence() {
+    fn lower_case_title_ends_sentence() {
         assert_eq!(
             sentences("The query took 410 ms. We then added an index. Ms. Lopez agreed."),
             vec!["The query took 410 ms.", "We then added an index.", "Ms. Lopez agreed."]
@@ -1348,7 +1348,7 @@ mod tests {
     }
 
     #[test]
-    fn numbers_and_marks_that_are_no_item_markers_stay() {
+    fn item_lookalikes_stay_text() {
         let text = "1.500 Menschen demonstrierten in Berlin.\n\nAm Samstag waren es rund\n2.300 Menschen.\n\
                     Growth reached\n1.2 Million users.\n\n>50 people came.\n(c) 2026 Coast News.";
         assert_eq!(

@@ -104,7 +104,7 @@ pub(crate) struct SummaryView {
     key_phrases: Vec<StoredKeyPhrase>,
     /// The ISO 639-1 code of the text's language: the language it was analysed as,
     /// or `zh`, `ja` or `ko` for Chinese, Japanese or Korean text, which have no
-    /// stemmer here; `null` for text in any other unsupported language.
+    /// stemmer here. It is `null` for text in any other unsupported language.
     language: Option<String>,
     method: String,
     /// True when sentences were left out at the end of the summary so that the
