@@ -3,7 +3,8 @@
 //! The library is pure and deterministic: no I/O, no global state, and the same input
 //! always gives the same summary. For any input it guarantees:
 //!
-//! - text with at least one non-whitespace character gets at least one sentence;
+//! - text with at least one non-whitespace character, after a byte order mark at
+//!   its start, gets at least one sentence;
 //! - never more sentences than requested;
 //! - sentences in their original order, each with its byte offsets in the input;
 //! - no sentence longer than [`MAX_SENTENCE_BYTES`] (longer runs are cut);
@@ -331,7 +332,7 @@ mod tests {
 
     #[test]
     fn non_empty_input_gets_a_sentence() {
-        for text in ["a", "...", "!!!", "42", "数据", "Hi", "- -", "\u{200b}x"] {
+        for text in ["a", "...", "!!!", "42", "数据", "Hi", "- -", "\u{200b}x", ">", "> >\n>", " > \t"] {
             assert!(!summarize(text, n(3)).is_empty(), "input {text:?}");
         }
     }

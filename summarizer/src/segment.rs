@@ -183,6 +183,13 @@ pub fn split_sentences(text: &str) -> Vec<Span> {
     for block in split_blocks(text) {
         split_block(text, block, &mut glue, &mut sentences);
     }
+    // Blocks leave out e-mail quote markers, so text of nothing but markers (">")
+    // has no block. It is one sentence, so that no text with a non-whitespace
+    // character goes without one.
+    let trimmed = text.trim();
+    if sentences.is_empty() && !trimmed.is_empty() {
+        push_sentence(text.len() - text.trim_start().len(), trimmed, &mut glue, &mut sentences);
+    }
     sentences
 }
 
