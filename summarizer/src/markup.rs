@@ -25,9 +25,9 @@ pub enum InputFormat {
     /// definitions, footnote markers and backslashes before punctuation are
     /// dropped, and character references decoded. Inline HTML tags that close on
     /// their line are dropped too, and `<br>` breaks the line. Front matter (`---`
-    /// YAML or `+++` TOML at the start) is dropped.
-    /// Indented code blocks, tables and shortcut reference links (`[label]` alone)
-    /// stay as text.
+    /// YAML or `+++` TOML at the start) is dropped, and a table row loses its pipes
+    /// and becomes a unit of its own. Indented code blocks and shortcut reference
+    /// links (`[label]` alone) stay as text.
     Markdown,
 }
 
@@ -695,6 +695,15 @@ pub(crate) fn reduce_markdown(markdown: &str) -> Reduced {
             None => 0,
         };
         let content_start = line_start + indent + footnote_marker + block_marker_length(&trimmed[footnote_marker..]);
+        // A table row is a unit of its own, and its cell pipes are no text.
+        if trimmed.starts_with('|') {
+            reduced.push_break(line_start);
+            for cell in table_cells(markdown, content_start..offset) {
+                reduce_markdown_inline(markdown, cell, &mut reduced);
+            }
+            reduced.push_break(offset);
+            continue;
+        }
         if trimmed.starts_with('#') {
             reduced.push_break(line_start);
         }
@@ -791,6 +800,30 @@ fn line_definition(trimmed: &str) -> Option<Definition> {
 fn is_setext_underline(trimmed: &str) -> bool {
     let line = trimmed.trim_end();
     !line.is_empty() && line.bytes().all(|byte| byte == b'=')
+}
+
+/// Returns the ranges of the cells of the table row `line` of `markdown`: the text
+/// between its pipes, where a pipe after a backslash is text.
+fn table_cells(markdown: &str, line: Range<usize>) -> impl Iterator<Item = Range<usize>> + '_ {
+    let bytes = markdown.as_bytes();
+    let mut start = Some(line.start);
+    std::iter::from_fn(move || {
+        let cell_start = start?;
+        let mut index = cell_start;
+        while index < line.end {
+            match bytes[index] {
+                b'\\' => index += 1,
+                b'|' => {
+                    start = Some(index + 1);
+                    return Some(cell_start..index);
+                }
+                _ => {}
+            }
+            index += 1;
+        }
+        start = None;
+        Some(cell_start.min(line.end)..line.end)
+    })
 }
 
 fn is_table_rule(trimmed: &str) -> bool {
@@ -1404,7 +1437,7 @@ mod tests {
         let markdown = "Lena Fischer, 20 November 2026\n\nLast year our service ran on MongoDB.\n   \n| a | b |\n";
         assert_eq!(
             reduce_markdown(markdown).text,
-            "Lena Fischer, 20 November 2026\n\nLast year our service ran on MongoDB.\n   \n| a | b |\n"
+            "Lena Fischer, 20 November 2026\n\nLast year our service ran on MongoDB.\n   \n\n\n a  b \n\n\n"
         );
         let spans = crate::split_sentences(&reduce_markdown(markdown).text);
         assert_eq!(spans.len(), 3);
@@ -1457,6 +1490,16 @@ mod tests {
         assert_eq!(
             reduce_markdown(markdown).text,
             "Use <br> to break, write &amp; for &, see a ` b and [x](y); open only"
+        );
+    }
+
+    #[test]
+    fn markdown_table_rows_are_units_without_pipes() {
+        let markdown =
+            "Storage fell.\n| Item | Before | After |\n|---|---:|---:|\n| Disk \\| SSD | 1.4 TB | 0.6 TB |\nNext text.";
+        assert_eq!(
+            reduce_markdown(markdown).text,
+            "Storage fell.\n\n\n Item  Before  After \n\n\n Disk | SSD  1.4 TB  0.6 TB \n\n\nNext text."
         );
     }
 
