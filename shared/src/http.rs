@@ -130,6 +130,12 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
                 let (field, message) = describe_data_error(&path, &inner.to_string());
                 Problem::validation(vec![FieldError::new(field, message)])
             }
+            // serde_json calls a number beyond f64 (`1e400`) a syntax error, though the
+            // JSON is valid: its value breaks the field's rule.
+            _ if inner.to_string().starts_with("number out of range") => {
+                let field = if path == "." { "body".to_owned() } else { path };
+                Problem::validation(vec![FieldError::new(field, "must be a number of at most about 1.8e308 in size")])
+            }
             _ => Problem::malformed(format!("The request body is not valid JSON: {inner}.")),
         }
     })?;
@@ -156,6 +162,15 @@ fn describe_data_error(path: &str, message: &str) -> (String, String) {
         return (path.to_owned(), format!("is not a known field (expected {expected})"));
     }
     let field = if path == "." { "body".to_owned() } else { path.to_owned() };
+    // A whole number beyond the field's type is valid JSON of the right kind, so
+    // the rule is its range ("invalid value: integer `-1`, expected usize").
+    if let Some((got, expected)) =
+        message.strip_prefix("invalid value: integer ").and_then(|rest| rest.split_once(", expected "))
+    {
+        if let Some((min, max)) = integer_range(expected) {
+            return (field, format!("must be a whole number from {min} to {max}, not {got}"));
+        }
+    }
     // serde writes "invalid type: integer `5`, expected a string"; restate it as a rule.
     for prefix in ["invalid type: ", "invalid value: ", "invalid length: "] {
         if let Some((got, expected)) = message.strip_prefix(prefix).and_then(|rest| rest.split_once(", expected ")) {
@@ -163,6 +178,21 @@ fn describe_data_error(path: &str, message: &str) -> (String, String) {
         }
     }
     (field, message)
+}
+
+/// Returns the smallest and largest value of serde's integer type `expected`.
+fn integer_range(expected: &str) -> Option<(i128, u128)> {
+    Some(match expected {
+        "u8" => (0, u128::from(u8::MAX)),
+        "u16" => (0, u128::from(u16::MAX)),
+        "u32" => (0, u128::from(u32::MAX)),
+        "u64" | "usize" => (0, u128::from(u64::MAX)),
+        "i8" => (i128::from(i8::MIN), i8::MAX as u128),
+        "i16" => (i128::from(i16::MIN), i16::MAX as u128),
+        "i32" => (i128::from(i32::MIN), i32::MAX as u128),
+        "i64" | "isize" => (i128::from(i64::MIN), i64::MAX as u128),
+        _ => return None,
+    })
 }
 
 /// Restates serde's expected type in the API's words: serde names a number field by
@@ -311,6 +341,33 @@ mod tests {
         let share = parse_json::<Options>(br#"{"share": "half"}"#).unwrap_err();
         assert_eq!(count.errors[0].message, "must be a whole number, not floating point `1.5`");
         assert_eq!(share.errors[0].message, "must be a number, not string \"half\"");
+    }
+
+    #[test]
+    fn integer_out_of_range_names_the_range() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Options {
+            count: Option<u32>,
+        }
+        let problem = parse_json::<Options>(br#"{"count": 9223372036854775808}"#).unwrap_err();
+        assert_eq!(problem.errors[0].field, "count");
+        assert_eq!(problem.errors[0].message, "must be a whole number from 0 to 4294967295, not `9223372036854775808`");
+        let problem = parse_json::<Options>(br#"{"count": -1}"#).unwrap_err();
+        assert_eq!(problem.errors[0].message, "must be a whole number from 0 to 4294967295, not `-1`");
+    }
+
+    #[test]
+    fn number_beyond_f64_is_422() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Options {
+            share: Option<f64>,
+        }
+        let problem = parse_json::<Options>(br#"{"share": 1e400}"#).unwrap_err();
+        assert_eq!(problem.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(problem.errors[0].field, "share");
+        assert_eq!(problem.errors[0].message, "must be a number of at most about 1.8e308 in size");
     }
 
     #[test]
