@@ -245,6 +245,17 @@ fn split_blocks(text: &str) -> Vec<Span> {
     blocks
 }
 
+/// Returns the length of the whitespace and e-mail quote markers at the start of
+/// `rest` when the whitespace breaks the line and the next line starts with `> `,
+/// so that a quoted sentence starts after its markers; 0 otherwise.
+fn quote_markers_after_break(rest: &str) -> usize {
+    let trimmed = rest.trim_start();
+    if !trimmed.starts_with("> ") || !rest[..rest.len() - trimmed.len()].contains('\n') {
+        return 0;
+    }
+    rest.len() - trimmed.trim_start_matches(['>', ' ', '\t']).len()
+}
+
 /// Returns the quote level of a line that starts with e-mail quote markers (`> `,
 /// `>> `, `> > `) after its indent, and their length in bytes with the spaces
 /// after them. Other lines get `(0, 0)`.
@@ -392,7 +403,7 @@ fn split_block(text: &str, block: Span, glue: &mut GlueFinder<'_>, sentences: &m
         };
         if ends_here {
             push_sentence(block.start + sentence_start, &body[sentence_start..end], glue, sentences);
-            sentence_start = end;
+            sentence_start = end + quote_markers_after_break(&body[end..]);
         }
     }
     push_sentence(block.start + sentence_start, &body[sentence_start..], glue, sentences);
@@ -470,12 +481,16 @@ fn is_closing_punctuation(ch: char) -> bool {
 /// followed by its attribution (`"why now?" she asked.`), so the caller passes
 /// `lowercased` false there.
 fn starts_new_sentence(rest: &str, lowercased: bool) -> bool {
-    let trimmed = rest.trim_start();
+    let mut trimmed = rest.trim_start();
     if trimmed.is_empty() {
         return true;
     }
     if trimmed.len() == rest.len() {
         return false;
+    }
+    // Inside an e-mail quote the next line starts with its quote markers.
+    if trimmed.starts_with("> ") && rest[..rest.len() - trimmed.len()].contains('\n') {
+        trimmed = trimmed.trim_start_matches(['>', ' ', '\t']);
     }
     let first = trimmed.chars().next().unwrap_or(' ');
     first.is_uppercase()
@@ -1373,14 +1388,15 @@ mod tests {
     #[test]
     fn quote_levels_end_blocks() {
         let text =
-            "I will join late.\nOn Monday, Tom wrote:\n> Is the review\n> still on? I travel\n>> Older text.\nThanks.";
+            "I will join late.\nOn Monday, Tom wrote:\n> Is the review\n> still on? I travel.\n> Can you join?\n>> Older text.\nThanks.";
         assert_eq!(
             sentences(text),
             vec![
                 "I will join late.",
                 "On Monday, Tom wrote:",
                 "Is the review\n> still on?",
-                "I travel",
+                "I travel.",
+                "Can you join?",
                 "Older text.",
                 "Thanks."
             ]
