@@ -180,6 +180,13 @@ fn is_phrase_edge_particle(ch: char) -> bool {
         )
 }
 
+/// Returns whether `ch` belongs to a script that writes words without spaces and
+/// that has no n-gram candidates here: Thai, Lao, Khmer and Myanmar. UAX #29 cuts
+/// such text into pieces of syllables, which make no phrases.
+fn is_unspaced_script(ch: char) -> bool {
+    matches!(ch, '\u{0E00}'..='\u{0EFF}' | '\u{1000}'..='\u{109F}' | '\u{1780}'..='\u{17FF}')
+}
+
 /// Splits one sentence into runs of content words, each word with its byte range
 /// in `text` and its index term. Stop words, numbers, punctuation, Chinese or
 /// Japanese characters (see [`add_cjk_ngrams`]), web and e-mail addresses, and for
@@ -201,7 +208,9 @@ fn content_runs(text: &str, span: Span, analyzer: &Analyzer) -> Vec<Vec<(Span, S
         }
         let is_word = segment.chars().any(char::is_alphanumeric);
         let joins_words = segment.chars().all(char::is_whitespace) || matches!(segment, "-" | "'" | "’");
-        let plain_word = is_word && !segment.chars().all(|c| c.is_numeric()) && !segment.chars().any(is_cjk);
+        let plain_word = is_word
+            && !segment.chars().all(|c| c.is_numeric())
+            && !segment.chars().any(|c| is_cjk(c) || is_unspaced_script(c));
         let term = if plain_word { analyzer.word_term(segment) } else { None };
         let short = segment.chars().count() < 2;
         match term {
@@ -266,6 +275,12 @@ mod tests {
             }
         }
         assert!(found.contains(&"Lopez".to_owned()), "phrases {found:?}");
+    }
+
+    #[test]
+    fn thai_gives_no_fragment_phrases() {
+        let text = "สวัสดีครับ ยินดีต้อนรับ สวัสดีครับ. Bangkok hosts Bangkok events.";
+        assert_eq!(phrases(text, 3), vec!["Bangkok", "hosts", "events"]);
     }
 
     #[test]
