@@ -523,6 +523,23 @@ mod tests {
     }
 
     #[test]
+    fn ranks_text_after_a_sign_off_last() {
+        let text = "Hi Paul,\n\nPlease find attached the signed contract for the new office lease.\n\
+                    The original copy will follow by post next week.\n\nBest regards,\nAnna\n\n\
+                    This e-mail and any attachments are confidential and meant for the named recipient only.\n\
+                    If you have received this message in error, please notify the sender and delete it.\n\n\
+                    On Monday, Paul Smith wrote:\n> Could you send me the contract?";
+        let texts: Vec<&str> = summarize(text, n(2)).iter().map(|s| s.text).collect();
+        assert_eq!(
+            texts,
+            vec![
+                "Please find attached the signed contract for the new office lease.",
+                "The original copy will follow by post next week."
+            ]
+        );
+    }
+
+    #[test]
     fn key_phrases_only_when_requested() {
         let text = "Gary Locke will manage Kilmarnock. Gary Locke signed a deal. Fans welcomed Gary Locke.";
         assert!(summarize_with(text, &Options::new(n(1))).key_phrases.is_empty());

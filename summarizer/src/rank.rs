@@ -141,7 +141,14 @@ pub(crate) fn describe(text: &str, spans: &[Span]) -> Vec<SentenceInfo> {
                 searched = span.start;
                 quoted = line_quoted;
             }
-            let aside = quoted || span.start >= signature_start;
+            // The line that introduces a quote ("On Monday, Tom wrote:") and a
+            // greeting ("Hi Paul,") are asides too.
+            let sentence_text = text[span.start..span.end].trim_end();
+            let attribution = sentence_text.ends_with("wrote:");
+            let greeting = sentence_text.ends_with(',')
+                && ["Hi ", "Hello ", "Dear ", "Hey "].iter().any(|word| sentence_text.starts_with(word))
+                && whitespace_words(sentence_text).nth(4).is_none();
+            let aside = quoted || attribution || greeting || span.start >= signature_start;
             let sentence = &text[span.start..span.end];
             let ends_line =
                 text[span.end..].trim_start_matches([' ', '\t']).starts_with(['\n', '\r']) || span.end >= content_end;
@@ -159,15 +166,38 @@ pub(crate) fn describe(text: &str, spans: &[Span]) -> Vec<SentenceInfo> {
         .collect()
 }
 
+/// Sign-offs that end an e-mail's own text when they are a line of their own,
+/// lower-case and without the comma after them.
+const SIGN_OFFS: &[&str] = &[
+    "thanks",
+    "thank you",
+    "many thanks",
+    "best",
+    "best regards",
+    "kind regards",
+    "regards",
+    "cheers",
+    "sincerely",
+    "yours sincerely",
+    "all the best",
+];
+
 /// Returns the offset of the e-mail signature of `text`: the start of the first
-/// line that is `--` or `-- ` alone, or the text's length when there is none.
+/// line that is `--` or `-- ` alone or a sign-off such as `Best regards,`, after
+/// which come the sender's name and any legal notice. It is the text's length when
+/// there is none.
 fn signature_start(text: &str) -> usize {
-    if !text.starts_with("--") && !text.contains("\n--") {
+    if !text.starts_with("--") && !text.contains("\n--") && !text.contains(",\n") && !text.contains(",\r\n") {
         return text.len();
     }
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
-        if matches!(line.trim_end_matches(['\n', '\r']), "--" | "-- ") {
+        let content = line.trim_end_matches(['\n', '\r']);
+        let sign_off = content
+            .trim()
+            .strip_suffix(',')
+            .is_some_and(|words| SIGN_OFFS.iter().any(|known| known.eq_ignore_ascii_case(words)));
+        if sign_off || matches!(content, "--" | "-- ") {
             return offset;
         }
         offset += line.len();
@@ -569,8 +599,8 @@ impl Limit {
 /// limit, in document order.
 ///
 /// Body sentences with at least [`MIN_CONTENT_WORDS`] content words come first.
-/// Shorter sentences, headings, fragments and asides (e-mail quotes and
-/// signatures) fill the summary only when those run out. Under a
+/// Shorter sentences, headings and fragments fill the summary only when those run
+/// out, and asides (e-mail quotes and signatures) only after them. Under a
 /// word budget a sentence that does not fit is skipped, and when none fits the best
 /// sentence is returned alone.
 pub(crate) fn choose(
@@ -585,16 +615,24 @@ pub(crate) fn choose(
     ranked.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
     let sentence = |index: usize| &text[spans[index].start..spans[index].end];
 
-    let preferred = |index: usize| {
+    // Whole sentences of some length first, then the shorter ones, headings and
+    // fragments, and asides last.
+    let tier = |index: usize| {
         let info = &infos[index];
-        vectors.get(index).content_words >= MIN_CONTENT_WORDS && !info.heading && !info.fragment && !info.aside
+        if info.aside {
+            2
+        } else if vectors.get(index).content_words >= MIN_CONTENT_WORDS && !info.heading && !info.fragment {
+            0
+        } else {
+            1
+        }
     };
 
     let mut finder = RepeatFinder::new(vectors, MAX_REPEAT_VISITS);
     let mut marginal = MarginalSimilarity::new(vectors);
     let mut words_used = 0;
-    for first_pass in [true, false] {
-        let pool: Vec<usize> = ranked.iter().copied().filter(|&index| preferred(index) == first_pass).collect();
+    for pass in 0..3 {
+        let pool: Vec<usize> = ranked.iter().copied().filter(|&index| tier(index) == pass).collect();
         let mut taken = vec![false; pool.len()];
         let mut cursor = 0;
         while finder.chosen.len() < limit.max_sentences {
