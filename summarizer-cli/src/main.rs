@@ -659,7 +659,8 @@ fn run_single(args: &Args, out: &mut impl Write) -> anyhow::Result<()> {
             writeln!(printed, "{}", on_one_line(&sentence.plain))?;
         }
         if !summary.key_phrases.is_empty() {
-            writeln!(printed, "\nKey phrases: {}", summary.key_phrases.join("; "))?;
+            let phrases: Vec<_> = summary.key_phrases.iter().map(|phrase| on_one_line(phrase)).collect();
+            writeln!(printed, "\nKey phrases: {}", phrases.join("; "))?;
         }
     }
     out.write_all(&printed).context("failed to write the output")

@@ -234,16 +234,22 @@ pub(crate) fn reduce_html(html: &str) -> Reduced {
     // An element that a `class` or `id` marks, holding more text than the rest of
     // the page, is the content itself: a WordPress post's classes can name
     // `tag-social-media` or `ad-free`. Only the boilerplate elements are dropped then.
-    if largest_marked > content.text.trim().len() {
+    if largest_marked > visible_bytes(&content.text) {
         content = reduce_html_with(html, Boilerplate::ElementsDropped).0;
     }
     // Leaving out most of the page means the content was dropped anyway, as when a
     // boilerplate element is never closed. The whole text is the better choice then.
     let (whole, _) = reduce_html_with(html, Boilerplate::Kept);
-    if content.text.trim().len() * MIN_KEPT_SHARE_INVERSE < whole.text.trim().len() {
+    if visible_bytes(&content.text) * MIN_KEPT_SHARE_INVERSE < visible_bytes(&whole.text) {
         return whole;
     }
     content
+}
+
+/// Returns the bytes of `text` that are not whitespace, so that the indentation
+/// between a page's tags does not count as its text.
+fn visible_bytes(text: &str) -> usize {
+    text.chars().filter(|c| !c.is_whitespace()).map(char::len_utf8).sum()
 }
 
 /// The handling of boilerplate by [`reduce_html_with`].
@@ -396,7 +402,7 @@ fn reduce_html_with(html: &str, boilerplate: Boilerplate) -> (Reduced, usize) {
                         block.count(&html[text_start..position]);
                         reduced.push_verbatim(html, text_start..position);
                     }
-                    Some(element) => element.text_bytes += html[text_start..position].trim().len(),
+                    Some(element) => element.text_bytes += visible_bytes(&html[text_start..position]),
                 }
                 let source = &html[position..tag.end];
                 if is_block(&tag.name) {
@@ -404,6 +410,10 @@ fn reduce_html_with(html: &str, boilerplate: Boilerplate) -> (Reduced, usize) {
                     // together.
                     if drop_boilerplate && tag.name != "br" {
                         block.end(&mut reduced);
+                    }
+                    // A link does not run on into the next block.
+                    if tag.name != "br" {
+                        block.in_link = false;
                     }
                     reduced.push_break(position);
                     if tag.name != "br" {
@@ -413,13 +423,10 @@ fn reduce_html_with(html: &str, boilerplate: Boilerplate) -> (Reduced, usize) {
                 if tag.name == "a" {
                     // Only an `<a>` with a destination is a link; `<a name="top"/>`
                     // marks a place.
-                    if tag.closing {
-                        block.in_link = block.in_link.saturating_sub(1);
-                    } else if !is_void(&tag, source)
-                        && attributes(source).any(|(name, _)| name.eq_ignore_ascii_case("href"))
-                    {
-                        block.in_link += 1;
-                    }
+                    // Links do not nest: an `<a>` ends the one before it.
+                    block.in_link = !tag.closing
+                        && !is_void(&tag, source)
+                        && attributes(source).any(|(name, _)| name.eq_ignore_ascii_case("href"));
                 }
                 position = tag.end;
                 if !tag.closing && HIDDEN_ELEMENTS.contains(&tag.name.as_str()) {
@@ -444,11 +451,16 @@ fn reduce_html_with(html: &str, boilerplate: Boilerplate) -> (Reduced, usize) {
             }
             b'&' => match decode_entity(&html[position..]) {
                 Some((decoded, length)) => {
-                    if dropped.is_none() {
-                        block.count(&html[text_start..position]);
-                        block.count(decoded.encode_utf8(&mut [0; 4]));
-                        reduced.push_verbatim(html, text_start..position);
-                        reduced.push_decoded(decoded, position..position + length);
+                    match &mut dropped {
+                        None => {
+                            block.count(&html[text_start..position]);
+                            block.count(decoded.encode_utf8(&mut [0; 4]));
+                            reduced.push_verbatim(html, text_start..position);
+                            reduced.push_decoded(decoded, position..position + length);
+                        }
+                        Some(element) => {
+                            element.text_bytes += visible_bytes(&html[text_start..position]) + decoded.len_utf8();
+                        }
                     }
                     position += length;
                     text_start = position;
@@ -466,7 +478,7 @@ fn reduce_html_with(html: &str, boilerplate: Boilerplate) -> (Reduced, usize) {
         block.end(&mut reduced);
     }
     if let Some(element) = dropped.filter(|element| element.marked) {
-        largest_marked = largest_marked.max(element.text_bytes + html[text_start..].trim().len());
+        largest_marked = largest_marked.max(element.text_bytes + visible_bytes(&html[text_start..]));
     }
     (reduced, largest_marked)
 }
@@ -476,8 +488,8 @@ fn reduce_html_with(html: &str, boilerplate: Boilerplate) -> (Reduced, usize) {
 struct BlockLinks {
     /// The offset in the reduced text where the block starts.
     start: usize,
-    /// How many `<a>` elements are open.
-    in_link: usize,
+    /// Whether a link is open.
+    in_link: bool,
     letters: usize,
     link_letters: usize,
 }
@@ -487,7 +499,7 @@ impl BlockLinks {
     fn count(&mut self, text: &str) {
         let letters = text.chars().filter(|c| c.is_alphabetic()).count();
         self.letters += letters;
-        if self.in_link > 0 {
+        if self.in_link {
             self.link_letters += letters;
         }
     }
@@ -1383,6 +1395,28 @@ mod tests {
         );
         let archive = "<h1>[dev] Plan</h1><pre>Hi all,\n\nThe release moves to April.\n</pre>";
         assert_eq!(reduce_html(archive).text, "[dev] Plan\n\nHi all,\n\nThe release moves to April.\n\n\n");
+    }
+
+    #[test]
+    fn html_measures_marked_content_by_visible_text() {
+        // References inside the marked article and indentation outside it count
+        // as they show: the article is still the larger part.
+        let article = "<div class=\"post social-links\"><p>The mayor&rsquo;s office approved the flood defences.</p>\
+                       <p>Engineers&#8217; plans raise the embankment by two metres.</p></div>";
+        let page = format!("<p>Coast News.</p><div>{}</div><p>Contact us.</p>{article}", "\n        ".repeat(40));
+        let text = reduce_html(&page).text;
+        assert!(text.contains("The mayor’s office approved the flood defences."), "text {text:?}");
+        assert!(text.contains("Engineers’ plans raise the embankment by two metres."), "text {text:?}");
+    }
+
+    #[test]
+    fn html_link_ends_at_the_next_link_or_block() {
+        let html = "<p>By <a href=\"/lee\">Kim Lee<a href=\"/rss\">RSS</a> for the desk.</p>\
+                    <p>Engineers will raise the embankment.</p><p><a href=\"/x\">Unclosed link</p><p>Work starts in April.</p>";
+        assert_eq!(
+            reduce_html(html).text,
+            "By Kim LeeRSS for the desk.\n\nEngineers will raise the embankment.\n\nWork starts in April.\n\n"
+        );
     }
 
     #[test]

@@ -129,14 +129,15 @@ pub(crate) fn describe(text: &str, spans: &[Span]) -> Vec<SentenceInfo> {
     // Whether a line is quoted is found once per line, as its leading whitespace
     // may be long.
     let may_quote = text.as_bytes().contains(&b'>');
-    let (mut searched, mut line_quoted) = (0, text.trim_start().starts_with('>'));
+    let is_quoted = |line: &str| crate::segment::quote_marks_len(line.trim_start()).is_some();
+    let (mut searched, mut line_quoted) = (0, is_quoted(text));
     spans
         .iter()
         .map(|&span| {
             let mut quoted = false;
             if may_quote {
                 if let Some(newline) = text.as_bytes()[searched..span.start].iter().rposition(|&byte| byte == b'\n') {
-                    line_quoted = text[searched + newline + 1..].trim_start().starts_with('>');
+                    line_quoted = is_quoted(&text[searched + newline + 1..]);
                 }
                 searched = span.start;
                 quoted = line_quoted;

@@ -250,20 +250,31 @@ fn split_blocks(text: &str) -> Vec<Span> {
 /// so that a quoted sentence starts after its markers; 0 otherwise.
 fn quote_markers_after_break(rest: &str) -> usize {
     let trimmed = rest.trim_start();
-    if !trimmed.starts_with("> ") || !rest[..rest.len() - trimmed.len()].contains('\n') {
+    if quote_marks_len(trimmed).is_none() || !rest[..rest.len() - trimmed.len()].contains('\n') {
         return 0;
     }
     rest.len() - trimmed.trim_start_matches(['>', ' ', '\t']).len()
+}
+
+/// Returns the length of the e-mail quote marks at the start of `line` (`>`, `>>`,
+/// `> >`) with the spaces and tabs after them, when they are marks: followed by a
+/// space or a tab, or by nothing. A `>` before a word is a comparison (">50
+/// people").
+pub(crate) fn quote_marks_len(line: &str) -> Option<usize> {
+    if !line.starts_with('>') {
+        return None;
+    }
+    let after_marks = line.trim_start_matches(['>', ' ', '\t']);
+    let marks = &line[..line.len() - after_marks.len()];
+    let ends_marks = after_marks.is_empty() || after_marks.starts_with(['\r', '\n']) || marks.ends_with([' ', '\t']);
+    ends_marks.then_some(marks.len())
 }
 
 /// Returns the quote level of a line that starts with e-mail quote markers (`> `,
 /// `>> `, `> > `) after its indent, and their length in bytes with the spaces
 /// after them. Other lines get `(0, 0)`.
 fn quote_marker(line: &str) -> (usize, usize) {
-    // A `>` before a word is a comparison (">50 people"), not a quote marker.
-    let after_marks = line.trim_start_matches(['>', ' ', '\t']);
-    let marks = &line[..line.len() - after_marks.len()];
-    if line.starts_with('>') && !after_marks.is_empty() && !marks.ends_with([' ', '\t']) {
+    if quote_marks_len(line).is_none() {
         return (0, 0);
     }
     let (mut level, mut length) = (0, 0);
@@ -489,7 +500,7 @@ fn starts_new_sentence(rest: &str, lowercased: bool) -> bool {
         return false;
     }
     // Inside an e-mail quote the next line starts with its quote markers.
-    if trimmed.starts_with("> ") && rest[..rest.len() - trimmed.len()].contains('\n') {
+    if quote_marks_len(trimmed).is_some() && rest[..rest.len() - trimmed.len()].contains('\n') {
         trimmed = trimmed.trim_start_matches(['>', ' ', '\t']);
     }
     let first = trimmed.chars().next().unwrap_or(' ');
@@ -1400,6 +1411,15 @@ mod tests {
                 "Older text.",
                 "Thanks."
             ]
+        );
+    }
+
+    #[test]
+    fn nested_quote_marks_end_sentences_too() {
+        let text = "On Monday, Tom wrote:\n>> Can we meet on Friday?\n>> The landlord wants an answer.\n>\t Soon.";
+        assert_eq!(
+            sentences(text),
+            vec!["On Monday, Tom wrote:", "Can we meet on Friday?", "The landlord wants an answer.", "Soon."]
         );
     }
 
