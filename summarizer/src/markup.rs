@@ -667,8 +667,12 @@ pub(crate) fn reduce_markdown(markdown: &str) -> Reduced {
     let mut offset = 0;
     let mut in_fence: Option<&str> = None;
     let front_matter_end = front_matter_end(markdown);
+    // Whether the lines are rows of a table, which may leave out the outer pipes
+    // (`a | b`) once its rule row (`--- | ---`) has come.
+    let mut in_table = false;
 
-    for line in markdown.split_inclusive('\n') {
+    let mut lines = markdown.split_inclusive('\n').peekable();
+    while let Some(line) = lines.next() {
         let line_start = offset;
         offset += line.len();
         if offset <= front_matter_end {
@@ -691,10 +695,16 @@ pub(crate) fn reduce_markdown(markdown: &str) -> Reduced {
         }
         // A blank line ends a paragraph, so it stays.
         if trimmed.is_empty() {
+            in_table = false;
             reduced.push_verbatim(markdown, line_start..offset);
             continue;
         }
-        if is_table_rule(trimmed) || is_thematic_break(trimmed) || is_setext_underline(trimmed) {
+        if is_table_rule(trimmed) {
+            in_table = true;
+            reduced.push_break(line_start);
+            continue;
+        }
+        if is_thematic_break(trimmed) || is_setext_underline(trimmed) {
             reduced.push_break(line_start);
             continue;
         }
@@ -707,8 +717,11 @@ pub(crate) fn reduce_markdown(markdown: &str) -> Reduced {
             None => 0,
         };
         let content_start = line_start + indent + footnote_marker + block_marker_length(&trimmed[footnote_marker..]);
-        // A table row is a unit of its own, and its cell pipes are no text.
-        if trimmed.starts_with('|') {
+        // A table row is a unit of its own, and its cell pipes are no text. A
+        // header row comes just before the rule row.
+        let header = lines.peek().is_some_and(|next| is_table_rule(next.trim_start()));
+        in_table &= trimmed.contains('|');
+        if trimmed.starts_with('|') || (trimmed.contains('|') && (in_table || header)) {
             reduced.push_break(line_start);
             for cell in table_cells(markdown, content_start..offset) {
                 reduce_markdown_inline(markdown, cell, &mut reduced);
@@ -1534,6 +1547,16 @@ mod tests {
         assert_eq!(
             reduce_markdown(markdown).text,
             "Storage fell.\n\n\n Item  Before  After \n\n\n Disk | SSD  1.4 TB  0.6 TB \n\n\nNext text."
+        );
+    }
+
+    #[test]
+    fn markdown_table_without_outer_pipes() {
+        let markdown =
+            "Options:\nOption | Meaning\n--- | ---\n-q | quiet mode\n-v | verbose mode\nA | line after.\n\nText.";
+        assert_eq!(
+            reduce_markdown(markdown).text,
+            "Options:\n\n\nOption  Meaning\n\n\n-q  quiet mode\n\n\n-v  verbose mode\n\n\nA  line after.\n\n\n\nText."
         );
     }
 
