@@ -31,6 +31,9 @@ pub enum InputFormat {
     Markdown,
 }
 
+/// The soft hyphen of `&shy;`, which marks where a word may break and is not shown.
+const SOFT_HYPHEN: char = '\u{ad}';
+
 /// A part of the reduced text and the part of the original it came from. In a
 /// verbatim piece both ranges have the same length and map byte for byte. Any other
 /// piece (a decoded entity, a paragraph break) maps as a whole.
@@ -92,7 +95,7 @@ impl Reduced {
     /// Adds the character that the reference at `original` stands for. A soft
     /// hyphen (`&shy;`) is invisible, so it adds nothing.
     fn push_decoded(&mut self, decoded: char, original: Range<usize>) {
-        if decoded != '\u{ad}' {
+        if decoded != SOFT_HYPHEN {
             self.push_replacement(decoded.encode_utf8(&mut [0; 4]), original);
         }
     }
@@ -230,26 +233,47 @@ const VOID_ELEMENTS: &[&str] =
 /// Reduces HTML to its visible text, without the text of boilerplate elements (see
 /// [`BOILERPLATE_ELEMENTS`] and [`BOILERPLATE_WORDS`]) when other text is left.
 pub(crate) fn reduce_html(html: &str) -> Reduced {
-    let (mut content, largest_marked) = reduce_html_with(html, Boilerplate::Dropped);
+    let mut content = reduce_html_with(html, Boilerplate::Dropped);
     // An element that a `class` or `id` marks, holding more text than the rest of
     // the page, is the content itself: a WordPress post's classes can name
     // `tag-social-media` or `ad-free`. Only the boilerplate elements are dropped then.
-    if largest_marked > visible_bytes(&content.text) {
-        content = reduce_html_with(html, Boilerplate::ElementsDropped).0;
+    if content.largest_marked > visible_bytes(&content.reduced.text) {
+        content = reduce_html_with(html, Boilerplate::ElementsDropped);
     }
     // Leaving out most of the page means the content was dropped anyway, as when a
     // boilerplate element is never closed. The whole text is the better choice then.
-    let (whole, _) = reduce_html_with(html, Boilerplate::Kept);
-    if visible_bytes(&content.text) * MIN_KEPT_SHARE_INVERSE < visible_bytes(&whole.text) {
-        return whole;
+    let kept = visible_bytes(&content.reduced.text);
+    if kept * MIN_KEPT_SHARE_INVERSE < kept + content.dropped_visible {
+        return reduce_html_with(html, Boilerplate::Kept).reduced;
     }
-    content
+    content.reduced
+}
+
+/// A reduction of HTML by [`reduce_html_with`], with the sizes that choose between
+/// the reductions.
+struct HtmlReduction {
+    reduced: Reduced,
+    /// The visible bytes (see [`visible_bytes`]) of the largest element that a
+    /// `class` or `id` marked as boilerplate.
+    largest_marked: usize,
+    /// The visible bytes of all the text left out, so that the kept text and this
+    /// add up to the visible bytes of the whole page's text.
+    dropped_visible: usize,
 }
 
 /// Returns the bytes of `text` that are not whitespace, so that the indentation
 /// between a page's tags does not count as its text.
 fn visible_bytes(text: &str) -> usize {
     text.chars().filter(|c| !c.is_whitespace()).map(char::len_utf8).sum()
+}
+
+/// Returns the visible bytes that a decoded character reference adds to the
+/// reduced text, as [`Reduced::push_decoded`] adds it.
+fn decoded_visible_bytes(decoded: char) -> usize {
+    if decoded == SOFT_HYPHEN {
+        return 0;
+    }
+    visible_bytes(decoded.encode_utf8(&mut [0; 4]))
 }
 
 /// The handling of boilerplate by [`reduce_html_with`].
@@ -376,12 +400,11 @@ fn attributes(source: &str) -> impl Iterator<Item = (&str, &str)> {
     })
 }
 
-/// Reduces HTML to its visible text, with or without its boilerplate, and returns
-/// it with the bytes of text of the largest element that a `class` or `id` marked
-/// as boilerplate, which were dropped.
-fn reduce_html_with(html: &str, boilerplate: Boilerplate) -> (Reduced, usize) {
+/// Reduces HTML to its visible text, with or without its boilerplate.
+fn reduce_html_with(html: &str, boilerplate: Boilerplate) -> HtmlReduction {
     let drop_boilerplate = boilerplate != Boilerplate::Kept;
     let mut largest_marked = 0;
+    let mut dropped_visible = 0;
     let mut reduced = Reduced::default();
     let bytes = html.as_bytes();
     let mut text_start = 0;
@@ -402,21 +425,23 @@ fn reduce_html_with(html: &str, boilerplate: Boilerplate) -> (Reduced, usize) {
                         block.count(&html[text_start..position]);
                         reduced.push_verbatim(html, text_start..position);
                     }
-                    Some(element) => element.text_bytes += visible_bytes(&html[text_start..position]),
+                    Some(element) => {
+                        let visible = visible_bytes(&html[text_start..position]);
+                        element.text_bytes += visible;
+                        dropped_visible += visible;
+                    }
                 }
                 let source = &html[position..tag.end];
                 if is_block(&tag.name) {
                     // A `<br>` breaks a line inside a paragraph, whose links count
                     // together.
                     if drop_boilerplate && tag.name != "br" {
-                        block.end(&mut reduced);
+                        dropped_visible += block.end(&mut reduced);
                     }
+                    reduced.push_break(position);
                     // A link does not run on into the next block.
                     if tag.name != "br" {
                         block.in_link = false;
-                    }
-                    reduced.push_break(position);
-                    if tag.name != "br" {
                         block.start = reduced.text.len();
                     }
                 }
@@ -459,7 +484,9 @@ fn reduce_html_with(html: &str, boilerplate: Boilerplate) -> (Reduced, usize) {
                             reduced.push_decoded(decoded, position..position + length);
                         }
                         Some(element) => {
-                            element.text_bytes += visible_bytes(&html[text_start..position]) + decoded.len_utf8();
+                            let visible = visible_bytes(&html[text_start..position]);
+                            element.text_bytes += visible + decoded.len_utf8();
+                            dropped_visible += visible + decoded_visible_bytes(decoded);
                         }
                     }
                     position += length;
@@ -475,12 +502,16 @@ fn reduce_html_with(html: &str, boilerplate: Boilerplate) -> (Reduced, usize) {
         reduced.push_verbatim(html, text_start..html.len());
     }
     if drop_boilerplate {
-        block.end(&mut reduced);
+        dropped_visible += block.end(&mut reduced);
     }
-    if let Some(element) = dropped.filter(|element| element.marked) {
-        largest_marked = largest_marked.max(element.text_bytes + visible_bytes(&html[text_start..]));
+    if let Some(element) = dropped {
+        let visible = visible_bytes(&html[text_start..]);
+        dropped_visible += visible;
+        if element.marked {
+            largest_marked = largest_marked.max(element.text_bytes + visible);
+        }
     }
-    (reduced, largest_marked)
+    HtmlReduction { reduced, largest_marked, dropped_visible }
 }
 
 /// The letters of the current block of reduced HTML, and those inside links.
@@ -505,13 +536,17 @@ impl BlockLinks {
     }
 
     /// Ends the block: drops its text from `reduced` when nearly all of it is link
-    /// text, and starts counting afresh.
-    fn end(&mut self, reduced: &mut Reduced) {
+    /// text, and starts counting afresh. Returns the visible bytes dropped.
+    fn end(&mut self, reduced: &mut Reduced) -> usize {
+        let mut dropped = 0;
         if self.letters > 0 && self.link_letters as f64 >= MAX_LINK_SHARE * self.letters as f64 {
-            reduced.truncate(self.start.min(reduced.text.len()));
+            let start = self.start.min(reduced.text.len());
+            dropped = visible_bytes(&reduced.text[start..]);
+            reduced.truncate(start);
         }
         self.letters = 0;
         self.link_letters = 0;
+        dropped
     }
 }
 
@@ -1423,7 +1458,7 @@ mod tests {
     }
 
     #[test]
-    fn html_link_ends_at_the_next_link_or_block() {
+    fn html_link_ends_at_next_link() {
         let html = "<p>By <a href=\"/lee\">Kim Lee<a href=\"/rss\">RSS</a> for the desk.</p>\
                     <p>Engineers will raise the embankment.</p><p><a href=\"/x\">Unclosed link</p><p>Work starts in April.</p>";
         assert_eq!(
@@ -1649,6 +1684,35 @@ mod tests {
             }
         }
         None
+    }
+
+    /// Reduces HTML as [`reduce_html`] did before the sizes came from one pass: with
+    /// a reduction that keeps everything, built each time to measure the page.
+    fn reduce_html_measuring_whole(html: &str) -> Reduced {
+        let mut content = reduce_html_with(html, Boilerplate::Dropped);
+        if content.largest_marked > visible_bytes(&content.reduced.text) {
+            content = reduce_html_with(html, Boilerplate::ElementsDropped);
+        }
+        let whole = reduce_html_with(html, Boilerplate::Kept).reduced;
+        if visible_bytes(&content.reduced.text) * MIN_KEPT_SHARE_INVERSE < visible_bytes(&whole.text) {
+            return whole;
+        }
+        content.reduced
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn html_kept_and_dropped_sizes_add_up(
+            html in "(<p>|</p>|<div class=\"ad\">|<div>|</div>|<nav>|</nav>|<a href=\"x\">|</a>|<br>|<pre><code>|</pre>|<span hidden>|</span>|&nbsp;|&shy;|&amp;|&#233;|&bogus;|x|Word|\\.| |\n){0,40}"
+        ) {
+            let whole = visible_bytes(&reduce_html_with(&html, Boilerplate::Kept).reduced.text);
+            for boilerplate in [Boilerplate::Dropped, Boilerplate::ElementsDropped] {
+                let reduction = reduce_html_with(&html, boilerplate);
+                let kept = visible_bytes(&reduction.reduced.text);
+                proptest::prop_assert_eq!(kept + reduction.dropped_visible, whole);
+            }
+            proptest::prop_assert_eq!(reduce_html(&html).text, reduce_html_measuring_whole(&html).text);
+        }
     }
 
     proptest::proptest! {
