@@ -250,10 +250,11 @@ fn split_blocks(text: &str) -> Vec<Span> {
 /// so that a quoted sentence starts after its markers; 0 otherwise.
 fn quote_markers_after_break(rest: &str) -> usize {
     let trimmed = rest.trim_start();
-    if quote_marks_len(trimmed).is_none() || !rest[..rest.len() - trimmed.len()].contains('\n') {
-        return 0;
+    let whitespace = rest.len() - trimmed.len();
+    match quote_marks_len(trimmed) {
+        Some(marks) if rest[..whitespace].contains('\n') => whitespace + marks,
+        _ => 0,
     }
-    rest.len() - trimmed.trim_start_matches(['>', ' ', '\t']).len()
 }
 
 /// Returns the length of the e-mail quote marks at the start of `line` (`>`, `>>`,
@@ -274,25 +275,10 @@ pub(crate) fn quote_marks_len(line: &str) -> Option<usize> {
 /// `>> `, `> > `) after its indent, and their length in bytes with the spaces
 /// after them. Other lines get `(0, 0)`.
 fn quote_marker(line: &str) -> (usize, usize) {
-    if quote_marks_len(line).is_none() {
-        return (0, 0);
+    match quote_marks_len(line) {
+        Some(length) => (line.as_bytes()[..length].iter().filter(|&&byte| byte == b'>').count(), length),
+        None => (0, 0),
     }
-    let (mut level, mut length) = (0, 0);
-    let bytes = line.as_bytes();
-    let mut index = 0;
-    while index < bytes.len() {
-        match bytes[index] {
-            b'>' => {
-                level += 1;
-                index += 1;
-                length = index;
-            }
-            b' ' | b'\t' if level > 0 => index += 1,
-            _ => break,
-        }
-    }
-    let spaces = line[length..].len() - line[length..].trim_start_matches([' ', '\t']).len();
-    (level, if level > 0 { length + spaces } else { 0 })
 }
 
 /// Returns the length of a clause number or letter at the start of a trimmed line,
@@ -500,8 +486,9 @@ fn starts_new_sentence(rest: &str, lowercased: bool) -> bool {
         return false;
     }
     // Inside an e-mail quote the next line starts with its quote markers.
-    if quote_marks_len(trimmed).is_some() && rest[..rest.len() - trimmed.len()].contains('\n') {
-        trimmed = trimmed.trim_start_matches(['>', ' ', '\t']);
+    let markers = quote_markers_after_break(rest);
+    if markers > 0 {
+        trimmed = &rest[markers..];
     }
     let first = trimmed.chars().next().unwrap_or(' ');
     first.is_uppercase()
@@ -549,8 +536,8 @@ fn continues_before_number_or_letter(word: &str, next: &str) -> bool {
     let bytes = word.as_bytes();
     let single_lowercase = bytes.len() == 1 && bytes[0].is_ascii_lowercase();
     if next.starts_with(|c: char| c.is_ascii_digit()) {
-        let lower = word.to_ascii_lowercase();
-        return single_lowercase || NUMBER_ABBREVIATIONS.contains(&lower.as_str());
+        return single_lowercase
+            || NUMBER_ABBREVIATIONS.iter().any(|abbreviation| abbreviation.eq_ignore_ascii_case(word));
     }
     let mut next_chars = next.chars();
     if single_lowercase && next_chars.next().is_some_and(char::is_alphabetic) && next_chars.next() == Some('.') {
