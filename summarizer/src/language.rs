@@ -404,7 +404,7 @@ pub fn neutral_language_code(text: &str) -> Option<&'static str> {
         if !crate::words::is_cjk(ch) {
             continue;
         }
-        if matches!(ch, '\u{3040}'..='\u{30FF}' | '\u{31F0}'..='\u{31FF}' | '\u{FF66}'..='\u{FF9F}') {
+        if crate::words::is_kana(ch) {
             kana += 1;
         } else {
             han += 1;

@@ -458,17 +458,24 @@ fn is_word_byte(byte: u8) -> bool {
     TABLE[usize::from(byte)]
 }
 
-/// Returns whether `ch` is a Han ideograph, Hiragana or Katakana character.
-pub(crate) fn is_cjk(ch: char) -> bool {
+/// Returns whether `ch` is a Hiragana or Katakana character.
+pub(crate) fn is_kana(ch: char) -> bool {
     matches!(ch,
         '\u{3040}'..='\u{30FF}' // Hiragana, Katakana
         | '\u{31F0}'..='\u{31FF}' // Katakana phonetic extensions
-        | '\u{3400}'..='\u{4DBF}' // CJK extension A
-        | '\u{4E00}'..='\u{9FFF}' // CJK unified ideographs
-        | '\u{F900}'..='\u{FAFF}' // CJK compatibility ideographs
         | '\u{FF66}'..='\u{FF9F}' // half-width Katakana
-        | '\u{20000}'..='\u{2FA1F}' // CJK extensions B to F and supplement
     )
+}
+
+/// Returns whether `ch` is a Han ideograph, Hiragana or Katakana character.
+pub(crate) fn is_cjk(ch: char) -> bool {
+    is_kana(ch)
+        || matches!(ch,
+            '\u{3400}'..='\u{4DBF}' // CJK extension A
+            | '\u{4E00}'..='\u{9FFF}' // CJK unified ideographs
+            | '\u{F900}'..='\u{FAFF}' // CJK compatibility ideographs
+            | '\u{20000}'..='\u{2FA1F}' // CJK extensions B to F and supplement
+        )
 }
 
 /// Calls `emit` with each overlapping pair of characters of `run`, or with `run`
