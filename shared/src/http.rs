@@ -8,6 +8,21 @@ use serde::Serialize;
 
 use crate::problem::{FieldError, Problem};
 
+/// Returns an error for each query parameter of `query` whose name is not in
+/// `known`, each name once and in order, so that a misspelled or unsupported option
+/// gets a 422, as an unknown JSON field does. The rule lists `listed`.
+pub fn unknown_query_parameters(
+    query: &lambda_http::aws_lambda_events::query_map::QueryMap,
+    known: &[&str],
+    listed: &[&str],
+) -> Vec<FieldError> {
+    let mut unknown: Vec<&str> = query.iter().map(|(name, _)| name).filter(|name| !known.contains(name)).collect();
+    unknown.sort_unstable();
+    unknown.dedup();
+    let rule = format!("is not a known parameter (expected one of {})", listed.join(", "));
+    unknown.into_iter().map(|name| FieldError::new(name, rule.clone())).collect()
+}
+
 /// The largest JSON body the auth routes accept, in bytes.
 pub const MAX_AUTH_BODY_BYTES: usize = 4 * 1024;
 

@@ -13,7 +13,7 @@ use base64::Engine as _;
 
 use super::summarize::SummarizeState;
 use super::{parse_doc_id, unexpected};
-use crate::http::json_response;
+use crate::http::{json_response, unknown_query_parameters};
 use crate::options::{LengthLimit, SummaryOptions, TextFormat};
 use crate::problem::{FieldError, Problem};
 use crate::store::documents::{Document, ListPosition, Status};
@@ -285,18 +285,8 @@ const LIST_PARAMETERS: &[&str] = &["limit", "cursor"];
 pub async fn list(state: &SummarizeState, user_id: Uuid, request: &Request) -> Response<Body> {
     let query = request.query_string_parameters();
     let mut errors = Vec::new();
-    // Unknown names get a 422, as on POST /summarize, so that a filter this route
-    // does not have (`status=done`) is not silently ignored.
-    let mut unknown: Vec<&str> =
-        query.iter().map(|(name, _)| name).filter(|name| !LIST_PARAMETERS.contains(name)).collect();
-    unknown.sort_unstable();
-    unknown.dedup();
-    for name in unknown {
-        errors.push(FieldError::new(
-            name,
-            format!("is not a known parameter (expected one of {})", LIST_PARAMETERS.join(", ")),
-        ));
-    }
+    // A filter this route does not have (`status=done`) is not silently ignored.
+    errors.extend(unknown_query_parameters(&query, LIST_PARAMETERS, LIST_PARAMETERS));
     let limit = match query.first("limit") {
         None => DEFAULT_LIST_LIMIT,
         Some(raw) => match raw.trim().parse::<i64>() {

@@ -15,7 +15,9 @@ use super::{authenticate, unexpected};
 use crate::auth::tokens::AccessTokenVerifier;
 use crate::config::DocumentLimits;
 use crate::domain::{check_text, json_encoded_len, Title, MAX_ENCODED_TEXT_BYTES, MAX_TEXT_BYTES};
-use crate::http::{body_bytes, charset, into_body_text, json_response, media_type, parse_json, route_path};
+use crate::http::{
+    body_bytes, charset, into_body_text, json_response, media_type, parse_json, route_path, unknown_query_parameters,
+};
 use crate::options::{query_integer, query_number, sentences_rule, RawOptions, SummaryOptions, TextFormat};
 use crate::outbox::Outbox;
 use crate::problem::{FieldError, Problem};
@@ -369,16 +371,8 @@ fn parse_submission(request: Request, max_document_bytes: usize, allow_loopback:
             if query.first("format").is_some() {
                 errors.push(FieldError::new("format", "must not be set in the query; the Content-Type gives it"));
             }
-            // Unknown names get a 422, as unknown JSON fields do, so that a misspelled
-            // option is not dropped in favour of its default.
-            let mut unknown: Vec<&str> =
-                query.iter().map(|(name, _)| name).filter(|name| !QUERY_PARAMETERS.contains(name)).collect();
-            unknown.sort_unstable();
-            unknown.dedup();
-            for name in unknown {
-                let rule = format!("is not a known parameter (expected one of {})", QUERY_PARAMETERS[1..].join(", "));
-                errors.push(FieldError::new(name, rule));
-            }
+            // A misspelled option is not dropped in favour of its default.
+            errors.extend(unknown_query_parameters(&query, &QUERY_PARAMETERS, &QUERY_PARAMETERS[1..]));
             let raw = RawOptions {
                 format: Some(format.as_str().to_owned()),
                 sentences: query_integer("sentences", query.first("sentences"), &sentences_rule(), &mut errors),
