@@ -170,8 +170,9 @@ pub(crate) fn fit_summary(summary: &mut StoredSummary, text: &str) {
 fn sentence_response_bytes(sentence: &SummarySentence) -> usize {
     const FIELDS: usize = r#"{"text":,"start":,"end":},"#.len();
     let digits = |number: u64| number.checked_ilog10().map_or(1, |log| log as usize + 1);
-    // The bullet's JSON encoding less its quotes, and the "\n" between bullets.
-    let bullet = json_encoded_len(&crate::routes::docs::bullet(&sentence.text)) - 2 + 2;
+    // The bullet in `bullets`: its JSON encoding counts two quotes, which stand for
+    // the encoded `\n` between bullets.
+    let bullet = json_encoded_len(&crate::routes::docs::bullet(&sentence.text));
     FIELDS + json_encoded_len(&sentence.text) + digits(sentence.start) + digits(sentence.end) + bullet
 }
 

@@ -242,8 +242,8 @@ pub(crate) fn reduce_html(html: &str) -> Reduced {
     }
     // Leaving out most of the page means the content was dropped anyway, as when a
     // boilerplate element is never closed. The whole text is the better choice then.
-    let kept = visible_bytes(&content.reduced.text);
-    if kept * MIN_KEPT_SHARE_INVERSE < kept + content.dropped_visible {
+    let kept_visible = visible_bytes(&content.reduced.text);
+    if kept_visible * MIN_KEPT_SHARE_INVERSE < kept_visible + content.dropped_visible {
         return reduce_html_with(html, Boilerplate::Kept).reduced;
     }
     content.reduced

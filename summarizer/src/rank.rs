@@ -110,8 +110,8 @@ pub(crate) struct SentenceInfo {
     /// A unit inside running text that does not end with a sentence mark, such as a
     /// photo caption that ran into the next sentence or a piece of an overlong run.
     pub fragment: bool,
-    /// Text beside the writer's own: an e-mail quote (a line that starts with `>`)
-    /// or an e-mail signature (after a line of `-- `).
+    /// Text beside the writer's own in an e-mail: a quote (a line that starts with
+    /// `> `), the line that introduces it, a greeting, or the signature.
     pub aside: bool,
 }
 
@@ -123,11 +123,9 @@ pub(crate) fn describe(text: &str, spans: &[Span]) -> Vec<SentenceInfo> {
     let content_start = text.len() - text.trim_start().len();
     let content_end = text.trim_end().len();
     let signature_start = signature_start(text);
-    // The start of the line of the last span, found by searching only the text
-    // since the span before, so that the searches together read the text once.
-    // Text without a `>` has no quotes, and is not searched.
-    // Whether a line is quoted is found once per line, as its leading whitespace
-    // may be long.
+    // Whether the line of each span is quoted is found once per line, searching
+    // only the text since the span before, so that the text is read once. Text
+    // without a `>` has no quotes, and is not searched.
     let may_quote = text.as_bytes().contains(&b'>');
     let is_quoted = |line: &str| crate::segment::quote_marks_len(line.trim_start()).is_some();
     let (mut searched, mut line_quoted) = (0, is_quoted(text));
@@ -474,12 +472,12 @@ fn directed_centrality_with(infos: &[SentenceInfo], vectors: &SentenceVectors, k
         return scores;
     }
     let (mut low, mut high) = (f64::INFINITY, f64::NEG_INFINITY);
-    let mut kept = Vec::new();
+    let mut kept_cosines = Vec::new();
     for_each_window_cosine(&body, vectors, |_, _, cosine| {
         low = low.min(cosine);
         high = high.max(cosine);
         if keep_cosines {
-            kept.push(cosine);
+            kept_cosines.push(cosine);
         }
     });
     let threshold = low + EDGE_THRESHOLD * (high - low);
@@ -489,7 +487,7 @@ fn directed_centrality_with(infos: &[SentenceInfo], vectors: &SentenceVectors, k
         scores[later] += BACKWARD_WEIGHT * weight;
     };
     if keep_cosines {
-        let mut cosines = kept.into_iter();
+        let mut cosines = kept_cosines.into_iter();
         for_each_window_edge(&body, |earlier, later| add_edge(earlier, later, cosines.next().unwrap_or(0.0)));
     } else {
         for_each_window_cosine(&body, vectors, add_edge);
