@@ -63,7 +63,9 @@ pub fn charset(request: &Request) -> Option<String> {
     })
 }
 
-fn is_json(media_type: Option<&str>) -> bool {
+/// Returns whether a media type (lower-cased, without parameters) is JSON:
+/// `application/json` or a structured syntax suffix such as `application/merge-patch+json`.
+pub fn is_json(media_type: Option<&str>) -> bool {
     matches!(media_type, Some(m) if m == "application/json" || (m.starts_with("application/") && m.ends_with("+json")))
 }
 

@@ -16,7 +16,8 @@ use crate::auth::tokens::AccessTokenVerifier;
 use crate::config::DocumentLimits;
 use crate::domain::{check_text, json_encoded_len, Title, MAX_ENCODED_TEXT_BYTES, MAX_TEXT_BYTES};
 use crate::http::{
-    body_bytes, charset, into_body_text, json_response, media_type, parse_json, route_path, unknown_query_parameters,
+    body_bytes, charset, into_body_text, is_json, json_response, media_type, parse_json, route_path,
+    unknown_query_parameters,
 };
 use crate::options::{query_integer, query_number, sentences_rule, RawOptions, SummaryOptions, TextFormat};
 use crate::outbox::Outbox;
@@ -329,7 +330,8 @@ fn parse_submission(request: Request, max_document_bytes: usize, allow_loopback:
     let (parts, body) = request.into_parts();
     let mut errors = Vec::new();
     let (text, title, raw, callback_url) = match media_type.as_deref() {
-        Some("application/json") => {
+        // `application/*+json` is JSON too, as on the other routes.
+        media if is_json(media) => {
             let body: SubmitRequest = parse_json(body_bytes(&body, MAX_BODY_BYTES)?)?;
             // Options in the query of a JSON submission would be ignored, so they are
             // rejected like unknown fields.

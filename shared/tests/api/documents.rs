@@ -216,6 +216,22 @@ async fn submit_accepts_plain_text() {
 }
 
 #[tokio::test]
+async fn submit_accepts_json_with_structured_suffix() {
+    let app = TestApp::spawn().await;
+    let token = app.signed_in_user().await;
+    let body = json!({"text": article(), "title": "Suffix", "sentences": 2}).to_string();
+    let req = request(Method::POST, "/api/v1/summarize", Some("application/vnd.docsum+json"), body, Some(&token));
+
+    let response = app.send(req).await;
+
+    assert_eq!(response.status, StatusCode::ACCEPTED, "{}", response.body);
+    let doc_id = response.json()["doc_id"].as_str().unwrap().to_owned();
+    let document = app.get(&format!("/api/v1/docs/{doc_id}"), Some(&token)).await.json();
+    assert_eq!(document["title"], "Suffix");
+    assert_eq!(document["options"]["sentences"], 2);
+}
+
+#[tokio::test]
 async fn unreachable_queue_keeps_job_in_outbox() {
     let app = TestApp::spawn_with_queue_url(Some("amqp://guest:guest@127.0.0.1:1/%2f")).await;
     let token = app.signed_in_user().await;
