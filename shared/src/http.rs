@@ -9,18 +9,31 @@ use serde::Serialize;
 use crate::problem::{FieldError, Problem};
 
 /// Returns an error for each query parameter of `query` whose name is not in
-/// `known`, each name once and in order, so that a misspelled or unsupported option
-/// gets a 422, as an unknown JSON field does. The rule lists `listed`.
-pub fn unknown_query_parameters(
+/// `known`, so that a misspelled or unsupported option gets a 422, as an unknown
+/// JSON field does, and for each known one given more than once, whose values
+/// would otherwise be dropped but the first. Each name comes once, in order. The
+/// rule for unknown names lists `listed`.
+pub fn query_parameter_errors(
     query: &lambda_http::aws_lambda_events::query_map::QueryMap,
     known: &[&str],
     listed: &[&str],
 ) -> Vec<FieldError> {
-    let mut unknown: Vec<&str> = query.iter().map(|(name, _)| name).filter(|name| !known.contains(name)).collect();
-    unknown.sort_unstable();
-    unknown.dedup();
-    let rule = format!("is not a known parameter (expected one of {})", listed.join(", "));
-    unknown.into_iter().map(|name| FieldError::new(name, rule.clone())).collect()
+    let mut names: Vec<&str> = query.iter().map(|(name, _)| name).collect();
+    names.sort_unstable();
+    names.dedup();
+    let unknown_rule = format!("is not a known parameter (expected one of {})", listed.join(", "));
+    names
+        .into_iter()
+        .filter_map(|name| {
+            if !known.contains(&name) {
+                Some(FieldError::new(name, unknown_rule.clone()))
+            } else if query.all(name).is_some_and(|values| values.len() > 1) {
+                Some(FieldError::new(name, "must be given once"))
+            } else {
+                None
+            }
+        })
+        .collect()
 }
 
 /// The largest JSON body the auth routes accept, in bytes.

@@ -13,7 +13,7 @@ use base64::Engine as _;
 
 use super::summarize::SummarizeState;
 use super::{parse_doc_id, unexpected};
-use crate::http::{json_response, unknown_query_parameters};
+use crate::http::{json_response, query_parameter_errors};
 use crate::options::{LengthLimit, SummaryOptions, TextFormat};
 use crate::problem::{FieldError, Problem};
 use crate::store::documents::{Document, ListPosition, Status};
@@ -286,7 +286,7 @@ pub async fn list(state: &SummarizeState, user_id: Uuid, request: &Request) -> R
     let query = request.query_string_parameters();
     let mut errors = Vec::new();
     // A filter this route does not have (`status=done`) is not silently ignored.
-    errors.extend(unknown_query_parameters(&query, LIST_PARAMETERS, LIST_PARAMETERS));
+    errors.extend(query_parameter_errors(&query, LIST_PARAMETERS, LIST_PARAMETERS));
     let limit = match query.first("limit") {
         None => DEFAULT_LIST_LIMIT,
         Some(raw) => match raw.trim().parse::<i64>() {

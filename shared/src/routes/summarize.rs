@@ -16,8 +16,8 @@ use crate::auth::tokens::AccessTokenVerifier;
 use crate::config::DocumentLimits;
 use crate::domain::{check_text, json_encoded_len, Title, MAX_ENCODED_TEXT_BYTES, MAX_TEXT_BYTES};
 use crate::http::{
-    body_bytes, charset, into_body_text, is_json, json_response, media_type, parse_json, route_path,
-    unknown_query_parameters,
+    body_bytes, charset, into_body_text, is_json, json_response, media_type, parse_json, query_parameter_errors,
+    route_path,
 };
 use crate::options::{query_integer, query_number, sentences_rule, RawOptions, SummaryOptions, TextFormat};
 use crate::outbox::Outbox;
@@ -374,7 +374,7 @@ fn parse_submission(request: Request, max_document_bytes: usize, allow_loopback:
                 errors.push(FieldError::new("format", "must not be set in the query; the Content-Type gives it"));
             }
             // A misspelled option is not dropped in favour of its default.
-            errors.extend(unknown_query_parameters(&query, &QUERY_PARAMETERS, &QUERY_PARAMETERS[1..]));
+            errors.extend(query_parameter_errors(&query, &QUERY_PARAMETERS, &QUERY_PARAMETERS[1..]));
             let raw = RawOptions {
                 format: Some(format.as_str().to_owned()),
                 sentences: query_integer("sentences", query.first("sentences"), &sentences_rule(), &mut errors),

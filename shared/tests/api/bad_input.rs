@@ -147,6 +147,19 @@ async fn unknown_query_parameter_is_422() {
     assert!(message.starts_with("is not a known parameter"), "{message}");
 }
 
+#[tokio::test]
+async fn repeated_query_parameter_is_422() {
+    let app = TestApp::spawn().await;
+    let token = app.signed_in_user().await;
+    let submit = request(Method::POST, "/api/v1/summarize", Some("text/plain"), "One. Two.".to_owned(), Some(&token));
+
+    // Only one of the two values could be used, and the client cannot know which.
+    let response = app.send(with_query(submit, &[("sentences", "1"), ("sentences", "5")])).await;
+
+    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", response.body);
+    assert_eq!(first_error(&response), ("sentences".to_owned(), "must be given once".to_owned()));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_wrong_passwords_keep_login_limit() {
     let mut limits = shared::routes::login::AuthLimits::default();

@@ -209,6 +209,22 @@ async fn unknown_list_parameter_is_422() {
 }
 
 #[tokio::test]
+async fn repeated_list_parameter_is_422() {
+    let app = TestApp::spawn().await;
+    let token = app.signed_in_user().await;
+    let req = request(Method::GET, "/api/v1/docs", None, String::new(), Some(&token));
+    let response = app.send(with_query(req, &[("limit", "5"), ("limit", "50")])).await;
+    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", response.body);
+    let body = response.json();
+    let errors = body["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(
+        (errors[0]["field"].as_str(), errors[0]["message"].as_str()),
+        (Some("limit"), Some("must be given once"))
+    );
+}
+
+#[tokio::test]
 async fn delete_removes_owned_document() {
     let app = TestApp::spawn().await;
     let owner = app.signed_in_user().await;
