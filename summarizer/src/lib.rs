@@ -68,7 +68,9 @@ pub const METHOD: &str = "pacsum-centroid-position-mmr-v3";
 pub struct SummarySentence<'a> {
     /// The sentence as it appears in the input: `&input[start..end]`.
     pub text: &'a str,
-    /// The sentence as visible text: the same as `text` for plain-text input.
+    /// The sentence as visible text. For plain-text input it is `text`, except that
+    /// a quoted sentence that runs over several lines loses the e-mail quote marks
+    /// (`> `) at the start of its later lines.
     pub plain: Cow<'a, str>,
     /// Byte offset of the first byte in the input.
     pub start: usize,
@@ -243,7 +245,7 @@ impl Summarizer {
             .map(|(index, span)| match &reduced {
                 None => SummarySentence {
                     text: &text[span.start..span.end],
-                    plain: Cow::Borrowed(&text[span.start..span.end]),
+                    plain: segment::without_quote_marks(&text[span.start..span.end]),
                     start: span.start,
                     end: span.end,
                     index,
@@ -520,6 +522,23 @@ mod tests {
                 "Please send your final numbers by Wednesday noon."
             ]
         );
+    }
+
+    #[test]
+    fn quoted_sentence_over_two_lines_has_plain_text_without_marks() {
+        let text = "On Monday, Tom wrote:\n> The budget review moves to Thursday because the auditors\n\
+                    > arrive on Wednesday morning.\n";
+        let summary = summarize(text, n(3));
+        let quoted = summary.iter().find(|sentence| sentence.text.starts_with("The budget")).unwrap();
+        assert_eq!(
+            quoted.text,
+            "The budget review moves to Thursday because the auditors\n> arrive on Wednesday morning."
+        );
+        assert_eq!(
+            quoted.plain,
+            "The budget review moves to Thursday because the auditors\narrive on Wednesday morning."
+        );
+        assert_eq!(&text[quoted.start..quoted.end], quoted.text);
     }
 
     #[test]

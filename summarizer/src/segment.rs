@@ -1,5 +1,6 @@
 //! Sentence segmentation that keeps byte offsets into the original text.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use foldhash::fast::FixedState;
@@ -269,6 +270,32 @@ pub(crate) fn quote_marks_len(line: &str) -> Option<usize> {
     let marks = &line[..line.len() - after_marks.len()];
     let ends_marks = after_marks.is_empty() || after_marks.starts_with(['\r', '\n']) || marks.ends_with([' ', '\t']);
     ends_marks.then_some(marks.len())
+}
+
+/// Returns `sentence` without the e-mail quote marks (and the indent before them) at
+/// the start of each line after its first, for a quoted sentence that runs over
+/// several `> ` lines. A sentence starts after its own marks, and a block never
+/// mixes quoted and unquoted lines, so only such continuation lines start with marks.
+pub(crate) fn without_quote_marks(sentence: &str) -> Cow<'_, str> {
+    let continues_quote = |line: &str| quote_marks_len(line.trim_start_matches([' ', '\t'])).is_some();
+    let mut lines = sentence.split_inclusive('\n');
+    let first = lines.next().unwrap_or("");
+    if !lines.clone().any(continues_quote) {
+        return Cow::Borrowed(sentence);
+    }
+    let mut plain = String::with_capacity(sentence.len());
+    plain.push_str(first);
+    for line in lines {
+        let content = line.trim_start_matches([' ', '\t']);
+        match quote_marks_len(content) {
+            Some(marks) => plain.push_str(&content[marks..]),
+            None => plain.push_str(line),
+        }
+    }
+    // A sentence ends with other text than whitespace, so only a last line of marks
+    // alone leaves some.
+    plain.truncate(plain.trim_end().len());
+    Cow::Owned(plain)
 }
 
 /// Returns the quote level of a line that starts with e-mail quote markers (`> `,
@@ -1408,6 +1435,21 @@ mod tests {
             sentences(text),
             vec!["On Monday, Tom wrote:", "Can we meet on Friday?", "The landlord wants an answer.", "Soon."]
         );
+    }
+
+    #[test]
+    fn without_quote_marks_drops_marks_of_later_lines_only() {
+        let cases = [
+            ("one line", "one line"),
+            ("a > b\nc", "a > b\nc"),
+            ("first\n> second\n  >> third", "first\nsecond\nthird"),
+            ("first\n>\tsecond", "first\nsecond"),
+            ("first\n>50 people", "first\n>50 people"),
+            ("> >\n>", "> >"),
+        ];
+        for (sentence, expected) in cases {
+            assert_eq!(without_quote_marks(sentence), expected, "sentence {sentence:?}");
+        }
     }
 
     #[test]
