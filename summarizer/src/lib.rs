@@ -542,6 +542,23 @@ mod tests {
     }
 
     #[test]
+    fn prefers_article_to_its_references() {
+        let text = "Harbour Bridge\n\nThe harbour bridge opened to traffic in 1932.[1] It carries six lanes of \
+                    traffic across the harbour.[2][3] Its steel arch was the widest in the world for decades.[4]\n\n\
+                    References\n1. ^ City Archive. Retrieved 22 March 2012.\n2. ^ Roads Board (2001). Annual report.\n\
+                    3. ^ Smith, J. (1999). Bridges of the world.\n4. ^ Lee, K. (2010). Steel arches.";
+        let texts: Vec<&str> = summarize(text, n(3)).iter().map(|s| s.text).collect();
+        assert_eq!(
+            texts,
+            vec![
+                "The harbour bridge opened to traffic in 1932.[1]",
+                "It carries six lanes of traffic across the harbour.[2][3]",
+                "Its steel arch was the widest in the world for decades.[4]"
+            ]
+        );
+    }
+
+    #[test]
     fn ranks_text_after_a_sign_off_last() {
         let text = "Hi Paul,\n\nPlease find attached the signed contract for the new office lease.\n\
                     The original copy will follow by post next week.\n\nBest regards,\nAnna\n\n\

@@ -182,7 +182,9 @@ const MAX_LINK_SHARE: f64 = 0.9;
 
 /// Words of a `class` or `id` that mark an element as boilerplate too: cookie
 /// notices, comment sections, share buttons, newsletter boxes, breadcrumbs,
-/// related links and advertisements. Each class, and the id, counts by its first
+/// related links and advertisements, and a wiki's citation marks (`<sup
+/// class="reference">[1]</sup>`), reference lists, notes on other uses and
+/// navigation boxes. Each class, and the id, counts by its first
 /// word, up to a character other than a letter or digit: `cookie-banner` and
 /// `share_links` match, while `shared-content`, `tag-social-media` and
 /// `layout-with-sidebar` do not.
@@ -200,12 +202,18 @@ const BOILERPLATE_WORDS: &[&str] = &[
     "cookies",
     "disqus",
     "gdpr",
+    "hatnote",
     "modal",
+    "navbox",
     "newsletter",
+    "noprint",
     "paywall",
     "popup",
     "promo",
     "recommended",
+    "reference",
+    "references",
+    "reflist",
     "related",
     "share",
     "sharing",
@@ -1406,6 +1414,19 @@ mod tests {
                     <div class=\"shared-content\">Crews clear trees.</div>\
                     <section class=\"related_links\">More storms</section><p>Last line.</p></article></body>";
         assert_eq!(reduce_html(html).text, "Storm closes roads.\n\nCrews clear trees.\n\nLast line.\n\n");
+    }
+
+    #[test]
+    fn html_drops_wiki_citations_and_reference_lists() {
+        let html = "<div class=\"hatnote\">For other uses, see <a href=\"/b\">Bee (disambiguation)</a>.</div>\
+                    <p>Honey bees make honey from nectar.<sup class=\"reference\"><a href=\"#n1\">[1]</a></sup> \
+                    They live in large colonies in hives and in hollow trees.\
+                    <sup class=\"noprint Inline-Template\">[<a href=\"/c\">citation needed</a>]</sup></p>\
+                    <ol class=\"references\"><li>Engel (1999). Bees.</li></ol>";
+        assert_eq!(
+            reduce_html(html).text,
+            "Honey bees make honey from nectar. They live in large colonies in hives and in hollow trees.\n\n"
+        );
     }
 
     #[test]

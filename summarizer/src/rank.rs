@@ -123,6 +123,7 @@ pub(crate) fn describe(text: &str, spans: &[Span]) -> Vec<SentenceInfo> {
     let content_start = text.len() - text.trim_start().len();
     let content_end = text.trim_end().len();
     let signature_start = signature_start(text);
+    let back_matter_start = back_matter_start(text);
     // Whether the line of each span is quoted is found once per line, searching
     // only the text since the span before, so that the text is read once. Text
     // without a `>` has no quotes, and is not searched.
@@ -147,7 +148,8 @@ pub(crate) fn describe(text: &str, spans: &[Span]) -> Vec<SentenceInfo> {
             let greeting = sentence_text.ends_with(',')
                 && ["Hi ", "Hello ", "Dear ", "Hey "].iter().any(|word| sentence_text.starts_with(word))
                 && whitespace_words(sentence_text).nth(4).is_none();
-            let aside = quoted || attribution || greeting || span.start >= signature_start;
+            let aside =
+                quoted || attribution || greeting || span.start >= signature_start || span.start >= back_matter_start;
             let sentence = &text[span.start..span.end];
             let ends_line =
                 text[span.end..].trim_start_matches([' ', '\t']).starts_with(['\n', '\r']) || span.end >= content_end;
@@ -204,11 +206,77 @@ fn signature_start(text: &str) -> usize {
     text.len()
 }
 
-/// Returns whether `sentence` ends with a sentence mark, before any closing quotes
-/// or brackets.
+/// Headings of the back matter of an article, lower-case: the references, notes
+/// and links after its text, in the languages with the most encyclopedia articles.
+const BACK_MATTER_HEADINGS: &[&str] = &[
+    "references",
+    "notes and references",
+    "footnotes",
+    "citations",
+    "bibliography",
+    "works cited",
+    "further reading",
+    "external links",
+    "see also",
+    "einzelnachweise",
+    "literatur",
+    "weblinks",
+    "siehe auch",
+    "références",
+    "notes et références",
+    "bibliographie",
+    "voir aussi",
+    "liens externes",
+    "referencias",
+    "bibliografía",
+    "véase también",
+    "enlaces externos",
+    "bibliografia",
+    "voci correlate",
+    "collegamenti esterni",
+    "referências",
+    "ver também",
+    "ligações externas",
+    "referenties",
+    "zie ook",
+    "externe links",
+];
+
+/// Returns the offset of the back matter of `text`: the start of the first line
+/// that is one of [`BACK_MATTER_HEADINGS`] alone, with any Markdown (`## `) or wiki
+/// (`== ==`) heading marks and a colon. The references and links after it are
+/// no summary of the article, so they are chosen last. It is the text's length
+/// when there is none.
+fn back_matter_start(text: &str) -> usize {
+    // Longer lines are no heading, even with their marks.
+    const LONGEST_LINE: usize = 48;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        if line.len() > LONGEST_LINE {
+            continue;
+        }
+        let heading = line.trim().trim_matches(['#', '=', ' ', '\t']).trim_end_matches(':');
+        let known = if heading.is_ascii() {
+            BACK_MATTER_HEADINGS.iter().any(|known| known.eq_ignore_ascii_case(heading))
+        } else {
+            BACK_MATTER_HEADINGS.contains(&heading.to_lowercase().as_str())
+        };
+        if known {
+            return start;
+        }
+    }
+    text.len()
+}
+
+/// Returns whether `sentence` ends with a sentence mark, before any closing quotes,
+/// brackets and citation marks (`."[2]`).
 fn ends_with_sentence_mark(sentence: &str) -> bool {
     let closing = ['"', '\'', ')', ']', '}', '»', '”', '’', '」', '』', '）'];
-    sentence.trim_end_matches(closing).ends_with(['.', '!', '?', '…', '。', '！', '？', '؟', '۔', '।', '॥'])
+    crate::segment::trim_citation_marks(sentence)
+        .trim_end_matches(closing)
+        .ends_with(['.', '!', '?', '…', '。', '！', '？', '؟', '۔', '।', '॥'])
 }
 
 /// Builds the tf-idf vector of each sentence, with inverse sentence frequency as idf.

@@ -415,6 +415,10 @@ fn split_block(text: &str, block: Span, glue: &mut GlueFinder<'_>, sentences: &m
                 break;
             }
         }
+        // Footnote and citation marks after the sentence mark belong to the sentence:
+        // "opened in 1932.[1] It carries".
+        let single_period = ch == '.' && end == index + 1;
+        end += citation_marks_len(&body[end..]);
         position = end;
 
         let rest = &body[end..];
@@ -422,7 +426,7 @@ fn split_block(text: &str, block: Span, glue: &mut GlueFinder<'_>, sentences: &m
             true
         } else {
             starts_new_sentence(rest, lowercased && !(closed_by_quote && matches!(ch, '?' | '!')))
-                && !(ch == '.' && end == index + 1 && continues_after_period(&body[sentence_start..index], rest))
+                && !(single_period && continues_after_period(&body[sentence_start..index], rest))
                 && !is_list_number(&body[sentence_start..index])
         };
         if ends_here {
@@ -431,6 +435,60 @@ fn split_block(text: &str, block: Span, glue: &mut GlueFinder<'_>, sentences: &m
         }
     }
     push_sentence(block.start + sentence_start, &body[sentence_start..], glue, sentences);
+}
+
+/// The longest text in brackets that [`citation_marks_len`] takes for a citation,
+/// as in `[citation needed]`.
+const MAX_CITATION_BYTES: usize = 40;
+
+/// Returns the length of the footnote and citation marks at the start of `rest`:
+/// bracketed labels without whitespace before them (`[1]`, `[a]`, `[12][13]`,
+/// `[citation needed]`, at most [`MAX_CITATION_BYTES`] each), superscript digits
+/// (`¹²`) and the marks `*`, `†` and `‡`.
+fn citation_marks_len(rest: &str) -> usize {
+    let mut length = 0;
+    loop {
+        let after = &rest[length..];
+        if let Some(inner) = after.strip_prefix('[') {
+            let Some(close) = inner.bytes().take(MAX_CITATION_BYTES + 1).position(|byte| byte == b']') else {
+                return length;
+            };
+            let label = &inner[..close];
+            if label.is_empty() || label.contains(['[', '\n', '\r']) || label.starts_with(char::is_whitespace) {
+                return length;
+            }
+            length += close + 2;
+        } else if let Some(mark) = after.chars().next().filter(|&ch| is_footnote_mark(ch)) {
+            length += mark.len_utf8();
+        } else {
+            return length;
+        }
+    }
+}
+
+/// Returns `sentence` without the footnote and citation marks at its end, which
+/// [`citation_marks_len`] takes after a sentence mark.
+pub(crate) fn trim_citation_marks(sentence: &str) -> &str {
+    let mut rest = sentence;
+    loop {
+        if let Some(open) = rest.strip_suffix(']').and_then(|inner| inner.rfind('[')) {
+            let label = &rest[open..];
+            if citation_marks_len(label) == label.len() {
+                rest = &rest[..open];
+                continue;
+            }
+        }
+        match rest.chars().next_back() {
+            Some(mark) if is_footnote_mark(mark) => rest = &rest[..rest.len() - mark.len_utf8()],
+            _ => return rest,
+        }
+    }
+}
+
+/// Returns whether `ch` marks a footnote after a sentence: a superscript digit, `*`,
+/// `†` or `‡`.
+fn is_footnote_mark(ch: char) -> bool {
+    matches!(ch, '¹' | '²' | '³' | '\u{2070}' | '\u{2074}'..='\u{2079}' | '*' | '†' | '‡')
 }
 
 /// Returns the byte offset and char of the first sentence mark of `body` at or after
@@ -1088,6 +1146,28 @@ mod tests {
             sentences("It rained. Then it stopped! Did it? Yes."),
             vec!["It rained.", "Then it stopped!", "Did it?", "Yes."]
         );
+    }
+
+    #[test]
+    fn citation_marks_after_sentence_mark_end_the_sentence() {
+        let cases: [(&str, &[&str]); 6] = [
+            (
+                "The bridge opened in 1932.[1] It carries six lanes.",
+                &["The bridge opened in 1932.[1]", "It carries six lanes."],
+            ),
+            (
+                "It opened.[a][12] It closed.[citation needed] Then",
+                &["It opened.[a][12]", "It closed.[citation needed]", "Then"],
+            ),
+            ("It opened.¹² It closed.* Then it reopened.†", &["It opened.¹²", "It closed.*", "Then it reopened.†"]),
+            ("He said \"no.\"[3] She left.", &["He said \"no.\"[3]", "She left."]),
+            // Text in brackets with whitespace inside at its start, or over a line, is no citation.
+            ("It opened.[ 1] It closed.", &["It opened.[ 1] It closed."]),
+            ("See Fig.[2] and Dr.[3] Smith.", &["See Fig.[2] and Dr.[3] Smith."]),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(sentences(text), expected, "text {text:?}");
+        }
     }
 
     #[test]
