@@ -440,18 +440,21 @@ fn reduce_html_with(html: &str, boilerplate: Boilerplate) -> HtmlReduction {
                     }
                 }
                 let source = &html[position..tag.end];
-                if is_block(&tag.name) {
+                if tag.name == "br" {
                     // A `<br>` breaks a line inside a paragraph, whose links count
-                    // together.
-                    if drop_boilerplate && tag.name != "br" {
+                    // together, as a line break does in plain text: a sentence
+                    // goes on over it, and two in a row end the paragraph.
+                    if dropped.is_none() && !reduced.text.is_empty() && !reduced.text.ends_with("\n\n") {
+                        reduced.push_replacement("\n", position..tag.end);
+                    }
+                } else if is_block(&tag.name) {
+                    if drop_boilerplate {
                         dropped_visible += block.end(&mut reduced);
                     }
                     reduced.push_break(position);
                     // A link does not run on into the next block.
-                    if tag.name != "br" {
-                        block.in_link = false;
-                        block.start = reduced.text.len();
-                    }
+                    block.in_link = false;
+                    block.start = reduced.text.len();
                 }
                 if tag.name == "a" {
                     // Only an `<a>` with a destination is a link; `<a name="top"/>`
@@ -1354,6 +1357,7 @@ fn element_ends(line: &[u8]) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::segment::split_sentences;
 
     #[test]
     fn html_drops_tags_scripts_and_comments() {
@@ -1495,8 +1499,29 @@ mod tests {
                     <p>&#1055;&#1088;&#1080;&#1074;&#1077;&#1090; <a href=\"/x\">PDF</a>.</p><p>&#+65; and &#x; stay.</p>";
         assert_eq!(
             reduce_html(html).text,
-            "The minister said on Tuesday that\n\nthe defences had failed.\n\nMore text.\n\n\
+            "The minister said on Tuesday that\nthe defences had failed.\n\nMore text.\n\n\
              Crews worked through the night.\n\nПривет PDF.\n\n&#+65; and &#x; stay.\n\n"
+        );
+    }
+
+    #[test]
+    fn html_line_break_keeps_sentence_and_two_end_paragraph() {
+        let html = "<p>My router drops the connection every evening<br>around 8 pm.<br/>I replaced the cable\
+                    <br><br>and nothing changed.</p>";
+        let reduced = reduce_html(html);
+        assert_eq!(
+            reduced.text,
+            "My router drops the connection every evening\naround 8 pm.\nI replaced the cable\n\nand nothing changed.\n\n"
+        );
+        let sentences: Vec<&str> =
+            split_sentences(&reduced.text).iter().map(|span| &reduced.text[span.start..span.end]).collect();
+        assert_eq!(
+            sentences,
+            [
+                "My router drops the connection every evening\naround 8 pm.",
+                "I replaced the cable",
+                "and nothing changed."
+            ]
         );
     }
 
