@@ -23,6 +23,8 @@ pub struct Span {
 const TITLES: &[&str] = &[
     "mr", "mrs", "ms", "messrs", "dr", "prof", "st", "mt", "gen", "gov", "sen", "rep", "capt", "col", "lt", "sgt",
     "rev", "hon", "pres", "supt", "det", "insp", "cpl", "pvt", "maj", "adm", "cmdr", "fr", "sr", "jr",
+    // Spanish and Portuguese (Sra. López), Italian (Sig. Rossi), Dutch (Dhr. Bakker).
+    "sra", "sres", "sras", "srta", "dra", "lic", "sig", "sigg", "avv", "dhr",
 ];
 
 /// Lower-case abbreviations that usually continue the sentence but may also end it,
@@ -34,6 +36,10 @@ const ABBREVIATIONS: &[&str] = &[
     "sept", "oct", "nov", "dec", "u.s", "u.k", "u.n", "e.u", "a.m", "p.m", "d.c", "ph.d", "cf", "ca", "op", "ave",
     "blvd", "rd", "bros", "mins", "hrs", "yrs", "ref", "tel", "ext", "govt", "intl", "mio", "mrd", "tsd", "bzw", "vgl",
     "ggf", "inkl", "evtl", "bzgl",
+    // Titles written in lower case before a name: Italian (il dott. Verdi) and Dutch
+    // (mevr. De Vries).
+    "dott", "mevr", "dhr", "ing", // Units of recipes (1 tsp. vanilla extract).
+    "tsp", "tbsp", "oz", "lb", "lbs", "qt", "doz", "pkg",
 ];
 
 /// Lower-case abbreviations that refer to a numbered part ("Eq. 4", "Art. 5",
@@ -42,6 +48,9 @@ const ABBREVIATIONS: &[&str] = &[
 const NUMBER_ABBREVIATIONS: &[&str] = &[
     "eq", "eqs", "art", "arts", "sect", "sec", "secs", "ch", "chap", "chs", "para", "paras", "pt", "pts", "abs", "nr",
     "ver", "rev",
+    // Spanish, Italian and Portuguese (apdo. 2, núm. 3, co. 2), Russian (ст. 5,
+    // п. 3, ч. 2, гл. 4, рис. 1).
+    "apdo", "núm", "párr", "cap", "inc", "lett", "ст", "п", "ч", "гл", "рис", "табл",
 ];
 
 /// German month names, which follow a day written as an ordinal ("am 14. Dezember").
@@ -131,6 +140,23 @@ const SENTENCE_OPENERS: &[&str] = &[
     "Each",
     "For",
     "From",
+    // Articles of other languages, so that "etc. La tienda" ends a sentence too.
+    "La",
+    "Le",
+    "Les",
+    "El",
+    "Los",
+    "Las",
+    "Il",
+    "Gli",
+    "Un",
+    "Une",
+    "Una",
+    "Der",
+    "Die",
+    "Das",
+    "Het",
+    "Een",
 ];
 
 /// Capitalised function words that start a sentence glued to the previous one with
@@ -615,23 +641,42 @@ fn continues_after_period(before: &str, rest: &str) -> bool {
 /// - a number after one of [`NUMBER_ABBREVIATIONS`] or a single lower-case letter
 ///   ("Eq. 4", "v. 3.2", "s. 50B", "p. 12");
 /// - a single letter and a period after a single lower-case letter ("z. B.",
-///   "u. a.", "e. g.");
+///   "u. a.", "e. g."), or a capital, a period and a number after one of
+///   [`NUMBER_ABBREVIATIONS`] ("art. L. 123");
 /// - a German month after a day of one or two digits ("am 14. Dezember").
 fn continues_before_number_or_letter(word: &str, next: &str) -> bool {
     let bytes = word.as_bytes();
     let single_lowercase = bytes.len() == 1 && bytes[0].is_ascii_lowercase();
     if next.starts_with(|c: char| c.is_ascii_digit()) {
-        return single_lowercase
-            || NUMBER_ABBREVIATIONS.iter().any(|abbreviation| abbreviation.eq_ignore_ascii_case(word));
+        return single_lowercase || is_number_abbreviation(word);
     }
     let mut next_chars = next.chars();
-    if single_lowercase && next_chars.next().is_some_and(char::is_alphabetic) && next_chars.next() == Some('.') {
+    let letter = next_chars.next().filter(|c| c.is_alphabetic());
+    let letter_with_period = letter.is_some() && next_chars.next() == Some('.');
+    if single_lowercase && letter_with_period {
+        return true;
+    }
+    // A French code article: "art. L. 123-4".
+    if letter_with_period
+        && letter.is_some_and(|c| c.is_ascii_uppercase())
+        && next_chars.as_str().trim_start().starts_with(|c: char| c.is_ascii_digit())
+        && is_number_abbreviation(word)
+    {
         return true;
     }
     let day = (1..=2).contains(&bytes.len()) && bytes.iter().all(u8::is_ascii_digit);
     day && GERMAN_MONTHS
         .iter()
         .any(|month| next.strip_prefix(month).is_some_and(|after| !after.starts_with(char::is_alphanumeric)))
+}
+
+/// Returns whether `word`, lower-cased, is one of [`NUMBER_ABBREVIATIONS`].
+fn is_number_abbreviation(word: &str) -> bool {
+    if word.is_ascii() {
+        NUMBER_ABBREVIATIONS.iter().any(|abbreviation| abbreviation.eq_ignore_ascii_case(word))
+    } else {
+        NUMBER_ABBREVIATIONS.contains(&word.to_lowercase().as_str())
+    }
 }
 
 /// Returns whether `word`, lower-cased, is one of [`TITLES`] and whether it is one
@@ -1164,6 +1209,30 @@ mod tests {
             // Text in brackets with whitespace inside at its start, or over a line, is no citation.
             ("It opened.[ 1] It closed.", &["It opened.[ 1] It closed."]),
             ("See Fig.[2] and Dr.[3] Smith.", &["See Fig.[2] and Dr.[3] Smith."]),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(sentences(text), expected, "text {text:?}");
+        }
+    }
+
+    #[test]
+    fn keeps_titles_units_and_references_of_other_languages() {
+        let cases: [(&str, &[&str]); 9] = [
+            ("La Sra. López llegó ayer. El Sr. Pérez no.", &["La Sra. López llegó ayer.", "El Sr. Pérez no."]),
+            ("Il dott. Verdi è arrivato. Poi è partito.", &["Il dott. Verdi è arrivato.", "Poi è partito."]),
+            (
+                "Dhr. Bakker en mevr. De Vries kwamen. Zij bleven.",
+                &["Dhr. Bakker en mevr. De Vries kwamen.", "Zij bleven."],
+            ),
+            (
+                "Согласно ст. 5 закона и п. 3 правил. Суд решил.",
+                &["Согласно ст. 5 закона и п. 3 правил.", "Суд решил."],
+            ),
+            ("Según el apdo. 2 del art. 3 de la ley. Fin.", &["Según el apdo. 2 del art. 3 de la ley.", "Fin."]),
+            ("Vu les art. L. 123-4 du code. Décrète.", &["Vu les art. L. 123-4 du code.", "Décrète."]),
+            ("Vende pan, leche, etc. La tienda abre hoy.", &["Vende pan, leche, etc.", "La tienda abre hoy."]),
+            ("On vend du pain, etc. Le magasin ouvre.", &["On vend du pain, etc.", "Le magasin ouvre."]),
+            ("1 tsp. vanilla extract", &["1 tsp. vanilla extract"]),
         ];
         for (text, expected) in cases {
             assert_eq!(sentences(text), expected, "text {text:?}");
