@@ -475,6 +475,27 @@ mod tests {
     }
 
     #[test]
+    fn word_budget_is_spent_on_whole_sentences_only() {
+        let text = "Wind farm opens\n\nThe new wind farm off the northern coast started delivering power on Monday. \
+                    Construction created about 350 local jobs over three years. See our site.\n\nAbout Nordlicht\n\n\
+                    Nordlicht builds and runs wind farms in northern Europe.";
+        let words = |budget| -> Vec<&str> {
+            let summary = summarize_with(text, &Options::with_length(Length::Words(n(budget))));
+            summary.sentences.iter().map(|s| s.text).collect()
+        };
+        // No sentence fits: the best one alone, not the headings that would fit.
+        assert_eq!(words(5), ["The new wind farm off the northern coast started delivering power on Monday."]);
+        // Room is left after whole sentences, but not filled with the headings and the short line.
+        for budget in [15, 25, 40] {
+            let chosen = words(budget);
+            assert!(!chosen.is_empty(), "budget {budget}");
+            for left_out in ["Wind farm opens", "See our site.", "About Nordlicht"] {
+                assert!(!chosen.contains(&left_out), "budget {budget}: {chosen:?}");
+            }
+        }
+    }
+
+    #[test]
     fn chinese_summary_picks_sentences_sharing_bigrams() {
         let text = "昨天我吃了一个苹果。北京大学今年招收了更多的学生。北京大学的学生来自全国各地。今年北京大学新建了一座图书馆。小猫在院子里睡觉。";
         let texts: Vec<&str> = summarize(text, n(2)).iter().map(|s| s.text).collect();

@@ -667,9 +667,10 @@ impl Limit {
 ///
 /// Body sentences with at least [`MIN_CONTENT_WORDS`] content words come first.
 /// Shorter sentences, headings and fragments fill the summary only when those run
-/// out, and asides (e-mail quotes and signatures) only after them. Under a
-/// word budget a sentence that does not fit is skipped, and when none fits the best
-/// sentence is returned alone.
+/// out, and asides (e-mail quotes, signatures and back matter) only after them.
+/// Under a word budget a sentence that does not fit is skipped, only the first
+/// tier that has sentences is used, and when none of them fits the best one is
+/// returned alone.
 pub(crate) fn choose(
     text: &str,
     spans: &[Span],
@@ -699,6 +700,11 @@ pub(crate) fn choose(
     let mut marginal = MarginalSimilarity::new(vectors);
     let mut words_used = 0;
     for pass in 0..3 {
+        // A word budget is spent on whole sentences of the first tier that has any:
+        // headings and short lines do not fill what is left of it.
+        if limit.word_budget.is_some() && ranked.iter().any(|&index| tier(index) < pass) {
+            break;
+        }
         let pool: Vec<usize> = ranked.iter().copied().filter(|&index| tier(index) == pass).collect();
         let mut taken = vec![false; pool.len()];
         let mut cursor = 0;
@@ -732,7 +738,8 @@ pub(crate) fn choose(
     }
     let mut chosen = finder.chosen;
     if chosen.is_empty() {
-        chosen.extend(ranked.first());
+        // Nothing fits the word budget: the best sentence of the first tier alone.
+        chosen.extend(ranked.iter().copied().min_by_key(|&index| tier(index)));
     }
 
     chosen.sort_unstable();
