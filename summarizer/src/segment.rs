@@ -232,6 +232,8 @@ fn split_blocks(text: &str) -> Vec<Span> {
     // after a line that ended a clause or started an item. A number at the start of
     // a hard-wrapped line ("grew to\n1.2 Million users") continues the sentence.
     let mut clause_may_start = true;
+    // The content of the line before in the same block.
+    let mut previous_line: Option<&str> = None;
 
     for line in text.split_inclusive('\n') {
         let line_start = offset;
@@ -240,13 +242,17 @@ fn split_blocks(text: &str) -> Vec<Span> {
         let (quote_level, quote_marker) = quote_marker(&line[indent..]);
         let content = line[indent + quote_marker..].trim();
 
-        let ends_block = content.is_empty() || quote_level != block_quote_level;
+        let ends_block = content.is_empty()
+            || quote_level != block_quote_level
+            || previous_line.is_some_and(|previous| line_is_unit_before(previous, content));
+        previous_line = Some(content);
         if ends_block {
             if let Some(start) = block_start.take() {
                 blocks.push(Span { start, end: line_start });
             }
             clause_may_start = true;
             if content.is_empty() {
+                previous_line = None;
                 continue;
             }
         }
@@ -270,6 +276,48 @@ fn split_blocks(text: &str) -> Vec<Span> {
         blocks.push(Span { start, end: text.len() });
     }
     blocks
+}
+
+/// The most characters of a line that [`line_is_unit_before`] takes for a heading
+/// or a line of an address. Hard-wrapped prose has longer lines, save its last.
+const MAX_UNIT_LINE_CHARS: usize = 40;
+
+/// Lower-case words after which a short line goes on in the next one: "the office
+/// of" / "John Smith" in text wrapped at a narrow width.
+const CONTINUING_WORDS: &[&str] =
+    &["a", "an", "the", "of", "and", "or", "to", "in", "on", "at", "for", "with", "by", "from", "as", "that"];
+
+/// Returns whether the trimmed line `line` is a unit of its own, not wrapped into
+/// the trimmed line `next` that follows it in a block:
+/// - a short line without a sentence mark at its end, such as a heading ("Paper
+///   jams"), a label ("Media Contact:") or a line of an address, when `next` starts
+///   with a capital, a letter of a script without case, an opening quote or a
+///   bracket (not a digit: "waren es rund" / "2.300 Menschen" is wrapped);
+/// - a chat or log line that starts with `[` or `<`, when `next` starts with the
+///   same mark ("[09:02] <alice> morning").
+fn line_is_unit_before(line: &str, next: &str) -> bool {
+    let Some(first) = line.chars().next() else {
+        return false;
+    };
+    if matches!(first, '[' | '<') && next.starts_with(first) {
+        return true;
+    }
+    let Some(last) = line.chars().next_back() else {
+        return false;
+    };
+    if !(last.is_alphanumeric() || matches!(last, ':' | ')' | '"' | '”' | '’')) {
+        return false;
+    }
+    if line.len() > 4 * MAX_UNIT_LINE_CHARS || line.chars().count() > MAX_UNIT_LINE_CHARS {
+        return false;
+    }
+    let last_word = line.rsplit(char::is_whitespace).next().unwrap_or(line);
+    if CONTINUING_WORDS.contains(&last_word) {
+        return false;
+    }
+    next.chars().next().is_some_and(|c| {
+        c.is_uppercase() || (c.is_alphabetic() && !c.is_lowercase()) || matches!(c, '"' | '“' | '‘' | '«' | '(' | '[')
+    })
 }
 
 /// Returns the length of the whitespace and e-mail quote markers at the start of
@@ -1233,6 +1281,30 @@ mod tests {
             ("Vende pan, leche, etc. La tienda abre hoy.", &["Vende pan, leche, etc.", "La tienda abre hoy."]),
             ("On vend du pain, etc. Le magasin ouvre.", &["On vend du pain, etc.", "Le magasin ouvre."]),
             ("1 tsp. vanilla extract", &["1 tsp. vanilla extract"]),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(sentences(text), expected, "text {text:?}");
+        }
+    }
+
+    #[test]
+    fn short_lines_without_sentence_mark_are_units() {
+        let cases: [(&str, &[&str]); 5] = [
+            (
+                "Paper jams\nIf a page jams, open the top cover.\nCleaning the glass\nWipe it weekly.",
+                &["Paper jams", "If a page jams, open the top cover.", "Cleaning the glass", "Wipe it weekly."],
+            ),
+            ("Media Contact:\nJane Doe\n+49 30 1234567", &["Media Contact:", "Jane Doe\n+49 30 1234567"]),
+            (
+                "[09:02] <alice> the nightly build failed again, it looks like the tests time out\n[09:03] <bob> hey",
+                &["[09:02] <alice> the nightly build failed again, it looks like the tests time out", "[09:03] <bob> hey"],
+            ),
+            // Wrapped prose: a long line, a line ending in a function word, a lower-case next line.
+            (
+                "The minister met the heads of the regional water boards and\nJohn Smith of the national agency on Monday.",
+                &["The minister met the heads of the regional water boards and\nJohn Smith of the national agency on Monday."],
+            ),
+            ("We visited the office of\nJohn Smith. Then\nwe left.", &["We visited the office of\nJohn Smith.", "Then\nwe left."]),
         ];
         for (text, expected) in cases {
             assert_eq!(sentences(text), expected, "text {text:?}");
