@@ -476,6 +476,18 @@ fn split_block(text: &str, block: Span, glue: &mut GlueFinder<'_>, sentences: &m
     let mut position = 0;
 
     while let Some((index, ch)) = next_terminal(body, position) {
+        if is_emoji(ch) {
+            // An emoji ends a sentence that has no mark before the next one: "The
+            // screen is gorgeous 😍 The battery lasts". "I ❤ New York" goes on.
+            let end = index + emoji_run_len(&body[index..]);
+            position = end;
+            let rest = &body[end..];
+            if body[sentence_start..index].contains(char::is_alphabetic) && capitalised_word_opens(rest) {
+                push_sentence(block.start + sentence_start, &body[sentence_start..end], glue, sentences);
+                sentence_start = end;
+            }
+            continue;
+        }
         let is_cjk_terminal = matches!(ch, '。' | '！' | '？');
 
         // Absorb runs of terminals and the closing quotes or brackets after them.
@@ -509,6 +521,33 @@ fn split_block(text: &str, block: Span, glue: &mut GlueFinder<'_>, sentences: &m
         }
     }
     push_sentence(block.start + sentence_start, &body[sentence_start..], glue, sentences);
+}
+
+/// Returns whether `ch` is an emoji: a pictograph, an emoticon, or a symbol or
+/// dingbat such as ✨ or ❤.
+fn is_emoji(ch: char) -> bool {
+    matches!(ch, '\u{1F300}'..='\u{1FAFF}' | '\u{2600}'..='\u{27BF}')
+}
+
+/// Returns the length of the emoji at the start of `text` with those that follow
+/// it and the joiners and variation selectors between them.
+fn emoji_run_len(text: &str) -> usize {
+    text.char_indices()
+        .find(|&(_, ch)| !(is_emoji(ch) || matches!(ch, '\u{200D}' | '\u{FE0F}')))
+        .map_or(text.len(), |(index, _)| index)
+}
+
+/// Returns whether `rest` is whitespace, a capitalised word and a word that starts
+/// in lower case: the start of a sentence, where "New York" is a name.
+fn capitalised_word_opens(rest: &str) -> bool {
+    let trimmed = rest.trim_start();
+    if trimmed.len() == rest.len() {
+        return false;
+    }
+    let mut words = trimmed.split_whitespace();
+    let first = words.next().and_then(|word| word.chars().next());
+    let second = words.next().and_then(|word| word.chars().next());
+    first.is_some_and(char::is_uppercase) && second.is_some_and(char::is_lowercase)
 }
 
 /// The longest text in brackets that [`citation_marks_len`] takes for a citation,
@@ -566,7 +605,7 @@ fn is_footnote_mark(ch: char) -> bool {
 }
 
 /// Returns the byte offset and char of the first sentence mark of `body` at or after
-/// byte `from`: a mark of [`is_spaced_terminal`] or one of `。！？`. ASCII bytes other
+/// byte `from`: a mark of [`is_spaced_terminal`], one of `。！？` or an emoji. ASCII bytes other
 /// than `.!?` are skipped without decoding.
 fn next_terminal(body: &str, from: usize) -> Option<(usize, char)> {
     let bytes = body.as_bytes();
@@ -578,7 +617,7 @@ fn next_terminal(body: &str, from: usize) -> Option<(usize, char)> {
             return Some((index, char::from(byte)));
         }
         let ch = body[index..].chars().next()?;
-        if is_spaced_terminal(ch) || matches!(ch, '。' | '！' | '？') {
+        if is_spaced_terminal(ch) || matches!(ch, '。' | '！' | '？') || is_emoji(ch) {
             return Some((index, ch));
         }
         index += ch.len_utf8();
@@ -1305,6 +1344,23 @@ mod tests {
                 &["The minister met the heads of the regional water boards and\nJohn Smith of the national agency on Monday."],
             ),
             ("We visited the office of\nJohn Smith. Then\nwe left.", &["We visited the office of\nJohn Smith.", "Then\nwe left."]),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(sentences(text), expected, "text {text:?}");
+        }
+    }
+
+    #[test]
+    fn emoji_between_sentences_ends_the_first() {
+        let cases: [(&str, &[&str]); 5] = [
+            (
+                "The screen is gorgeous 😍 The battery easily lasts two days.",
+                &["The screen is gorgeous 😍", "The battery easily lasts two days."],
+            ),
+            ("AMAZING 😍😍😍 The noise cancelling is insane", &["AMAZING 😍😍😍", "The noise cancelling is insane"]),
+            ("Thanks 👍🏽 We ship today.", &["Thanks 👍🏽", "We ship today."]),
+            ("I ❤ New York in the spring.", &["I ❤ New York in the spring."]),
+            ("Great! 😍 The battery lasts.", &["Great!", "😍 The battery lasts."]),
         ];
         for (text, expected) in cases {
             assert_eq!(sentences(text), expected, "text {text:?}");
