@@ -80,6 +80,8 @@ const MARKER_SAMPLE_WORDS: usize = 60;
 /// too. This longer sample settled all but 2 of them.
 const LONG_MARKER_SAMPLE_BYTES: usize = 2000;
 const LONG_MARKER_SAMPLE_WORDS: usize = 300;
+/// The most words of a text whose language is not guessed when whatlang is unsure.
+const MAX_GUESS_FREE_WORDS: usize = 5;
 /// How many marker words the most frequent language needs for a guess.
 const MARKER_MIN_HITS: usize = 8;
 /// Ten very frequent function words of each supported Latin-script language,
@@ -382,7 +384,15 @@ pub fn detect_language(text: &str) -> Option<Language> {
             return Language::from_whatlang(info.lang());
         }
     }
-    detector.detect_lang(prefix(text, DETECTION_SAMPLE_BYTES)).and_then(Language::from_whatlang)
+    let info = detector.detect(prefix(text, DETECTION_SAMPLE_BYTES))?;
+    // On a few words whatlang's guess is mostly a rare neighbour ("Thank you so
+    // much!" came back as Swedish, "Berlin" as Dutch), so an unsure guess on a text
+    // of at most MAX_GUESS_FREE_WORDS words counts as no language. Whole sentences
+    // are unsure too, but mostly right.
+    if !info.is_reliable() && whitespace_words(text).nth(MAX_GUESS_FREE_WORDS).is_none() {
+        return None;
+    }
+    Language::from_whatlang(info.lang())
 }
 
 /// Returns the code of a language of [`NEUTRAL_LANGUAGE_CODES`] when its script
@@ -576,6 +586,13 @@ mod tests {
         ];
         for (expected, text) in cases {
             assert_eq!(detect_language(text), Some(expected), "text: {text}");
+        }
+    }
+
+    #[test]
+    fn unsure_guess_on_few_words_is_no_language() {
+        for text in ["Thank you so much!", "See you tomorrow at 5pm.", "Zebra", "Berlin", "OK", "www.example.com"] {
+            assert_eq!(detect_language(text), None, "text: {text}");
         }
     }
 
