@@ -177,6 +177,51 @@ const WORDS_BEFORE_TITLES: &[&str] = &[
     "your", "its", "this", "that", "new", "former", "first", "last", "late", "final", "dear",
 ];
 
+/// Lower-case words that take a name after them ("the company says Apple products",
+/// "see Honey bee anatomy"), after which a capitalised word that the text also uses
+/// in lower case is a name, not the start of a glued sentence. Function-word
+/// openers such as "The" still start one after them.
+const WORDS_BEFORE_NAMES: &[&str] = &[
+    "and",
+    "or",
+    "nor",
+    "than",
+    "like",
+    "as",
+    "via",
+    "about",
+    "into",
+    "including",
+    "says",
+    "said",
+    "say",
+    "see",
+    "saw",
+    "visit",
+    "visited",
+    "use",
+    "uses",
+    "used",
+    "using",
+    "buy",
+    "bought",
+    "love",
+    "loves",
+    "called",
+    "named",
+    "join",
+    "joined",
+    "told",
+    "tell",
+    "ask",
+    "asked",
+    "thank",
+    "meet",
+    "met",
+    "versus",
+    "vs",
+];
+
 /// The maximum length of a sentence the splitter returns, in bytes. Longer runs of text with no
 /// sentence end (transcripts, lists without punctuation, machine output) are cut at
 /// a clause mark or a space, so a summary never copies a huge block.
@@ -917,7 +962,7 @@ fn is_glued_opener(before: &str, opener: &str, after: &str, common_words: &HashS
     if GLUED_OPENERS.contains(&opener) {
         return !(opener == "A" && matches!(after, "and" | "or" | "to"));
     }
-    !common_words.is_empty() && common_words.contains(&opener.to_lowercase())
+    !common_words.is_empty() && !WORDS_BEFORE_NAMES.contains(&before) && common_words.contains(&opener.to_lowercase())
 }
 
 /// Returns whether `before opener after` has the shape of a glued sentence start.
@@ -1601,6 +1646,25 @@ mod tests {
             sentences("Scroll down for video According to police, he fled. It went according to plan."),
             vec!["Scroll down for video", "According to police, he fled.", "It went according to plan."]
         );
+    }
+
+    #[test]
+    fn keeps_capitalised_common_word_after_verb_as_name() {
+        let cases: [(&str, &[&str]); 3] = [
+            (
+                "The company says Apple products are overpriced. I ate an apple today.",
+                &["The company says Apple products are overpriced.", "I ate an apple today."],
+            ),
+            (
+                "For more information, see Honey bee anatomy. Bees make honey.",
+                &["For more information, see Honey bee anatomy.", "Bees make honey."],
+            ),
+            // A function word still opens a glued sentence after such a word.
+            ("Officials say The storm was mild", &["Officials say", "The storm was mild"]),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(sentences(text), expected, "text {text:?}");
+        }
     }
 
     #[test]
