@@ -61,8 +61,11 @@ pub(crate) fn extract(text: &str, spans: &[Span], analyzer: &Analyzer, limit: us
         for run in content_runs(text, *span, analyzer) {
             for start in 0..run.len() {
                 for end in start + 1..=(start + MAX_PHRASE_WORDS).min(run.len()) {
-                    let key: Vec<String> = run[start..end].iter().map(|(_, term)| term.clone()).collect();
-                    let surface = Span { start: run[start].0.start, end: run[end - 1].0.end };
+                    let key: Vec<String> = run[start..end].iter().map(|word| word.term.clone()).collect();
+                    // A French or Italian phrase starts after an elided article
+                    // ("investissements", not "d'investissements") and keeps those inside.
+                    let first = &run[start];
+                    let surface = Span { start: first.span.start + first.elided, end: run[end - 1].span.end };
                     let candidate = candidates.entry(key).or_insert(Candidate {
                         surface,
                         words: end - start,
@@ -187,13 +190,20 @@ fn is_unspaced_script(ch: char) -> bool {
     matches!(ch, '\u{0E00}'..='\u{0EFF}' | '\u{1000}'..='\u{109F}' | '\u{1780}'..='\u{17FF}')
 }
 
-/// Splits one sentence into runs of content words, each word with its byte range
-/// in `text` and its index term. Stop words, numbers, punctuation, Chinese or
+/// A content word of a sentence: its byte range in the text, the length of an
+/// elided article at its start ("d'" of "d'investissements"), and its index term.
+struct RunWord {
+    span: Span,
+    elided: usize,
+    term: String,
+}
+
+/// Splits one sentence into runs of content words (see [`RunWord`]). Stop words, numbers, punctuation, Chinese or
 /// Japanese characters (see [`add_cjk_ngrams`]), web and e-mail addresses, and for
 /// English the words of [`ENGLISH_PHRASE_BREAKS`] end a run.
-fn content_runs(text: &str, span: Span, analyzer: &Analyzer) -> Vec<Vec<(Span, String)>> {
+fn content_runs(text: &str, span: Span, analyzer: &Analyzer) -> Vec<Vec<RunWord>> {
     let mut runs = Vec::new();
-    let mut run: Vec<(Span, String)> = Vec::new();
+    let mut run: Vec<RunWord> = Vec::new();
     let sentence = &text[span.start..span.end];
     let addresses = address_ranges(sentence);
     for (offset, segment) in sentence.split_word_bound_indices() {
@@ -210,11 +220,16 @@ fn content_runs(text: &str, span: Span, analyzer: &Analyzer) -> Vec<Vec<(Span, S
         let joins_words = segment.chars().all(char::is_whitespace) || matches!(segment, "-" | "'" | "’");
         let plain_word = is_word
             && !segment.chars().all(|c| c.is_numeric())
+            && !is_initialism(segment)
             && !segment.chars().any(|c| is_cjk(c) || is_unspaced_script(c));
         let term = if plain_word { analyzer.word_term(segment) } else { None };
         let short = segment.chars().count() < 2;
         match term {
-            Some(term) if !short => run.push((Span { start, end: start + segment.len() }, term)),
+            Some(term) if !short => run.push(RunWord {
+                span: Span { start, end: start + segment.len() },
+                elided: analyzer.elided_prefix_len(segment),
+                term,
+            }),
             _ if joins_words && !is_word => {}
             _ => runs.push(std::mem::take(&mut run)),
         }
@@ -222,6 +237,12 @@ fn content_runs(text: &str, span: Span, analyzer: &Analyzer) -> Vec<Vec<(Span, S
     runs.push(run);
     runs.retain(|run| !run.is_empty());
     runs
+}
+
+/// Returns whether `word` is letters of at most two joined by periods, such as
+/// "a.m", "e.g" or "U.S", whose last period the word leaves out.
+fn is_initialism(word: &str) -> bool {
+    word.contains('.') && word.split('.').all(|part| part.chars().count() <= 2)
 }
 
 /// Returns the byte ranges, in `sentence`, of its whitespace-separated words that
@@ -252,6 +273,27 @@ mod tests {
         let spans = split_sentences(text);
         let analyzer = Analyzer::new(Some(Language::English));
         extract(text, &spans, &analyzer, limit).into_iter().map(|phrase| phrase.text).collect()
+    }
+
+    #[test]
+    fn initialisms_make_no_phrases() {
+        let text =
+            "The museum opens at 9 a.m. and closes at 5 p.m. on weekdays. The museum café opens at 10 a.m. daily.";
+        let found = phrases(text, 5);
+        for initialism in ["a.m", "p.m"] {
+            assert!(!found.iter().any(|phrase| phrase.contains(initialism)), "{found:?}");
+        }
+        assert_eq!(found[0], "museum");
+    }
+
+    #[test]
+    fn french_phrases_start_after_elided_article() {
+        let text = "Le plan d'investissements publics sera voté. Les investissements publics augmentent. \
+                    Le programme d'investissements publics commence l'année prochaine.";
+        let spans = split_sentences(text);
+        let analyzer = Analyzer::new(Some(Language::French));
+        let found: Vec<String> = extract(text, &spans, &analyzer, 2).into_iter().map(|phrase| phrase.text).collect();
+        assert_eq!(found[0], "investissements publics");
     }
 
     #[test]

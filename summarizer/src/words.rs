@@ -18,6 +18,9 @@ pub(crate) struct Analyzer {
     stemmer: Option<Stemmer>,
     /// True when the stemmer is English's, which [`crate::english`] replaces on ASCII words.
     english: bool,
+    /// True for French and Italian, which elide an article or pronoun into the next
+    /// word ("l'entreprise", "dell'anno"): see [`elided_prefix_len`].
+    elides: bool,
     /// The stop words as bytes, so that a term being built in a byte buffer is
     /// looked up without a UTF-8 check.
     stop_words: HashSet<&'static [u8], FixedState>,
@@ -27,12 +30,13 @@ impl Analyzer {
     /// Builds the analyzer of `language`, or one that only lower-cases for `None`.
     pub(crate) fn new(language: Option<Language>) -> Self {
         let Some(language) = language else {
-            return Self { stemmer: None, english: false, stop_words: HashSet::default() };
+            return Self { stemmer: None, english: false, elides: false, stop_words: HashSet::default() };
         };
         let stop_words = crate::stop_word_lists::stop_word_lines(language.code()).unwrap_or_default();
         Self {
             stemmer: language.stemmer_algorithm().map(Stemmer::create),
             english: language == Language::English,
+            elides: matches!(language, Language::French | Language::Italian),
             stop_words: stop_words.lines().map(str::as_bytes).collect(),
         }
     }
@@ -58,6 +62,16 @@ impl Analyzer {
         });
     }
 
+    /// Returns the length of the elided article or pronoun at the start of `word` in
+    /// French or Italian ("l'" of "l'entreprise", "dell'" of "dell'anno"), or 0.
+    pub(crate) fn elided_prefix_len(&self, word: &str) -> usize {
+        if self.elides {
+            elided_prefix_len(word)
+        } else {
+            0
+        }
+    }
+
     /// Returns whether the analyzer is English's.
     pub(crate) fn is_english(&self) -> bool {
         self.english
@@ -78,6 +92,7 @@ impl Analyzer {
     /// English text, and each new word form of a document comes through here.
     fn write_word_term(&self, word: &str, term: &mut Vec<u8>) -> bool {
         term.clear();
+        let word = &word[self.elided_prefix_len(word)..];
         if word.is_ascii() {
             term.extend_from_slice(word.as_bytes());
             term.make_ascii_lowercase();
@@ -98,6 +113,29 @@ impl Analyzer {
             None => {}
         }
         true
+    }
+}
+
+/// The French and Italian words that are elided before a vowel, lower-case: "l'",
+/// "d'", "qu'", "dell'", "nell'", "un'".
+const ELIDED_WORDS: &[&str] = &[
+    "c", "d", "j", "l", "m", "n", "s", "t", "qu", "jusqu", "lorsqu", "puisqu", "quoiqu", "dell", "dall", "nell",
+    "sull", "all", "coll", "quell", "bell", "un", "po",
+];
+
+/// Returns the length of the elided word and its apostrophe at the start of `word`
+/// ("l'" of "l'entreprise"), when a word of at least two letters follows, or 0.
+fn elided_prefix_len(word: &str) -> usize {
+    let Some(apostrophe) = word.find(['\'', '’']) else {
+        return 0;
+    };
+    let (elided, rest) = word.split_at(apostrophe);
+    let rest = &rest[rest.chars().next().map_or(0, char::len_utf8)..];
+    let known = ELIDED_WORDS.iter().any(|known| known.eq_ignore_ascii_case(elided));
+    if known && rest.chars().take(2).filter(|c| c.is_alphabetic()).count() == 2 {
+        word.len() - rest.len()
+    } else {
+        0
     }
 }
 
@@ -599,6 +637,18 @@ mod tests {
     #[test]
     fn single_han_character_stays_unigram() {
         assert_eq!(terms(None, "AI 与 data"), vec!["ai", "与", "data"]);
+    }
+
+    #[test]
+    fn french_and_italian_terms_drop_elided_articles() {
+        assert_eq!(
+            terms(Some(Language::French), "l'entreprise d'État"),
+            terms(Some(Language::French), "entreprise État")
+        );
+        assert_eq!(terms(Some(Language::Italian), "dell'anno"), terms(Some(Language::Italian), "anno"));
+        // English keeps its apostrophes, and a single letter after one is no word.
+        assert_eq!(terms(Some(Language::English), "o'clock"), vec!["o'clock"]);
+        assert_eq!(elided_prefix_len("l'a"), 0);
     }
 
     #[test]
