@@ -161,7 +161,7 @@ pub(crate) fn describe(text: &str, spans: &[Span]) -> Vec<SentenceInfo> {
                 && unterminated
                 && !sentence.contains('\n')
                 && whitespace_words(sentence).nth(MAX_HEADING_WORDS).is_none();
-            let fragment = !heading && !ends_with_sentence_mark(sentence);
+            let fragment = !heading && (!ends_with_sentence_mark(sentence) || is_name_list(sentence));
             SentenceInfo { heading, fragment, aside }
         })
         .collect()
@@ -268,6 +268,28 @@ fn back_matter_start(text: &str) -> usize {
         }
     }
     text.len()
+}
+
+/// Lower-case words that join the names of a list of authors.
+const NAME_LIST_JOINERS: &[&str] = &["and", "et", "al.", "al", "&", "von", "van", "de", "der", "den", "da", "di", "le"];
+
+/// Returns whether `sentence` is a list of names, such as the authors of a paper
+/// ("J. Smith, A. B. Kowalski, R. Tanaka et al."): at least two words, a comma,
+/// and no word in lower case but those of [`NAME_LIST_JOINERS`]. It names people
+/// but says nothing, so it counts as a fragment.
+fn is_name_list(sentence: &str) -> bool {
+    if !sentence.contains(',') {
+        return false;
+    }
+    let mut words = 0;
+    for word in whitespace_words(sentence) {
+        words += 1;
+        let starts_lower = word.chars().find(|c| c.is_alphabetic()).is_some_and(char::is_lowercase);
+        if starts_lower && !NAME_LIST_JOINERS.contains(&word.trim_end_matches(',')) {
+            return false;
+        }
+    }
+    words >= 2
 }
 
 /// Returns whether `sentence` ends with a sentence mark, before any closing quotes,
