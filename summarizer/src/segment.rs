@@ -287,6 +287,18 @@ fn split_blocks(text: &str) -> Vec<Span> {
         let (quote_level, quote_marker) = quote_marker(&line[indent..]);
         let content = line[indent + quote_marker..].trim();
 
+        // A subtitle cue's timing line ("00:00:01,000 --> 00:00:04,200") is no text,
+        // and neither is the cue number on the line before it.
+        if is_cue_timing(content) {
+            if let Some(start) = block_start.take() {
+                if !text[start..line_start].trim().bytes().all(|byte| byte.is_ascii_digit()) {
+                    blocks.push(Span { start, end: line_start });
+                }
+            }
+            clause_may_start = true;
+            previous_line = None;
+            continue;
+        }
         let ends_block = content.is_empty()
             || quote_level != block_quote_level
             || previous_line.is_some_and(|previous| line_is_unit_before(previous, content));
@@ -321,6 +333,20 @@ fn split_blocks(text: &str) -> Vec<Span> {
         blocks.push(Span { start, end: text.len() });
     }
     blocks
+}
+
+/// Returns whether the trimmed `line` is the timing line of a subtitle cue in SRT
+/// or WebVTT: two times joined by `-->`, such as `00:00:01,000 --> 00:00:04,200`,
+/// maybe with cue settings after them.
+fn is_cue_timing(line: &str) -> bool {
+    let Some((from, to)) = line.split_once("-->") else {
+        return false;
+    };
+    let is_time = |time: &str| {
+        let time = time.trim();
+        time.len() >= 5 && time.bytes().all(|byte| byte.is_ascii_digit() || matches!(byte, b':' | b',' | b'.'))
+    };
+    is_time(from) && to.split_whitespace().next().is_some_and(is_time)
 }
 
 /// The most characters of a line that [`line_is_unit_before`] takes for a heading
@@ -1410,6 +1436,14 @@ mod tests {
         for (text, expected) in cases {
             assert_eq!(sentences(text), expected, "text {text:?}");
         }
+    }
+
+    #[test]
+    fn subtitle_cue_numbers_and_timings_are_no_text() {
+        let text = "1\n00:00:01,000 --> 00:00:04,200\nWelcome back to the show.\n\n2\n\
+                    00:00:04.500 --> 00:00:07.000 align:start\nToday we talk about bees.\n";
+        assert_eq!(sentences(text), ["Welcome back to the show.", "Today we talk about bees."]);
+        assert_eq!(sentences("The ratio went 3 --> 4 overnight."), ["The ratio went 3 --> 4 overnight."]);
     }
 
     #[test]
