@@ -252,6 +252,10 @@ impl Summarizer {
                 },
                 Some(reduced) => {
                     let original = reduced.original_range(span.start..span.end);
+                    let original = match options.format {
+                        InputFormat::Html => markup::balance_html(text, original),
+                        _ => markup::balance_markdown(text, original),
+                    };
                     SummarySentence {
                         text: &text[original.clone()],
                         plain: Cow::Owned(visible[span.start..span.end].to_owned()),
@@ -418,6 +422,37 @@ mod tests {
         for sentence in &summary.sentences {
             assert_eq!(&html[sentence.start..sentence.end], sentence.text);
         }
+    }
+
+    #[test]
+    fn sentence_markup_is_balanced() {
+        let all = |format, text: &str| -> Vec<String> {
+            let options = Options { format, ..Options::with_length(Length::Ratio(Ratio::new(1.0).unwrap())) };
+            summarize_with(text, &options).sentences.iter().map(|s| s.text.to_owned()).collect()
+        };
+        let html = "<p><b>Note:</b> the service restarts at noon on Friday.</p>\
+                    <p><em>Save your work</em> before then, please.</p>\
+                    <p><b>The first part ends here. The second part</b> ends there.</p>";
+        assert_eq!(
+            all(InputFormat::Html, html),
+            [
+                "<b>Note:</b> the service restarts at noon on Friday.",
+                "<em>Save your work</em> before then, please.",
+                "The first part ends here.",
+                "The second part</b> ends there."
+            ]
+        );
+        let markdown =
+            "**Note:** the service restarts at noon on Friday.\n\n`fleetctl` is a small tool for fleets.\n\n\
+                        [Docs](https://example.org) describe every command of it.";
+        assert_eq!(
+            all(InputFormat::Markdown, markdown),
+            [
+                "**Note:** the service restarts at noon on Friday.",
+                "`fleetctl` is a small tool for fleets.",
+                "[Docs](https://example.org) describe every command of it."
+            ]
+        );
     }
 
     #[test]

@@ -127,6 +127,95 @@ impl Reduced {
     }
 }
 
+/// Inline elements whose tags [`balance_html`] takes into a sentence's range.
+const INLINE_ELEMENTS: &[&str] = &[
+    "a", "abbr", "b", "bdi", "bdo", "cite", "code", "del", "dfn", "em", "i", "ins", "kbd", "mark", "q", "s", "samp",
+    "small", "span", "strong", "sub", "sup", "time", "u", "var",
+];
+
+/// Returns `range` of `html` widened so that its inline markup is balanced: over
+/// the start tags just before it of the elements it closes ("<b>" of "Note:</b>
+/// the service restarts."), and over the end tags just after it of the elements
+/// it opens. Only tags right next to the range are taken, and only inline ones.
+pub(crate) fn balance_html(html: &str, range: Range<usize>) -> Range<usize> {
+    // The inline elements that the range opens and does not close, innermost last,
+    // and those it closes without opening them, innermost first.
+    let mut opened: Vec<String> = Vec::new();
+    let mut closed: Vec<String> = Vec::new();
+    let mut position = range.start;
+    while let Some(offset) = html[position..range.end].find('<') {
+        let at = position + offset;
+        let Some(tag) = parse_tag(html, at).filter(|tag| tag.end <= range.end) else {
+            position = at + 1;
+            continue;
+        };
+        position = tag.end;
+        if !INLINE_ELEMENTS.contains(&tag.name.as_str()) || is_void(&tag, &html[at..tag.end]) {
+            continue;
+        }
+        if !tag.closing {
+            opened.push(tag.name);
+        } else if let Some(index) = opened.iter().rposition(|name| *name == tag.name) {
+            opened.truncate(index);
+        } else {
+            closed.push(tag.name);
+        }
+    }
+
+    let mut start = range.start;
+    for name in &closed {
+        let Some(at) = html[..start].rfind('<') else {
+            break;
+        };
+        match parse_tag(html, at) {
+            Some(tag) if tag.end == start && !tag.closing && tag.name == *name => start = at,
+            _ => break,
+        }
+    }
+    let mut end = range.end;
+    for name in opened.iter().rev() {
+        if !html[end..].starts_with("</") {
+            break;
+        }
+        match parse_tag(html, end) {
+            Some(tag) if tag.closing && tag.name == *name => end = tag.end,
+            _ => break,
+        }
+    }
+    start..end
+}
+
+/// Returns `range` of `markdown` widened so that its emphasis, code and link marks
+/// are balanced: for each of `*`, `_`, `` ` `` and `~`, a range with an odd number
+/// of runs of that mark takes in the run just before it, or else the one just
+/// after it ("**" of "Note:** the service restarts."). A range with a `]` and no
+/// `[` takes in a `[` just before it.
+pub(crate) fn balance_markdown(markdown: &str, range: Range<usize>) -> Range<usize> {
+    let (mut start, mut end) = (range.start, range.end);
+    for mark in [b'*', b'_', b'`', b'~'] {
+        let inside = &markdown.as_bytes()[start..end];
+        let runs = inside
+            .iter()
+            .enumerate()
+            .filter(|&(index, &byte)| byte == mark && (index == 0 || inside[index - 1] != mark))
+            .count();
+        if runs % 2 == 0 {
+            continue;
+        }
+        let before = markdown.as_bytes()[..start].iter().rev().take_while(|&&byte| byte == mark).count();
+        if before > 0 {
+            start -= before;
+            continue;
+        }
+        end += markdown.as_bytes()[end..].iter().take_while(|&&byte| byte == mark).count();
+    }
+    let inside = &markdown[start..end];
+    if inside.contains(']') && !inside.contains('[') && markdown[..start].ends_with('[') {
+        start -= 1;
+    }
+    start..end
+}
+
 /// Elements whose start or end tag ends a paragraph.
 const BLOCK_ELEMENTS: &[&str] = &[
     "address",
