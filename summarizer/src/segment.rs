@@ -38,9 +38,13 @@ const ABBREVIATIONS: &[&str] = &[
     "ggf", "inkl", "evtl", "bzgl",
     // Titles written in lower case before a name: Italian (il dott. Verdi) and Dutch
     // (mevr. De Vries).
-    "dott", "mevr", "dhr", "ing", // Units of recipes (1 tsp. vanilla extract).
-    "tsp", "tbsp", "oz", "lb", "lbs", "qt", "doz", "pkg",
+    "dott", "mevr", "dhr", "ing",
 ];
+
+/// Units of recipes and shopping lists, after which a lower-case word goes on with
+/// the item ("1 tsp. vanilla extract") in text without capitals too. A capital
+/// after them starts a sentence ("The baby weighed 7 lb. Doctors said").
+const UNIT_ABBREVIATIONS: &[&str] = &["tsp", "tbsp", "oz", "lb", "lbs", "qt", "doz", "pkg"];
 
 /// Lower-case abbreviations that refer to a numbered part ("Eq. 4", "Art. 5",
 /// "Sect. 4.3", German "Abs. 2 Nr. 3"). Before a number they never end a sentence;
@@ -48,9 +52,9 @@ const ABBREVIATIONS: &[&str] = &[
 const NUMBER_ABBREVIATIONS: &[&str] = &[
     "eq", "eqs", "art", "arts", "sect", "sec", "secs", "ch", "chap", "chs", "para", "paras", "pt", "pts", "abs", "nr",
     "ver", "rev",
-    // Spanish, Italian and Portuguese (apdo. 2, núm. 3, co. 2), Russian (ст. 5,
+    // Spanish and Italian (apdo. 2, núm. 3, lett. 2), Russian (ст. 5,
     // п. 3, ч. 2, гл. 4, рис. 1).
-    "apdo", "núm", "párr", "cap", "inc", "lett", "ст", "п", "ч", "гл", "рис", "табл",
+    "apdo", "núm", "párr", "lett", "ст", "п", "ч", "гл", "рис", "табл",
 ];
 
 /// German month names, which follow a day written as an ordinal ("am 14. Dezember").
@@ -140,24 +144,17 @@ const SENTENCE_OPENERS: &[&str] = &[
     "Each",
     "For",
     "From",
-    // Articles of other languages, so that "etc. La tienda" ends a sentence too.
-    "La",
-    "Le",
-    "Les",
-    "El",
-    "Los",
-    "Las",
-    "Il",
-    "Gli",
-    "Un",
-    "Une",
-    "Una",
-    "Der",
-    "Die",
-    "Das",
-    "Het",
-    "Een",
 ];
+
+/// Abbreviations that end a list ("etc.", German "usw.", Italian "ecc."), after
+/// which an article of another language also opens a sentence ("etc. La tienda").
+/// After an initial such an article is part of a name ("Ursula K. Le Guin").
+const LIST_ENDINGS: &[&str] = &["etc", "usw", "ecc"];
+
+/// Articles of other languages than English that open a sentence after one of
+/// [`LIST_ENDINGS`].
+const ARTICLE_OPENERS: &[&str] =
+    &["La", "Le", "Les", "El", "Los", "Las", "Il", "Gli", "Un", "Une", "Una", "Der", "Die", "Das", "Het", "Een"];
 
 /// Capitalised function words that start a sentence glued to the previous one with
 /// no sentence mark between them, as when a photo caption or a lost period runs into
@@ -582,7 +579,8 @@ fn split_block(text: &str, block: Span, glue: &mut GlueFinder<'_>, sentences: &m
         let ends_here = if is_cjk_terminal {
             true
         } else {
-            starts_new_sentence(rest, lowercased && !(closed_by_quote && matches!(ch, '?' | '!')))
+            let after_unit = single_period && ends_with_unit(&body[sentence_start..index]);
+            starts_new_sentence(rest, lowercased && !(closed_by_quote && matches!(ch, '?' | '!')) && !after_unit)
                 && !(single_period && continues_after_period(&body[sentence_start..index], rest))
                 && !is_list_number(&body[sentence_start..index])
         };
@@ -790,7 +788,7 @@ fn continues_after_period(before: &str, rest: &str) -> bool {
     if !is_initial && !is_initial_chain(word) && !abbreviation {
         return false;
     }
-    !next_word_opens_sentence(rest)
+    !next_word_opens_sentence(word, rest)
 }
 
 /// Returns whether a period after `word` (the last word before it) continues the
@@ -826,6 +824,12 @@ fn continues_before_number_or_letter(word: &str, next: &str) -> bool {
     day && GERMAN_MONTHS
         .iter()
         .any(|month| next.strip_prefix(month).is_some_and(|after| !after.starts_with(char::is_alphanumeric)))
+}
+
+/// Returns whether the last word of `before` is one of [`UNIT_ABBREVIATIONS`].
+fn ends_with_unit(before: &str) -> bool {
+    let word = before.rsplit(char::is_whitespace).next().unwrap_or("");
+    UNIT_ABBREVIATIONS.iter().any(|unit| unit.eq_ignore_ascii_case(word))
 }
 
 /// Returns whether `word`, lower-cased, is one of [`NUMBER_ABBREVIATIONS`].
@@ -868,13 +872,15 @@ fn is_initial_chain(word: &str) -> bool {
 }
 
 /// Returns whether `rest` starts (after whitespace) with a word of [`SENTENCE_OPENERS`]
-/// followed by whitespace or a comma. "A." and "I." stay initials.
-fn next_word_opens_sentence(rest: &str) -> bool {
+/// followed by whitespace or a comma, or with one of [`ARTICLE_OPENERS`] when the
+/// period came after `before`, one of [`LIST_ENDINGS`]. "A." and "I." stay initials.
+fn next_word_opens_sentence(before: &str, rest: &str) -> bool {
     let trimmed = rest.trim_start();
     let word_end = trimmed.find(|c: char| !c.is_alphabetic()).unwrap_or(trimmed.len());
     let (word, after) = trimmed.split_at(word_end);
     let followed_by_space = after.is_empty() || after.starts_with(char::is_whitespace) || after.starts_with(',');
-    followed_by_space && SENTENCE_OPENERS.contains(&word)
+    let list_ending = || LIST_ENDINGS.iter().any(|ending| ending.eq_ignore_ascii_case(before));
+    followed_by_space && (SENTENCE_OPENERS.contains(&word) || (ARTICLE_OPENERS.contains(&word) && list_ending()))
 }
 
 /// Pushes `piece` (found at byte `offset` of the text) as sentences: cut where a
@@ -1444,6 +1450,27 @@ mod tests {
                     00:00:04.500 --> 00:00:07.000 align:start\nToday we talk about bees.\n";
         assert_eq!(sentences(text), ["Welcome back to the show.", "Today we talk about bees."]);
         assert_eq!(sentences("The ratio went 3 --> 4 overnight."), ["The ratio went 3 --> 4 overnight."]);
+    }
+
+    #[test]
+    fn articles_after_initials_are_names_and_units_end_before_capitals() {
+        let cases: [(&str, &[&str]); 6] = [
+            ("The novel is by Ursula K. Le Guin and is long.", &["The novel is by Ursula K. Le Guin and is long."]),
+            ("Mohamed A. El Baradei spoke.", &["Mohamed A. El Baradei spoke."]),
+            ("Barcelona vs. Las Palmas ended 2-1.", &["Barcelona vs. Las Palmas ended 2-1."]),
+            (
+                "The baby weighed 7 lb. Doctors said she was fine.",
+                &["The baby weighed 7 lb.", "Doctors said she was fine."],
+            ),
+            (
+                "He took off his cap. 20 minutes later it rained.",
+                &["He took off his cap.", "20 minutes later it rained."],
+            ),
+            ("add 2 oz. butter and stir. bake for an hour.", &["add 2 oz. butter and stir.", "bake for an hour."]),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(sentences(text), expected, "text {text:?}");
+        }
     }
 
     #[test]
