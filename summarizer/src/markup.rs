@@ -271,9 +271,8 @@ const MAX_LINK_SHARE: f64 = 0.9;
 
 /// Words of a `class` or `id` that mark an element as boilerplate too: cookie
 /// notices, comment sections, share buttons, newsletter boxes, breadcrumbs,
-/// related links and advertisements, and a wiki's citation marks (`<sup
-/// class="reference">[1]</sup>`), reference lists, notes on other uses and
-/// navigation boxes. Each class, and the id, counts by its first
+/// related links and advertisements, and a wiki's reference lists, notes on other
+/// uses and navigation boxes. Each class, and the id, counts by its first
 /// word, up to a character other than a letter or digit: `cookie-banner` and
 /// `share_links` match, while `shared-content`, `tag-social-media` and
 /// `layout-with-sidebar` do not.
@@ -300,7 +299,6 @@ const BOILERPLATE_WORDS: &[&str] = &[
     "popup",
     "promo",
     "recommended",
-    "reference",
     "references",
     "reflist",
     "related",
@@ -413,7 +411,7 @@ impl Dropped {
             name == "pre" && after.trim_start().get(..5).is_some_and(|start| start.eq_ignore_ascii_case("<code"));
         let boilerplate = code || BOILERPLATE_ELEMENTS.contains(&name) || is_hidden(source);
         let marked =
-            !boilerplate && use_marks && !UNMARKED_ELEMENTS.contains(&name) && has_boilerplate_attribute(source);
+            !boilerplate && use_marks && !UNMARKED_ELEMENTS.contains(&name) && has_boilerplate_attribute(name, source);
         (boilerplate || marked).then(|| Dropped { name: tag.name.clone(), open: 1, marked, text_bytes: 0 })
     }
 
@@ -436,14 +434,17 @@ fn is_void(tag: &Tag, source: &str) -> bool {
     VOID_ELEMENTS.contains(&tag.name.as_str()) || source.ends_with("/>")
 }
 
-/// Returns whether the `class` or `id` attribute of the tag `source` has a word of
-/// [`BOILERPLATE_WORDS`].
-fn has_boilerplate_attribute(source: &str) -> bool {
-    attributes(source).any(|(name, value)| {
-        (name.eq_ignore_ascii_case("class") || name.eq_ignore_ascii_case("id"))
+/// Returns whether the `class` or `id` attribute of the tag `source` of an element
+/// `name` has a word of [`BOILERPLATE_WORDS`], or is a wiki's citation mark: a
+/// `<sup>` of class `reference`. Documentation generators give every link the class
+/// `reference`, so only a `<sup>` goes by it.
+fn has_boilerplate_attribute(name: &str, source: &str) -> bool {
+    attributes(source).any(|(attribute, value)| {
+        (attribute.eq_ignore_ascii_case("class") || attribute.eq_ignore_ascii_case("id"))
             && value.split_whitespace().any(|class| {
                 let first_word = class.split(|c: char| !c.is_ascii_alphanumeric()).next().unwrap_or("");
                 BOILERPLATE_WORDS.iter().any(|known| known.eq_ignore_ascii_case(first_word))
+                    || (name == "sup" && first_word.eq_ignore_ascii_case("reference"))
             })
     })
 }
@@ -1515,10 +1516,12 @@ mod tests {
                     <p>Honey bees make honey from nectar.<sup class=\"reference\"><a href=\"#n1\">[1]</a></sup> \
                     They live in large colonies in hives and in hollow trees.\
                     <sup class=\"noprint Inline-Template\">[<a href=\"/c\">citation needed</a>]</sup></p>\
-                    <ol class=\"references\"><li>Engel (1999). Bees.</li></ol>";
+                    <ol class=\"references\"><li>Engel (1999). Bees.</li></ol>\
+                    <p>Install it with <a class=\"reference internal\" href=\"#pip\">pip</a> today.</p>";
         assert_eq!(
             reduce_html(html).text,
-            "Honey bees make honey from nectar. They live in large colonies in hives and in hollow trees.\n\n"
+            "Honey bees make honey from nectar. They live in large colonies in hives and in hollow trees.\n\n\
+             Install it with pip today.\n\n"
         );
     }
 
