@@ -624,6 +624,21 @@ mod tests {
     }
 
     #[test]
+    fn table_of_contents_is_no_back_matter() {
+        let text = "Contents\nHistory\nSee also\nReferences\n\nThe harbour bridge opened to traffic in 1932 after \
+                    eight years of work. It carries six lanes of traffic and a railway across the harbour.\n\n\
+                    History\nThe bridge was proposed in 1815 and designed by a team of engineers from the city.";
+        let texts: Vec<&str> = summarize(text, n(2)).iter().map(|s| s.text).collect();
+        assert_eq!(
+            texts,
+            [
+                "The harbour bridge opened to traffic in 1932 after eight years of work.",
+                "It carries six lanes of traffic and a railway across the harbour."
+            ]
+        );
+    }
+
+    #[test]
     fn ranks_text_after_a_sign_off_last() {
         let text = "Hi Paul,\n\nPlease find attached the signed contract for the new office lease.\n\
                     The original copy will follow by post next week.\n\nBest regards,\nAnna\n\n\

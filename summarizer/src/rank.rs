@@ -242,11 +242,12 @@ const BACK_MATTER_HEADINGS: &[&str] = &[
     "externe links",
 ];
 
-/// Returns the offset of the back matter of `text`: the start of the first line
-/// that is one of [`BACK_MATTER_HEADINGS`] alone, with any Markdown (`## `) or wiki
-/// (`== ==`) heading marks and a colon. The references and links after it are
-/// no summary of the article, so they are chosen last. It is the text's length
-/// when there is none.
+/// Returns the offset of the back matter of `text`: the start of the first line in
+/// its second half that is one of [`BACK_MATTER_HEADINGS`] alone, with any Markdown
+/// (`## `) or wiki (`== ==`) heading marks and a colon. The references and links
+/// after it are no summary of the article, so they are chosen last. In the first
+/// half such a line is a table of contents or a section of the text. It is the
+/// text's length when there is none.
 fn back_matter_start(text: &str) -> usize {
     // Longer lines are no heading, even with their marks.
     const LONGEST_LINE: usize = 48;
@@ -254,7 +255,7 @@ fn back_matter_start(text: &str) -> usize {
     for line in text.split_inclusive('\n') {
         let start = offset;
         offset += line.len();
-        if line.len() > LONGEST_LINE {
+        if line.len() > LONGEST_LINE || start < text.len() / 2 {
             continue;
         }
         let heading = line.trim().trim_matches(['#', '=', ' ', '\t']).trim_end_matches(':');

@@ -358,9 +358,11 @@ const CONTINUING_WORDS: &[&str] =
 /// Returns whether the trimmed line `line` is a unit of its own, not wrapped into
 /// the trimmed line `next` that follows it in a block:
 /// - a short line without a sentence mark at its end, such as a heading ("Paper
-///   jams"), a label ("Media Contact:") or a line of an address, when `next` starts
-///   with a capital, a letter of a script without case, an opening quote or a
-///   bracket (not a digit: "waren es rund" / "2.300 Menschen" is wrapped);
+///   jams") or a label ("Media Contact:"), when `next` starts with a capital, an
+///   opening quote or a bracket (not a digit: "waren es rund" / "2.300 Menschen" is
+///   wrapped). Unless it ends with a colon, the line must also be shorter than three
+///   fifths of `next`, as text wrapped at a narrow width has lines of about the
+///   same length ("Residents who live near" / "Riverside Drive will get");
 /// - a chat or log line that starts with `[` or `<`, when `next` starts with the
 ///   same mark ("[09:02] <alice> morning").
 fn line_is_unit_before(line: &str, next: &str) -> bool {
@@ -376,16 +378,18 @@ fn line_is_unit_before(line: &str, next: &str) -> bool {
     if !(last.is_alphanumeric() || matches!(last, ':' | ')' | '"' | '”' | '’')) {
         return false;
     }
-    if line.len() > 4 * MAX_UNIT_LINE_CHARS || line.chars().count() > MAX_UNIT_LINE_CHARS {
+    if line.len() > 4 * MAX_UNIT_LINE_CHARS {
+        return false;
+    }
+    let chars = line.chars().count();
+    if chars > MAX_UNIT_LINE_CHARS || (last != ':' && 5 * chars >= 3 * next.chars().count()) {
         return false;
     }
     let last_word = line.rsplit(char::is_whitespace).next().unwrap_or(line);
     if CONTINUING_WORDS.contains(&last_word) {
         return false;
     }
-    next.chars().next().is_some_and(|c| {
-        c.is_uppercase() || (c.is_alphabetic() && !c.is_lowercase()) || matches!(c, '"' | '“' | '‘' | '«' | '(' | '[')
-    })
+    next.chars().next().is_some_and(|c| c.is_uppercase() || matches!(c, '"' | '“' | '‘' | '«' | '(' | '['))
 }
 
 /// Returns the length of the whitespace and e-mail quote markers at the start of
@@ -1405,10 +1409,10 @@ mod tests {
 
     #[test]
     fn short_lines_without_sentence_mark_are_units() {
-        let cases: [(&str, &[&str]); 5] = [
+        let cases: [(&str, &[&str]); 7] = [
             (
-                "Paper jams\nIf a page jams, open the top cover.\nCleaning the glass\nWipe it weekly.",
-                &["Paper jams", "If a page jams, open the top cover.", "Cleaning the glass", "Wipe it weekly."],
+                "Paper jams\nIf a page jams, open the top cover.\nCleaning the glass\nWipe it with a soft cloth weekly.",
+                &["Paper jams", "If a page jams, open the top cover.", "Cleaning the glass", "Wipe it with a soft cloth weekly."],
             ),
             ("Media Contact:\nJane Doe\n+49 30 1234567", &["Media Contact:", "Jane Doe\n+49 30 1234567"]),
             (
@@ -1421,6 +1425,12 @@ mod tests {
                 &["The minister met the heads of the regional water boards and\nJohn Smith of the national agency on Monday."],
             ),
             ("We visited the office of\nJohn Smith. Then\nwe left.", &["We visited the office of\nJohn Smith.", "Then\nwe left."]),
+            // Text wrapped at a narrow width, and Chinese, whose characters have no case.
+            (
+                "Residents who live near\nRiverside Drive will get free\nparking permits this year.",
+                &["Residents who live near\nRiverside Drive will get free\nparking permits this year."],
+            ),
+            ("政府宣布今年将投入大量资金，其\n中大部分资金将用于淘汰老旧车辆。", &["政府宣布今年将投入大量资金，其\n中大部分资金将用于淘汰老旧车辆。"]),
         ];
         for (text, expected) in cases {
             assert_eq!(sentences(text), expected, "text {text:?}");
