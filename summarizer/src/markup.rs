@@ -70,6 +70,38 @@ impl Reduced {
         self.pieces.push(Piece { reduced: start..self.text.len(), original: range, verbatim: true });
     }
 
+    /// Adds the text at `range` of `original` as [`Reduced::push_verbatim`] does,
+    /// with the line breaks of its leading whitespace made spaces, as the source
+    /// line break after a `<br>` shows as one in HTML.
+    fn push_verbatim_after_break(&mut self, original: &str, range: Range<usize>) {
+        let text = &original[range.clone()];
+        let leading = text.len() - text.trim_start().len();
+        if !text[..leading].contains(['\n', '\r']) {
+            self.push_verbatim(original, range);
+            return;
+        }
+        let start = self.text.len();
+        self.text.extend(text[..leading].chars().map(|c| if matches!(c, '\n' | '\r') { ' ' } else { c }));
+        self.text.push_str(&text[leading..]);
+        // The spaces take the bytes of the line breaks, so the piece maps byte for byte.
+        self.pieces.push(Piece { reduced: start..self.text.len(), original: range, verbatim: true });
+    }
+
+    /// Makes spaces of the line breaks in the whitespace at the end of the text that
+    /// came from the original, before a `<br>` adds its own.
+    fn space_trailing_line_breaks(&mut self) {
+        let Some(last) = self.pieces.last().filter(|piece| piece.verbatim && piece.reduced.end == self.text.len())
+        else {
+            return;
+        };
+        let tail_start = self.text.trim_end().len().max(last.reduced.start);
+        if self.text[tail_start..].contains(['\n', '\r']) {
+            let tail = self.text[tail_start..].replace(['\n', '\r'], " ");
+            self.text.truncate(tail_start);
+            self.text.push_str(&tail);
+        }
+    }
+
     /// Cuts the reduced text back to its first `len` bytes, a char boundary.
     fn truncate(&mut self, len: usize) {
         self.text.truncate(len);
@@ -510,6 +542,9 @@ fn reduce_html_with(html: &str, boilerplate: Boilerplate) -> HtmlReduction {
     // The boilerplate element around `position`, whose text is dropped.
     let mut dropped: Option<Dropped> = None;
     let mut block = BlockLinks::default();
+    // Whether the last tag was a `<br>`, so that a line break of the source after it
+    // is a space.
+    let mut after_break = false;
 
     while position < bytes.len() {
         match bytes[position] {
@@ -521,7 +556,11 @@ fn reduce_html_with(html: &str, boilerplate: Boilerplate) -> HtmlReduction {
                 match &mut dropped {
                     None => {
                         block.count(&html[text_start..position]);
-                        reduced.push_verbatim(html, text_start..position);
+                        if after_break {
+                            reduced.push_verbatim_after_break(html, text_start..position);
+                        } else {
+                            reduced.push_verbatim(html, text_start..position);
+                        }
                     }
                     Some(element) => {
                         let visible = visible_bytes(&html[text_start..position]);
@@ -530,10 +569,15 @@ fn reduce_html_with(html: &str, boilerplate: Boilerplate) -> HtmlReduction {
                     }
                 }
                 let source = &html[position..tag.end];
+                after_break = tag.name == "br";
                 if tag.name == "br" {
                     // A `<br>` breaks a line inside a paragraph, whose links count
                     // together, as a line break does in plain text: a sentence
-                    // goes on over it, and two in a row end the paragraph.
+                    // goes on over it, and two in a row end the paragraph. Line
+                    // breaks of the source beside it are spaces, as in HTML.
+                    if dropped.is_none() {
+                        reduced.space_trailing_line_breaks();
+                    }
                     if dropped.is_none() && !reduced.text.is_empty() && !reduced.text.ends_with("\n\n") {
                         reduced.push_replacement("\n", position..tag.end);
                     }
@@ -581,7 +625,12 @@ fn reduce_html_with(html: &str, boilerplate: Boilerplate) -> HtmlReduction {
                         None => {
                             block.count(&html[text_start..position]);
                             block.count(decoded.encode_utf8(&mut [0; 4]));
-                            reduced.push_verbatim(html, text_start..position);
+                            if after_break {
+                                reduced.push_verbatim_after_break(html, text_start..position);
+                            } else {
+                                reduced.push_verbatim(html, text_start..position);
+                            }
+                            after_break = false;
                             reduced.push_decoded(decoded, position..position + length);
                         }
                         Some(element) => {
@@ -600,7 +649,11 @@ fn reduce_html_with(html: &str, boilerplate: Boilerplate) -> HtmlReduction {
     }
     if dropped.is_none() {
         block.count(&html[text_start..]);
-        reduced.push_verbatim(html, text_start..html.len());
+        if after_break {
+            reduced.push_verbatim_after_break(html, text_start..html.len());
+        } else {
+            reduced.push_verbatim(html, text_start..html.len());
+        }
     }
     if drop_boilerplate {
         dropped_visible += block.end(&mut reduced);
@@ -1048,8 +1101,11 @@ fn reduce_markdown_line(
             Token::Text => position += 1,
             Token::Markup(length) => {
                 reduced.push_verbatim(markdown, text_start..position);
-                // An inline `<br>` breaks the line, as it does in HTML.
-                if is_line_break_tag(&markdown.as_bytes()[position..position + length]) {
+                // An inline `<br>` breaks the line, as it does in HTML. At the end of
+                // a line the line break after it does that already.
+                if is_line_break_tag(&markdown.as_bytes()[position..position + length])
+                    && !markdown[position + length..range.end].trim().is_empty()
+                {
                     reduced.push_replacement("\n", position..position + length);
                 }
                 position += length;
@@ -1597,6 +1653,23 @@ mod tests {
     }
 
     #[test]
+    fn html_source_line_breaks_beside_br_are_spaces() {
+        for html in [
+            "<p>The minister said that the flood defences<br>\n  had failed in three places.</p>",
+            "<p>The minister said that the flood defences\n<br>had failed in three places.</p>",
+        ] {
+            let reduced = reduce_html(html);
+            let sentences: Vec<&str> =
+                split_sentences(&reduced.text).iter().map(|span| &reduced.text[span.start..span.end]).collect();
+            assert_eq!(sentences.len(), 1, "html {html:?}: {sentences:?}");
+            let original = reduced.original_range(0..reduced.text.trim_end().len());
+            assert_eq!(&html[original.start..original.start + 3], "The", "html {html:?}");
+        }
+        let two = reduce_html("<p>First line<br>\n<br>\nSecond part</p>");
+        assert_eq!(split_sentences(&two.text).len(), 2, "{:?}", two.text);
+    }
+
+    #[test]
     fn html_line_break_keeps_sentence_and_two_end_paragraph() {
         let html = "<p>My router drops the connection every evening<br>around 8 pm.<br/>I replaced the cable\
                     <br><br>and nothing changed.</p>";
@@ -1739,6 +1812,8 @@ mod tests {
             reduce_markdown("Line one<br>line two<BR/>three<br />four <bra>.").text,
             "Line one\nline two\nthree\nfour ."
         );
+        // At the end of a line, the line break after it breaks the line once.
+        assert_eq!(reduce_markdown("Line one<br>\nline two").text, "Line one\nline two");
     }
 
     #[test]
