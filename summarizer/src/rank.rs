@@ -729,21 +729,19 @@ pub(crate) fn choose(
             break;
         }
         let pool: Vec<usize> = ranked.iter().copied().filter(|&index| tier(index) == pass).collect();
-        let mut taken = vec![false; pool.len()];
+        let mut untaken = Untaken::new(pool.len());
         let mut cursor = 0;
         while finder.chosen.len() < limit.max_sentences {
-            while cursor < pool.len() && taken[cursor] {
-                cursor += 1;
-            }
+            cursor = untaken.first_from(cursor);
             if cursor == pool.len() {
                 break;
             }
             let slot = if finder.chosen.is_empty() || finder.chosen.len() >= MMR_MAX_CHOSEN {
                 cursor
             } else {
-                best_marginal_slot(&pool, &taken, cursor, &finder.chosen, &mut marginal, scores)
+                best_marginal_slot(&pool, &mut untaken, cursor, &finder.chosen, &mut marginal, scores)
             };
-            taken[slot] = true;
+            untaken.take(slot);
             let candidate = pool[slot];
 
             if let Some((budget, words)) = &limit.word_budget {
@@ -893,27 +891,70 @@ impl<'a> RepeatFinder<'a> {
     }
 }
 
-/// Returns the slot of `pool` (among the first [`MMR_WINDOW`] not yet taken from
+/// Returns the slot of `pool` (among the first [`MMR_WINDOW`] of `untaken` from
 /// `cursor` on) with the best maximal marginal relevance: its score minus
 /// [`MMR_WEIGHT`] times its largest cosine to a chosen sentence. Ties go to the
 /// better-ranked slot.
 fn best_marginal_slot(
     pool: &[usize],
-    taken: &[bool],
+    untaken: &mut Untaken,
     cursor: usize,
     chosen: &[usize],
     marginal: &mut MarginalSimilarity<'_>,
     scores: &[f64],
 ) -> usize {
     let mut best = (cursor, f64::NEG_INFINITY);
-    for slot in (cursor..pool.len()).filter(|&slot| !taken[slot]).take(MMR_WINDOW) {
+    let mut slot = untaken.first_from(cursor);
+    for _ in 0..MMR_WINDOW {
+        if slot == pool.len() {
+            break;
+        }
         let candidate = pool[slot];
         let relevance = scores[candidate] - MMR_WEIGHT * marginal.max_cosine(candidate, chosen);
         if relevance > best.1 {
             best = (slot, relevance);
         }
+        slot = untaken.first_from(slot + 1);
     }
     best.0
+}
+
+/// The slots of a pool of candidates not yet taken. Each slot points at a slot at
+/// or after it that may be untaken, and lookups shorten the paths they follow, so
+/// finding the next untaken slot takes nearly constant time. Scanning over taken
+/// slots took time that grew with the square of the sentences under a word
+/// budget, where most candidates are taken without fitting.
+struct Untaken {
+    /// For each slot, itself when untaken, or a later slot; the last entry, one
+    /// past the pool, always points at itself. Pools have fewer than `u32::MAX`
+    /// sentences, as texts have fewer bytes.
+    next: Vec<u32>,
+}
+
+impl Untaken {
+    fn new(len: usize) -> Self {
+        Self { next: (0..=len as u32).collect() }
+    }
+
+    /// Marks `slot` taken.
+    fn take(&mut self, slot: usize) {
+        self.next[slot] = slot as u32 + 1;
+    }
+
+    /// Returns the first untaken slot at or after `slot`, or the pool's length.
+    fn first_from(&mut self, slot: usize) -> usize {
+        let mut slot = slot as u32;
+        loop {
+            let next = self.next[slot as usize];
+            if next == slot {
+                return slot as usize;
+            }
+            // Path halving: each slot passed points two steps on.
+            let after = self.next[next as usize];
+            self.next[slot as usize] = after;
+            slot = after;
+        }
+    }
 }
 
 /// The largest cosine of each sentence to the chosen ones, kept from one pick of
@@ -1018,6 +1059,24 @@ mod tests {
             vectors.push(terms, content_words);
         }
         vectors
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn untaken_finds_same_slots_as_a_scan(len in 0usize..40, takes in proptest::collection::vec(0usize..40, 0..60), from in 0usize..41) {
+            let mut untaken = Untaken::new(len);
+            let mut taken = vec![false; len];
+            for slot in takes.into_iter().filter(|&slot| slot < len) {
+                let first = (slot..len).find(|&other| !taken[other]).unwrap_or(len);
+                proptest::prop_assert_eq!(untaken.first_from(slot), first);
+                if !taken[slot] {
+                    untaken.take(slot);
+                    taken[slot] = true;
+                }
+            }
+            let from = from.min(len);
+            proptest::prop_assert_eq!(untaken.first_from(from), (from..len).find(|&slot| !taken[slot]).unwrap_or(len));
+        }
     }
 
     proptest::proptest! {
