@@ -680,7 +680,12 @@ fn on_one_line(text: &str) -> std::borrow::Cow<'_, str> {
         let run = &rest[start..];
         let end = run.find(|ch: char| !ch.is_whitespace()).unwrap_or(run.len());
         if run[..end].contains(breaks_line) {
-            line.push(' ');
+            // Chinese and Japanese put no space between words, so a line break
+            // between their characters joins them.
+            let joins = line.chars().next_back().is_some_and(is_wide) && run[end..].chars().next().is_some_and(is_wide);
+            if !joins {
+                line.push(' ');
+            }
         } else {
             line.push_str(&run[..end]);
         }
@@ -688,6 +693,18 @@ fn on_one_line(text: &str) -> std::borrow::Cow<'_, str> {
     }
     line.push_str(rest);
     std::borrow::Cow::Owned(line)
+}
+
+/// Returns whether `ch` is a Chinese or Japanese character or punctuation mark, or
+/// a full-width form, which text puts no spaces between.
+fn is_wide(ch: char) -> bool {
+    matches!(ch,
+        '\u{3000}'..='\u{30FF}' // CJK punctuation, Hiragana, Katakana
+        | '\u{3400}'..='\u{4DBF}' // CJK extension A
+        | '\u{4E00}'..='\u{9FFF}' // CJK unified ideographs
+        | '\u{F900}'..='\u{FAFF}' // CJK compatibility ideographs
+        | '\u{FF00}'..='\u{FFEF}' // full-width forms
+    )
 }
 
 fn run() -> anyhow::Result<()> {

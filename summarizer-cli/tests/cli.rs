@@ -211,6 +211,13 @@ fn prints_a_wrapped_sentence_on_one_line() {
 }
 
 #[test]
+fn joins_wrapped_chinese_without_a_space() {
+    let output = summarize(&["--ratio", "1"], "政府宣布今年将投入大量资金，其\n中大部分资金将用于淘汰老旧车辆。");
+    assert!(output.status.success(), "stderr {:?}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(stdout_lines(&output), ["政府宣布今年将投入大量资金，其中大部分资金将用于淘汰老旧车辆。"]);
+}
+
+#[test]
 fn keyphrases_flag_appends_phrases() {
     let output = summarize(&["--sentences", "1", "--keyphrases", "2"], ARTICLE);
     assert!(output.status.success());
