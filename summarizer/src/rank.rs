@@ -251,11 +251,19 @@ const BACK_MATTER_HEADINGS: &[&str] = &[
 fn back_matter_start(text: &str) -> usize {
     // Longer lines are no heading, even with their marks.
     const LONGEST_LINE: usize = 48;
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
+    // The search starts at the first line that starts in the second half.
+    let half = text.len() / 2;
+    let Some(mut offset) = text.as_bytes()[half.saturating_sub(1)..]
+        .iter()
+        .position(|&byte| byte == b'\n')
+        .map(|newline| half.saturating_sub(1) + newline + 1)
+    else {
+        return text.len();
+    };
+    for line in text[offset..].split_inclusive('\n') {
         let start = offset;
         offset += line.len();
-        if line.len() > LONGEST_LINE || start < text.len() / 2 {
+        if line.len() > LONGEST_LINE {
             continue;
         }
         let heading = line.trim().trim_matches(['#', '=', ' ', '\t']).trim_end_matches(':');
@@ -271,26 +279,35 @@ fn back_matter_start(text: &str) -> usize {
     text.len()
 }
 
-/// Lower-case words that join the names of a list of authors.
-const NAME_LIST_JOINERS: &[&str] = &["and", "et", "al.", "al", "&", "von", "van", "de", "der", "den", "da", "di", "le"];
+/// Returns whether `word` is a lower-case word that joins the names of a list of
+/// authors.
+fn is_name_list_joiner(word: &str) -> bool {
+    matches!(word, "and" | "et" | "al." | "al" | "&" | "von" | "van" | "de" | "der" | "den" | "da" | "di" | "le")
+}
 
 /// Returns whether `sentence` is a list of names, such as the authors of a paper
 /// ("J. Smith, A. B. Kowalski, R. Tanaka et al."): at least two words, a comma,
-/// and no word in lower case but those of [`NAME_LIST_JOINERS`]. It names people
+/// and no word in lower case but those of [`is_name_list_joiner`]. It names people
 /// but says nothing, so it counts as a fragment.
 fn is_name_list(sentence: &str) -> bool {
-    if !sentence.contains(',') {
-        return false;
-    }
-    let mut words = 0;
+    // Most sentences have a lower-case word among their first few, which settles
+    // it before the rest is read.
+    let (mut words, mut comma) = (0, false);
     for word in whitespace_words(sentence) {
         words += 1;
-        let starts_lower = word.chars().find(|c| c.is_alphabetic()).is_some_and(char::is_lowercase);
-        if starts_lower && !NAME_LIST_JOINERS.contains(&word.trim_end_matches(',')) {
+        comma |= word.ends_with(',');
+        // Words are never empty, and an ASCII letter first settles the case.
+        let first = word.as_bytes()[0];
+        let starts_lower = if first.is_ascii_alphabetic() {
+            first.is_ascii_lowercase()
+        } else {
+            word.chars().find(|c| c.is_alphabetic()).is_some_and(char::is_lowercase)
+        };
+        if starts_lower && !is_name_list_joiner(word.trim_end_matches(',')) {
             return false;
         }
     }
-    words >= 2
+    words >= 2 && comma
 }
 
 /// Returns whether `sentence` ends with a sentence mark, before any closing quotes,

@@ -336,6 +336,12 @@ fn split_blocks(text: &str) -> Vec<Span> {
 /// or WebVTT: two times joined by `-->`, such as `00:00:01,000 --> 00:00:04,200`,
 /// maybe with cue settings after them.
 fn is_cue_timing(line: &str) -> bool {
+    // The longest timing line with cue settings has far fewer bytes, and it starts
+    // with a digit: most lines are ruled out before any search.
+    const LONGEST_TIMING_LINE: usize = 120;
+    if line.len() > LONGEST_TIMING_LINE || !line.starts_with(|c: char| c.is_ascii_digit()) {
+        return false;
+    }
     let Some((from, to)) = line.split_once("-->") else {
         return false;
     };
@@ -366,19 +372,20 @@ const CONTINUING_WORDS: &[&str] =
 /// - a chat or log line that starts with `[` or `<`, when `next` starts with the
 ///   same mark ("[09:02] <alice> morning").
 fn line_is_unit_before(line: &str, next: &str) -> bool {
-    let Some(first) = line.chars().next() else {
+    let Some(&first) = line.as_bytes().first() else {
         return false;
     };
-    if matches!(first, '[' | '<') && next.starts_with(first) {
+    if matches!(first, b'[' | b'<') && next.as_bytes().first() == Some(&first) {
         return true;
+    }
+    // A char takes at most 4 bytes, so most lines of prose are ruled out by length.
+    if line.len() > 4 * MAX_UNIT_LINE_CHARS {
+        return false;
     }
     let Some(last) = line.chars().next_back() else {
         return false;
     };
     if !(last.is_alphanumeric() || matches!(last, ':' | ')' | '"' | '”' | '’')) {
-        return false;
-    }
-    if line.len() > 4 * MAX_UNIT_LINE_CHARS {
         return false;
     }
     let chars = line.chars().count();
@@ -583,7 +590,7 @@ fn split_block(text: &str, block: Span, glue: &mut GlueFinder<'_>, sentences: &m
         let ends_here = if is_cjk_terminal {
             true
         } else {
-            let after_unit = single_period && ends_with_unit(&body[sentence_start..index]);
+            let after_unit = lowercased && single_period && ends_with_unit(&body[sentence_start..index]);
             starts_new_sentence(rest, lowercased && !(closed_by_quote && matches!(ch, '?' | '!')) && !after_unit)
                 && !(single_period && continues_after_period(&body[sentence_start..index], rest))
                 && !is_list_number(&body[sentence_start..index])
@@ -632,6 +639,11 @@ const MAX_CITATION_BYTES: usize = 40;
 /// `[citation needed]`, at most [`MAX_CITATION_BYTES`] each), superscript digits
 /// (`¹²`) and the marks `*`, `†` and `‡`.
 fn citation_marks_len(rest: &str) -> usize {
+    // After most sentence marks comes a space: its first byte rules it out. Every
+    // mark starts with `[` or `*`, or with 0xC2 or 0xE2 (`¹²³`, `⁰⁴⁵⁶⁷⁸⁹` and `†‡`).
+    if !matches!(rest.as_bytes().first(), Some(b'[' | b'*' | 0xC2 | 0xE2)) {
+        return 0;
+    }
     let mut length = 0;
     loop {
         let after = &rest[length..];
@@ -830,10 +842,14 @@ fn continues_before_number_or_letter(word: &str, next: &str) -> bool {
         .any(|month| next.strip_prefix(month).is_some_and(|after| !after.starts_with(char::is_alphanumeric)))
 }
 
-/// Returns whether the last word of `before` is one of [`UNIT_ABBREVIATIONS`].
+/// Returns whether the last word of `before` is one of [`UNIT_ABBREVIATIONS`]. It
+/// reads at most 5 bytes from the end, as no unit has more than 4, and compares
+/// bytes, as every unit is ASCII.
 fn ends_with_unit(before: &str) -> bool {
-    let word = before.rsplit(char::is_whitespace).next().unwrap_or("");
-    UNIT_ABBREVIATIONS.iter().any(|unit| unit.eq_ignore_ascii_case(word))
+    let bytes = before.as_bytes();
+    let length = bytes.iter().rev().take(5).take_while(|byte| !byte.is_ascii_whitespace()).count();
+    let word = &bytes[bytes.len() - length..];
+    length < 5 && UNIT_ABBREVIATIONS.iter().any(|unit| unit.as_bytes().eq_ignore_ascii_case(word))
 }
 
 /// Returns whether `word`, lower-cased, is one of [`NUMBER_ABBREVIATIONS`].
