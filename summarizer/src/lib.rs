@@ -624,6 +624,25 @@ mod tests {
     }
 
     #[test]
+    fn ranks_press_release_boilerplate_last() {
+        let text = "BERLIN -- Nordlicht opened the largest battery in Europe near Cottbus on Monday. \
+                    The battery stores wind power for the evening peak. It cost 410 million euros.\n\n\
+                    About Nordlicht Energy AG\n\nNordlicht Energy AG is a leading developer of renewable energy \
+                    infrastructure with 2,400 employees.\n\nForward-Looking Statements\n\nThis press release \
+                    contains forward-looking statements that are subject to risks and uncertainties.";
+        let options = Options::with_length(Length::Ratio(Ratio::new(0.4).unwrap()));
+        let texts: Vec<&str> = summarize_with(text, &options).sentences.iter().map(|s| s.text).collect();
+        assert_eq!(
+            texts,
+            [
+                "BERLIN -- Nordlicht opened the largest battery in Europe near Cottbus on Monday.",
+                "The battery stores wind power for the evening peak.",
+                "It cost 410 million euros."
+            ]
+        );
+    }
+
+    #[test]
     fn table_of_contents_is_no_back_matter() {
         let text = "Contents\nHistory\nSee also\nReferences\n\nThe harbour bridge opened to traffic in 1932 after \
                     eight years of work. It carries six lanes of traffic and a railway across the harbour.\n\n\

@@ -207,8 +207,16 @@ fn signature_start(text: &str) -> usize {
 }
 
 /// Headings of the back matter of an article, lower-case: the references, notes
-/// and links after its text, in the languages with the most encyclopedia articles.
+/// and links after its text, in the languages with the most encyclopedia articles,
+/// and the boilerplate sections at the end of a press release.
 const BACK_MATTER_HEADINGS: &[&str] = &[
+    "forward-looking statements",
+    "safe harbor statement",
+    "media contact",
+    "media contacts",
+    "press contact",
+    "investor contact",
+    "###",
     "references",
     "notes and references",
     "footnotes",
@@ -244,19 +252,20 @@ const BACK_MATTER_HEADINGS: &[&str] = &[
 
 /// Returns the offset of the back matter of `text`: the start of the first line in
 /// its second half that is one of [`BACK_MATTER_HEADINGS`] alone, with any Markdown
-/// (`## `) or wiki (`== ==`) heading marks and a colon. The references and links
+/// (`## `) or wiki (`== ==`) heading marks and a colon, or of a heading "About ..."
+/// of a press release after its first quarter. The references and links
 /// after it are no summary of the article, so they are chosen last. In the first
 /// half such a line is a table of contents or a section of the text. It is the
 /// text's length when there is none.
 fn back_matter_start(text: &str) -> usize {
     // Longer lines are no heading, even with their marks.
     const LONGEST_LINE: usize = 48;
-    // The search starts at the first line that starts in the second half.
-    let half = text.len() / 2;
-    let Some(mut offset) = text.as_bytes()[half.saturating_sub(1)..]
+    // The search starts at the first line that starts in the second quarter.
+    let (quarter, half) = (text.len() / 4, text.len() / 2);
+    let Some(mut offset) = text.as_bytes()[quarter.saturating_sub(1)..]
         .iter()
         .position(|&byte| byte == b'\n')
-        .map(|newline| half.saturating_sub(1) + newline + 1)
+        .map(|newline| quarter.saturating_sub(1) + newline + 1)
     else {
         return text.len();
     };
@@ -266,13 +275,26 @@ fn back_matter_start(text: &str) -> usize {
         if line.len() > LONGEST_LINE {
             continue;
         }
-        let heading = line.trim().trim_matches(['#', '=', ' ', '\t']).trim_end_matches(':');
-        let known = if heading.is_ascii() {
-            BACK_MATTER_HEADINGS.iter().any(|known| known.eq_ignore_ascii_case(heading))
-        } else {
-            BACK_MATTER_HEADINGS.contains(&heading.to_lowercase().as_str())
+        // "###" alone ends a press release.
+        let heading = match line.trim() {
+            "###" => "###",
+            trimmed => trimmed.trim_matches(['#', '=', ' ', '\t']).trim_end_matches(':'),
         };
-        if known {
+        // A press release describes its company under "About <company>" near its
+        // end, in a paragraph of its own (a line of wrapped text may start with
+        // "About"). The boilerplate may take up half of a short release.
+        let paragraph_start = text[..start].trim_end_matches([' ', '\t', '\r']).ends_with("\n\n");
+        let about = heading.len() > 6
+            && heading.starts_with("About ")
+            && !heading.ends_with(['.', '!', '?'])
+            && paragraph_start;
+        let known = start >= half
+            && if heading.is_ascii() {
+                BACK_MATTER_HEADINGS.iter().any(|known| known.eq_ignore_ascii_case(heading))
+            } else {
+                BACK_MATTER_HEADINGS.contains(&heading.to_lowercase().as_str())
+            };
+        if about || known {
             return start;
         }
     }
