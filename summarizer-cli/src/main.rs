@@ -21,7 +21,9 @@ const HELP: &str = "\
 Usage: summarize [--sentences N | --ratio R | --words W] [--lang CODE|auto] [OPTIONS] [FILE]
 
 Prints the sentences that summarize FILE (or standard input, also for FILE -), one
-per line, in document order.
+per line, in document order. A sentence that repeats a chosen one (the same text,
+or a cosine similarity of its words above 0.6) is left out, so a summary may have
+fewer sentences than asked, even with --ratio 1.
 
 Length (at most one; default --sentences 3):
       --sentences N   at most N sentences (alias -n)
