@@ -82,6 +82,9 @@ const LONG_MARKER_SAMPLE_BYTES: usize = 2000;
 const LONG_MARKER_SAMPLE_WORDS: usize = 300;
 /// The most words of a text whose language is not guessed when whatlang is unsure.
 const MAX_GUESS_FREE_WORDS: usize = 5;
+/// How many marker words the most frequent language of a text of at most
+/// [`MAX_GUESS_FREE_WORDS`] words needs when whatlang is unsure.
+const SHORT_TEXT_MARKER_HITS: usize = 2;
 /// How many marker words the most frequent language needs for a guess.
 const MARKER_MIN_HITS: usize = 8;
 /// Ten very frequent function words of each supported Latin-script language,
@@ -367,12 +370,12 @@ pub fn detect_language(text: &str) -> Option<Language> {
         whatlang::Script::Tamil => return Some(Language::Tamil),
         _ => return None,
     }
-    if let Some(language) = detect_by_marker_words(quick, MARKER_SAMPLE_WORDS) {
+    if let Some(language) = detect_by_marker_words(quick, MARKER_SAMPLE_WORDS, MARKER_MIN_HITS) {
         return Some(language);
     }
     if quick.len() < text.len() {
         let longer = prefix(text, LONG_MARKER_SAMPLE_BYTES);
-        if let Some(language) = detect_by_marker_words(longer, LONG_MARKER_SAMPLE_WORDS) {
+        if let Some(language) = detect_by_marker_words(longer, LONG_MARKER_SAMPLE_WORDS, MARKER_MIN_HITS) {
             return Some(language);
         }
     }
@@ -387,10 +390,10 @@ pub fn detect_language(text: &str) -> Option<Language> {
     let info = detector.detect(prefix(text, DETECTION_SAMPLE_BYTES))?;
     // On a few words whatlang's guess is mostly a rare neighbour ("Thank you so
     // much!" came back as Swedish, "Berlin" as Dutch), so an unsure guess on a text
-    // of at most MAX_GUESS_FREE_WORDS words counts as no language. Whole sentences
-    // are unsure too, but mostly right.
+    // of at most MAX_GUESS_FREE_WORDS words counts only when two of its marker
+    // words agree ("Das ist gut."). Whole sentences are unsure too, but mostly right.
     if !info.is_reliable() && whitespace_words(text).nth(MAX_GUESS_FREE_WORDS).is_none() {
-        return None;
+        return detect_by_marker_words(text, MARKER_SAMPLE_WORDS, SHORT_TEXT_MARKER_HITS);
     }
     Language::from_whatlang(info.lang())
 }
@@ -448,12 +451,13 @@ fn detect_script(sample: &str) -> Option<whatlang::Script> {
 }
 
 /// Returns the Latin-script language whose [`MARKER_WORDS`] occur most often among
-/// the first `max_words` words of `sample`, when it has at least
-/// [`MARKER_MIN_HITS`] hits and twice as many as the next language. Counting a few
+/// the first `max_words` words of `sample`, when it has at least `min_hits` hits
+/// ([`MARKER_MIN_HITS`] but for a text of a few words) and twice as many as the
+/// next language. Counting a few
 /// function words is much cheaper than whatlang's trigram profiles, and on text of
 /// some length the most frequent words give the language away. Close calls, such
 /// as Danish against Norwegian, go to whatlang.
-fn detect_by_marker_words(sample: &str, max_words: usize) -> Option<Language> {
+fn detect_by_marker_words(sample: &str, max_words: usize, min_hits: usize) -> Option<Language> {
     // Hit counts indexed by `Language as usize`, which is the language's index in
     // LANGUAGES.
     let mut hits = [0usize; LANGUAGES.len()];
@@ -490,7 +494,7 @@ fn detect_by_marker_words(sample: &str, max_words: usize) -> Option<Language> {
     ranked.sort_by_key(|&(count, _)| std::cmp::Reverse(count));
     let (best, language) = ranked[0];
     let runner_up = ranked[1].0;
-    (best >= MARKER_MIN_HITS && best >= 2 * runner_up).then_some(language)
+    (best >= min_hits && best >= 2 * runner_up).then_some(language)
 }
 
 /// Returns the bytes of a word of at most 8 bytes, with ASCII capitals lower-cased,
@@ -594,6 +598,9 @@ mod tests {
         for text in ["Thank you so much!", "See you tomorrow at 5pm.", "Zebra", "Berlin", "OK", "www.example.com"] {
             assert_eq!(detect_language(text), None, "text: {text}");
         }
+        // Two marker words of one language decide.
+        assert_eq!(detect_language("Das ist gut."), Some(Language::German));
+        assert_eq!(detect_language("The service was great."), Some(Language::English));
     }
 
     #[test]
@@ -613,11 +620,15 @@ mod tests {
     fn marker_words_decide_clear_cases_only() {
         let english = "The council said that the plan was ready and that the work is set to start with the \
                        new year, for the town and for the people of the region who are waiting.";
-        assert_eq!(detect_by_marker_words(english, MARKER_SAMPLE_WORDS), Some(Language::English));
+        assert_eq!(detect_by_marker_words(english, MARKER_SAMPLE_WORDS, MARKER_MIN_HITS), Some(Language::English));
         let short = "The plan is ready.";
-        assert_eq!(detect_by_marker_words(short, MARKER_SAMPLE_WORDS), None, "too few marker words");
+        assert_eq!(detect_by_marker_words(short, MARKER_SAMPLE_WORDS, MARKER_MIN_HITS), None, "too few marker words");
         let danish_or_norwegian = "Det er ikke til og med det er ikke til og med det er ikke";
-        assert_eq!(detect_by_marker_words(danish_or_norwegian, MARKER_SAMPLE_WORDS), None, "close call");
+        assert_eq!(
+            detect_by_marker_words(danish_or_norwegian, MARKER_SAMPLE_WORDS, MARKER_MIN_HITS),
+            None,
+            "close call"
+        );
     }
 
     #[test]

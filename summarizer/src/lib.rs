@@ -240,6 +240,9 @@ impl Summarizer {
         let chosen = choose_sentences(visible, &spans, terms, options.length);
         let key_phrases = keyphrases::extract(visible, &spans, terms.analyzer(), options.key_phrases);
 
+        // The end of the last sentence's range in the original, which the next one's
+        // balanced markup may not reach back over.
+        let mut previous_end = 0;
         let sentences = chosen
             .into_iter()
             .map(|(index, span)| match &reduced {
@@ -251,11 +254,13 @@ impl Summarizer {
                     index,
                 },
                 Some(reduced) => {
-                    let original = reduced.original_range(span.start..span.end);
-                    let original = match options.format {
-                        InputFormat::Html => markup::balance_html(text, original),
-                        _ => markup::balance_markdown(text, original),
+                    let unbalanced = reduced.original_range(span.start..span.end);
+                    let balanced = match options.format {
+                        InputFormat::Html => markup::balance_html(text, unbalanced.clone()),
+                        _ => markup::balance_markdown(text, unbalanced.clone()),
                     };
+                    let original = balanced.start.max(previous_end.min(unbalanced.start))..balanced.end;
+                    previous_end = original.end;
                     SummarySentence {
                         text: &text[original.clone()],
                         plain: Cow::Owned(visible[span.start..span.end].to_owned()),
@@ -453,6 +458,15 @@ mod tests {
                 "[Docs](https://example.org) describe every command of it."
             ]
         );
+        // Sentences with no space between them each take their own closing marks.
+        assert_eq!(
+            all(InputFormat::Markdown, "今日は**晴れです。**明日は**雨です。**"),
+            ["今日は**晴れです。**", "明日は**雨です。**"]
+        );
+        assert_eq!(
+            all(InputFormat::Markdown, "今日は*晴れです。*明日は*雨です。*"),
+            ["今日は*晴れです。*", "明日は*雨です。*"]
+        );
     }
 
     #[test]
@@ -626,20 +640,33 @@ mod tests {
     #[test]
     fn ranks_press_release_boilerplate_last() {
         let text = "BERLIN -- Nordlicht opened the largest battery in Europe near Cottbus on Monday. \
-                    The battery stores wind power for the evening peak. It cost 410 million euros.\n\n\
+                    The battery stores surplus wind and solar power for the evening peak in the region. \
+                    It cost 410 million euros and took fourteen months to build on a former coal site. \
+                    Nordlicht plans two more battery sites in Saxony-Anhalt by 2028.\n\n\
                     About Nordlicht Energy AG\n\nNordlicht Energy AG is a leading developer of renewable energy \
                     infrastructure with 2,400 employees.\n\nForward-Looking Statements\n\nThis press release \
                     contains forward-looking statements that are subject to risks and uncertainties.";
-        let options = Options::with_length(Length::Ratio(Ratio::new(0.4).unwrap()));
+        let options = Options::with_length(Length::Ratio(Ratio::new(0.5).unwrap()));
         let texts: Vec<&str> = summarize_with(text, &options).sentences.iter().map(|s| s.text).collect();
         assert_eq!(
             texts,
             [
                 "BERLIN -- Nordlicht opened the largest battery in Europe near Cottbus on Monday.",
-                "The battery stores wind power for the evening peak.",
-                "It cost 410 million euros."
+                "The battery stores surplus wind and solar power for the evening peak in the region.",
+                "It cost 410 million euros and took fourteen months to build on a former coal site.",
+                "Nordlicht plans two more battery sites in Saxony-Anhalt by 2028."
             ]
         );
+    }
+
+    #[test]
+    fn about_section_of_a_story_is_no_back_matter() {
+        let text = "Officials approved a new malaria vaccine for children on Monday.\n\nAbout the vaccine\n\n\
+                    The vaccine is given in three doses a month apart. Trials in four countries cut cases by \
+                    three quarters. Supplies reach clinics in March. Doctors welcomed the decision.";
+        let texts: Vec<&str> = summarize(text, n(3)).iter().map(|s| s.text).collect();
+        assert!(!texts.contains(&"About the vaccine"), "{texts:?}");
+        assert_eq!(texts.len(), 3);
     }
 
     #[test]

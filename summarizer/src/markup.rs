@@ -159,6 +159,9 @@ impl Reduced {
     }
 }
 
+/// The most unmatched inline tags in a sentence that [`balance_html`] balances.
+const MAX_BALANCED_TAGS: usize = 32;
+
 /// Inline elements whose tags [`balance_html`] takes into a sentence's range.
 const INLINE_ELEMENTS: &[&str] = &[
     "a", "abbr", "b", "bdi", "bdo", "cite", "code", "del", "dfn", "em", "i", "ins", "kbd", "mark", "q", "s", "samp",
@@ -176,6 +179,11 @@ pub(crate) fn balance_html(html: &str, range: Range<usize>) -> Range<usize> {
     let mut closed: Vec<String> = Vec::new();
     let mut position = range.start;
     while let Some(offset) = html[position..range.end].find('<') {
+        // A sentence nests a few inline elements; one with more is left as it is,
+        // so that each end tag searches a short list.
+        if opened.len() + closed.len() > MAX_BALANCED_TAGS {
+            return range;
+        }
         let at = position + offset;
         let Some(tag) = parse_tag(html, at).filter(|tag| tag.end <= range.end) else {
             position = at + 1;
@@ -219,9 +227,10 @@ pub(crate) fn balance_html(html: &str, range: Range<usize>) -> Range<usize> {
 
 /// Returns `range` of `markdown` widened so that its emphasis, code and link marks
 /// are balanced: for each of `*`, `_`, `` ` `` and `~`, a range with an odd number
-/// of runs of that mark takes in the run just before it, or else the one just
-/// after it ("**" of "Note:** the service restarts."). A range with a `]` and no
-/// `[` takes in a `[` just before it.
+/// of runs of that mark takes in the run just after it, or else the one just
+/// before it ("**" of "Note:** the service restarts."). The run after comes first:
+/// between two sentences with no space between them ("晴れです。**明日は**") it
+/// closes the first. A range with a `]` and no `[` takes in a `[` just before it.
 pub(crate) fn balance_markdown(markdown: &str, range: Range<usize>) -> Range<usize> {
     let (mut start, mut end) = (range.start, range.end);
     for mark in [b'*', b'_', b'`', b'~'] {
@@ -234,12 +243,12 @@ pub(crate) fn balance_markdown(markdown: &str, range: Range<usize>) -> Range<usi
         if runs % 2 == 0 {
             continue;
         }
-        let before = markdown.as_bytes()[..start].iter().rev().take_while(|&&byte| byte == mark).count();
-        if before > 0 {
-            start -= before;
+        let after = markdown.as_bytes()[end..].iter().take_while(|&&byte| byte == mark).count();
+        if after > 0 {
+            end += after;
             continue;
         }
-        end += markdown.as_bytes()[end..].iter().take_while(|&&byte| byte == mark).count();
+        start -= markdown.as_bytes()[..start].iter().rev().take_while(|&&byte| byte == mark).count();
     }
     let inside = &markdown[start..end];
     if inside.contains(']') && !inside.contains('[') && markdown[..start].ends_with('[') {
@@ -1564,6 +1573,16 @@ mod tests {
                     <div class=\"shared-content\">Crews clear trees.</div>\
                     <section class=\"related_links\">More storms</section><p>Last line.</p></article></body>";
         assert_eq!(reduce_html(html).text, "Storm closes roads.\n\nCrews clear trees.\n\nLast line.\n\n");
+    }
+
+    #[test]
+    fn html_balancing_leaves_sentence_with_many_unmatched_tags() {
+        let html = format!("<p>Hello {}{} world.</p>", "<b>".repeat(40), "</i>".repeat(40));
+        let start = html.find("Hello").unwrap();
+        let end = html.find("world.").unwrap() + "world.".len();
+        assert_eq!(balance_html(&html, start..end), start..end);
+        let html = "<p><b>Note:</b> it restarts.</p>";
+        assert_eq!(balance_html(html, 6..html.len() - 4), 3..html.len() - 4);
     }
 
     #[test]

@@ -252,20 +252,20 @@ const BACK_MATTER_HEADINGS: &[&str] = &[
 
 /// Returns the offset of the back matter of `text`: the start of the first line in
 /// its second half that is one of [`BACK_MATTER_HEADINGS`] alone, with any Markdown
-/// (`## `) or wiki (`== ==`) heading marks and a colon, or of a heading "About ..."
-/// of a press release after its first quarter. The references and links
+/// (`## `) or wiki (`== ==`) heading marks and a colon, or a heading "About
+/// <Company>" of a press release. The references and links
 /// after it are no summary of the article, so they are chosen last. In the first
 /// half such a line is a table of contents or a section of the text. It is the
 /// text's length when there is none.
 fn back_matter_start(text: &str) -> usize {
     // Longer lines are no heading, even with their marks.
     const LONGEST_LINE: usize = 48;
-    // The search starts at the first line that starts in the second quarter.
-    let (quarter, half) = (text.len() / 4, text.len() / 2);
-    let Some(mut offset) = text.as_bytes()[quarter.saturating_sub(1)..]
+    // The search starts at the first line that starts in the second half.
+    let half = text.len() / 2;
+    let Some(mut offset) = text.as_bytes()[half.saturating_sub(1)..]
         .iter()
         .position(|&byte| byte == b'\n')
-        .map(|newline| quarter.saturating_sub(1) + newline + 1)
+        .map(|newline| half.saturating_sub(1) + newline + 1)
     else {
         return text.len();
     };
@@ -280,20 +280,19 @@ fn back_matter_start(text: &str) -> usize {
             "###" => "###",
             trimmed => trimmed.trim_matches(['#', '=', ' ', '\t']).trim_end_matches(':'),
         };
-        // A press release describes its company under "About <company>" near its
+        // A press release describes its company under "About <Company>" at its
         // end, in a paragraph of its own (a line of wrapped text may start with
-        // "About"). The boilerplate may take up half of a short release.
+        // "About", and "About the vaccine" is a section of a story).
         let paragraph_start = text[..start].trim_end_matches([' ', '\t', '\r']).ends_with("\n\n");
-        let about = heading.len() > 6
-            && heading.starts_with("About ")
-            && !heading.ends_with(['.', '!', '?'])
+        let about = heading
+            .strip_prefix("About ")
+            .is_some_and(|name| name.starts_with(char::is_uppercase) && !name.ends_with(['.', '!', '?']))
             && paragraph_start;
-        let known = start >= half
-            && if heading.is_ascii() {
-                BACK_MATTER_HEADINGS.iter().any(|known| known.eq_ignore_ascii_case(heading))
-            } else {
-                BACK_MATTER_HEADINGS.contains(&heading.to_lowercase().as_str())
-            };
+        let known = if heading.is_ascii() {
+            BACK_MATTER_HEADINGS.iter().any(|known| known.eq_ignore_ascii_case(heading))
+        } else {
+            BACK_MATTER_HEADINGS.contains(&heading.to_lowercase().as_str())
+        };
         if about || known {
             return start;
         }
@@ -308,28 +307,30 @@ fn is_name_list_joiner(word: &str) -> bool {
 }
 
 /// Returns whether `sentence` is a list of names, such as the authors of a paper
-/// ("J. Smith, A. B. Kowalski, R. Tanaka et al."): at least two words, a comma,
-/// and no word in lower case but those of [`is_name_list_joiner`]. It names people
-/// but says nothing, so it counts as a fragment.
+/// ("J. Smith, A. B. Kowalski, R. Tanaka et al."): at least two words and a comma,
+/// every word a capitalised one or one of [`is_name_list_joiner`], and some letter
+/// in lower case, which text in capitals ("STORM WARNING, WITH WINDS") and scripts
+/// without case lack. It names people but says nothing, so it counts as a fragment.
 fn is_name_list(sentence: &str) -> bool {
     // Most sentences have a lower-case word among their first few, which settles
     // it before the rest is read.
-    let (mut words, mut comma) = (0, false);
+    let (mut words, mut comma, mut lower_case) = (0, false, false);
     for word in whitespace_words(sentence) {
         words += 1;
         comma |= word.ends_with(',');
         // Words are never empty, and an ASCII letter first settles the case.
         let first = word.as_bytes()[0];
-        let starts_lower = if first.is_ascii_alphabetic() {
-            first.is_ascii_lowercase()
+        let capitalised = if first.is_ascii_alphabetic() {
+            first.is_ascii_uppercase()
         } else {
-            word.chars().find(|c| c.is_alphabetic()).is_some_and(char::is_lowercase)
+            word.chars().find(|c| c.is_alphabetic()).is_some_and(char::is_uppercase)
         };
-        if starts_lower && !is_name_list_joiner(word.trim_end_matches(',')) {
+        if !capitalised && !is_name_list_joiner(word.trim_end_matches(',')) {
             return false;
         }
+        lower_case |= word.chars().any(char::is_lowercase);
     }
-    words >= 2 && comma
+    words >= 2 && comma && lower_case
 }
 
 /// Returns whether `sentence` ends with a sentence mark, before any closing quotes,
@@ -1098,6 +1099,15 @@ mod tests {
             vectors.push(terms, content_words);
         }
         vectors
+    }
+
+    #[test]
+    fn name_lists_need_capitals_and_lower_case() {
+        assert!(is_name_list("J. Smith, A. B. Kowalski, R. Tanaka et al."));
+        assert!(!is_name_list("STORM WARNING ISSUED FOR THE COAST, WITH WINDS."));
+        assert!(!is_name_list("הממשלה הודיעה, ביום שני."));
+        assert!(!is_name_list("The council met, and voted."));
+        assert!(!is_name_list("Paris."));
     }
 
     proptest::proptest! {

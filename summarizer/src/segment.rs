@@ -345,11 +345,21 @@ fn is_cue_timing(line: &str) -> bool {
     let Some((from, to)) = line.split_once("-->") else {
         return false;
     };
+    // A cue time has minutes, seconds and milliseconds ("01:02.500", "00:01:02,500"),
+    // which an hour of an agenda ("09:00 --> 10:30 Keynote") has not.
     let is_time = |time: &str| {
-        let time = time.trim();
-        time.len() >= 5 && time.bytes().all(|byte| byte.is_ascii_digit() || matches!(byte, b':' | b',' | b'.'))
+        let bytes = time.as_bytes();
+        let fraction = bytes.iter().rposition(|&byte| matches!(byte, b',' | b'.'));
+        bytes.contains(&b':')
+            && fraction.is_some_and(|at| at + 4 == bytes.len() && at > 0)
+            && bytes.iter().all(|&byte| byte.is_ascii_digit() || matches!(byte, b':' | b',' | b'.'))
     };
-    is_time(from) && to.split_whitespace().next().is_some_and(is_time)
+    let mut after = to.split_whitespace();
+    // WebVTT cue settings are `name:value` pairs ("align:start position:10%").
+    is_time(from.trim())
+        && after.next().is_some_and(is_time)
+        && after
+            .all(|setting| setting.split_once(':').is_some_and(|(name, value)| !name.is_empty() && !value.is_empty()))
 }
 
 /// The most characters of a line that [`line_is_unit_before`] takes for a heading
@@ -553,6 +563,10 @@ fn split_block(text: &str, block: Span, glue: &mut GlueFinder<'_>, sentences: &m
     let lowercased = !body.chars().any(char::is_uppercase);
     let mut sentence_start = 0;
     let mut position = 0;
+    // Whether the sentence that starts at `letters.0` has a letter before
+    // `letters.1`, found once for each part of the text, so that many emoji in a
+    // sentence without letters do not search it again and again.
+    let mut letters = (0, 0, false);
 
     while let Some((index, ch)) = next_terminal(body, position) {
         if is_emoji(ch) {
@@ -561,7 +575,12 @@ fn split_block(text: &str, block: Span, glue: &mut GlueFinder<'_>, sentences: &m
             let end = index + emoji_run_len(&body[index..]);
             position = end;
             let rest = &body[end..];
-            if body[sentence_start..index].contains(char::is_alphabetic) && capitalised_word_opens(rest) {
+            if letters.0 != sentence_start {
+                letters = (sentence_start, sentence_start, false);
+            }
+            letters.2 = letters.2 || body[letters.1..index].contains(char::is_alphabetic);
+            letters.1 = index;
+            if letters.2 && capitalised_word_opens(rest) {
                 push_sentence(block.start + sentence_start, &body[sentence_start..end], glue, sentences);
                 sentence_start = end;
             }
@@ -1476,6 +1495,22 @@ mod tests {
                     00:00:04.500 --> 00:00:07.000 align:start\nToday we talk about bees.\n";
         assert_eq!(sentences(text), ["Welcome back to the show.", "Today we talk about bees."]);
         assert_eq!(sentences("The ratio went 3 --> 4 overnight."), ["The ratio went 3 --> 4 overnight."]);
+        // An agenda's hours have no milliseconds, and text after times is no setting.
+        let agenda = "Programme.\n09:00 --> 10:30 Keynote on storage.\n00:00:01,000 --> 00:00:02,000 Doors open.";
+        assert_eq!(
+            sentences(agenda),
+            ["Programme.", "09:00 --> 10:30 Keynote on storage.", "00:00:01,000 --> 00:00:02,000 Doors open."]
+        );
+    }
+
+    #[test]
+    fn emoji_ends_sentence_only_after_letters() {
+        // The letters are looked for once per part of the text between emoji.
+        let text = format!("{}Then 😀 The end came.", "1 😀 ".repeat(100));
+        let found = sentences(&text);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(found[1], "The end came.");
+        assert_eq!(sentences("1 😀 2 😀 The end came."), ["1 😀 2 😀 The end came."]);
     }
 
     #[test]
