@@ -80,7 +80,8 @@ const MARKER_SAMPLE_WORDS: usize = 60;
 /// too. This longer sample settled all but 2 of them.
 const LONG_MARKER_SAMPLE_BYTES: usize = 2000;
 const LONG_MARKER_SAMPLE_WORDS: usize = 300;
-/// The most words of a text whose language is not guessed when whatlang is unsure.
+/// The maximum number of words of a text whose language whatlang may not guess
+/// unsure.
 const MAX_GUESS_FREE_WORDS: usize = 5;
 /// How many marker words the most frequent language of a text of at most
 /// [`MAX_GUESS_FREE_WORDS`] words needs when whatlang is unsure.
@@ -388,10 +389,11 @@ pub fn detect_language(text: &str) -> Option<Language> {
         }
     }
     let info = detector.detect(prefix(text, DETECTION_SAMPLE_BYTES))?;
-    // On a few words whatlang's guess is mostly a rare neighbour ("Thank you so
-    // much!" came back as Swedish, "Berlin" as Dutch), so an unsure guess on a text
-    // of at most MAX_GUESS_FREE_WORDS words counts only when two of its marker
-    // words agree ("Das ist gut."). Whole sentences are unsure too, but mostly right.
+    // On a few words whatlang's guess is mostly a rare neighbour: "Thank you so
+    // much!" came back as Swedish, "Berlin" as Dutch. So on a text of at most
+    // MAX_GUESS_FREE_WORDS words an unsure guess gives way to two marker words of
+    // one language ("Das ist gut.") or to none. Whole sentences are unsure too,
+    // but mostly right.
     if !info.is_reliable() && whitespace_words(text).nth(MAX_GUESS_FREE_WORDS).is_none() {
         return detect_by_marker_words(text, MARKER_SAMPLE_WORDS, SHORT_TEXT_MARKER_HITS);
     }

@@ -595,7 +595,7 @@ mod tests {
     }
 
     #[test]
-    fn quoted_sentence_over_two_lines_has_plain_text_without_marks() {
+    fn quoted_lines_lose_marks_in_plain() {
         let text = "On Monday, Tom wrote:\n> The budget review moves to Thursday because the auditors\n\
                     > arrive on Wednesday morning.\n";
         let summary = summarize(text, n(3));
@@ -660,7 +660,7 @@ mod tests {
     }
 
     #[test]
-    fn about_section_of_a_story_is_no_back_matter() {
+    fn story_about_section_stays_body() {
         let text = "Officials approved a new malaria vaccine for children on Monday.\n\nAbout the vaccine\n\n\
                     The vaccine is given in three doses a month apart. Trials in four countries cut cases by \
                     three quarters. Supplies reach clinics in March. Doctors welcomed the decision.";

@@ -251,9 +251,9 @@ const BACK_MATTER_HEADINGS: &[&str] = &[
 ];
 
 /// Returns the offset of the back matter of `text`: the start of the first line in
-/// its second half that is one of [`BACK_MATTER_HEADINGS`] alone, with any Markdown
-/// (`## `) or wiki (`== ==`) heading marks and a colon, or a heading "About
-/// <Company>" of a press release. The references and links
+/// its second half that is one of [`BACK_MATTER_HEADINGS`] alone or a heading
+/// "About <Company>" of a press release. A heading may have Markdown (`## `) or
+/// wiki (`== ==`) marks and a colon. The references and links
 /// after it are no summary of the article, so they are chosen last. In the first
 /// half such a line is a table of contents or a section of the text. It is the
 /// text's length when there is none.
@@ -310,7 +310,7 @@ fn is_name_list_joiner(word: &str) -> bool {
 /// ("J. Smith, A. B. Kowalski, R. Tanaka et al."): at least two words and a comma,
 /// every word a capitalised one or one of [`is_name_list_joiner`], and some letter
 /// in lower case, which text in capitals ("STORM WARNING, WITH WINDS") and scripts
-/// without case lack. It names people but says nothing, so it counts as a fragment.
+/// without case lack. It names people and makes no statement, so it counts as a fragment.
 fn is_name_list(sentence: &str) -> bool {
     // Most sentences have a lower-case word among their first few, which settles
     // it before the rest is read.
