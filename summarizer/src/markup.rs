@@ -225,6 +225,25 @@ pub(crate) fn balance_html(html: &str, range: Range<usize>) -> Range<usize> {
     start..end
 }
 
+/// Returns the index of the `)` that closes a link destination, given the text after
+/// its `(`. As in CommonMark, parentheses inside the destination must be balanced
+/// and a backslash escapes the next character, so `(f(x))` ends at the second `)`.
+fn link_destination_end(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut escaped = false;
+    for (index, byte) in text.bytes().enumerate() {
+        match byte {
+            _ if escaped => escaped = false,
+            b'\\' => escaped = true,
+            b'(' => depth += 1,
+            b')' if depth == 0 => return Some(index),
+            b')' => depth -= 1,
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Returns `range` of `markdown` widened so that its emphasis, code and link marks
 /// are balanced: for each of `*`, `_`, `` ` `` and `~`, a range with an odd number
 /// of runs of that mark takes in the run just after it, or else the one just
@@ -253,6 +272,20 @@ pub(crate) fn balance_markdown(markdown: &str, range: Range<usize>) -> Range<usi
     let inside = &markdown[start..end];
     if inside.contains(']') && !inside.contains('[') && markdown[..start].ends_with('[') {
         start -= 1;
+    }
+    // A sentence that ends inside a link's text takes in the rest of the link:
+    // "Read [the guide.](http://x)" or "[the guide.][g]".
+    let inside = &markdown[start..end];
+    if inside.matches('[').count() > inside.matches(']').count() && markdown[end..].starts_with(']') {
+        let line_end = markdown[end..].find('\n').map_or(markdown.len(), |newline| end + newline);
+        let after = &markdown[end + 1..line_end];
+        end += 1 + if after.starts_with('(') {
+            link_destination_end(&after[1..]).map_or(0, |close| close + 2)
+        } else if after.starts_with('[') {
+            after.find(']').map_or(0, |close| close + 1)
+        } else {
+            0
+        };
     }
     start..end
 }
@@ -1091,6 +1124,57 @@ trait MarkdownSearch {
     /// Returns the end of the code span that the run of backticks at `open` starts:
     /// just past the next run of as many backticks on the line, if there is one.
     fn code_span_end(&mut self, open: usize) -> Option<usize>;
+
+    /// Returns whether the run of `*` or `_` at `run` pairs with another run of the
+    /// same mark on the line (see [`matched_emphasis_runs`]). A mark without one is
+    /// text ("5*3", "*.txt").
+    fn emphasis_partner(&mut self, run: Range<usize>) -> bool;
+}
+
+/// Returns whether the run of marks at `run` of `line` is left-flanking (text, not
+/// whitespace, after it) and right-flanking (text before it), the sides on which it
+/// may open and close emphasis.
+fn run_flanking(bytes: &[u8], line: &Range<usize>, run: &Range<usize>) -> (bool, bool) {
+    let left = run.end < line.end && !bytes[run.end].is_ascii_whitespace();
+    let right = run.start > line.start && !bytes[run.start - 1].is_ascii_whitespace();
+    (left, right)
+}
+
+/// Returns the starts of the runs of `mark` (`*` or `_`) on `line` that pair up as
+/// emphasis, in order. Going left to right, a run with text before it closes the
+/// last run still open, and a run with text after it that closes none opens one.
+/// A `_` between two letters or digits is part of a word. This is CommonMark's
+/// delimiter pairing without its rules on run lengths and punctuation.
+fn matched_emphasis_runs(bytes: &[u8], line: &Range<usize>, mark: u8) -> Vec<usize> {
+    let (mut open, mut matched) = (Vec::new(), Vec::new());
+    let mut index = line.start;
+    while index < line.end {
+        if bytes[index] != mark {
+            index += 1;
+            continue;
+        }
+        let run = index..index + bytes[index..line.end].iter().take_while(|&&byte| byte == mark).count();
+        index = run.end;
+        let (left, right) = run_flanking(bytes, line, &run);
+        let intraword = mark == b'_'
+            && run.start > line.start
+            && bytes[run.start - 1].is_ascii_alphanumeric()
+            && bytes.get(run.end).is_some_and(u8::is_ascii_alphanumeric);
+        if intraword {
+            continue;
+        }
+        if right {
+            if let Some(opener) = open.pop() {
+                matched.extend([opener, run.start]);
+                continue;
+            }
+        }
+        if left {
+            open.push(run.start);
+        }
+    }
+    matched.sort_unstable();
+    matched
 }
 
 /// Copies the line `range` of `markdown` to `reduced` without its markup, finding
@@ -1196,7 +1280,12 @@ impl MarkdownLine<'_> {
             }
         }
         let markup_length = match bytes[position] {
-            b'*' | b'_' | b'`' => emphasis_mark_length(bytes, range, position),
+            // Only the first mark of a run may start markup: after a run kept as text,
+            // the rest of it is text too.
+            b'*' | b'_' if position > range.start && bytes[position - 1] == bytes[position] => None,
+            b'*' | b'_' => emphasis_mark_length(bytes, range, position)
+                .filter(|&run| searches.emphasis_partner(position..position + run)),
+            b'`' => emphasis_mark_length(bytes, range, position),
             b'~' => {
                 let run = bytes[position..range.end].iter().take_while(|&&byte| byte == b'~').count();
                 (run >= 2).then_some(run)
@@ -1308,6 +1397,8 @@ struct LineSearches<'a> {
     /// The start of each run of backticks on the line, with the end of the code
     /// span it opens, or `NOT_FOUND`.
     code_spans: Option<Vec<(usize, usize)>>,
+    /// For `*` and `_`, the result of [`matched_emphasis_runs`].
+    emphasis: [Option<Vec<usize>>; 2],
     comment_end: NextMatch,
     declaration_end: NextMatch,
 }
@@ -1321,6 +1412,7 @@ impl<'a> LineSearches<'a> {
             brackets: None,
             element_ends: None,
             code_spans: None,
+            emphasis: [None, None],
             comment_end: NextMatch::default(),
             declaration_end: NextMatch::default(),
         }
@@ -1333,6 +1425,15 @@ impl<'a> LineSearches<'a> {
 }
 
 impl MarkdownSearch for LineSearches<'_> {
+    fn emphasis_partner(&mut self, run: Range<usize>) -> bool {
+        let bytes = self.markdown.as_bytes();
+        let mark = bytes[run.start];
+        let line = self.line.clone();
+        let matched =
+            self.emphasis[usize::from(mark == b'_')].get_or_insert_with(|| matched_emphasis_runs(bytes, &line, mark));
+        matched.binary_search(&run.start).is_ok()
+    }
+
     fn code_span_end(&mut self, open: usize) -> Option<usize> {
         let (markdown, line) = (self.markdown, self.line.clone());
         let spans = self.code_spans.get_or_insert_with(|| find_code_spans(markdown, line));
@@ -1826,6 +1927,21 @@ mod tests {
     }
 
     #[test]
+    fn markdown_keeps_marks_without_a_partner() {
+        let cases = [
+            ("Rate is 5*3 per day.", "Rate is 5*3 per day."),
+            ("Match *.txt files in the folder.", "Match *.txt files in the folder."),
+            ("Raise 5**3 once.", "Raise 5**3 once."),
+            ("Call _private now.", "Call _private now."),
+            ("It is *really* good and __very__ fast.", "It is really good and very fast."),
+            ("**Note:** the 2*3 rule.", "Note: the 2*3 rule."),
+        ];
+        for (markdown, expected) in cases {
+            assert_eq!(reduce_markdown(markdown).text, expected, "markdown {markdown:?}");
+        }
+    }
+
+    #[test]
     fn markdown_br_tag_breaks_the_line() {
         assert_eq!(
             reduce_markdown("Line one<br>line two<BR/>three<br />four <bra>.").text,
@@ -1851,6 +1967,12 @@ mod tests {
     }
 
     impl MarkdownSearch for SearchingAfresh<'_> {
+        fn emphasis_partner(&mut self, run: Range<usize>) -> bool {
+            // The pairing found afresh for each run.
+            let bytes = self.markdown.as_bytes();
+            matched_emphasis_runs(bytes, &self.line, bytes[run.start]).contains(&run.start)
+        }
+
         fn code_span_end(&mut self, open: usize) -> Option<usize> {
             let bytes = &self.markdown.as_bytes()[..self.line.end];
             let run = bytes[open..].iter().take_while(|&&byte| byte == b'`').count();
@@ -1897,25 +2019,6 @@ mod tests {
                 TagCloser::Element => tag_end(line.as_bytes(), body),
             }
         }
-    }
-
-    /// Returns the index of the `)` that closes a link destination, given the text after
-    /// its `(`. As in CommonMark, parentheses inside the destination must be balanced
-    /// and a backslash escapes the next character, so `(f(x))` ends at the second `)`.
-    fn link_destination_end(text: &str) -> Option<usize> {
-        let mut depth = 0usize;
-        let mut escaped = false;
-        for (index, byte) in text.bytes().enumerate() {
-            match byte {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'(' => depth += 1,
-                b')' if depth == 0 => return Some(index),
-                b')' => depth -= 1,
-                _ => {}
-            }
-        }
-        None
     }
 
     /// Reduces HTML as [`reduce_html`] did before the sizes came from one pass: with
