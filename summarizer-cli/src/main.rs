@@ -34,13 +34,17 @@ Length (at most one; default --sentences 3):
 
 Options:
       --lang CODE     ISO 639-1 code of the text's language, or auto to detect it
-                      (default auto; alias --language, -l)
+                      (default auto; alias --language, -l); ja, ko and zh are
+                      analysed as with auto
   -f, --format FORMAT plain, html or markdown (default plain); offsets then point
                       into the original markup and \"plain\" is the visible text
       --keyphrases K  also output the top K key phrases of the document: after a
-                      blank line as \"Key phrases: a; b\", or as \"key_phrases\" in
-                      JSON output
-      --json          print a JSON object with each sentence's text and byte offsets
+                      blank line as \"Key phrases: a; b\" (no line when there are
+                      none), or as a \"key_phrases\" list in JSON output
+      --json          print a JSON object: \"language\" (a code or null) and
+                      \"sentences\", each with \"text\" (the input's bytes from
+                      \"start\" to \"end\"), \"plain\" (its visible text) and
+                      \"index\" (its place among all units of the input, from 0)
       --jsonl         read JSON lines {\"id\": …, \"article\": …} (or \"text\", and an
                       optional \"sentences\" count for that line) and write one line
                       {\"id\": …, \"summary\": [sentence, …]} for each, in input order;
@@ -204,8 +208,10 @@ struct SummaryOut<'a> {
     /// ISO 639-1 code of the text's language where known (see `Summary::language_code`), or null.
     language: Option<&'static str>,
     sentences: Vec<SentenceOut<'a>>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    key_phrases: Vec<String>,
+    /// The key phrases when `--keyphrases` asked for some, an empty list when none
+    /// was found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key_phrases: Option<Vec<String>>,
 }
 
 /// One output line of `--jsonl` mode: the visible text of each chosen sentence.
@@ -213,8 +219,9 @@ struct SummaryOut<'a> {
 struct JsonlOut<'a> {
     id: Option<&'a RawValue>,
     summary: Vec<std::borrow::Cow<'a, str>>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    key_phrases: Vec<String>,
+    /// As in [`SummaryOut`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key_phrases: Option<Vec<String>>,
 }
 
 /// One input line of `--jsonl` mode.
@@ -243,7 +250,8 @@ fn summary_out<'a>(id: Option<&'a serde_json::Value>, text: &'a str, options: &s
         id,
         language: summary.language_code,
         sentences,
-        key_phrases: summary.key_phrases.into_iter().map(|phrase| phrase.text).collect(),
+        key_phrases: (options.key_phrases > 0)
+            .then(|| summary.key_phrases.into_iter().map(|phrase| phrase.text).collect()),
     }
 }
 
@@ -626,7 +634,8 @@ fn summarize_line(
     let output = JsonlOut {
         id: document.id,
         summary: summary.sentences.into_iter().map(|sentence| sentence.plain).collect(),
-        key_phrases: summary.key_phrases.into_iter().map(|phrase| phrase.text).collect(),
+        key_phrases: (args.key_phrases > 0)
+            .then(|| summary.key_phrases.into_iter().map(|phrase| phrase.text).collect()),
     };
     let mut bytes = serde_json::to_vec(&output)?;
     bytes.push(b'\n');
@@ -660,8 +669,9 @@ fn run_single(args: &Args, out: &mut impl Write) -> anyhow::Result<()> {
         for sentence in &summary.sentences {
             writeln!(printed, "{}", on_one_line(&sentence.plain))?;
         }
-        if !summary.key_phrases.is_empty() {
-            let phrases: Vec<_> = summary.key_phrases.iter().map(|phrase| on_one_line(phrase)).collect();
+        // A document without key phrases prints no line for them.
+        if let Some(key_phrases) = summary.key_phrases.as_ref().filter(|phrases| !phrases.is_empty()) {
+            let phrases: Vec<_> = key_phrases.iter().map(|phrase| on_one_line(phrase)).collect();
             writeln!(printed, "\nKey phrases: {}", phrases.join("; "))?;
         }
     }

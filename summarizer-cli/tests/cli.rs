@@ -211,6 +211,16 @@ fn prints_a_wrapped_sentence_on_one_line() {
 }
 
 #[test]
+fn requested_key_phrases_are_a_list_even_when_none_is_found() {
+    let output = summarize(&["--json", "--keyphrases", "5", "--lang", "en"], "the of and.");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("output is JSON");
+    assert_eq!(json["key_phrases"], serde_json::json!([]));
+    let output = summarize(&["--json"], "the of and.");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("output is JSON");
+    assert!(json.get("key_phrases").is_none(), "{json}");
+}
+
+#[test]
 fn joins_wrapped_chinese_without_a_space() {
     let output = summarize(&["--ratio", "1"], "政府宣布今年将投入大量资金，其\n中大部分资金将用于淘汰老旧车辆。");
     assert!(output.status.success(), "stderr {:?}", String::from_utf8_lossy(&output.stderr));
