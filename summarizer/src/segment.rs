@@ -288,11 +288,21 @@ fn split_blocks(text: &str) -> Vec<Span> {
         // and neither is the cue number on the line before it.
         if is_cue_timing(content) {
             if let Some(start) = block_start.take() {
-                if !text[start..line_start].trim().bytes().all(|byte| byte.is_ascii_digit()) {
-                    blocks.push(Span { start, end: line_start });
+                // Without blank lines between cues, the number ends the cue before.
+                let before = text[start..line_start].trim_end();
+                let number = before.len() - before.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+                let number_line = number > 0 && before[..before.len() - number].ends_with(['\n', '\r']);
+                let end = if number_line { start + before.len() - number } else { line_start };
+                if !text[start..end].trim().bytes().all(|byte| byte.is_ascii_digit()) {
+                    blocks.push(Span { start, end });
                 }
             }
             clause_may_start = true;
+            previous_line = None;
+            continue;
+        }
+        // A WebVTT file starts with a line "WEBVTT", which is no text.
+        if line_start == 0 && (content == "WEBVTT" || content.starts_with("WEBVTT ")) {
             previous_line = None;
             continue;
         }
@@ -379,13 +389,13 @@ const CONTINUING_WORDS: &[&str] =
 ///   wrapped). Unless it ends with a colon, the line must also be shorter than three
 ///   fifths of `next`, as text wrapped at a narrow width has lines of about the
 ///   same length ("Residents who live near" / "Riverside Drive will get");
-/// - a chat or log line that starts with `[` or `<`, when `next` starts with the
-///   same mark ("[09:02] <alice> morning").
+/// - a chat or log line that starts with `[` or `<`, when `next` starts with one
+///   of them too ("[09:02] <alice> morning", "<bob> hi").
 fn line_is_unit_before(line: &str, next: &str) -> bool {
     let Some(&first) = line.as_bytes().first() else {
         return false;
     };
-    if matches!(first, b'[' | b'<') && next.as_bytes().first() == Some(&first) {
+    if matches!(first, b'[' | b'<') && matches!(next.as_bytes().first(), Some(b'[' | b'<')) {
         return true;
     }
     // A char takes at most 4 bytes, so most lines of prose are ruled out by length.
@@ -603,6 +613,17 @@ fn split_block(text: &str, block: Span, glue: &mut GlueFinder<'_>, sentences: &m
         // "opened in 1932.[1] It carries".
         let single_period = ch == '.' && end == index + 1;
         end += citation_marks_len(&body[end..]);
+        // Emoji after the sentence mark belong to the sentence when another one
+        // follows them: "What a goal! 😂 The crowd went wild".
+        let after_mark = &body[end..];
+        let spaces = after_mark.len() - after_mark.trim_start_matches([' ', '\t']).len();
+        if spaces > 0 && after_mark[spaces..].starts_with(is_emoji) {
+            let emoji = spaces + emoji_run_len(&after_mark[spaces..]);
+            let rest = &after_mark[emoji..];
+            if rest.trim().is_empty() || capitalised_word_opens(rest) {
+                end += emoji;
+            }
+        }
         position = end;
 
         let rest = &body[end..];
@@ -1482,7 +1503,7 @@ mod tests {
             ("AMAZING 😍😍😍 The noise cancelling is insane", &["AMAZING 😍😍😍", "The noise cancelling is insane"]),
             ("Thanks 👍🏽 We ship today.", &["Thanks 👍🏽", "We ship today."]),
             ("I ❤ New York in the spring.", &["I ❤ New York in the spring."]),
-            ("Great! 😍 The battery lasts.", &["Great!", "😍 The battery lasts."]),
+            ("Great! 😍 The battery lasts.", &["Great! 😍", "The battery lasts."]),
         ];
         for (text, expected) in cases {
             assert_eq!(sentences(text), expected, "text {text:?}");
@@ -1511,6 +1532,23 @@ mod tests {
         assert_eq!(found.len(), 2, "{found:?}");
         assert_eq!(found[1], "The end came.");
         assert_eq!(sentences("1 😀 2 😀 The end came."), ["1 😀 2 😀 The end came."]);
+    }
+
+    #[test]
+    fn webvtt_header_and_srt_numbers_without_blank_lines_are_no_text() {
+        let vtt = "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nWelcome back.\n";
+        assert_eq!(sentences(vtt), ["Welcome back."]);
+        let srt = "1\n00:00:01,000 --> 00:00:02,000\nWe talk about\n2\n00:00:02,000 --> 00:00:03,000\nbees today.\n";
+        assert_eq!(sentences(srt), ["We talk about", "bees today."]);
+    }
+
+    #[test]
+    fn chat_lines_with_either_bracket_are_units() {
+        let chat = "[10:01] alice: the build failed again on the staging database\n<carol> thanks bob";
+        assert_eq!(
+            sentences(chat),
+            ["[10:01] alice: the build failed again on the staging database", "<carol> thanks bob"]
+        );
     }
 
     #[test]
