@@ -216,7 +216,26 @@ const BACK_MATTER_HEADINGS: &[&str] = &[
     "media contacts",
     "press contact",
     "investor contact",
+    "pressekontakt",
+    "medienkontakt",
+    "zukunftsgerichtete aussagen",
+    "contact presse",
+    "contacto de prensa",
     "###",
+    "notes",
+    "sources",
+    "quellen",
+    "weiterführende literatur",
+    "lectures complémentaires",
+    "pour aller plus loin",
+    "lecturas adicionales",
+    "ulteriori letture",
+    "leitura adicional",
+    "leituras adicionais",
+    "bronnen",
+    "voetnoten",
+    "verder lezen",
+    "literatuur",
     "references",
     "notes and references",
     "footnotes",
@@ -249,6 +268,11 @@ const BACK_MATTER_HEADINGS: &[&str] = &[
     "zie ook",
     "externe links",
 ];
+
+/// The words before a company's name in the heading of a press release's section
+/// about it, in English, German, French, Spanish, Portuguese, Dutch and Italian.
+const ABOUT_PREFIXES: &[&str] =
+    &["About ", "Über ", "À propos de ", "À propos d'", "Acerca de ", "Sobre ", "Over ", "Informazioni su "];
 
 /// Returns the offset of the back matter of `text`: the start of the first line in
 /// its second half that is one of [`BACK_MATTER_HEADINGS`] alone or a heading
@@ -284,9 +308,10 @@ fn back_matter_start(text: &str) -> usize {
         // end, in a paragraph of its own (a line of wrapped text may start with
         // "About", and "About the vaccine" is a section of a story).
         let paragraph_start = text[..start].trim_end_matches([' ', '\t', '\r']).ends_with("\n\n");
-        let about = heading
-            .strip_prefix("About ")
-            .is_some_and(|name| name.starts_with(char::is_uppercase) && !name.ends_with(['.', '!', '?']))
+        let about = ABOUT_PREFIXES
+            .iter()
+            .filter_map(|prefix| heading.strip_prefix(prefix))
+            .any(|name| name.starts_with(char::is_uppercase) && !name.ends_with(['.', '!', '?']))
             && paragraph_start;
         let known = if heading.is_ascii() {
             BACK_MATTER_HEADINGS.iter().any(|known| known.eq_ignore_ascii_case(heading))
@@ -1099,6 +1124,17 @@ mod tests {
             vectors.push(terms, content_words);
         }
         vectors
+    }
+
+    #[test]
+    fn back_matter_starts_at_headings_of_other_languages() {
+        let body = "Die Firma hat heute ein neues Werk eröffnet. Es beschäftigt viele Menschen aus der Region.\n\n";
+        for heading in ["Über Acme", "Pressekontakt", "Quellen", "Verder lezen"] {
+            let text = format!("{body}{heading}\n\nAcme ist ein Hersteller.");
+            assert_eq!(back_matter_start(&text), body.len(), "heading {heading:?}");
+        }
+        let text = format!("{body}Über die Zukunft\n\nDas Werk wächst.");
+        assert_eq!(back_matter_start(&text), text.len(), "a section of the text");
     }
 
     #[test]
