@@ -347,9 +347,9 @@ const MAX_LINK_SHARE: f64 = 0.9;
 /// notices, comment sections, share buttons, newsletter boxes, breadcrumbs,
 /// related links and advertisements, and a wiki's reference lists, notes on other
 /// uses and navigation boxes. Each class, and the id, counts by its first
-/// word, up to a character other than a letter or digit: `cookie-banner` and
-/// `share_links` match, while `shared-content`, `tag-social-media` and
-/// `layout-with-sidebar` do not.
+/// word, up to a character other than a letter or digit or a capital after a
+/// lower-case letter: `cookie-banner`, `share_links` and `cookieConsent` match,
+/// while `shared-content`, `tag-social-media` and `layout-with-sidebar` do not.
 const BOILERPLATE_WORDS: &[&str] = &[
     "ad",
     "ads",
@@ -517,6 +517,15 @@ fn has_boilerplate_attribute(name: &str, source: &str) -> bool {
         (attribute.eq_ignore_ascii_case("class") || attribute.eq_ignore_ascii_case("id"))
             && value.split_whitespace().any(|class| {
                 let first_word = class.split(|c: char| !c.is_ascii_alphanumeric()).next().unwrap_or("");
+                // In camelCase the first word ends before a capital: "cookieConsent".
+                let first_word = match first_word
+                    .as_bytes()
+                    .windows(2)
+                    .position(|pair| pair[0].is_ascii_lowercase() && pair[1].is_ascii_uppercase())
+                {
+                    Some(last_lower) => &first_word[..=last_lower],
+                    None => first_word,
+                };
                 BOILERPLATE_WORDS.iter().any(|known| known.eq_ignore_ascii_case(first_word))
                     || (name == "sup" && first_word.eq_ignore_ascii_case("reference"))
             })
@@ -1672,7 +1681,8 @@ mod tests {
                     <img class=\"ad\" src=\"a.png\"><br class=\"share\"/><input id=\"share\" />\
                     <div id=\"comments\"><div class=\"c\"><div>Nice!</div></div><p>Agreed.</p></div>\
                     <div class=\"shared-content\">Crews clear trees.</div>\
-                    <section class=\"related_links\">More storms</section><p>Last line.</p></article></body>";
+                    <section class=\"related_links\">More storms</section><div id=\"cookieConsent\">Accept all</div>\
+                    <p>Last line.</p></article></body>";
         assert_eq!(reduce_html(html).text, "Storm closes roads.\n\nCrews clear trees.\n\nLast line.\n\n");
     }
 

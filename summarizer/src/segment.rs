@@ -1096,6 +1096,11 @@ fn may_glue_after_opener(before: &str, opener: &str, after: &str) -> bool {
     if !capitalised {
         return false;
     }
+    // A clause or section number ("Terms: 4.3 On termination") starts the clause
+    // after it.
+    if before.contains('.') && before.bytes().all(|byte| byte.is_ascii_digit() || byte == b'.') {
+        return false;
+    }
     let first = before.chars().next().unwrap_or(' ');
     let last = before.chars().next_back().unwrap_or(' ');
     let before_ends_clause = last.is_lowercase() || last.is_ascii_digit() || last == ')';
@@ -1810,7 +1815,7 @@ mod tests {
 
     #[test]
     fn keeps_capitalised_common_word_after_verb_as_name() {
-        let cases: [(&str, &[&str]); 3] = [
+        let cases: [(&str, &[&str]); 4] = [
             (
                 "The company says Apple products are overpriced. I ate an apple today.",
                 &["The company says Apple products are overpriced.", "I ate an apple today."],
@@ -1821,6 +1826,8 @@ mod tests {
             ),
             // A function word still opens a glued sentence after such a word.
             ("Officials say The storm was mild", &["Officials say", "The storm was mild"]),
+            // A clause number keeps the clause that follows it.
+            ("Terms: 4.3 On termination the tenant leaves.", &["Terms: 4.3 On termination the tenant leaves."]),
         ];
         for (text, expected) in cases {
             assert_eq!(sentences(text), expected, "text {text:?}");
