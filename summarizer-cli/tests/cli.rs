@@ -211,7 +211,7 @@ fn prints_a_wrapped_sentence_on_one_line() {
 }
 
 #[test]
-fn requested_key_phrases_are_a_list_even_when_none_is_found() {
+fn requested_key_phrases_always_listed() {
     let output = summarize(&["--json", "--keyphrases", "5", "--lang", "en"], "the of and.");
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("output is JSON");
     assert_eq!(json["key_phrases"], serde_json::json!([]));

@@ -458,24 +458,20 @@ mod tests {
                 "[Docs](https://example.org) describe every command of it."
             ]
         );
-        // A sentence that ends inside a link's text takes in the rest of the link.
-        assert_eq!(
-            all(InputFormat::Markdown, "Read [the guide.](http://x) Then act on it now."),
-            ["Read [the guide.](http://x)", "Then act on it now."]
-        );
-        assert_eq!(
-            all(InputFormat::Markdown, "Read [the guide.][g] Then act on it now.\n\n[g]: http://x"),
-            ["Read [the guide.][g]", "Then act on it now."]
-        );
-        // Sentences with no space between them each take their own closing marks.
-        assert_eq!(
-            all(InputFormat::Markdown, "今日は**晴れです。**明日は**雨です。**"),
-            ["今日は**晴れです。**", "明日は**雨です。**"]
-        );
-        assert_eq!(
-            all(InputFormat::Markdown, "今日は*晴れです。*明日は*雨です。*"),
-            ["今日は*晴れです。*", "明日は*雨です。*"]
-        );
+        let cases = [
+            // A sentence that ends inside a link's text takes in the rest of the link.
+            ("Read [the guide.](http://x) Then act on it now.", ["Read [the guide.](http://x)", "Then act on it now."]),
+            (
+                "Read [the guide.][g] Then act on it now.\n\n[g]: http://x",
+                ["Read [the guide.][g]", "Then act on it now."],
+            ),
+            // Sentences with no space between them each take their own closing marks.
+            ("今日は**晴れです。**明日は**雨です。**", ["今日は**晴れです。**", "明日は**雨です。**"]),
+            ("今日は*晴れです。*明日は*雨です。*", ["今日は*晴れです。*", "明日は*雨です。*"]),
+        ];
+        for (markdown, expected) in cases {
+            assert_eq!(all(InputFormat::Markdown, markdown), expected, "markdown {markdown:?}");
+        }
     }
 
     #[test]

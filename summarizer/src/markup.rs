@@ -70,21 +70,16 @@ impl Reduced {
         self.pieces.push(Piece { reduced: start..self.text.len(), original: range, verbatim: true });
     }
 
-    /// Adds the text at `range` of `original` as [`Reduced::push_verbatim`] does,
-    /// with the line breaks of its leading whitespace made spaces, as the source
-    /// line break after a `<br>` shows as one in HTML.
-    fn push_verbatim_after_break(&mut self, original: &str, range: Range<usize>) {
-        let text = &original[range.clone()];
-        let leading = text.len() - text.trim_start().len();
-        if !text[..leading].contains(['\n', '\r']) {
-            self.push_verbatim(original, range);
-            return;
-        }
+    /// Adds the text at `range` of `original` as [`Reduced::push_verbatim`] does.
+    /// After a `<br>` the line breaks of its leading whitespace become spaces, as
+    /// HTML shows them.
+    fn push_html_text(&mut self, original: &str, range: Range<usize>, after_break: bool) {
         let start = self.text.len();
-        self.text.extend(text[..leading].chars().map(|c| if matches!(c, '\n' | '\r') { ' ' } else { c }));
-        self.text.push_str(&text[leading..]);
-        // The spaces take the bytes of the line breaks, so the piece maps byte for byte.
-        self.pieces.push(Piece { reduced: start..self.text.len(), original: range, verbatim: true });
+        self.push_verbatim(original, range);
+        if after_break {
+            let leading = self.text[start..].len() - self.text[start..].trim_start().len();
+            self.space_line_breaks(start..start + leading);
+        }
     }
 
     /// Makes spaces of the line breaks in the whitespace at the end of the text that
@@ -95,10 +90,16 @@ impl Reduced {
             return;
         };
         let tail_start = self.text.trim_end().len().max(last.reduced.start);
-        if self.text[tail_start..].contains(['\n', '\r']) {
-            let tail = self.text[tail_start..].replace(['\n', '\r'], " ");
-            self.text.truncate(tail_start);
-            self.text.push_str(&tail);
+        self.space_line_breaks(tail_start..self.text.len());
+    }
+
+    /// Replaces the line breaks in `range` of the reduced text with spaces. A space
+    /// takes the byte of the break it replaces, so every piece still maps byte for
+    /// byte.
+    fn space_line_breaks(&mut self, range: Range<usize>) {
+        if self.text[range.clone()].contains(['\n', '\r']) {
+            let spaced = self.text[range.clone()].replace(['\n', '\r'], " ");
+            self.text.replace_range(range, &spaced);
         }
     }
 
@@ -245,11 +246,12 @@ fn link_destination_end(text: &str) -> Option<usize> {
 }
 
 /// Returns `range` of `markdown` widened so that its emphasis, code and link marks
-/// are balanced: for each of `*`, `_`, `` ` `` and `~`, a range with an odd number
+/// are balanced. For each of `*`, `_`, `` ` `` and `~`, a range with an odd number
 /// of runs of that mark takes in the run just after it, or else the one just
-/// before it ("**" of "Note:** the service restarts."). The run after comes first:
-/// between two sentences with no space between them ("晴れです。**明日は**") it
-/// closes the first. A range with a `]` and no `[` takes in a `[` just before it.
+/// before it ("**" of "Note:** the service restarts."). The run after comes first,
+/// because between two sentences with no space between them ("晴れです。**明日は**")
+/// it closes the first. A range with a `]` and no `[` takes in a `[` just before
+/// it, and one that ends inside a link's text takes in the rest of the link.
 pub(crate) fn balance_markdown(markdown: &str, range: Range<usize>) -> Range<usize> {
     let (mut start, mut end) = (range.start, range.end);
     for mark in [b'*', b'_', b'`', b'~'] {
@@ -607,11 +609,7 @@ fn reduce_html_with(html: &str, boilerplate: Boilerplate) -> HtmlReduction {
                 match &mut dropped {
                     None => {
                         block.count(&html[text_start..position]);
-                        if after_break {
-                            reduced.push_verbatim_after_break(html, text_start..position);
-                        } else {
-                            reduced.push_verbatim(html, text_start..position);
-                        }
+                        reduced.push_html_text(html, text_start..position, after_break);
                     }
                     Some(element) => {
                         let visible = visible_bytes(&html[text_start..position]);
@@ -676,11 +674,7 @@ fn reduce_html_with(html: &str, boilerplate: Boilerplate) -> HtmlReduction {
                         None => {
                             block.count(&html[text_start..position]);
                             block.count(decoded.encode_utf8(&mut [0; 4]));
-                            if after_break {
-                                reduced.push_verbatim_after_break(html, text_start..position);
-                            } else {
-                                reduced.push_verbatim(html, text_start..position);
-                            }
+                            reduced.push_html_text(html, text_start..position, after_break);
                             after_break = false;
                             reduced.push_decoded(decoded, position..position + length);
                         }
@@ -700,11 +694,7 @@ fn reduce_html_with(html: &str, boilerplate: Boilerplate) -> HtmlReduction {
     }
     if dropped.is_none() {
         block.count(&html[text_start..]);
-        if after_break {
-            reduced.push_verbatim_after_break(html, text_start..html.len());
-        } else {
-            reduced.push_verbatim(html, text_start..html.len());
-        }
+        reduced.push_html_text(html, text_start..html.len(), after_break);
     }
     if drop_boilerplate {
         dropped_visible += block.end(&mut reduced);
@@ -1800,7 +1790,7 @@ mod tests {
     }
 
     #[test]
-    fn html_line_break_keeps_sentence_and_two_end_paragraph() {
+    fn html_br_breaks_line_not_sentence() {
         let html = "<p>My router drops the connection every evening<br>around 8 pm.<br/>I replaced the cable\
                     <br><br>and nothing changed.</p>";
         let reduced = reduce_html(html);

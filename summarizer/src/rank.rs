@@ -283,7 +283,7 @@ const ABOUT_PREFIXES: &[&str] =
 /// text's length when there is none.
 fn back_matter_start(text: &str) -> usize {
     // Longer lines are no heading, even with their marks.
-    const LONGEST_LINE: usize = 48;
+    const MAX_HEADING_LINE_BYTES: usize = 48;
     // The search starts at the first line that starts in the second half.
     let half = text.len() / 2;
     let Some(mut offset) = text.as_bytes()[half.saturating_sub(1)..]
@@ -296,7 +296,7 @@ fn back_matter_start(text: &str) -> usize {
     for line in text[offset..].split_inclusive('\n') {
         let start = offset;
         offset += line.len();
-        if line.len() > LONGEST_LINE {
+        if line.len() > MAX_HEADING_LINE_BYTES {
             continue;
         }
         // "###" alone ends a press release.
@@ -307,12 +307,11 @@ fn back_matter_start(text: &str) -> usize {
         // A press release describes its company under "About <Company>" at its
         // end, in a paragraph of its own (a line of wrapped text may start with
         // "About", and "About the vaccine" is a section of a story).
-        let paragraph_start = text[..start].trim_end_matches([' ', '\t', '\r']).ends_with("\n\n");
         let about = ABOUT_PREFIXES
             .iter()
             .filter_map(|prefix| heading.strip_prefix(prefix))
             .any(|name| name.starts_with(char::is_uppercase) && !name.ends_with(['.', '!', '?']))
-            && paragraph_start;
+            && text[..start].trim_end_matches([' ', '\t', '\r']).ends_with("\n\n");
         let known = if heading.is_ascii() {
             BACK_MATTER_HEADINGS.iter().any(|known| known.eq_ignore_ascii_case(heading))
         } else {
@@ -1150,17 +1149,17 @@ mod tests {
         #[test]
         fn untaken_finds_same_slots_as_a_scan(len in 0usize..40, takes in proptest::collection::vec(0usize..40, 0..60), from in 0usize..41) {
             let mut untaken = Untaken::new(len);
-            let mut taken = vec![false; len];
+            let mut is_taken = vec![false; len];
             for slot in takes.into_iter().filter(|&slot| slot < len) {
-                let first = (slot..len).find(|&other| !taken[other]).unwrap_or(len);
+                let first = (slot..len).find(|&other| !is_taken[other]).unwrap_or(len);
                 proptest::prop_assert_eq!(untaken.first_from(slot), first);
-                if !taken[slot] {
+                if !is_taken[slot] {
                     untaken.take(slot);
-                    taken[slot] = true;
+                    is_taken[slot] = true;
                 }
             }
             let from = from.min(len);
-            proptest::prop_assert_eq!(untaken.first_from(from), (from..len).find(|&slot| !taken[slot]).unwrap_or(len));
+            proptest::prop_assert_eq!(untaken.first_from(from), (from..len).find(|&slot| !is_taken[slot]).unwrap_or(len));
         }
     }
 

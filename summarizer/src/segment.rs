@@ -346,10 +346,10 @@ fn split_blocks(text: &str) -> Vec<Span> {
 /// or WebVTT: two times joined by `-->`, such as `00:00:01,000 --> 00:00:04,200`,
 /// maybe with cue settings after them.
 fn is_cue_timing(line: &str) -> bool {
-    // The longest timing line with cue settings has far fewer bytes, and it starts
-    // with a digit: most lines are ruled out before any search.
-    const LONGEST_TIMING_LINE: usize = 120;
-    if line.len() > LONGEST_TIMING_LINE || !line.starts_with(|c: char| c.is_ascii_digit()) {
+    // A timing line starts with a digit and, even with cue settings, is short, so
+    // most lines are ruled out before any search.
+    const MAX_TIMING_LINE_BYTES: usize = 120;
+    if line.len() > MAX_TIMING_LINE_BYTES || !line.starts_with(|c: char| c.is_ascii_digit()) {
         return false;
     }
     let Some((from, to)) = line.split_once("-->") else {
@@ -372,8 +372,8 @@ fn is_cue_timing(line: &str) -> bool {
             .all(|setting| setting.split_once(':').is_some_and(|(name, value)| !name.is_empty() && !value.is_empty()))
 }
 
-/// The most characters of a line that [`line_is_unit_before`] takes for a heading
-/// or a line of an address. Hard-wrapped prose has longer lines, save its last.
+/// The maximum number of characters of a line that [`line_is_unit_before`] takes
+/// for a heading or a label. Hard-wrapped prose has longer lines, except its last.
 const MAX_UNIT_LINE_CHARS: usize = 40;
 
 /// Lower-case words after which a short line goes on in the next one: "the office
@@ -573,10 +573,10 @@ fn split_block(text: &str, block: Span, glue: &mut GlueFinder<'_>, sentences: &m
     let lowercased = !body.chars().any(char::is_uppercase);
     let mut sentence_start = 0;
     let mut position = 0;
-    // Whether the sentence that starts at `letters.0` has a letter before
-    // `letters.1`, found once for each part of the text, so that many emoji in a
-    // sentence without letters do not search it again and again.
-    let mut letters = (0, 0, false);
+    // Whether the current sentence has a letter before `searched_until`, reset when a
+    // sentence starts at or after it. Each part of the text is searched once, so
+    // many emoji in a sentence without letters do not search it again and again.
+    let (mut searched_until, mut has_letter) = (0, false);
 
     while let Some((index, ch)) = next_terminal(body, position) {
         if is_emoji(ch) {
@@ -585,12 +585,12 @@ fn split_block(text: &str, block: Span, glue: &mut GlueFinder<'_>, sentences: &m
             let end = index + emoji_run_len(&body[index..]);
             position = end;
             let rest = &body[end..];
-            if letters.0 != sentence_start {
-                letters = (sentence_start, sentence_start, false);
+            if searched_until <= sentence_start {
+                (searched_until, has_letter) = (sentence_start, false);
             }
-            letters.2 = letters.2 || body[letters.1..index].contains(char::is_alphabetic);
-            letters.1 = index;
-            if letters.2 && capitalised_word_opens(rest) {
+            has_letter = has_letter || body[searched_until..index].contains(char::is_alphabetic);
+            searched_until = index;
+            if has_letter && capitalised_word_opens(rest) {
                 push_sentence(block.start + sentence_start, &body[sentence_start..end], glue, sentences);
                 sentence_start = end;
             }
@@ -670,8 +670,8 @@ fn capitalised_word_opens(rest: &str) -> bool {
     first.is_some_and(char::is_uppercase) && second.is_some_and(char::is_lowercase)
 }
 
-/// The longest text in brackets that [`citation_marks_len`] takes for a citation,
-/// as in `[citation needed]`.
+/// The maximum length in bytes of a bracketed label that [`citation_marks_len`]
+/// takes for a citation, such as `[citation needed]`.
 const MAX_CITATION_BYTES: usize = 40;
 
 /// Returns the length of the footnote and citation marks at the start of `rest`:
@@ -1540,7 +1540,7 @@ mod tests {
     }
 
     #[test]
-    fn webvtt_header_and_srt_numbers_without_blank_lines_are_no_text() {
+    fn subtitle_headers_and_numbers_dropped() {
         let vtt = "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nWelcome back.\n";
         assert_eq!(sentences(vtt), ["Welcome back."]);
         let srt = "1\n00:00:01,000 --> 00:00:02,000\nWe talk about\n2\n00:00:02,000 --> 00:00:03,000\nbees today.\n";
@@ -1557,7 +1557,7 @@ mod tests {
     }
 
     #[test]
-    fn articles_after_initials_are_names_and_units_end_before_capitals() {
+    fn initials_articles_and_units_split() {
         let cases: [(&str, &[&str]); 6] = [
             ("The novel is by Ursula K. Le Guin and is long.", &["The novel is by Ursula K. Le Guin and is long."]),
             ("Mohamed A. El Baradei spoke.", &["Mohamed A. El Baradei spoke."]),
@@ -1946,7 +1946,7 @@ mod tests {
     }
 
     #[test]
-    fn without_quote_marks_drops_marks_of_later_lines_only() {
+    fn quote_marks_dropped_after_first_line() {
         let cases = [
             ("one line", "one line"),
             ("a > b\nc", "a > b\nc"),
