@@ -55,18 +55,40 @@ const MAX_HEADING_WORDS: usize = 20;
 /// A sparse, L2-normalised tf-idf vector of one sentence, sorted by term id.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct SentenceVector<'a> {
-    terms: &'a [(usize, f64)],
+    /// The term ids, ascending.
+    ids: &'a [u32],
+    /// The weight of each term of `ids`.
+    weights: &'a [f64],
     content_words: usize,
 }
 
+impl<'a> SentenceVector<'a> {
+    /// Returns the number of terms.
+    fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Returns each term id, as an index, with its weight, by ascending id.
+    #[inline]
+    fn terms(&self) -> impl Iterator<Item = (usize, f64)> + 'a {
+        self.ids.iter().zip(self.weights).map(|(&id, &weight)| (id as usize, weight))
+    }
+}
+
 /// The vectors of all sentences of a document, in one buffer, where a `Vec` for
-/// each sentence took 32 bytes and an allocation besides its terms.
+/// each sentence took 32 bytes and an allocation besides its terms. Ids and
+/// weights are kept apart, 12 bytes a term where a pair of `usize` and `f64` took
+/// 16, and ends take 4 bytes a sentence, which matters for text of very many tiny
+/// sentences (see docs/summarizer.md).
 #[derive(Debug, Default)]
 pub(crate) struct SentenceVectors {
-    /// The terms of each sentence in turn.
-    terms: Vec<(usize, f64)>,
-    /// For each sentence, the end of its terms in `terms`.
-    ends: Vec<usize>,
+    /// The term ids of each sentence in turn. Ids count a document's distinct
+    /// terms, which are fewer than its bytes, and texts are far below 4 GiB.
+    ids: Vec<u32>,
+    /// The weight of each term of `ids`.
+    weights: Vec<f64>,
+    /// For each sentence, the end of its terms in `ids` and `weights`.
+    ends: Vec<u32>,
     /// For each sentence, its number of content words, which is at most
     /// `MAX_SENTENCE_BYTES`.
     content_words: Vec<u32>,
@@ -78,10 +100,13 @@ impl SentenceVectors {
     }
 
     /// Returns the vector of sentence `index`.
+    #[inline]
     pub(crate) fn get(&self, index: usize) -> SentenceVector<'_> {
-        let start = index.checked_sub(1).map_or(0, |previous| self.ends[previous]);
+        let start = index.checked_sub(1).map_or(0, |previous| self.ends[previous] as usize);
+        let end = self.ends[index] as usize;
         SentenceVector {
-            terms: &self.terms[start..self.ends[index]],
+            ids: &self.ids[start..end],
+            weights: &self.weights[start..end],
             content_words: self.content_words[index] as usize,
         }
     }
@@ -90,13 +115,21 @@ impl SentenceVectors {
         (0..self.len()).map(|index| self.get(index))
     }
 
-    /// Adds a sentence with the terms that `terms` yields, sorted by id, and
-    /// normalises them.
-    fn push(&mut self, terms: impl IntoIterator<Item = (usize, f64)>, content_words: usize) {
-        let start = self.terms.len();
-        self.terms.extend(terms);
-        normalize(&mut self.terms[start..]);
-        self.ends.push(self.terms.len());
+    /// Adds a sentence with the term ids that `ids` yields, ascending, and the
+    /// weights that `weights` yields for them, which it normalises.
+    fn push(
+        &mut self,
+        ids: impl IntoIterator<Item = u32>,
+        weights: impl IntoIterator<Item = f64>,
+        content_words: usize,
+    ) {
+        let start = self.ids.len();
+        self.ids.extend(ids);
+        self.weights.extend(weights);
+        debug_assert_eq!(self.ids.len(), self.weights.len(), "one weight for each term id");
+        normalize(&mut self.weights[start..]);
+        // There are fewer terms than bytes of text, which is far below 4 GiB.
+        self.ends.push(u32::try_from(self.ids.len()).unwrap_or(u32::MAX));
         // A sentence has at most MAX_SENTENCE_BYTES bytes, so far fewer words.
         self.content_words.push(u32::try_from(content_words).unwrap_or(u32::MAX));
     }
@@ -411,7 +444,8 @@ pub(crate) fn sentence_vectors(text: &str, spans: &[Span], terms: &mut TermCache
         .collect();
 
     let mut vectors = SentenceVectors {
-        terms: Vec::with_capacity(counts.len()),
+        ids: Vec::with_capacity(counts.len()),
+        weights: Vec::with_capacity(counts.len()),
         ends: Vec::with_capacity(spans.len()),
         content_words: Vec::with_capacity(spans.len()),
     };
@@ -420,20 +454,20 @@ pub(crate) fn sentence_vectors(text: &str, spans: &[Span], terms: &mut TermCache
         let counts = &counts[start..end];
         start = end;
         let content_words = counts.iter().map(|&(_, count)| count as usize).sum();
-        let terms = counts.iter().map(|&(id, tf)| {
+        let weights = counts.iter().map(|&(id, tf)| {
             // ln(1) is 0, so a term seen once weighs its idf.
             let tf_weight = if tf == 1 { 1.0 } else { 1.0 + (tf as f64).ln() };
-            (id as usize, tf_weight * idf[id as usize])
+            tf_weight * idf[id as usize]
         });
-        vectors.push(terms, content_words);
+        vectors.push(counts.iter().map(|&(id, _)| id), weights, content_words);
     }
     vectors
 }
 
-fn normalize(terms: &mut [(usize, f64)]) {
-    let norm = terms.iter().map(|(_, w)| w * w).sum::<f64>().sqrt();
+fn normalize(weights: &mut [f64]) {
+    let norm = weights.iter().map(|w| w * w).sum::<f64>().sqrt();
     if norm > 0.0 && norm.is_finite() {
-        for (_, weight) in terms.iter_mut() {
+        for weight in weights.iter_mut() {
             *weight /= norm;
         }
     }
@@ -445,24 +479,22 @@ fn normalize(terms: &mut [(usize, f64)]) {
 /// sentence against a large vector costs O(sentence terms × log vocabulary). Both
 /// ways add the same products in the same order (ascending term id).
 fn cosine(a: &SentenceVector, b: &SentenceVector) -> f64 {
-    let (short, long) = if a.terms.len() <= b.terms.len() { (a.terms, b.terms) } else { (b.terms, a.terms) };
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     let mut dot = 0.0;
     if long.len() > 8 * short.len() {
-        for &(id, weight) in short {
-            if let Ok(index) = long.binary_search_by_key(&id, |&(other, _)| other) {
-                dot += weight * long[index].1;
+        for (id, weight) in short.ids.iter().zip(short.weights) {
+            if let Ok(index) = long.ids.binary_search(id) {
+                dot += weight * long.weights[index];
             }
         }
     } else {
         let (mut i, mut j) = (0, 0);
         while i < short.len() && j < long.len() {
-            let (short_id, short_weight) = short[i];
-            let (long_id, long_weight) = long[j];
-            match short_id.cmp(&long_id) {
+            match short.ids[i].cmp(&long.ids[j]) {
                 std::cmp::Ordering::Less => i += 1,
                 std::cmp::Ordering::Greater => j += 1,
                 std::cmp::Ordering::Equal => {
-                    dot += short_weight * long_weight;
+                    dot += short.weights[i] * long.weights[j];
                     i += 1;
                     j += 1;
                 }
@@ -479,7 +511,7 @@ fn cosine(a: &SentenceVector, b: &SentenceVector) -> f64 {
 /// Returns one more than the largest term id of `vectors`, the length of an array
 /// indexed by term id, or 0 for no terms.
 fn vocabulary_size(vectors: &SentenceVectors) -> usize {
-    vectors.iter().filter_map(|vector| vector.terms.last()).map(|&(id, _)| id + 1).max().unwrap_or(0)
+    vectors.iter().filter_map(|vector| vector.ids.last()).map(|&id| id as usize + 1).max().unwrap_or(0)
 }
 
 /// Returns the dot product of `vector` with a vector spread out in `spread`, indexed
@@ -489,8 +521,8 @@ fn vocabulary_size(vectors: &SentenceVectors) -> usize {
 /// other products are +0.0, which leave a sum of positive numbers unchanged.
 fn dot_with_spread(vector: &SentenceVector, spread: &[f64]) -> f64 {
     let mut dot = 0.0;
-    for &(id, weight) in vector.terms {
-        dot += weight * spread[id];
+    for (&id, &weight) in vector.ids.iter().zip(vector.weights) {
+        dot += weight * spread[id as usize];
     }
     if dot.is_finite() {
         dot
@@ -499,10 +531,12 @@ fn dot_with_spread(vector: &SentenceVector, spread: &[f64]) -> f64 {
     }
 }
 
-/// Returns each value divided by the largest one, or zeros when none is positive.
-fn relative(values: &[f64]) -> Vec<f64> {
+/// Divides each value by the largest one, or sets all to zero when none is positive.
+fn make_relative(values: &mut [f64]) {
     let max = values.iter().copied().fold(0.0, f64::max);
-    values.iter().map(|&value| if max > 0.0 { value / max } else { 0.0 }).collect()
+    for value in values.iter_mut() {
+        *value = if max > 0.0 { *value / max } else { 0.0 };
+    }
 }
 
 /// Scores each sentence by content and position. Scores are finite, and headings
@@ -522,7 +556,9 @@ pub(crate) fn score_sentences(
     max_sentences: usize,
     text_bytes: usize,
 ) -> Vec<f64> {
-    let centrality = centroid_similarity(infos, vectors);
+    // The scores are written over the centroid similarities, one buffer fewer for
+    // text of very many tiny sentences.
+    let mut scores = centroid_similarity(infos, vectors);
     let directed = directed_centrality(infos, vectors, text_bytes);
 
     let body_sentences = infos.iter().filter(|info| !info.heading).count().max(1);
@@ -532,24 +568,17 @@ pub(crate) fn score_sentences(
     let long_sentence_words = LONG_SENTENCE_FACTOR * median_content_words(vectors);
 
     let mut body_position = 0usize;
-    infos
-        .iter()
-        .enumerate()
-        .map(|(index, info)| {
-            let position = 1.0 / (1.0 + body_position as f64).sqrt();
-            if !info.heading {
-                body_position += 1;
-            }
-            let content = (1.0 - directed_weight) * centrality[index] + directed_weight * directed[index];
-            let score = (1.0 - position_weight) * content + position_weight * position;
-            let words = vectors.get(index).content_words as f64;
-            if words > long_sentence_words {
-                score * long_sentence_words / words
-            } else {
-                score
-            }
-        })
-        .collect()
+    for (index, info) in infos.iter().enumerate() {
+        let position = 1.0 / (1.0 + body_position as f64).sqrt();
+        if !info.heading {
+            body_position += 1;
+        }
+        let content = (1.0 - directed_weight) * scores[index] + directed_weight * directed[index];
+        let score = (1.0 - position_weight) * content + position_weight * position;
+        let words = vectors.get(index).content_words as f64;
+        scores[index] = if words > long_sentence_words { score * long_sentence_words / words } else { score };
+    }
+    scores
 }
 
 /// Returns the median number of content words per sentence, 0 for no sentences.
@@ -573,29 +602,30 @@ fn centroid_similarity(infos: &[SentenceInfo], vectors: &SentenceVectors) -> Vec
         if info.heading {
             continue;
         }
-        for &(id, weight) in vector.terms {
+        for (id, weight) in vector.terms() {
             weights[id] += weight;
             present[id] = true;
         }
     }
-    let mut centroid_terms: Vec<(usize, f64)> =
-        (0..vocabulary).filter(|&id| present[id]).map(|id| (id, weights[id])).collect();
-    normalize(&mut centroid_terms);
-    for &(id, weight) in &centroid_terms {
-        weights[id] = weight;
+    let centroid_ids: Vec<u32> = (0..vocabulary as u32).filter(|&id| present[id as usize]).collect();
+    let mut centroid_weights: Vec<f64> = centroid_ids.iter().map(|&id| weights[id as usize]).collect();
+    normalize(&mut centroid_weights);
+    for (&id, &weight) in centroid_ids.iter().zip(&centroid_weights) {
+        weights[id as usize] = weight;
     }
-    let centroid = SentenceVector { terms: &centroid_terms, content_words: 0 };
+    let centroid = SentenceVector { ids: &centroid_ids, weights: &centroid_weights, content_words: 0 };
 
-    let similarities: Vec<f64> = vectors
+    let mut similarities: Vec<f64> = vectors
         .iter()
         .map(|vector| {
-            if vector.terms.len() > centroid.terms.len() {
+            if vector.len() > centroid.len() {
                 return cosine(&vector, &centroid);
             }
             dot_with_spread(&vector, &weights)
         })
         .collect();
-    relative(&similarities)
+    make_relative(&mut similarities);
+    similarities
 }
 
 /// Scores each body sentence by directed centrality in the manner of PacSum, scaled
@@ -687,8 +717,9 @@ fn for_each_window_cosine(body: &[usize], vectors: &SentenceVectors, mut visit: 
     let mut spread = vec![[0.0f64; WINDOW]; vocabulary_size(vectors)];
     for (position, &sentence) in body.iter().enumerate() {
         let mut sums = [0.0f64; WINDOW];
-        for &(id, weight) in vectors.get(sentence).terms {
-            let row = &spread[id];
+        let vector = vectors.get(sentence);
+        for (&id, &weight) in vector.ids.iter().zip(vector.weights) {
+            let row = &spread[id as usize];
             for slot in 0..WINDOW {
                 sums[slot] += weight * row[slot];
             }
@@ -702,11 +733,11 @@ fn for_each_window_cosine(body: &[usize], vectors: &SentenceVectors, mut visit: 
         // reaches, now takes this one.
         let slot = position % WINDOW;
         if let Some(&dropped) = position.checked_sub(WINDOW).map(|back| &body[back]) {
-            for &(id, _) in vectors.get(dropped).terms {
-                spread[id][slot] = 0.0;
+            for &id in vectors.get(dropped).ids {
+                spread[id as usize][slot] = 0.0;
             }
         }
-        for &(id, weight) in vectors.get(sentence).terms {
+        for (id, weight) in vectors.get(sentence).terms() {
             spread[id][slot] = weight;
         }
     }
@@ -766,8 +797,6 @@ pub(crate) fn choose(
     scores: &[f64],
     limit: &Limit,
 ) -> Vec<usize> {
-    let mut ranked: Vec<usize> = (0..infos.len()).collect();
-    ranked.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
     let sentence = |index: usize| &text[spans[index].start..spans[index].end];
 
     // Whole sentences of some length first, then the shorter ones, headings and
@@ -783,16 +812,30 @@ pub(crate) fn choose(
         }
     };
 
+    // Better-scored sentences first, and of equal scores the earlier one.
+    let ranks_before = |a: usize, b: usize| scores[b].total_cmp(&scores[a]).then(a.cmp(&b));
+    let mut tier_sizes = [0usize; 3];
+    for index in 0..infos.len() {
+        tier_sizes[tier(index)] += 1;
+    }
+
     let mut finder = RepeatFinder::new(vectors, MAX_REPEAT_VISITS);
     let mut marginal = MarginalSimilarity::new(vectors);
     let mut words_used = 0;
     for pass in 0..3 {
         // A word budget is spent on whole sentences of the first tier that has any:
         // headings and short lines do not fill what is left of it.
-        if limit.word_budget.is_some() && ranked.iter().any(|&index| tier(index) < pass) {
+        if limit.word_budget.is_some() && tier_sizes[..pass].iter().any(|&size| size > 0) {
             break;
         }
-        let pool: Vec<usize> = ranked.iter().copied().filter(|&index| tier(index) == pass).collect();
+        if finder.chosen.len() >= limit.max_sentences {
+            break;
+        }
+        // The tier's sentences by rank, as `u32` (texts have fewer sentences than
+        // bytes), as a pool of a text of very many tiny sentences is large.
+        let mut pool: Vec<u32> =
+            (0..infos.len()).filter(|&index| tier(index) == pass).map(|index| index as u32).collect();
+        pool.sort_unstable_by(|&a, &b| ranks_before(a as usize, b as usize));
         let mut untaken = Untaken::new(pool.len());
         let mut cursor = 0;
         while finder.chosen.len() < limit.max_sentences {
@@ -806,7 +849,7 @@ pub(crate) fn choose(
                 best_marginal_slot(&pool, &mut untaken, cursor, &finder.chosen, &mut marginal, scores)
             };
             untaken.take(slot);
-            let candidate = pool[slot];
+            let candidate = pool[slot] as usize;
 
             if let Some((budget, words)) = &limit.word_budget {
                 if words_used + words[candidate] > *budget {
@@ -824,7 +867,7 @@ pub(crate) fn choose(
     let mut chosen = finder.chosen;
     if chosen.is_empty() {
         // Nothing fits the word budget: the best sentence of the first tier alone.
-        chosen.extend(ranked.iter().copied().min_by_key(|&index| tier(index)));
+        chosen.extend((0..infos.len()).min_by(|&a, &b| tier(a).cmp(&tier(b)).then(ranks_before(a, b))));
     }
 
     chosen.sort_unstable();
@@ -898,7 +941,7 @@ impl<'a> RepeatFinder<'a> {
             return self.chosen.iter().any(|&kept| cosine(&self.vectors.get(kept), &vector) > REDUNDANCY_THRESHOLD);
         }
         self.by_weight.clear();
-        self.by_weight.extend_from_slice(vector.terms);
+        self.by_weight.extend(vector.terms());
         self.by_weight.sort_by(|a, b| b.1.total_cmp(&a.1));
         let mut visits = 0;
         for &(id, _) in &self.by_weight {
@@ -936,8 +979,7 @@ impl<'a> RepeatFinder<'a> {
 
     /// Adds the chosen sentence at `position` to the index of terms.
     fn index(&mut self, position: usize) {
-        let terms = self.vectors.get(self.chosen[position]).terms;
-        let mut by_weight: Vec<(usize, f64)> = terms.to_vec();
+        let mut by_weight: Vec<(usize, f64)> = self.vectors.get(self.chosen[position]).terms().collect();
         by_weight.sort_by(|a, b| a.1.total_cmp(&b.1));
         // The lightest terms stay out while their squares sum to less than the
         // threshold's square, less a margin for rounding.
@@ -960,7 +1002,7 @@ impl<'a> RepeatFinder<'a> {
 /// [`MMR_WEIGHT`] times its largest cosine to a chosen sentence. Ties go to the
 /// better-ranked slot.
 fn best_marginal_slot(
-    pool: &[usize],
+    pool: &[u32],
     untaken: &mut Untaken,
     cursor: usize,
     chosen: &[usize],
@@ -973,7 +1015,7 @@ fn best_marginal_slot(
         if slot == pool.len() {
             break;
         }
-        let candidate = pool[slot];
+        let candidate = pool[slot] as usize;
         let relevance = scores[candidate] - MMR_WEIGHT * marginal.max_cosine(candidate, chosen);
         if relevance > best.1 {
             best = (slot, relevance);
@@ -1030,7 +1072,9 @@ struct MarginalSimilarity<'a> {
     /// from 0.
     similarity: Vec<f64>,
     /// For each sentence, how many of the chosen sentences `similarity` counts.
-    counted: Vec<usize>,
+    /// Picks by marginal relevance stop at [`MMR_MAX_CHOSEN`] chosen sentences,
+    /// so a byte holds it, where a `usize` took eight bytes a sentence.
+    counted: Vec<u8>,
     /// The last chosen sentence spread out by term id, with the sentence's index,
     /// against which most candidates are summed without merging. Empty until used.
     spread: Vec<f64>,
@@ -1053,8 +1097,10 @@ impl<'a> MarginalSimilarity<'a> {
     /// `chosen`, which only grows between calls. The cosines are folded in the
     /// order of `chosen` from 0, as a fold over all of them would be.
     fn max_cosine(&mut self, candidate: usize, chosen: &[usize]) -> f64 {
+        const { assert!(MMR_MAX_CHOSEN <= u8::MAX as usize) };
+        debug_assert!(chosen.len() <= usize::from(u8::MAX), "more chosen sentences than a byte counts");
         let last = chosen.len().saturating_sub(1);
-        for (position, &kept) in chosen.iter().enumerate().skip(self.counted[candidate]) {
+        for (position, &kept) in chosen.iter().enumerate().skip(usize::from(self.counted[candidate])) {
             let similarity = if position == last {
                 self.cosine_to_spread(kept, candidate)
             } else {
@@ -1062,7 +1108,7 @@ impl<'a> MarginalSimilarity<'a> {
             };
             self.similarity[candidate] = self.similarity[candidate].max(similarity);
         }
-        self.counted[candidate] = chosen.len();
+        self.counted[candidate] = u8::try_from(chosen.len()).unwrap_or(u8::MAX);
         self.similarity[candidate]
     }
 
@@ -1074,11 +1120,11 @@ impl<'a> MarginalSimilarity<'a> {
                 self.spread = vec![0.0; vocabulary_size(self.vectors)];
             }
             if let Some(previous) = self.spread_sentence {
-                for &(id, _) in self.vectors.get(previous).terms {
-                    self.spread[id] = 0.0;
+                for &id in self.vectors.get(previous).ids {
+                    self.spread[id as usize] = 0.0;
                 }
             }
-            for &(id, weight) in self.vectors.get(chosen).terms {
+            for (id, weight) in self.vectors.get(chosen).terms() {
                 self.spread[id] = weight;
             }
             self.spread_sentence = Some(chosen);
@@ -1116,11 +1162,11 @@ mod tests {
     fn unit_vectors(sentences: &[Vec<(usize, u32)>]) -> SentenceVectors {
         let mut vectors = SentenceVectors::default();
         for terms in sentences {
-            let mut terms: Vec<(usize, f64)> = terms.iter().map(|&(id, count)| (id, f64::from(count))).collect();
+            let mut terms: Vec<(u32, f64)> = terms.iter().map(|&(id, count)| (id as u32, f64::from(count))).collect();
             terms.sort_by_key(|&(id, _)| id);
             terms.dedup_by_key(|&mut (id, _)| id);
             let content_words = terms.len();
-            vectors.push(terms, content_words);
+            vectors.push(terms.iter().map(|&(id, _)| id), terms.iter().map(|&(_, weight)| weight), content_words);
         }
         vectors
     }
@@ -1171,7 +1217,7 @@ mod tests {
             // Unit vectors over a small vocabulary, so that many pairs come near the
             // threshold. Equal term lists get equal texts, as equal sentences would.
             let vectors = unit_vectors(&sentences);
-            let texts: Vec<String> = vectors.iter().map(|vector| format!("{:?}", vector.terms)).collect();
+            let texts: Vec<String> = vectors.iter().map(|vector| format!("{:?}", vector.terms().collect::<Vec<_>>())).collect();
 
             let mut finder = RepeatFinder::new(&vectors, usize::MAX);
             let mut chosen: Vec<usize> = Vec::new();
@@ -1225,7 +1271,7 @@ mod tests {
             for (position, &later) in body.iter().enumerate() {
                 for &earlier in &body[position.saturating_sub(CENTRALITY_WINDOW)..position] {
                     let mut spread = vec![0.0; vocabulary_size(&vectors)];
-                    for &(id, weight) in vectors.get(earlier).terms {
+                    for (id, weight) in vectors.get(earlier).terms() {
                         spread[id] = weight;
                     }
                     expected.push((earlier, later, dot_with_spread(&vectors.get(later), &spread).to_bits()));
@@ -1255,7 +1301,7 @@ mod tests {
             let mut edges = Vec::new();
             for (position, &earlier) in body.iter().enumerate() {
                 let mut spread = vec![0.0; vocabulary_size(&vectors)];
-                for &(id, weight) in vectors.get(earlier).terms {
+                for (id, weight) in vectors.get(earlier).terms() {
                     spread[id] = weight;
                 }
                 for &later in body[position + 1..].iter().take(CENTRALITY_WINDOW) {
