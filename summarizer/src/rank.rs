@@ -831,8 +831,8 @@ pub(crate) fn choose(
         if finder.chosen.len() >= limit.max_sentences {
             break;
         }
-        // The tier's sentences by rank, as `u32` (texts have fewer sentences than
-        // bytes), as a pool of a text of very many tiny sentences is large.
+        // The tier's sentences by rank. Indexes are u32 because the pool of a text of
+        // very many tiny sentences is large, and texts have fewer sentences than bytes.
         let mut pool: Vec<u32> =
             (0..infos.len()).filter(|&index| tier(index) == pass).map(|index| index as u32).collect();
         pool.sort_unstable_by(|&a, &b| ranks_before(a as usize, b as usize));
@@ -1073,7 +1073,7 @@ struct MarginalSimilarity<'a> {
     similarity: Vec<f64>,
     /// For each sentence, how many of the chosen sentences `similarity` counts.
     /// Picks by marginal relevance stop at [`MMR_MAX_CHOSEN`] chosen sentences,
-    /// so a byte holds it, where a `usize` took eight bytes a sentence.
+    /// so the count fits in a byte, where a `usize` took eight bytes a sentence.
     counted: Vec<u8>,
     /// The last chosen sentence spread out by term id, with the sentence's index,
     /// against which most candidates are summed without merging. Empty until used.
