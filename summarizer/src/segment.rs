@@ -570,7 +570,7 @@ fn split_block(text: &str, block: Span, glue: &mut GlueFinder<'_>, sentences: &m
     let body = &text[block.start..block.end];
     // Lower-cased text (as some corpora and transcripts are) has no capitals to mark
     // a sentence start, so any letter after a terminal and whitespace starts one.
-    let lowercased = !body.chars().any(char::is_uppercase);
+    let lowercased = !has_uppercase(body);
     let mut sentence_start = 0;
     let mut position = 0;
     // Whether the current sentence has a letter before `searched_until`, reset when a
@@ -641,6 +641,50 @@ fn split_block(text: &str, block: Span, glue: &mut GlueFinder<'_>, sentences: &m
         }
     }
     push_sentence(block.start + sentence_start, &body[sentence_start..], glue, sentences);
+}
+
+/// Returns whether `text` has an upper-case letter, as
+/// `text.chars().any(char::is_uppercase)` does. Eight ASCII bytes are tested at a
+/// time and only other characters are decoded, because a block of lower-cased text
+/// (as some corpora are) is searched to its end.
+fn has_uppercase(text: &str) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+    let bytes = text.as_bytes();
+    let mut index = 0;
+    while index < bytes.len() {
+        if let Some(chunk) = bytes.get(index..index + 8) {
+            let word = u64::from_le_bytes(chunk.try_into().expect("a chunk has 8 bytes"));
+            // Sets the high bit of each byte from `A` on and of each byte from `[`
+            // on. A byte below 0x80 plus 0x3F stays below 0x100, so no carry
+            // reaches a byte above it before the first byte that is not ASCII.
+            let from_a = word.wrapping_add(ONES * u64::from(0x80 - b'A'));
+            let from_bracket = word.wrapping_add(ONES * u64::from(0x80 - b'['));
+            let found = (from_a & !from_bracket & HIGH_BITS) | (word & HIGH_BITS);
+            if found == 0 {
+                index += 8;
+                continue;
+            }
+            // The lowest byte found is exact: an ASCII capital or a byte that is not
+            // ASCII.
+            index += (found.trailing_zeros() / 8) as usize;
+        }
+        let byte = bytes[index];
+        if byte.is_ascii() {
+            if byte.is_ascii_uppercase() {
+                return true;
+            }
+            index += 1;
+            continue;
+        }
+        let ch = text[index..].chars().next().unwrap_or(' ');
+        if ch.is_uppercase() {
+            return true;
+        }
+        index += ch.len_utf8();
+    }
+    false
 }
 
 /// Returns whether `ch` is an emoji: a pictograph, an emoticon, or a symbol or
@@ -1981,6 +2025,11 @@ mod tests {
             let from = from.min(bytes.len());
             let expected = (from..bytes.len()).find(|&index| bytes[index] < b'!' || !bytes[index].is_ascii()).unwrap_or(bytes.len());
             proptest::prop_assert_eq!(next_control_or_non_ascii(bytes, from), expected);
+        }
+
+        #[test]
+        fn uppercase_search_matches_char_test(text in "[a-zA-Z@\\[`{ .\u{80}-\u{ff}ÉéΣσ\u{2160}]{0,40}|\\PC{0,40}") {
+            proptest::prop_assert_eq!(has_uppercase(&text), text.chars().any(char::is_uppercase));
         }
 
         #[test]
