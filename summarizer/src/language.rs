@@ -4,7 +4,7 @@ use std::fmt;
 
 use rust_stemmers::Algorithm;
 
-use crate::segment::whitespace_words;
+use crate::segment::{whitespace_word_spans, whitespace_words};
 
 /// A language the summarizer filters stop words for. Most also have a Snowball
 /// stemmer (rust-stemmers) and an NLTK stop-word list (stop-words crate). Bengali,
@@ -464,7 +464,11 @@ fn detect_by_marker_words(sample: &str, max_words: usize, min_hits: usize) -> Op
     // LANGUAGES.
     let mut hits = [0usize; LANGUAGES.len()];
     let mut lower = String::new();
-    for word in whitespace_words(sample).take(max_words) {
+    // The words of the whole sample are found at once, which costs fewer
+    // instructions per word than an iterator: a sample has at most about a sixth
+    // more words than are read.
+    for span in whitespace_word_spans(sample).into_iter().take(max_words) {
+        let word = &sample[span.start..span.end];
         let key = if word.is_ascii() {
             let Some(key) = ascii_marker_key(word.as_bytes()) else {
                 continue;
