@@ -464,9 +464,9 @@ fn detect_by_marker_words(sample: &str, max_words: usize, min_hits: usize) -> Op
     // LANGUAGES.
     let mut hits = [0usize; LANGUAGES.len()];
     let mut lower = String::new();
-    // The words of the whole sample are found at once, which costs fewer
-    // instructions per word than an iterator: a sample has at most about a sixth
-    // more words than are read.
+    // The words of the whole sample are found at once, which takes fewer
+    // instructions per word than the iterator, although a sample has some words
+    // more than are read (about 70 against 60 in 400 bytes of English prose).
     for span in whitespace_word_spans(sample).into_iter().take(max_words) {
         let word = &sample[span.start..span.end];
         let key = if word.is_ascii() {
@@ -563,8 +563,8 @@ fn packed_ascii(word: &[u8]) -> u64 {
         1 => u64::from(word[0]),
         _ => 0,
     };
-    // A byte below 0x80 plus 0x3F stays below 0x100, so each byte's high bit tells
-    // alone whether it is at least `A`, and likewise for `[`.
+    // A byte below 0x80 plus 0x3F stays below 0x100, so no carry crosses bytes and
+    // each byte's high bit shows whether it is at least `A`, and likewise for `[`.
     let from_a = little_endian + ONES * u64::from(0x80 - b'A');
     let from_bracket = little_endian + ONES * u64::from(0x80 - b'[');
     let capitals = from_a & !from_bracket & HIGH_BITS;
@@ -581,9 +581,9 @@ const fn marker_slot(key: u64) -> usize {
     (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - MARKER_TABLE_SLOTS.trailing_zeros())) as usize
 }
 
-/// A hash table of [`MARKER_KEYS`] with linear probing: each slot holds the index
-/// in [`MARKER_WORDS`] plus one of the key that took it, or 0 when it is empty.
-/// It replaces a binary search of seven steps.
+/// A hash table of [`MARKER_KEYS`] with linear probing. Each slot contains the
+/// index in [`MARKER_WORDS`] plus one of the key that took it, or 0 when it is
+/// empty. A lookup reads fewer entries than a binary search of seven steps.
 const MARKER_TABLE: [u8; MARKER_TABLE_SLOTS] = {
     assert!(MARKER_WORDS.len() < u8::MAX as usize, "a marker index plus one does not fit a slot");
     assert!(4 * MARKER_WORDS.len() <= MARKER_TABLE_SLOTS, "the marker table is too full");

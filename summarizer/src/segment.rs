@@ -1227,8 +1227,8 @@ fn capitalised_common_words(text: &str, word_spans: &[Span]) -> (HashSet<String,
 /// ranges of [`str::split_whitespace`].
 ///
 /// Eight bytes of ASCII are classified at a time, and only the starts and ends of
-/// words are visited, which is about three times fewer instructions than a search
-/// for each word. Eight bytes with one that is not ASCII are decoded char by char.
+/// words are visited, which takes fewer instructions than a search for each word.
+/// Eight bytes with one that is not ASCII are decoded char by char.
 pub(crate) fn whitespace_word_spans(text: &str) -> Vec<Span> {
     const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
 
