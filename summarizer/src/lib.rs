@@ -307,7 +307,7 @@ fn choose_sentences(text: &str, spans: &[Span], terms: &mut words::TermCache, le
     }
 
     let infos = rank::describe(text, spans);
-    let vectors = rank::sentence_vectors(text, spans, terms);
+    let vectors = rank::sentence_vectors(text, spans, &infos, terms);
     let limit = rank::Limit::new(text, spans, length);
     let scores = rank::score_sentences(&infos, &vectors, limit.expected_sentences, text.len());
     let chosen = rank::choose(text, spans, &infos, &vectors, &scores, &limit);
@@ -360,6 +360,23 @@ mod tests {
         let summary = summarize(text, n(3));
         let texts: Vec<&str> = summary.iter().map(|s| s.text).collect();
         assert_eq!(texts, vec!["The council approved the new budget plan.", "Weather stays mild this week in town."]);
+    }
+
+    #[test]
+    fn chat_log_prefers_messages_with_content() {
+        let text = "[10:01] <alice> the build for 2.4 is failing on the arm runners since the bump\n\
+                    [10:01] <bob> lol\n\
+                    [10:02] <carol> the arm image still has the old openssl headers\n\
+                    [10:03] <bob> ok\n\
+                    [10:04] <alice> thanks!\n";
+        let texts: Vec<&str> = summarize(text, n(2)).iter().map(|s| s.text).collect();
+        assert_eq!(
+            texts,
+            [
+                "[10:01] <alice> the build for 2.4 is failing on the arm runners since the bump",
+                "[10:02] <carol> the arm image still has the old openssl headers"
+            ]
+        );
     }
 
     #[test]

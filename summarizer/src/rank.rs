@@ -146,6 +146,10 @@ pub(crate) struct SentenceInfo {
     /// Text beside the writer's own in an e-mail: a quote (a line that starts with
     /// `> `), the line that introduces it, a greeting, or the signature.
     pub aside: bool,
+    /// A line of a chat or log that starts with a time or a nickname, such as
+    /// `[10:02] <alice> the build is failing`. It is a message, which needs no
+    /// sentence mark, and its prefix ([`chat_prefix_len`]) is no content.
+    pub chat: bool,
 }
 
 /// Marks each sentence that is a heading: a whole line of at most
@@ -189,15 +193,71 @@ pub(crate) fn describe(text: &str, spans: &[Span]) -> Vec<SentenceInfo> {
             let starts_line =
                 text[..span.start].trim_end_matches([' ', '\t']).ends_with('\n') || span.start <= content_start;
             let unterminated = !sentence.ends_with(['.', '!', '?', '…', '。', '！', '？', ':', ';', ',']);
+            // A first byte rules out most sentences before the line is searched.
+            let chat = sentence.starts_with(['[', '<'])
+                && ends_line
+                && starts_line
+                && !sentence.contains('\n')
+                && chat_prefix_len(sentence).is_some();
             let heading = ends_line
                 && starts_line
+                && !chat
                 && unterminated
                 && !sentence.contains('\n')
                 && whitespace_words(sentence).nth(MAX_HEADING_WORDS).is_none();
-            let fragment = !heading && (!ends_with_sentence_mark(sentence) || is_name_list(sentence));
-            SentenceInfo { heading, fragment, aside }
+            let fragment = !heading && !chat && (!ends_with_sentence_mark(sentence) || is_name_list(sentence));
+            SentenceInfo { heading, fragment, aside, chat }
         })
         .collect()
+}
+
+/// The maximum length in bytes of the time or the nickname that starts a chat line.
+const MAX_CHAT_PREFIX_PART_BYTES: usize = 32;
+
+/// Returns the length of the prefix of a chat or log line, with the whitespace
+/// after it, when text follows it. The prefix is a time in brackets (`[10:02]`,
+/// `[2024-05-01 10:02:07]`), a nickname in angle brackets (`<alice>`), or a time
+/// and then a nickname (`[10:02] <alice>`, `[10:02] alice:`). A reference such as
+/// `[1] Smith` or a tag such as `<b>Note</b>` is no prefix.
+fn chat_prefix_len(line: &str) -> Option<usize> {
+    // Each part is followed by whitespace, and is short and without line breaks.
+    let part_end = |open: char, close: char, rest: &str| -> Option<usize> {
+        let inner = rest.strip_prefix(open)?;
+        let close_at = inner.bytes().take(MAX_CHAT_PREFIX_PART_BYTES + 1).position(|byte| byte == close as u8)?;
+        let after = &inner[close_at + 1..];
+        let label = &inner[..close_at];
+        (!label.is_empty() && !label.contains(['\n', '\r']) && after.starts_with([' ', '\t'])).then_some(close_at + 2)
+    };
+    let skip_spaces = |at: usize| at + (line[at..].len() - line[at..].trim_start_matches([' ', '\t']).len());
+
+    let mut end = 0;
+    let mut time = false;
+    if let Some(length) = part_end('[', ']', line) {
+        let label = &line[1..length - 1];
+        if !(label.contains(':') && label.bytes().any(|byte| byte.is_ascii_digit())) {
+            return None;
+        }
+        time = true;
+        end = skip_spaces(length);
+    }
+    let rest = &line[end..];
+    let nickname = match part_end('<', '>', rest) {
+        Some(length) => (!rest[1..length - 1].contains(char::is_whitespace)).then_some(length),
+        // After a time, `alice:` also names the writer.
+        None if time => rest
+            .split_once([' ', '\t'])
+            .map(|(word, _)| word)
+            .filter(|word| word.len() > 1 && word.len() <= MAX_CHAT_PREFIX_PART_BYTES && word.ends_with(':'))
+            .filter(|word| !word[..word.len() - 1].contains(':'))
+            .map(str::len),
+        None => None,
+    };
+    if let Some(length) = nickname {
+        end = skip_spaces(end + length);
+    } else if !time {
+        return None;
+    }
+    (end < line.len()).then_some(end)
 }
 
 /// Sign-offs that end an e-mail's own text when they are a line of their own,
@@ -400,7 +460,12 @@ fn ends_with_sentence_mark(sentence: &str) -> bool {
 }
 
 /// Builds the tf-idf vector of each sentence, with inverse sentence frequency as idf.
-pub(crate) fn sentence_vectors(text: &str, spans: &[Span], terms: &mut TermCache) -> SentenceVectors {
+pub(crate) fn sentence_vectors(
+    text: &str,
+    spans: &[Span],
+    infos: &[SentenceInfo],
+    terms: &mut TermCache,
+) -> SentenceVectors {
     let mut term_ids = TermIds::new(terms);
     // The (term id, count) pairs of all sentences in one list, sorted by id within
     // each sentence, with the end of each sentence's pairs in it.
@@ -411,9 +476,12 @@ pub(crate) fn sentence_vectors(text: &str, spans: &[Span], terms: &mut TermCache
     let mut ends: Vec<usize> = Vec::with_capacity(spans.len());
     let mut ids: Vec<u32> = Vec::new();
 
-    for span in spans {
+    for (span, info) in spans.iter().zip(infos) {
         ids.clear();
-        term_ids.for_each_term_id(&text[span.start..span.end], |id| ids.push(id));
+        let sentence = &text[span.start..span.end];
+        // A chat line's time and nickname are on every line, not its content.
+        let content = if info.chat { &sentence[chat_prefix_len(sentence).unwrap_or(0)..] } else { sentence };
+        term_ids.for_each_term_id(content, |id| ids.push(id));
         ids.sort_unstable();
         let start = counts.len();
         for &id in &ids {
@@ -1147,7 +1215,7 @@ mod tests {
     fn directed_scores(text: &str) -> Vec<f64> {
         let spans = split_sentences(text);
         let infos = describe(text, &spans);
-        let vectors = sentence_vectors(text, &spans, &mut TermCache::with_capacity(Analyzer::new(None), 0));
+        let vectors = sentence_vectors(text, &spans, &infos, &mut TermCache::with_capacity(Analyzer::new(None), 0));
         directed_centrality(&infos, &vectors, text.len())
     }
 
@@ -1194,6 +1262,43 @@ mod tests {
         assert!(!is_name_list("הממשלה הודיעה, ביום שני."));
         assert!(!is_name_list("The council met, and voted."));
         assert!(!is_name_list("Paris."));
+    }
+
+    #[test]
+    fn chat_prefix_takes_times_and_nicknames() {
+        let cases = [
+            ("[10:02] <alice> the build fails", Some("[10:02] <alice> ")),
+            ("[2024-05-01 10:02:07] <alice> the build fails", Some("[2024-05-01 10:02:07] <alice> ")),
+            ("[10:02] alice: the build fails", Some("[10:02] alice: ")),
+            ("<alice> the build fails", Some("<alice> ")),
+            ("[10:02]  the server restarted", Some("[10:02]  ")),
+            // A time with nothing after it is no message, and a nickname needs a
+            // space after it.
+            ("[10:02]", None),
+            ("[10:02] <alice>", Some("[10:02] ")),
+            // References, tags and labels are no prefix.
+            ("[1] Smith, J. Storms and coasts.", None),
+            ("[Verse 1] The river runs", None),
+            ("<b>Note</b> the service restarts", None),
+            ("<b> Note", Some("<b> ")),
+            ("<two words> in brackets", None),
+            ("[10:02] in the morning: more", Some("[10:02] ")),
+        ];
+        for (line, expected) in cases {
+            assert_eq!(chat_prefix_len(line).map(|length| &line[..length]), expected, "line {line:?}");
+        }
+    }
+
+    #[test]
+    fn chat_lines_are_messages_not_fragments() {
+        let text = "[10:01] <alice> the build for 2.4 fails on the arm runners\n[10:02] <bob> lol\n";
+        let infos = describe(text, &crate::segment::split_sentences(text));
+        assert_eq!(infos.len(), 2);
+        for info in &infos {
+            assert!(info.chat, "{info:?}");
+            assert!(!info.fragment, "{info:?}");
+            assert!(!info.heading, "{info:?}");
+        }
     }
 
     proptest::proptest! {
@@ -1296,7 +1401,7 @@ mod tests {
         ) {
             let vectors = unit_vectors(&sentences);
             let infos: Vec<SentenceInfo> = (0..vectors.len())
-                .map(|index| SentenceInfo { heading: headings[index], fragment: false, aside: false })
+                .map(|index| SentenceInfo { heading: headings[index], fragment: false, aside: false, chat: false })
                 .collect();
             let body: Vec<usize> = (0..vectors.len()).filter(|&index| !headings[index]).collect();
 
