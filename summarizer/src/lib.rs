@@ -236,9 +236,13 @@ impl Summarizer {
 
         let language = options.language.or_else(|| detect_language(visible));
         let spans = split_sentences(visible);
+        let infos = rank::describe(visible, &spans);
+        // Terms and key phrases come from the content of each sentence, which leaves
+        // out the time and nickname of a chat line.
+        let content_spans = rank::content_spans(visible, &spans, &infos);
         let terms = self.term_cache(language);
-        let chosen = choose_sentences(visible, &spans, terms, options.length);
-        let key_phrases = keyphrases::extract(visible, &spans, terms.analyzer(), options.key_phrases);
+        let chosen = choose_sentences(visible, &spans, &infos, &content_spans, terms, options.length);
+        let key_phrases = keyphrases::extract(visible, &content_spans, terms.analyzer(), options.key_phrases);
 
         // The end of the last sentence's range in the original, which the next one's
         // balanced markup may not reach back over.
@@ -301,16 +305,24 @@ impl Default for Summarizer {
 }
 
 /// Returns the index and span of each chosen sentence of `text`, in document order.
-fn choose_sentences(text: &str, spans: &[Span], terms: &mut words::TermCache, length: Length) -> Vec<(usize, Span)> {
+/// `infos` describes each sentence of `spans`, and `content_spans` holds the part
+/// of each that its terms come from.
+fn choose_sentences(
+    text: &str,
+    spans: &[Span],
+    infos: &[rank::SentenceInfo],
+    content_spans: &[Span],
+    terms: &mut words::TermCache,
+    length: Length,
+) -> Vec<(usize, Span)> {
     if spans.is_empty() {
         return Vec::new();
     }
 
-    let infos = rank::describe(text, spans);
-    let vectors = rank::sentence_vectors(text, spans, &infos, terms);
+    let vectors = rank::sentence_vectors(text, content_spans, terms);
     let limit = rank::Limit::new(text, spans, length);
-    let scores = rank::score_sentences(&infos, &vectors, limit.expected_sentences, text.len());
-    let chosen = rank::choose(text, spans, &infos, &vectors, &scores, &limit);
+    let scores = rank::score_sentences(infos, &vectors, limit.expected_sentences, text.len());
+    let chosen = rank::choose(text, spans, infos, &vectors, &scores, &limit);
     chosen.into_iter().map(|index| (index, spans[index])).collect()
 }
 
@@ -377,6 +389,10 @@ mod tests {
                 "[10:02] <carol> the arm image still has the old openssl headers"
             ]
         );
+        // Nicknames are on every line, and are no key phrase.
+        let options = Options { key_phrases: 3, ..Options::new(n(2)) };
+        let phrases: Vec<String> = summarize_with(text, &options).key_phrases.into_iter().map(|p| p.text).collect();
+        assert_eq!(phrases, ["arm", "build", "failing"]);
     }
 
     #[test]

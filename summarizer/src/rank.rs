@@ -2,6 +2,7 @@
 //! centrality over a window of neighbours, a position prior, and a choice that skips
 //! sentences repeating a chosen one.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use foldhash::fast::FixedState;
@@ -260,6 +261,20 @@ fn chat_prefix_len(line: &str) -> Option<usize> {
     (end < line.len()).then_some(end)
 }
 
+/// Returns the spans of the sentences' content: each chat line's span without
+/// its time and nickname, which are on every line of a chat, and the other spans
+/// as they are. The spans are borrowed when there is no chat line.
+pub(crate) fn content_spans<'s>(text: &str, spans: &'s [Span], infos: &[SentenceInfo]) -> Cow<'s, [Span]> {
+    if !infos.iter().any(|info| info.chat) {
+        return Cow::Borrowed(spans);
+    }
+    let content = |(span, info): (&Span, &SentenceInfo)| {
+        let prefix = if info.chat { chat_prefix_len(&text[span.start..span.end]).unwrap_or(0) } else { 0 };
+        Span { start: span.start + prefix, end: span.end }
+    };
+    Cow::Owned(spans.iter().zip(infos).map(content).collect())
+}
+
 /// Sign-offs that end an e-mail's own text when they are a line of their own,
 /// lower-case and without the comma after them.
 const SIGN_OFFS: &[&str] = &[
@@ -460,12 +475,7 @@ fn ends_with_sentence_mark(sentence: &str) -> bool {
 }
 
 /// Builds the tf-idf vector of each sentence, with inverse sentence frequency as idf.
-pub(crate) fn sentence_vectors(
-    text: &str,
-    spans: &[Span],
-    infos: &[SentenceInfo],
-    terms: &mut TermCache,
-) -> SentenceVectors {
+pub(crate) fn sentence_vectors(text: &str, spans: &[Span], terms: &mut TermCache) -> SentenceVectors {
     let mut term_ids = TermIds::new(terms);
     // The (term id, count) pairs of all sentences in one list, sorted by id within
     // each sentence, with the end of each sentence's pairs in it.
@@ -476,12 +486,9 @@ pub(crate) fn sentence_vectors(
     let mut ends: Vec<usize> = Vec::with_capacity(spans.len());
     let mut ids: Vec<u32> = Vec::new();
 
-    for (span, info) in spans.iter().zip(infos) {
+    for span in spans {
         ids.clear();
-        let sentence = &text[span.start..span.end];
-        // A chat line's time and nickname are on every line, not its content.
-        let content = if info.chat { &sentence[chat_prefix_len(sentence).unwrap_or(0)..] } else { sentence };
-        term_ids.for_each_term_id(content, |id| ids.push(id));
+        term_ids.for_each_term_id(&text[span.start..span.end], |id| ids.push(id));
         ids.sort_unstable();
         let start = counts.len();
         for &id in &ids {
@@ -1215,7 +1222,7 @@ mod tests {
     fn directed_scores(text: &str) -> Vec<f64> {
         let spans = split_sentences(text);
         let infos = describe(text, &spans);
-        let vectors = sentence_vectors(text, &spans, &infos, &mut TermCache::with_capacity(Analyzer::new(None), 0));
+        let vectors = sentence_vectors(text, &spans, &mut TermCache::with_capacity(Analyzer::new(None), 0));
         directed_centrality(&infos, &vectors, text.len())
     }
 
