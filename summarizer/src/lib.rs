@@ -305,7 +305,7 @@ impl Default for Summarizer {
 }
 
 /// Returns the index and span of each chosen sentence of `text`, in document order.
-/// `infos` describes each sentence of `spans`, and `content_spans` holds the part
+/// `infos` describes each sentence of `spans`, and `content_spans` contains the part
 /// of each that its terms come from.
 fn choose_sentences(
     text: &str,
