@@ -218,8 +218,9 @@ const MAX_CHAT_PREFIX_PART_BYTES: usize = 32;
 /// Returns the length of the prefix of a chat or log line, with the whitespace
 /// after it, when text follows it. The prefix is a time in brackets (`[10:02]`,
 /// `[2024-05-01 10:02:07]`), a nickname in angle brackets (`<alice>`), or a time
-/// and then a nickname (`[10:02] <alice>`, `[10:02] alice:`). A reference such as
-/// `[1] Smith` or a tag such as `<b>Note</b>` is no prefix.
+/// and then a nickname or a speaker's name (`[10:02] <alice>`, `[10:02] alice:`,
+/// `[00:01:02] John Smith:`). A reference such as `[1] Smith` or a tag such as
+/// `<b>Note</b>` is no prefix.
 fn chat_prefix_len(line: &str) -> Option<usize> {
     // Each part is followed by whitespace, and is short and without line breaks.
     let part_end = |open: char, close: char, rest: &str| -> Option<usize> {
@@ -244,13 +245,7 @@ fn chat_prefix_len(line: &str) -> Option<usize> {
     let rest = &line[end..];
     let nickname = match part_end('<', '>', rest) {
         Some(length) => (!rest[1..length - 1].contains(char::is_whitespace)).then_some(length),
-        // After a time, `alice:` also names the writer.
-        None if time => rest
-            .split_once([' ', '\t'])
-            .map(|(word, _)| word)
-            .filter(|word| word.len() > 1 && word.len() <= MAX_CHAT_PREFIX_PART_BYTES && word.ends_with(':'))
-            .filter(|word| !word[..word.len() - 1].contains(':'))
-            .map(str::len),
+        None if time => speaker_label_len(rest),
         None => None,
     };
     if let Some(length) = nickname {
@@ -273,6 +268,30 @@ pub(crate) fn content_spans<'s>(text: &str, spans: &'s [Span], infos: &[Sentence
         Span { start: span.start + prefix, end: span.end }
     };
     Cow::Owned(spans.iter().zip(infos).map(content).collect())
+}
+
+/// The maximum number of words of a speaker's name after a time in a chat line.
+const MAX_SPEAKER_WORDS: usize = 3;
+
+/// Returns the length of the name and colon that start `rest`, after the time of a
+/// chat line or transcript: one word (`alice:`), or up to [`MAX_SPEAKER_WORDS`]
+/// capitalised words (`John Smith:`), so that "in the morning: more" is text.
+fn speaker_label_len(rest: &str) -> Option<usize> {
+    let colon = rest.bytes().take(MAX_CHAT_PREFIX_PART_BYTES + 1).position(|byte| byte == b':')?;
+    let label = &rest[..colon];
+    let after = &rest[colon + 1..];
+    if label.is_empty() || !after.starts_with([' ', '\t']) || label.starts_with(char::is_whitespace) {
+        return None;
+    }
+    let words: Vec<&str> = label.split(' ').collect();
+    let named = match words.len() {
+        1 => !label.contains(char::is_whitespace),
+        2..=MAX_SPEAKER_WORDS => {
+            words.iter().all(|word| word.starts_with(char::is_uppercase) && !word.contains(char::is_whitespace))
+        }
+        _ => false,
+    };
+    named.then_some(colon + 1)
 }
 
 /// Sign-offs that end an e-mail's own text when they are a line of their own,
@@ -1290,6 +1309,9 @@ mod tests {
             ("<b> Note", Some("<b> ")),
             ("<two words> in brackets", None),
             ("[10:02] in the morning: more", Some("[10:02] ")),
+            ("[00:01:02] John Smith: Hello everyone", Some("[00:01:02] John Smith: ")),
+            ("[00:01:02] Dr. Ana María Ruiz: Thanks", Some("[00:01:02] ")),
+            ("[10:02] note:this is text", Some("[10:02] ")),
         ];
         for (line, expected) in cases {
             assert_eq!(chat_prefix_len(line).map(|length| &line[..length]), expected, "line {line:?}");
