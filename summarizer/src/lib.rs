@@ -242,7 +242,8 @@ impl Summarizer {
         let content_spans = rank::content_spans(visible, &spans, &infos);
         let terms = self.term_cache(language);
         let chosen = choose_sentences(visible, &spans, &infos, &content_spans, terms, options.length);
-        let key_phrases = keyphrases::extract(visible, &content_spans, terms.analyzer(), options.key_phrases);
+        let phrase_spans = rank::key_phrase_spans(visible, &content_spans, &infos);
+        let key_phrases = keyphrases::extract(visible, &phrase_spans, terms.analyzer(), options.key_phrases);
 
         // The end of the last sentence's range in the original, which the next one's
         // balanced markup may not reach back over.
@@ -393,6 +394,38 @@ mod tests {
         let options = Options { key_phrases: 3, ..Options::new(n(2)) };
         let phrases: Vec<String> = summarize_with(text, &options).key_phrases.into_iter().map(|p| p.text).collect();
         assert_eq!(phrases, ["arm", "build", "failing"]);
+    }
+
+    #[test]
+    fn transcript_prefers_updates_to_greetings() {
+        let text = "[00:00:02] Kim Tran: Hi everyone\n\
+                    [00:00:04] Luis Gomez: Hi Kim\n\
+                    [00:00:06] Kim Tran: Great, let's wait one more minute for Emma\n\
+                    [00:00:42] Kim Tran: No worries, okay let's start\n\
+                    [00:00:50] Luis Gomez: Yesterday I finished the CSV export for the analytics dashboard and deployed it\n\
+                    [00:01:10] Kim Tran: Okay, thanks Luis\n\
+                    [00:01:16] Olivia Brown: I'm still blocked on the payment sandbox, our API keys expired last week\n\
+                    [00:01:30] Kim Tran: Okay\n\
+                    [00:01:50] Raj Patel: The nightly test suite failed three times this week because of a flaky timeout\n\
+                    [00:02:10] Kim Tran: Sounds good\n\
+                    [00:02:11] Luis Gomez: Sounds good\n\
+                    [00:02:54] Kim Tran: Okay, thanks everyone\n";
+        let options = Options { key_phrases: 2, ..Options::new(n(2)) };
+        let summary = summarize_with(text, &options);
+        let texts: Vec<&str> = summary.sentences.iter().map(|s| s.text).collect();
+        assert_eq!(
+            texts,
+            [
+                "[00:01:16] Olivia Brown: I'm still blocked on the payment sandbox, our API keys expired last week",
+                "[00:01:50] Raj Patel: The nightly test suite failed three times this week because of a flaky timeout"
+            ]
+        );
+        // Neither the speakers nor "okay" and "sounds good", said again and again.
+        let phrases: Vec<String> = summary.key_phrases.into_iter().map(|p| p.text.to_lowercase()).collect();
+        assert_eq!(phrases.len(), 2, "{phrases:?}");
+        for word in ["kim", "tran", "luis", "olivia", "raj", "okay", "sounds", "good", "thanks"] {
+            assert!(phrases.iter().all(|phrase| !phrase.split(' ').any(|part| part == word)), "{word} in {phrases:?}");
+        }
     }
 
     #[test]

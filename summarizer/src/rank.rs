@@ -148,8 +148,9 @@ pub(crate) struct SentenceInfo {
     /// `> `), the line that introduces it, a greeting, or the signature.
     pub aside: bool,
     /// A line of a chat or log that starts with a time or a nickname, such as
-    /// `[10:02] <alice> the build is failing`. It is a message, which needs no
-    /// sentence mark, and its prefix ([`chat_prefix_len`]) is no content.
+    /// `[10:02] <alice> the build is failing`, or its first sentence. It is a
+    /// message, which needs no sentence mark, and its prefix ([`chat_prefix_len`])
+    /// is no content.
     pub chat: bool,
 }
 
@@ -194,12 +195,9 @@ pub(crate) fn describe(text: &str, spans: &[Span]) -> Vec<SentenceInfo> {
             let starts_line =
                 text[..span.start].trim_end_matches([' ', '\t']).ends_with('\n') || span.start <= content_start;
             let unterminated = !sentence.ends_with(['.', '!', '?', '…', '。', '！', '？', ':', ';', ',']);
-            // A first byte rules out most sentences before the line is searched.
-            let chat = sentence.starts_with(['[', '<'])
-                && ends_line
-                && starts_line
-                && !sentence.contains('\n')
-                && chat_prefix_len(sentence).is_some();
+            // A chat line may hold several sentences, and the first of them has the
+            // prefix. A first byte rules out most sentences before any search.
+            let chat = sentence.starts_with(['[', '<']) && starts_line && chat_prefix_len(sentence).is_some();
             let heading = ends_line
                 && starts_line
                 && !chat
@@ -271,11 +269,17 @@ pub(crate) fn content_spans<'s>(text: &str, spans: &'s [Span], infos: &[Sentence
 }
 
 /// The maximum number of words of a speaker's name after a time in a chat line.
-const MAX_SPEAKER_WORDS: usize = 3;
+const MAX_SPEAKER_WORDS: usize = 5;
+
+/// Lower-case words inside names ("Maria de la Cruz", "Jean van der Berg").
+const NAME_PARTICLES: &[&str] =
+    &["de", "la", "del", "da", "di", "do", "dos", "du", "le", "van", "von", "der", "den", "bin", "al"];
 
 /// Returns the length of the name and colon that start `rest`, after the time of a
-/// chat line or transcript: one word (`alice:`), or up to [`MAX_SPEAKER_WORDS`]
-/// capitalised words (`John Smith:`), so that "in the morning: more" is text.
+/// chat line or transcript. The name is one word (`alice:`), or up to
+/// [`MAX_SPEAKER_WORDS`] words that start with a capital, where name particles
+/// ("de", "van"), a number ("Speaker 1") and a last part in brackets ("(Guest)")
+/// may come after the first. So "in the morning: more" stays text.
 fn speaker_label_len(rest: &str) -> Option<usize> {
     let colon = rest.bytes().take(MAX_CHAT_PREFIX_PART_BYTES + 1).position(|byte| byte == b':')?;
     let label = &rest[..colon];
@@ -284,14 +288,42 @@ fn speaker_label_len(rest: &str) -> Option<usize> {
         return None;
     }
     let words: Vec<&str> = label.split(' ').collect();
+    let later_word = |(position, word): (usize, &&str)| {
+        word.starts_with(char::is_uppercase)
+            || NAME_PARTICLES.contains(word)
+            || (!word.is_empty() && word.bytes().all(|byte| byte.is_ascii_digit()))
+            || (position == words.len() - 1 && word.starts_with('(') && word.ends_with(')'))
+    };
     let named = match words.len() {
         1 => !label.contains(char::is_whitespace),
         2..=MAX_SPEAKER_WORDS => {
-            words.iter().all(|word| word.starts_with(char::is_uppercase) && !word.contains(char::is_whitespace))
+            !label.contains(['\t', '\n', '\r'])
+                && words[0].starts_with(char::is_uppercase)
+                && words.iter().enumerate().skip(1).all(later_word)
         }
         _ => false,
     };
     named.then_some(colon + 1)
+}
+
+/// Returns whether the sentences are those of a chat: most body sentences are chat
+/// lines.
+fn is_chat(infos: &[SentenceInfo]) -> bool {
+    let chat_lines = infos.iter().filter(|info| info.chat).count();
+    2 * chat_lines > infos.iter().filter(|info| !info.heading).count()
+}
+
+/// Returns the spans that key phrases come from: `content_spans`, less the chat
+/// lines of fewer than [`MIN_CONTENT_WORDS`] words when the text is a chat, so that
+/// "okay" and "sounds good", repeated all through a chat, are no key phrase.
+pub(crate) fn key_phrase_spans<'s>(text: &str, content_spans: &'s [Span], infos: &[SentenceInfo]) -> Cow<'s, [Span]> {
+    if !is_chat(infos) {
+        return Cow::Borrowed(content_spans);
+    }
+    let has_content = |(span, info): &(&Span, &SentenceInfo)| {
+        !info.chat || whitespace_words(&text[span.start..span.end]).nth(MIN_CONTENT_WORDS - 1).is_some()
+    };
+    Cow::Owned(content_spans.iter().zip(infos).filter(has_content).map(|(span, _)| *span).collect())
 }
 
 /// Sign-offs that end an e-mail's own text when they are a line of their own,
@@ -647,20 +679,40 @@ fn make_relative(values: &mut [f64]) {
 /// sentences repeat, while a summary of 40% of a text relies mostly on the centroid.
 /// A sentence with more than [`LONG_SENTENCE_FACTOR`] times the median number of
 /// content words has its score scaled down by that limit over its count.
+///
+/// A chat, where most body sentences are chat lines, is scored otherwise. It has
+/// no position prior, as it opens with greetings. Its messages with fewer than
+/// [`MIN_CONTENT_WORDS`] content words ("okay", "sounds good") count as headings,
+/// so their words do not steer the centroid. Each message's score is multiplied by
+/// the square root of its content words in place of the long-sentence limit: a line
+/// cannot be several sentences run together, and the cosines of short messages are
+/// the highest.
 pub(crate) fn score_sentences(
     infos: &[SentenceInfo],
     vectors: &SentenceVectors,
     max_sentences: usize,
     text_bytes: usize,
 ) -> Vec<f64> {
+    let chat = is_chat(infos);
+    let infos: Cow<[SentenceInfo]> = if chat {
+        let short = |index: usize| vectors.get(index).content_words < MIN_CONTENT_WORDS;
+        let mark = |(index, info): (usize, &SentenceInfo)| SentenceInfo {
+            heading: info.heading || (info.chat && short(index)),
+            ..*info
+        };
+        Cow::Owned(infos.iter().enumerate().map(mark).collect())
+    } else {
+        Cow::Borrowed(infos)
+    };
+
     // The scores are written over the centroid similarities, one buffer fewer for
     // text of very many tiny sentences.
-    let mut scores = centroid_similarity(infos, vectors);
-    let directed = directed_centrality(infos, vectors, text_bytes);
+    let mut scores = centroid_similarity(&infos, vectors);
+    let directed = directed_centrality(&infos, vectors, text_bytes);
 
     let body_sentences = infos.iter().filter(|info| !info.heading).count().max(1);
     let share = (max_sentences as f64 / body_sentences as f64).min(1.0);
-    let position_weight = POSITION_WEIGHT * (1.0 - share).powf(SHARE_EXPONENT);
+    let position_weight = if chat { 0.0 } else { POSITION_WEIGHT * (1.0 - share).powf(SHARE_EXPONENT) };
     let directed_weight = DIRECTED_WEIGHT * (1.0 - share).powf(DIRECTED_SHARE_EXPONENT);
     let long_sentence_words = LONG_SENTENCE_FACTOR * median_content_words(vectors);
 
@@ -673,7 +725,13 @@ pub(crate) fn score_sentences(
         let content = (1.0 - directed_weight) * scores[index] + directed_weight * directed[index];
         let score = (1.0 - position_weight) * content + position_weight * position;
         let words = vectors.get(index).content_words as f64;
-        scores[index] = if words > long_sentence_words { score * long_sentence_words / words } else { score };
+        scores[index] = if chat {
+            score * words.sqrt()
+        } else if words > long_sentence_words {
+            score * long_sentence_words / words
+        } else {
+            score
+        };
     }
     scores
 }
@@ -1310,7 +1368,11 @@ mod tests {
             ("<two words> in brackets", None),
             ("[10:02] in the morning: more", Some("[10:02] ")),
             ("[00:01:02] John Smith: Hello everyone", Some("[00:01:02] John Smith: ")),
-            ("[00:01:02] Dr. Ana María Ruiz: Thanks", Some("[00:01:02] ")),
+            ("[00:01:02] Dr. Ana María Ruiz: Thanks", Some("[00:01:02] Dr. Ana María Ruiz: ")),
+            ("[00:01:02] Maria de la Cruz: Thanks", Some("[00:01:02] Maria de la Cruz: ")),
+            ("[00:01:02] Speaker 1: Thanks", Some("[00:01:02] Speaker 1: ")),
+            ("[00:01:02] John Smith (Guest): Thanks", Some("[00:01:02] John Smith (Guest): ")),
+            ("[00:01:02] One Two Three Four Five Six: Thanks", Some("[00:01:02] ")),
             ("[10:02] note:this is text", Some("[10:02] ")),
         ];
         for (line, expected) in cases {
