@@ -32,6 +32,7 @@
 //! assert_eq!(&text[summary[0].start..summary[0].end], summary[0].text);
 //! ```
 
+mod chat;
 mod english;
 mod entities;
 mod keyphrases;

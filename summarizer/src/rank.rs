@@ -149,7 +149,7 @@ pub(crate) struct SentenceInfo {
     pub aside: bool,
     /// A line of a chat or log that starts with a time or a nickname, such as
     /// `[10:02] <alice> the build is failing`, or its first sentence. It is a
-    /// message, which needs no sentence mark, and its prefix ([`chat_prefix_len`])
+    /// message, which needs no sentence mark, and its prefix ([`crate::chat::prefix_len`])
     /// is no content.
     pub chat: bool,
 }
@@ -196,8 +196,8 @@ pub(crate) fn describe(text: &str, spans: &[Span]) -> Vec<SentenceInfo> {
                 text[..span.start].trim_end_matches([' ', '\t']).ends_with('\n') || span.start <= content_start;
             let unterminated = !sentence.ends_with(['.', '!', '?', '…', '。', '！', '？', ':', ';', ',']);
             // A chat line may hold several sentences, and the first of them has the
-            // prefix. A first byte rules out most sentences before any search.
-            let chat = sentence.starts_with(['[', '<']) && starts_line && chat_prefix_len(sentence).is_some();
+            // prefix.
+            let chat = starts_line && crate::chat::prefix_len(sentence).is_some();
             let heading = ends_line
                 && starts_line
                 && !chat
@@ -210,50 +210,6 @@ pub(crate) fn describe(text: &str, spans: &[Span]) -> Vec<SentenceInfo> {
         .collect()
 }
 
-/// The maximum length in bytes of the time or the nickname that starts a chat line.
-const MAX_CHAT_PREFIX_PART_BYTES: usize = 32;
-
-/// Returns the length of the prefix of a chat or log line, with the whitespace
-/// after it, when text follows it. The prefix is a time in brackets (`[10:02]`,
-/// `[2024-05-01 10:02:07]`), a nickname in angle brackets (`<alice>`), or a time
-/// and then a nickname or a speaker's name (`[10:02] <alice>`, `[10:02] alice:`,
-/// `[00:01:02] John Smith:`). A reference such as `[1] Smith` or a tag such as
-/// `<b>Note</b>` is no prefix.
-fn chat_prefix_len(line: &str) -> Option<usize> {
-    // Each part is followed by whitespace, and is short and without line breaks.
-    let part_end = |open: char, close: char, rest: &str| -> Option<usize> {
-        let inner = rest.strip_prefix(open)?;
-        let close_at = inner.bytes().take(MAX_CHAT_PREFIX_PART_BYTES + 1).position(|byte| byte == close as u8)?;
-        let after = &inner[close_at + 1..];
-        let label = &inner[..close_at];
-        (!label.is_empty() && !label.contains(['\n', '\r']) && after.starts_with([' ', '\t'])).then_some(close_at + 2)
-    };
-    let skip_spaces = |at: usize| at + (line[at..].len() - line[at..].trim_start_matches([' ', '\t']).len());
-
-    let mut end = 0;
-    let mut time = false;
-    if let Some(length) = part_end('[', ']', line) {
-        let label = &line[1..length - 1];
-        if !(label.contains(':') && label.bytes().any(|byte| byte.is_ascii_digit())) {
-            return None;
-        }
-        time = true;
-        end = skip_spaces(length);
-    }
-    let rest = &line[end..];
-    let nickname = match part_end('<', '>', rest) {
-        Some(length) => (!rest[1..length - 1].contains(char::is_whitespace)).then_some(length),
-        None if time => speaker_label_len(rest),
-        None => None,
-    };
-    if let Some(length) = nickname {
-        end = skip_spaces(end + length);
-    } else if !time {
-        return None;
-    }
-    (end < line.len()).then_some(end)
-}
-
 /// Returns the spans of the sentences' content: each chat line's span without
 /// its time and nickname, which are on every line of a chat, and the other spans
 /// as they are. The spans are borrowed when there is no chat line.
@@ -262,48 +218,10 @@ pub(crate) fn content_spans<'s>(text: &str, spans: &'s [Span], infos: &[Sentence
         return Cow::Borrowed(spans);
     }
     let content = |(span, info): (&Span, &SentenceInfo)| {
-        let prefix = if info.chat { chat_prefix_len(&text[span.start..span.end]).unwrap_or(0) } else { 0 };
+        let prefix = if info.chat { crate::chat::prefix_len(&text[span.start..span.end]).unwrap_or(0) } else { 0 };
         Span { start: span.start + prefix, end: span.end }
     };
     Cow::Owned(spans.iter().zip(infos).map(content).collect())
-}
-
-/// The maximum number of words of a speaker's name after a time in a chat line.
-const MAX_SPEAKER_WORDS: usize = 5;
-
-/// Lower-case words inside names ("Maria de la Cruz", "Jean van der Berg").
-const NAME_PARTICLES: &[&str] =
-    &["de", "la", "del", "da", "di", "do", "dos", "du", "le", "van", "von", "der", "den", "bin", "al"];
-
-/// Returns the length of the name and colon that start `rest`, after the time of a
-/// chat line or transcript. The name is one word (`alice:`), or up to
-/// [`MAX_SPEAKER_WORDS`] words that start with a capital, where name particles
-/// ("de", "van"), a number ("Speaker 1") and a last part in brackets ("(Guest)")
-/// may come after the first. So "in the morning: more" stays text.
-fn speaker_label_len(rest: &str) -> Option<usize> {
-    let colon = rest.bytes().take(MAX_CHAT_PREFIX_PART_BYTES + 1).position(|byte| byte == b':')?;
-    let label = &rest[..colon];
-    let after = &rest[colon + 1..];
-    if label.is_empty() || !after.starts_with([' ', '\t']) || label.starts_with(char::is_whitespace) {
-        return None;
-    }
-    let words: Vec<&str> = label.split(' ').collect();
-    let later_word = |(position, word): (usize, &&str)| {
-        word.starts_with(char::is_uppercase)
-            || NAME_PARTICLES.contains(word)
-            || (!word.is_empty() && word.bytes().all(|byte| byte.is_ascii_digit()))
-            || (position == words.len() - 1 && word.starts_with('(') && word.ends_with(')'))
-    };
-    let named = match words.len() {
-        1 => !label.contains(char::is_whitespace),
-        2..=MAX_SPEAKER_WORDS => {
-            !label.contains(['\t', '\n', '\r'])
-                && words[0].starts_with(char::is_uppercase)
-                && words.iter().enumerate().skip(1).all(later_word)
-        }
-        _ => false,
-    };
-    named.then_some(colon + 1)
 }
 
 /// Returns whether the sentences are those of a chat: most body sentences are chat
@@ -1346,38 +1264,6 @@ mod tests {
         assert!(!is_name_list("הממשלה הודיעה, ביום שני."));
         assert!(!is_name_list("The council met, and voted."));
         assert!(!is_name_list("Paris."));
-    }
-
-    #[test]
-    fn chat_prefix_takes_times_and_nicknames() {
-        let cases = [
-            ("[10:02] <alice> the build fails", Some("[10:02] <alice> ")),
-            ("[2024-05-01 10:02:07] <alice> the build fails", Some("[2024-05-01 10:02:07] <alice> ")),
-            ("[10:02] alice: the build fails", Some("[10:02] alice: ")),
-            ("<alice> the build fails", Some("<alice> ")),
-            ("[10:02]  the server restarted", Some("[10:02]  ")),
-            // A time with nothing after it is no message, and a nickname needs a
-            // space after it.
-            ("[10:02]", None),
-            ("[10:02] <alice>", Some("[10:02] ")),
-            // References, tags and labels are no prefix.
-            ("[1] Smith, J. Storms and coasts.", None),
-            ("[Verse 1] The river runs", None),
-            ("<b>Note</b> the service restarts", None),
-            ("<b> Note", Some("<b> ")),
-            ("<two words> in brackets", None),
-            ("[10:02] in the morning: more", Some("[10:02] ")),
-            ("[00:01:02] John Smith: Hello everyone", Some("[00:01:02] John Smith: ")),
-            ("[00:01:02] Dr. Ana María Ruiz: Thanks", Some("[00:01:02] Dr. Ana María Ruiz: ")),
-            ("[00:01:02] Maria de la Cruz: Thanks", Some("[00:01:02] Maria de la Cruz: ")),
-            ("[00:01:02] Speaker 1: Thanks", Some("[00:01:02] Speaker 1: ")),
-            ("[00:01:02] John Smith (Guest): Thanks", Some("[00:01:02] John Smith (Guest): ")),
-            ("[00:01:02] One Two Three Four Five Six: Thanks", Some("[00:01:02] ")),
-            ("[10:02] note:this is text", Some("[10:02] ")),
-        ];
-        for (line, expected) in cases {
-            assert_eq!(chat_prefix_len(line).map(|length| &line[..length]), expected, "line {line:?}");
-        }
     }
 
     #[test]

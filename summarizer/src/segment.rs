@@ -390,12 +390,23 @@ const CONTINUING_WORDS: &[&str] =
 ///   fifths of `next`, as text wrapped at a narrow width has lines of about the
 ///   same length ("Residents who live near" / "Riverside Drive will get");
 /// - a chat or log line that starts with `[` or `<`, when `next` starts with one
-///   of them too ("[09:02] <alice> morning", "<bob> hi").
+///   of them too ("[09:02] <alice> morning", "<bob> hi");
+/// - any line before a chat line that names its writer, so that a message wrapped
+///   over several lines ends there ("we only need to" / "book the dock" /
+///   "[10:03] <bob> fine");
+/// - a chat line with a time without brackets before another one ("10:02 - Mum:
+///   Dinner" / "10:03 - Tom: ok").
 fn line_is_unit_before(line: &str, next: &str) -> bool {
     let Some(&first) = line.as_bytes().first() else {
         return false;
     };
     if matches!(first, b'[' | b'<') && matches!(next.as_bytes().first(), Some(b'[' | b'<')) {
+        return true;
+    }
+    if crate::chat::names_writer(next) {
+        return true;
+    }
+    if first.is_ascii_digit() && crate::chat::prefix_len(line).is_some() && crate::chat::prefix_len(next).is_some() {
         return true;
     }
     // A char takes at most 4 bytes, so most lines of prose are ruled out by length.
@@ -1671,6 +1682,30 @@ mod tests {
             sentences(chat),
             ["[10:01] alice: the build failed again on the staging database", "<carol> thanks bob"]
         );
+    }
+
+    #[test]
+    fn chat_messages_end_before_the_next_writer() {
+        // A message wrapped over two lines ends before the next writer's line.
+        let wrapped = "[10:03] <alice> their engineer installs them, we only need to\n  book the loading dock\n[10:03] <bob> lol fine";
+        assert_eq!(
+            sentences(wrapped),
+            [
+                "[10:03] <alice> their engineer installs them, we only need to\n  book the loading dock",
+                "[10:03] <bob> lol fine"
+            ]
+        );
+        // Exports with times without brackets.
+        let whatsapp = "12/05/2026, 10:05 - Mum: Dinner is on Saturday at seven\n12/05/2026, 10:06 - Tom: ok";
+        assert_eq!(
+            sentences(whatsapp),
+            ["12/05/2026, 10:05 - Mum: Dinner is on Saturday at seven", "12/05/2026, 10:06 - Tom: ok"]
+        );
+        let irssi = "10:02 <alice> the budget review moved to tuesday\n10:03 <bob> noted";
+        assert_eq!(sentences(irssi), ["10:02 <alice> the budget review moved to tuesday", "10:03 <bob> noted"]);
+        // A time at the start of a wrapped line of prose names no writer.
+        let prose = "The first fault was logged at\n[10:02] and the second one soon after.";
+        assert_eq!(sentences(prose), ["The first fault was logged at\n[10:02] and the second one soon after."]);
     }
 
     #[test]

@@ -1,0 +1,227 @@
+//! Chat logs and transcripts: the time and the nickname or speaker's name that
+//! start each line, such as `[10:02] <alice>` or `00:00:01 Alice Wong:`.
+
+/// The maximum length in bytes of the time or the nickname that starts a chat line.
+const MAX_PART_BYTES: usize = 32;
+
+/// Returns the length of the prefix of a chat or log line, with the whitespace
+/// after it, when text follows it. The prefix is a time in brackets (`[10:02]`,
+/// `[2024-05-01 10:02:07]`), a nickname in angle brackets (`<alice>`), or a time
+/// and then a nickname or a speaker's name (`[10:02] <alice>`, `[10:02] alice:`,
+/// `[00:01:02] John Smith:`). A time without brackets needs a name after it:
+/// `10:02 <alice>`, `00:00:01 Alice Wong:`, `12/05/2026, 10:02 - Mum:`. A reference
+/// such as `[1] Smith`, a tag such as `<b>Note</b>` and an agenda's `10:30 Keynote`
+/// are no prefix.
+pub(crate) fn prefix_len(line: &str) -> Option<usize> {
+    parse_prefix(line).map(|(length, _)| length)
+}
+
+/// Returns whether `line` starts with the prefix of a chat line that names its
+/// writer (`<bob>`, `[10:03] bob:`), not only a time.
+pub(crate) fn names_writer(line: &str) -> bool {
+    parse_prefix(line).is_some_and(|(_, named)| named)
+}
+
+/// Returns the length of the prefix of [`prefix_len`] and whether it names the
+/// writer.
+fn parse_prefix(line: &str) -> Option<(usize, bool)> {
+    // Most lines are ruled out by their first byte.
+    if !line.starts_with(|c: char| matches!(c, '[' | '<') || c.is_ascii_digit()) {
+        return None;
+    }
+    // Each part is followed by whitespace, and is short and without line breaks.
+    let part_end = |open: char, close: char, rest: &str| -> Option<usize> {
+        let inner = rest.strip_prefix(open)?;
+        let close_at = inner.bytes().take(MAX_PART_BYTES + 1).position(|byte| byte == close as u8)?;
+        let after = &inner[close_at + 1..];
+        let label = &inner[..close_at];
+        (!label.is_empty() && !label.contains(['\n', '\r']) && after.starts_with([' ', '\t'])).then_some(close_at + 2)
+    };
+    let skip_spaces = |at: usize| at + (line[at..].len() - line[at..].trim_start_matches([' ', '\t']).len());
+
+    let mut end = 0;
+    // A time in brackets makes a prefix alone, a bare one only with a name after it.
+    let (mut time, mut bare_time) = (false, false);
+    if let Some(length) = part_end('[', ']', line) {
+        let label = &line[1..length - 1];
+        if !(label.contains(':') && label.bytes().any(|byte| byte.is_ascii_digit())) {
+            return None;
+        }
+        time = true;
+        end = skip_spaces(length);
+    } else if let Some(length) = bare_time_len(line) {
+        bare_time = true;
+        end = skip_spaces(length);
+    }
+    let rest = &line[end..];
+    let nickname = match part_end('<', '>', rest) {
+        Some(length) => (!rest[1..length - 1].contains(char::is_whitespace)).then_some(length),
+        None if time || bare_time => speaker_label_len(rest),
+        None => None,
+    };
+    if let Some(length) = nickname {
+        end = skip_spaces(end + length);
+    } else if !time {
+        return None;
+    }
+    (end < line.len()).then_some((end, nickname.is_some()))
+}
+
+/// Returns the length of the time without brackets that starts `line` and is
+/// followed by whitespace: `10:02`, `10:02:07`, `9:14 PM`, maybe after a date
+/// (`12/05/2026, 10:02`, `2026-05-12 10:02`) and before a dash (`10:02 -`), as
+/// chat exports write them.
+fn bare_time_len(line: &str) -> Option<usize> {
+    let mut at = date_len(line.as_bytes())?;
+    at += clock_len(&line[at..])?;
+    if line[at..].starts_with(" -") {
+        at += 2;
+    }
+    line[at..].starts_with([' ', '\t']).then_some(at)
+}
+
+/// Returns the number of ASCII digits, at most `max`, at `at` of `bytes`.
+fn digits_at(bytes: &[u8], at: usize, max: usize) -> usize {
+    bytes[at.min(bytes.len())..].iter().take(max).take_while(|byte| byte.is_ascii_digit()).count()
+}
+
+/// Returns the length of the date and the comma or space after it at the start of
+/// `bytes`: three numbers joined by `/`, `.` or `-`. It is 0 without a date, and
+/// `None` when the numbers do not end in a date.
+fn date_len(bytes: &[u8]) -> Option<usize> {
+    let first = digits_at(bytes, 0, 4);
+    let Some(&separator) = bytes.get(first).filter(|&&byte| first > 0 && matches!(byte, b'/' | b'.' | b'-')) else {
+        return Some(0);
+    };
+    let second = digits_at(bytes, first + 1, 2);
+    let third_at = first + 1 + second;
+    let third = digits_at(bytes, third_at + 1, 4);
+    if second == 0 || bytes.get(third_at) != Some(&separator) || third == 0 {
+        return None;
+    }
+    let mut at = third_at + 1 + third;
+    if bytes.get(at) == Some(&b',') {
+        at += 1;
+    }
+    (bytes.get(at) == Some(&b' ')).then_some(at + 1)
+}
+
+/// Returns the length of the time of day that starts `text`: hours, minutes and
+/// maybe seconds, then maybe AM or PM.
+fn clock_len(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let hours = digits_at(bytes, 0, 2);
+    if hours == 0 || bytes.get(hours) != Some(&b':') || digits_at(bytes, hours + 1, 2) != 2 {
+        return None;
+    }
+    let mut at = hours + 3;
+    if bytes.get(at) == Some(&b':') && digits_at(bytes, at + 1, 2) == 2 {
+        at += 3;
+    }
+    let suffix =
+        [" AM", " PM", " am", " pm", "AM", "PM", "am", "pm"].into_iter().find(|suffix| text[at..].starts_with(suffix));
+    Some(at + suffix.map_or(0, str::len))
+}
+
+/// The maximum number of words of a speaker's name after a time in a chat line.
+const MAX_SPEAKER_WORDS: usize = 5;
+
+/// Lower-case words inside names ("Maria de la Cruz", "Jean van der Berg").
+const NAME_PARTICLES: &[&str] =
+    &["de", "la", "del", "da", "di", "do", "dos", "du", "le", "van", "von", "der", "den", "bin", "al"];
+
+/// Returns the length of the name and colon that start `rest`, after the time of a
+/// chat line or transcript. The name is one word (`alice:`), or up to
+/// [`MAX_SPEAKER_WORDS`] words that start with a capital, where name particles
+/// ("de", "van"), a number ("Speaker 1") and a last part in brackets ("(Guest)")
+/// may come after the first. So "in the morning: more" stays text.
+fn speaker_label_len(rest: &str) -> Option<usize> {
+    let colon = rest.bytes().take(MAX_PART_BYTES + 1).position(|byte| byte == b':')?;
+    let label = &rest[..colon];
+    let after = &rest[colon + 1..];
+    if label.is_empty() || !after.starts_with([' ', '\t']) || label.starts_with(char::is_whitespace) {
+        return None;
+    }
+    let words: Vec<&str> = label.split(' ').collect();
+    let later_word = |(position, word): (usize, &&str)| {
+        word.starts_with(char::is_uppercase)
+            || NAME_PARTICLES.contains(word)
+            || (!word.is_empty() && word.bytes().all(|byte| byte.is_ascii_digit()))
+            || (position == words.len() - 1 && word.starts_with('(') && word.ends_with(')'))
+    };
+    let named = match words.len() {
+        1 => !label.contains(char::is_whitespace),
+        2..=MAX_SPEAKER_WORDS => {
+            !label.contains(['\t', '\n', '\r'])
+                && words[0].starts_with(char::is_uppercase)
+                && words.iter().enumerate().skip(1).all(later_word)
+        }
+        _ => false,
+    };
+    named.then_some(colon + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_takes_times_and_names() {
+        let cases = [
+            ("[10:02] <alice> the build fails", Some("[10:02] <alice> ")),
+            ("[2024-05-01 10:02:07] <alice> the build fails", Some("[2024-05-01 10:02:07] <alice> ")),
+            ("[10:02] alice: the build fails", Some("[10:02] alice: ")),
+            ("<alice> the build fails", Some("<alice> ")),
+            ("[10:02]  the server restarted", Some("[10:02]  ")),
+            // A time with nothing after it is no message, and a nickname needs a
+            // space after it.
+            ("[10:02]", None),
+            ("[10:02] <alice>", Some("[10:02] ")),
+            // References, tags and labels are no prefix.
+            ("[1] Smith, J. Storms and coasts.", None),
+            ("[Verse 1] The river runs", None),
+            ("<b>Note</b> the service restarts", None),
+            ("<b> Note", Some("<b> ")),
+            ("<two words> in brackets", None),
+            ("[10:02] in the morning: more", Some("[10:02] ")),
+            ("[00:01:02] John Smith: Hello everyone", Some("[00:01:02] John Smith: ")),
+            ("[00:01:02] Dr. Ana María Ruiz: Thanks", Some("[00:01:02] Dr. Ana María Ruiz: ")),
+            ("[00:01:02] Maria de la Cruz: Thanks", Some("[00:01:02] Maria de la Cruz: ")),
+            ("[00:01:02] Speaker 1: Thanks", Some("[00:01:02] Speaker 1: ")),
+            ("[00:01:02] John Smith (Guest): Thanks", Some("[00:01:02] John Smith (Guest): ")),
+            ("[00:01:02] One Two Three Four Five Six: Thanks", Some("[00:01:02] ")),
+            ("10:02 <alice> the build fails", Some("10:02 <alice> ")),
+            ("00:00:01 Alice Wong: Hello everyone", Some("00:00:01 Alice Wong: ")),
+            ("12/05/2026, 10:02 - Mum: Dinner at eight", Some("12/05/2026, 10:02 - Mum: ")),
+            ("2026-05-12 10:02:07 <alice> hi there", Some("2026-05-12 10:02:07 <alice> ")),
+            ("9:14 PM Mira: who is online", Some("9:14 PM Mira: ")),
+            ("10:30 Keynote on async traits", None),
+            ("1.5 kg of flour: sift it", None),
+            ("2024-05-01 10:02:07 INFO Request completed", None),
+            ("[10:02] note:this is text", Some("[10:02] ")),
+        ];
+        for (line, expected) in cases {
+            assert_eq!(prefix_len(line).map(|length| &line[..length]), expected, "line {line:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn prefix_ends_inside_the_line_on_a_char_boundary(
+            line in "[\\[<0-9:/.,\\- >\\]a-zA-Z()é]{0,40}|\\PC{0,40}",
+        ) {
+            if let Some(length) = prefix_len(&line) {
+                proptest::prop_assert!(length < line.len());
+                proptest::prop_assert!(line.is_char_boundary(length));
+            }
+        }
+    }
+
+    #[test]
+    fn writer_needs_a_name() {
+        assert!(names_writer("[10:03] <bob> lol fine"));
+        assert!(names_writer("10:02 - Mum: Dinner at eight"));
+        assert!(!names_writer("[10:02] and the second substation failed"));
+        assert!(!names_writer("book the loading dock"));
+    }
+}
