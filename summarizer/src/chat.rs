@@ -13,18 +13,56 @@ const MAX_PART_BYTES: usize = 32;
 /// such as `[1] Smith`, a tag such as `<b>Note</b>` and an agenda's `10:30 Keynote`
 /// are no prefix.
 pub(crate) fn prefix_len(line: &str) -> Option<usize> {
-    parse_prefix(line).map(|(length, _)| length)
+    let prefix = parse_prefix(line)?;
+    ((prefix.named || prefix.time == Time::Bracketed) && prefix.len < line.len()).then_some(prefix.len)
 }
 
 /// Returns whether `line` starts with the prefix of a chat line that names its
 /// writer (`<bob>`, `[10:03] bob:`), not only a time.
 pub(crate) fn names_writer(line: &str) -> bool {
-    parse_prefix(line).is_some_and(|(_, named)| named)
+    parse_prefix(line).is_some_and(|prefix| prefix.named && prefix.len < line.len())
 }
 
-/// Returns the length of the prefix of [`prefix_len`] and whether it names the
-/// writer.
-fn parse_prefix(line: &str) -> Option<(usize, bool)> {
+/// Returns whether `line` starts with a time, in brackets or not, that no writer's
+/// name follows: a notice or an action of a chat program, such as `[09:00] -!- bob
+/// has joined` or `12/05/2026, 09:58 - Messages and calls are end-to-end encrypted.`
+pub(crate) fn is_unsigned(line: &str) -> bool {
+    parse_prefix(line).is_some_and(|prefix| prefix.time != Time::None && !prefix.named)
+}
+
+/// Returns whether the text of the chat line `line`, after its prefix, starts with
+/// a mark of a chat program's notice: `-!-`, `***`, `-->` or `<--` of IRC clients,
+/// `*` of an action, or the left-to-right mark that WhatsApp puts before its own
+/// notices ("\u{200e}Anna created group").
+pub(crate) fn is_notice(line: &str) -> bool {
+    let Some(prefix) = parse_prefix(line) else {
+        return false;
+    };
+    let text = &line[prefix.len..];
+    ["-!-", "***", "-->", "<--", "* ", "\u{200e}"].iter().any(|mark| text.starts_with(mark))
+}
+
+/// The kind of time at the start of a chat line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Time {
+    None,
+    /// `[10:02]`, which makes a prefix alone.
+    Bracketed,
+    /// `10:02`, `12/05/2026, 10:02 -`, which makes a prefix only with a name after it.
+    Bare,
+}
+
+/// The start of a line of a chat: its time, its writer's name, or both.
+struct Prefix {
+    /// The length of the time and the name, with the whitespace after each.
+    len: usize,
+    time: Time,
+    /// Whether a nickname or a speaker's name follows the time or starts the line.
+    named: bool,
+}
+
+/// Returns the time and the name that start `line`, when there is either.
+fn parse_prefix(line: &str) -> Option<Prefix> {
     // Most lines are ruled out by their first byte.
     if !line.starts_with(|c: char| matches!(c, '[' | '<') || c.is_ascii_digit()) {
         return None;
@@ -39,32 +77,28 @@ fn parse_prefix(line: &str) -> Option<(usize, bool)> {
     };
     let skip_spaces = |at: usize| at + (line[at..].len() - line[at..].trim_start_matches([' ', '\t']).len());
 
-    let mut end = 0;
-    // A time in brackets makes a prefix alone, a bare one only with a name after it.
-    let (mut time, mut bare_time) = (false, false);
+    let (mut len, mut time) = (0, Time::None);
     if let Some(length) = part_end('[', ']', line) {
         let label = &line[1..length - 1];
         if !(label.contains(':') && label.bytes().any(|byte| byte.is_ascii_digit())) {
             return None;
         }
-        time = true;
-        end = skip_spaces(length);
+        (len, time) = (skip_spaces(length), Time::Bracketed);
     } else if let Some(length) = bare_time_len(line) {
-        bare_time = true;
-        end = skip_spaces(length);
+        (len, time) = (skip_spaces(length), Time::Bare);
     }
-    let rest = &line[end..];
-    let nickname = match part_end('<', '>', rest) {
+    let rest = &line[len..];
+    let name = match part_end('<', '>', rest) {
         Some(length) => (!rest[1..length - 1].contains(char::is_whitespace)).then_some(length),
-        None if time || bare_time => speaker_label_len(rest),
+        None if time != Time::None => speaker_label_len(rest),
         None => None,
     };
-    if let Some(length) = nickname {
-        end = skip_spaces(end + length);
-    } else if !time {
+    if let Some(length) = name {
+        len = skip_spaces(len + length);
+    } else if time == Time::None {
         return None;
     }
-    (end < line.len()).then_some((end, nickname.is_some()))
+    Some(Prefix { len, time, named: name.is_some() })
 }
 
 /// Returns the length of the time without brackets that starts `line` and is
@@ -215,6 +249,19 @@ mod tests {
                 proptest::prop_assert!(line.is_char_boundary(length));
             }
         }
+    }
+
+    #[test]
+    fn notices_and_unsigned_lines() {
+        assert!(is_notice("[09:00] -!- bob [~bob@host] has joined #dev"));
+        assert!(is_notice("[09:10] * bob goes to lunch"));
+        assert!(is_notice("[03/06/26, 18:01:12] Hiking Club: \u{200e}Anna created group"));
+        assert!(!is_notice("[09:03] <bob> alice: did you see the report?"));
+        assert!(is_unsigned("12/05/2026, 09:58 - Messages and calls are end-to-end encrypted."));
+        assert!(is_unsigned("[09:00] -!- bob has joined #dev"));
+        assert!(!is_unsigned("12/05/2026, 10:05 - Mum: Dinner at eight"));
+        assert!(!is_unsigned("<bob> hi"));
+        assert!(!is_unsigned("2024 was a good year."));
     }
 
     #[test]

@@ -157,6 +157,32 @@ pub(crate) struct SentenceInfo {
 /// Marks each sentence that is a heading: a whole line of at most
 /// [`MAX_HEADING_WORDS`] words that does not end with a sentence mark.
 pub(crate) fn describe(text: &str, spans: &[Span]) -> Vec<SentenceInfo> {
+    let mut infos = describe_each(text, spans);
+    mark_chat_notices(text, spans, &mut infos);
+    infos
+}
+
+/// Makes asides of the notices of a chat program: chat lines whose text starts with
+/// a notice mark ([`crate::chat::is_notice`]), and, when more lines name their
+/// writer than not, the lines that start with a time and name no writer
+/// (`12/05/2026, 09:58 - Messages and calls are end-to-end encrypted.`).
+fn mark_chat_notices(text: &str, spans: &[Span], infos: &mut [SentenceInfo]) {
+    if !infos.iter().any(|info| info.chat) {
+        return;
+    }
+    let line = |span: &Span| &text[span.start..span.end];
+    let named = spans.iter().filter(|span| crate::chat::names_writer(line(span))).count();
+    let unsigned = spans.iter().filter(|span| crate::chat::is_unsigned(line(span))).count();
+    for (span, info) in spans.iter().zip(infos.iter_mut()) {
+        let line = line(span);
+        if crate::chat::is_notice(line) || (named > unsigned && crate::chat::is_unsigned(line)) {
+            info.aside = true;
+        }
+    }
+}
+
+/// Does the work of [`describe`] sentence by sentence.
+fn describe_each(text: &str, spans: &[Span]) -> Vec<SentenceInfo> {
     // Computed once: trimming the rest of the text for every sentence would cost
     // sentences × trailing whitespace.
     let content_start = text.len() - text.trim_start().len();
@@ -231,15 +257,17 @@ fn is_chat(infos: &[SentenceInfo]) -> bool {
     2 * chat_lines > infos.iter().filter(|info| !info.heading).count()
 }
 
-/// Returns the spans that key phrases come from: `content_spans`, less the chat
-/// lines of fewer than [`MIN_CONTENT_WORDS`] words when the text is a chat, so that
+/// Returns the spans that key phrases come from: `content_spans`, less the asides
+/// (such as the notices of a chat program) and the chat lines of fewer than
+/// [`MIN_CONTENT_WORDS`] words when the text is a chat, so that
 /// "okay" and "sounds good", repeated all through a chat, are no key phrase.
 pub(crate) fn key_phrase_spans<'s>(text: &str, content_spans: &'s [Span], infos: &[SentenceInfo]) -> Cow<'s, [Span]> {
     if !is_chat(infos) {
         return Cow::Borrowed(content_spans);
     }
     let has_content = |(span, info): &(&Span, &SentenceInfo)| {
-        !info.chat || whitespace_words(&text[span.start..span.end]).nth(MIN_CONTENT_WORDS - 1).is_some()
+        !info.aside
+            && (!info.chat || whitespace_words(&text[span.start..span.end]).nth(MIN_CONTENT_WORDS - 1).is_some())
     };
     Cow::Owned(content_spans.iter().zip(infos).filter(has_content).map(|(span, _)| *span).collect())
 }
@@ -1264,6 +1292,26 @@ mod tests {
         assert!(!is_name_list("הממשלה הודיעה, ביום שני."));
         assert!(!is_name_list("The council met, and voted."));
         assert!(!is_name_list("Paris."));
+    }
+
+    #[test]
+    fn chat_notices_are_asides() {
+        let text = "[09:00] -!- bob [~bob@host] has joined #dev\n\
+                    [09:01] <bob> did you see the regression report for the journal patch?\n\
+                    [09:02] * alice reads it\n\
+                    [09:03] <alice> yes, it corrupts the journal when the disk is full\n";
+        let infos = describe(text, &crate::segment::split_sentences(text));
+        let asides: Vec<bool> = infos.iter().map(|info| info.aside).collect();
+        assert_eq!(asides, [true, false, true, false]);
+
+        // In an export where most lines name their writer, a line that names none
+        // is the program's notice.
+        let text = "12/05/2026, 09:58 - Messages and calls are end-to-end encrypted.\n\
+                    12/05/2026, 10:05 - Mum: Dinner is on Saturday at seven\n\
+                    12/05/2026, 10:06 - Tom: I will bring the cake and the candles\n";
+        let infos = describe(text, &crate::segment::split_sentences(text));
+        let asides: Vec<bool> = infos.iter().map(|info| info.aside).collect();
+        assert_eq!(asides, [true, false, false]);
     }
 
     #[test]
