@@ -440,16 +440,54 @@ pub fn neutral_language_code(text: &str) -> Option<&'static str> {
 /// count for Latin only and every other character for at most one script, so
 /// Latin then leads.
 fn detect_script(sample: &str) -> Option<whatlang::Script> {
-    let (mut ascii_letters, mut others) = (0usize, 0usize);
-    for &byte in sample.as_bytes() {
-        ascii_letters += usize::from(byte.is_ascii_alphabetic());
-        // Each character outside ASCII has one first byte, of 0xC0 or more.
-        others += usize::from(byte >= 0xC0);
-    }
+    // Each character outside ASCII has one first byte, of 0xC0 or more.
+    let (ascii_letters, others) = count_ascii_letters_and_lead_bytes(sample.as_bytes());
     if ascii_letters > others {
         return Some(whatlang::Script::Latin);
     }
     whatlang::detect_script(sample)
+}
+
+/// Returns the number of ASCII letters of `bytes` and the number of its bytes of
+/// 0xC0 or more, counted eight bytes at a time.
+fn count_ascii_letters_and_lead_bytes(bytes: &[u8]) -> (usize, usize) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+    // The maximum number of chunks that a counter of one byte per place takes, so
+    // that no byte overflows.
+    const MAX_CHUNKS_PER_COUNT: usize = 255;
+
+    let sum_bytes = |counts: u64| counts.to_le_bytes().iter().map(|&count| usize::from(count)).sum::<usize>();
+    let (mut letters, mut lead_bytes) = (0, 0);
+    let mut chunks = bytes.chunks_exact(8);
+    loop {
+        // One count per byte place, each at most MAX_CHUNKS_PER_COUNT.
+        let (mut letter_counts, mut lead_byte_counts) = (0u64, 0u64);
+        let mut counted = 0;
+        for chunk in chunks.by_ref().take(MAX_CHUNKS_PER_COUNT) {
+            let word = u64::from_le_bytes(chunk.try_into().expect("a chunk has 8 bytes"));
+            // The low seven bits of each byte with bit 0x20 set, which maps `A`..=`Z`
+            // onto `a`..=`z` and no other byte into them. No sum below carries into
+            // the next byte, and bytes that are not ASCII are cleared at the end.
+            let folded = (word & !HIGH_BITS) | ONES * 0x20;
+            let from_a = folded.wrapping_add(ONES * u64::from(0x80 - b'a'));
+            let from_brace = folded.wrapping_add(ONES * u64::from(0x80 - b'{'));
+            letter_counts += (from_a & !from_brace & !word & HIGH_BITS) >> 7;
+            // A byte of 0xC0 or more has its two high bits set.
+            lead_byte_counts += (word & (word << 1) & HIGH_BITS) >> 7;
+            counted += 1;
+        }
+        letters += sum_bytes(letter_counts);
+        lead_bytes += sum_bytes(lead_byte_counts);
+        if counted < MAX_CHUNKS_PER_COUNT {
+            break;
+        }
+    }
+    for &byte in chunks.remainder() {
+        letters += usize::from(byte.is_ascii_alphabetic());
+        lead_bytes += usize::from(byte >= 0xC0);
+    }
+    (letters, lead_bytes)
 }
 
 /// Returns the Latin-script language whose [`MARKER_WORDS`] occur most often among
@@ -467,9 +505,12 @@ fn detect_by_marker_words(sample: &str, max_words: usize, min_hits: usize) -> Op
     // The words of the whole sample are found at once, which takes fewer
     // instructions per word than the iterator, although a sample has some words
     // more than are read (about 70 against 60 in 400 bytes of English prose).
+    // Most samples are all ASCII, and then one test of the whole sample settles it
+    // for every word.
+    let ascii_sample = sample.is_ascii();
     for span in whitespace_word_spans(sample).into_iter().take(max_words) {
         let word = &sample[span.start..span.end];
-        let key = if word.is_ascii() {
+        let key = if ascii_sample || word.is_ascii() {
             let Some(key) = ascii_marker_key(word.as_bytes()) else {
                 continue;
             };
@@ -785,9 +826,25 @@ mod tests {
         }
 
         #[test]
+        fn letter_and_lead_byte_counts_match_byte_loop(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..40)) {
+            let letters = bytes.iter().filter(|byte| byte.is_ascii_alphabetic()).count();
+            let lead_bytes = bytes.iter().filter(|&&byte| byte >= 0xC0).count();
+            proptest::prop_assert_eq!(count_ascii_letters_and_lead_bytes(&bytes), (letters, lead_bytes));
+        }
+
+        #[test]
         fn script_shortcut_matches_whatlang(sample in "[aZ1 .\u{e9}\u{436}\u{5d0}\u{4e2d}\u{2019}]{0,16}") {
             proptest::prop_assert_eq!(detect_script(&sample), whatlang::detect_script(&sample));
         }
+    }
+
+    #[test]
+    fn letter_and_lead_byte_counts_cover_long_input() {
+        // More chunks than one per-byte count takes, so the counts are summed twice.
+        let bytes: Vec<u8> = b"aZ\xc3\xa9 {@`\xff".iter().copied().cycle().take(8 * 300 + 5).collect();
+        let letters = bytes.iter().filter(|byte| byte.is_ascii_alphabetic()).count();
+        let lead_bytes = bytes.iter().filter(|&&byte| byte >= 0xC0).count();
+        assert_eq!(count_ascii_letters_and_lead_bytes(&bytes), (letters, lead_bytes));
     }
 
     #[test]
