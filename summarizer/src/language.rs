@@ -477,7 +477,7 @@ fn count_ascii_letters_and_lead_bytes(bytes: &[u8]) -> (usize, usize) {
             // The low seven bits of each byte with bit 0x20 set, which maps `A`..=`Z`
             // onto `a`..=`z` and no other byte into them. No sum below carries into
             // the next byte, and bytes that are not ASCII are cleared at the end.
-            let folded = (word & !HIGH_BITS) | ONES * 0x20;
+            let folded = (word & !HIGH_BITS) | (ONES * 0x20);
             let from_a = folded.wrapping_add(ONES * u64::from(0x80 - b'a'));
             let from_brace = folded.wrapping_add(ONES * u64::from(0x80 - b'{'));
             letter_counts += (from_a & !from_brace & !word & HIGH_BITS) >> 7;
