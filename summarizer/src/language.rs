@@ -371,12 +371,20 @@ pub fn detect_language(text: &str) -> Option<Language> {
         whatlang::Script::Tamil => return Some(Language::Tamil),
         _ => return None,
     }
-    if let Some(language) = detect_by_marker_words(quick, MARKER_SAMPLE_WORDS, MARKER_MIN_HITS) {
+    let mut count = MarkerCount::default();
+    count.add_words(quick, MARKER_SAMPLE_WORDS);
+    if let Some(language) = count.leader(MARKER_MIN_HITS) {
         return Some(language);
     }
     if quick.len() < text.len() {
         let longer = prefix(text, LONG_MARKER_SAMPLE_BYTES);
-        if let Some(language) = detect_by_marker_words(longer, LONG_MARKER_SAMPLE_WORDS, MARKER_MIN_HITS) {
+        // The longer sample starts with the words of the quick one, so counting
+        // goes on after them, unless the quick sample cut its last one.
+        if !count.ends_at_word_end_of(longer) {
+            count = MarkerCount::default();
+        }
+        count.add_words(longer, LONG_MARKER_SAMPLE_WORDS);
+        if let Some(language) = count.leader(MARKER_MIN_HITS) {
             return Some(language);
         }
     }
@@ -440,16 +448,54 @@ pub fn neutral_language_code(text: &str) -> Option<&'static str> {
 /// count for Latin only and every other character for at most one script, so
 /// Latin then leads.
 fn detect_script(sample: &str) -> Option<whatlang::Script> {
-    let (mut ascii_letters, mut others) = (0usize, 0usize);
-    for &byte in sample.as_bytes() {
-        ascii_letters += usize::from(byte.is_ascii_alphabetic());
-        // Each character outside ASCII has one first byte, of 0xC0 or more.
-        others += usize::from(byte >= 0xC0);
-    }
+    // Each character outside ASCII has one first byte, of 0xC0 or more.
+    let (ascii_letters, others) = count_ascii_letters_and_lead_bytes(sample.as_bytes());
     if ascii_letters > others {
         return Some(whatlang::Script::Latin);
     }
     whatlang::detect_script(sample)
+}
+
+/// Returns the number of ASCII letters of `bytes` and the number of its bytes of
+/// 0xC0 or more, counted eight bytes at a time.
+fn count_ascii_letters_and_lead_bytes(bytes: &[u8]) -> (usize, usize) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+    // The maximum number of chunks that a counter of one byte per place takes, so
+    // that no byte overflows.
+    const MAX_CHUNKS_PER_COUNT: usize = 255;
+
+    let sum_bytes = |counts: u64| counts.to_le_bytes().iter().map(|&count| usize::from(count)).sum::<usize>();
+    let (mut letters, mut lead_bytes) = (0, 0);
+    let mut chunks = bytes.chunks_exact(8);
+    loop {
+        // One count per byte place, each at most MAX_CHUNKS_PER_COUNT.
+        let (mut letter_counts, mut lead_byte_counts) = (0u64, 0u64);
+        let mut counted = 0;
+        for chunk in chunks.by_ref().take(MAX_CHUNKS_PER_COUNT) {
+            let word = u64::from_le_bytes(chunk.try_into().expect("a chunk has 8 bytes"));
+            // The low seven bits of each byte with bit 0x20 set, which maps `A`..=`Z`
+            // onto `a`..=`z` and no other byte into them. No sum below carries into
+            // the next byte, and bytes that are not ASCII are cleared at the end.
+            let folded = (word & !HIGH_BITS) | (ONES * 0x20);
+            let from_a = folded.wrapping_add(ONES * u64::from(0x80 - b'a'));
+            let from_brace = folded.wrapping_add(ONES * u64::from(0x80 - b'{'));
+            letter_counts += (from_a & !from_brace & !word & HIGH_BITS) >> 7;
+            // A byte of 0xC0 or more has its two high bits set.
+            lead_byte_counts += (word & (word << 1) & HIGH_BITS) >> 7;
+            counted += 1;
+        }
+        letters += sum_bytes(letter_counts);
+        lead_bytes += sum_bytes(lead_byte_counts);
+        if counted < MAX_CHUNKS_PER_COUNT {
+            break;
+        }
+    }
+    for &byte in chunks.remainder() {
+        letters += usize::from(byte.is_ascii_alphabetic());
+        lead_bytes += usize::from(byte >= 0xC0);
+    }
+    (letters, lead_bytes)
 }
 
 /// Returns the Latin-script language whose [`MARKER_WORDS`] occur most often among
@@ -460,50 +506,89 @@ fn detect_script(sample: &str) -> Option<whatlang::Script> {
 /// some length the most frequent words give the language away. Close calls, such
 /// as Danish against Norwegian, go to whatlang.
 fn detect_by_marker_words(sample: &str, max_words: usize, min_hits: usize) -> Option<Language> {
-    // Hit counts indexed by `Language as usize`, which is the language's index in
-    // LANGUAGES.
-    let mut hits = [0usize; LANGUAGES.len()];
-    let mut lower = String::new();
-    // The words of the whole sample are found at once, which takes fewer
-    // instructions per word than the iterator, although a sample has some words
-    // more than are read (about 70 against 60 in 400 bytes of English prose).
-    for span in whitespace_word_spans(sample).into_iter().take(max_words) {
-        let word = &sample[span.start..span.end];
-        let key = if word.is_ascii() {
-            let Some(key) = ascii_marker_key(word.as_bytes()) else {
+    let mut count = MarkerCount::default();
+    count.add_words(sample, max_words);
+    count.leader(min_hits)
+}
+
+/// The [`MARKER_WORDS`] hits of each language among the first words of a sample,
+/// which a longer sample of the same text can go on from.
+#[derive(Default)]
+struct MarkerCount {
+    /// Hit counts indexed by `Language as usize`, which is the language's index in
+    /// LANGUAGES.
+    hits: [usize; LANGUAGES.len()],
+    /// The number of words counted.
+    words: usize,
+    /// The byte offset in the sample of the end of the last word counted.
+    end: usize,
+}
+
+impl MarkerCount {
+    /// Counts the marker words among the words of `sample` after the words
+    /// already counted, up to `max_words` words in all. The words counted so far
+    /// must be the first words of `sample`.
+    fn add_words(&mut self, sample: &str, max_words: usize) {
+        let mut lower = String::new();
+        let rest = &sample[self.end..];
+        // The remaining words of the sample are found at once, which takes fewer
+        // instructions per word than the iterator, although a sample has some words
+        // more than are read (about 70 against 60 in 400 bytes of English prose).
+        // Most samples are all ASCII, and then one test of the whole sample settles
+        // it for every word.
+        let ascii_sample = rest.is_ascii();
+        for span in whitespace_word_spans(rest).into_iter().take(max_words.saturating_sub(self.words)) {
+            self.words += 1;
+            self.end = sample.len() - rest.len() + span.end;
+            let word = &rest[span.start..span.end];
+            let key = if ascii_sample || word.is_ascii() {
+                let Some(key) = ascii_marker_key(word.as_bytes()) else {
+                    continue;
+                };
+                key
+            } else {
+                let word = word.trim_matches(|c: char| !c.is_alphanumeric());
+                if word.is_empty() || word.len() > 8 {
+                    continue;
+                }
+                lower.clear();
+                lower.extend(word.chars().flat_map(char::to_lowercase));
+                let Some(key) = packed(lower.as_bytes()) else {
+                    continue;
+                };
+                key
+            };
+            let Some(found) = marker_index(key) else {
                 continue;
             };
-            key
-        } else {
-            let word = word.trim_matches(|c: char| !c.is_alphanumeric());
-            if word.is_empty() || word.len() > 8 {
-                continue;
+            for &language in MARKER_WORDS[found].1 {
+                self.hits[language as usize] += 1;
             }
-            lower.clear();
-            lower.extend(word.chars().flat_map(char::to_lowercase));
-            let Some(key) = packed(lower.as_bytes()) else {
-                continue;
-            };
-            key
-        };
-        let Some(found) = marker_index(key) else {
-            continue;
-        };
-        for &language in MARKER_WORDS[found].1 {
-            hits[language as usize] += 1;
         }
     }
 
-    // Ties go to the language listed first.
-    let mut leader = 0;
-    for index in 1..hits.len() {
-        if hits[index] > hits[leader] {
-            leader = index;
-        }
+    /// Returns whether the words counted are also the first words of `longer`, a
+    /// text that starts with the sample counted. They are unless the end of that
+    /// sample cut the last word counted.
+    fn ends_at_word_end_of(&self, longer: &str) -> bool {
+        longer[self.end..].chars().next().is_none_or(char::is_whitespace)
     }
-    let best = hits[leader];
-    let runner_up = hits.iter().enumerate().filter(|&(index, _)| index != leader).map(|(_, &count)| count).max();
-    (best >= min_hits && best >= 2 * runner_up.unwrap_or(0)).then_some(LANGUAGES[leader])
+
+    /// Returns the language with the most hits, when it has at least `min_hits`
+    /// and twice as many as the next language.
+    fn leader(&self, min_hits: usize) -> Option<Language> {
+        let hits = &self.hits;
+        // Ties go to the language listed first.
+        let mut leader = 0;
+        for index in 1..hits.len() {
+            if hits[index] > hits[leader] {
+                leader = index;
+            }
+        }
+        let best = hits[leader];
+        let runner_up = hits.iter().enumerate().filter(|&(index, _)| index != leader).map(|(_, &count)| count).max();
+        (best >= min_hits && best >= 2 * runner_up.unwrap_or(0)).then_some(LANGUAGES[leader])
+    }
 }
 
 /// Returns the bytes of a word of at most 8 bytes, with ASCII capitals lower-cased,
@@ -785,9 +870,45 @@ mod tests {
         }
 
         #[test]
+        fn marker_count_goes_on_like_a_fresh_count(
+            text in "((the|and|der|und|le|et|el|y|Über|longword|x)[ \n\u{a0}\u{3000}]{0,2}){0,40}",
+            quick_bytes in 0usize..60,
+            quick_words in 0usize..12,
+        ) {
+            let quick = prefix(&text, quick_bytes);
+            let longer = prefix(&text, 4 * quick_bytes + 20);
+            let mut resumed = MarkerCount::default();
+            resumed.add_words(quick, quick_words);
+            if resumed.ends_at_word_end_of(longer) {
+                resumed.add_words(longer, 3 * quick_words + 5);
+                let mut fresh = MarkerCount::default();
+                fresh.add_words(longer, 3 * quick_words + 5);
+                proptest::prop_assert_eq!(resumed.hits, fresh.hits);
+                proptest::prop_assert_eq!(resumed.words, fresh.words);
+                proptest::prop_assert_eq!(resumed.end, fresh.end);
+            }
+        }
+
+        #[test]
+        fn letter_and_lead_byte_counts_match_byte_loop(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..40)) {
+            let letters = bytes.iter().filter(|byte| byte.is_ascii_alphabetic()).count();
+            let lead_bytes = bytes.iter().filter(|&&byte| byte >= 0xC0).count();
+            proptest::prop_assert_eq!(count_ascii_letters_and_lead_bytes(&bytes), (letters, lead_bytes));
+        }
+
+        #[test]
         fn script_shortcut_matches_whatlang(sample in "[aZ1 .\u{e9}\u{436}\u{5d0}\u{4e2d}\u{2019}]{0,16}") {
             proptest::prop_assert_eq!(detect_script(&sample), whatlang::detect_script(&sample));
         }
+    }
+
+    #[test]
+    fn letter_and_lead_byte_counts_cover_long_input() {
+        // More chunks than one per-byte count takes, so the counts are summed twice.
+        let bytes: Vec<u8> = b"aZ\xc3\xa9 {@`\xff".iter().copied().cycle().take(8 * 300 + 5).collect();
+        let letters = bytes.iter().filter(|byte| byte.is_ascii_alphabetic()).count();
+        let lead_bytes = bytes.iter().filter(|&&byte| byte >= 0xC0).count();
+        assert_eq!(count_ascii_letters_and_lead_bytes(&bytes), (letters, lead_bytes));
     }
 
     #[test]
