@@ -58,7 +58,7 @@ pub use segment::{split_sentences, Span, MAX_SENTENCE_BYTES};
 /// The name and version of the ranking method, stored with each summary so that
 /// summaries made by different versions can be distinguished. Change it when the
 /// ranking changes.
-pub const METHOD: &str = "pacsum-centroid-position-mmr-v4";
+pub const METHOD: &str = "pacsum-centroid-position-mmr-v5";
 
 /// One sentence of a summary: its text and byte range in the summarized input.
 ///
