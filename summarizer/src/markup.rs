@@ -34,14 +34,52 @@ pub enum InputFormat {
 /// The soft hyphen of `&shy;`, which marks where a word may break and is not shown.
 const SOFT_HYPHEN: char = '\u{ad}';
 
-/// A part of the reduced text and the part of the original it came from. In a
-/// verbatim piece both ranges have the same length and map byte for byte. Any other
-/// piece (a decoded entity, a paragraph break) maps as a whole.
+/// A part of the reduced text and the part of the original it came from. The first
+/// `verbatim_len` bytes were copied from the original and map byte for byte. The
+/// rest of the piece, if any, is one replacement (a decoded entity, a line or
+/// paragraph break) and maps as a whole to the rest of `original`.
 #[derive(Debug, Clone, PartialEq)]
 struct Piece {
     reduced: Range<usize>,
     original: Range<usize>,
-    verbatim: bool,
+    verbatim_len: usize,
+}
+
+impl Piece {
+    /// Returns whether all of the piece was copied from the original.
+    fn is_verbatim(&self) -> bool {
+        self.verbatim_len == self.reduced.len()
+    }
+
+    /// Returns where the reduced text from `offset` on starts in the original.
+    fn original_start(&self, offset: usize) -> usize {
+        let into = offset.saturating_sub(self.reduced.start);
+        self.original.start + into.min(self.verbatim_len)
+    }
+
+    /// Returns where the reduced text up to `end` ends in the original.
+    fn original_end(&self, end: usize) -> usize {
+        let into = end.saturating_sub(self.reduced.start);
+        if into <= self.verbatim_len {
+            self.original.start + into
+        } else {
+            self.original.end
+        }
+    }
+
+    /// Cuts the piece to end at byte `len` of the reduced text, which lies inside it.
+    fn cut(&mut self, len: usize) {
+        let kept = len - self.reduced.start;
+        if kept <= self.verbatim_len {
+            self.verbatim_len = kept;
+            self.original.end = self.original.start + kept;
+        } else {
+            // A replacement cut inside keeps at least its start in the original.
+            let cut = self.reduced.end - len;
+            self.original.end = self.original.end.saturating_sub(cut).max(self.original.start + self.verbatim_len);
+        }
+        self.reduced.end = len;
+    }
 }
 
 /// Plain text reduced from markup, with the map back to the original.
@@ -61,13 +99,15 @@ impl Reduced {
         // A piece that goes on where the last one ended, in both texts, extends it,
         // so that lines without markup take no piece each.
         if let Some(last) = self.pieces.last_mut() {
-            if last.verbatim && last.reduced.end == start && last.original.end == range.start {
+            if last.is_verbatim() && last.reduced.end == start && last.original.end == range.start {
                 last.reduced.end = self.text.len();
                 last.original.end = range.end;
+                last.verbatim_len = last.reduced.len();
                 return;
             }
         }
-        self.pieces.push(Piece { reduced: start..self.text.len(), original: range, verbatim: true });
+        let verbatim_len = range.len();
+        self.pieces.push(Piece { reduced: start..self.text.len(), original: range, verbatim_len });
     }
 
     /// Adds the text at `range` of `original` as [`Reduced::push_verbatim`] does.
@@ -85,7 +125,7 @@ impl Reduced {
     /// Makes spaces of the line breaks in the whitespace at the end of the text that
     /// came from the original, before a `<br>` adds its own.
     fn space_trailing_line_breaks(&mut self) {
-        let Some(last) = self.pieces.last().filter(|piece| piece.verbatim && piece.reduced.end == self.text.len())
+        let Some(last) = self.pieces.last().filter(|piece| piece.is_verbatim() && piece.reduced.end == self.text.len())
         else {
             return;
         };
@@ -109,20 +149,25 @@ impl Reduced {
         while self.pieces.last().is_some_and(|piece| piece.reduced.start >= len) {
             self.pieces.pop();
         }
-        if let Some(last) = self.pieces.last_mut() {
-            if last.reduced.end > len {
-                // Only a verbatim piece can be cut inside, and it maps byte for byte.
-                let cut = last.reduced.end - len;
-                last.reduced.end = len;
-                last.original.end = last.original.end.saturating_sub(cut).max(last.original.start);
-            }
+        if let Some(last) = self.pieces.last_mut().filter(|piece| piece.reduced.end > len) {
+            last.cut(len);
         }
     }
 
     fn push_replacement(&mut self, replacement: &str, original: Range<usize>) {
         let start = self.text.len();
         self.text.push_str(replacement);
-        self.pieces.push(Piece { reduced: start..self.text.len(), original, verbatim: false });
+        // A replacement of the original text just after a verbatim piece becomes
+        // that piece's end. The map stays exact, and a line that ends in a `<br>`
+        // or a paragraph break takes one piece, not two.
+        if let Some(last) = self.pieces.last_mut() {
+            if last.is_verbatim() && last.reduced.end == start && last.original.end == original.start {
+                last.reduced.end = self.text.len();
+                last.original.end = original.end;
+                return;
+            }
+        }
+        self.pieces.push(Piece { reduced: start..self.text.len(), original, verbatim_len: 0 });
     }
 
     /// Adds the character that the reference at `original` stands for. A soft
@@ -142,15 +187,8 @@ impl Reduced {
     /// Maps the reduced byte range `range` (non-empty, within the text) to the
     /// original range that covers it.
     pub(crate) fn original_range(&self, range: Range<usize>) -> Range<usize> {
-        let first = self.piece_at(range.start);
-        let last = self.piece_at(range.end - 1);
-        let start = if first.verbatim {
-            first.original.start + (range.start - first.reduced.start)
-        } else {
-            first.original.start
-        };
-        let end =
-            if last.verbatim { last.original.start + (range.end - last.reduced.start) } else { last.original.end };
+        let start = self.piece_at(range.start).original_start(range.start);
+        let end = self.piece_at(range.end - 1).original_end(range.end);
         start..end.max(start)
     }
 
@@ -2127,5 +2165,112 @@ mod tests {
         assert_eq!(reduce_markdown(&tags).text, tags);
         assert_eq!(reduce_markdown(&(tags.clone() + "\nnext")).text, tags + "\nnext");
         assert_eq!(reduce_markdown(&(quoted.clone() + "\nnext")).text, quoted + "\nnext");
+    }
+
+    /// Maps `range` of the reduced text as the map did when each replacement was a
+    /// piece of its own: `pieces` are split into their verbatim part and their
+    /// replacement, and looked up by binary search.
+    fn original_range_of_split_pieces(pieces: &[Piece], range: Range<usize>) -> Range<usize> {
+        let mut split = Vec::new();
+        for piece in pieces {
+            let middle = piece.reduced.start + piece.verbatim_len;
+            let original_middle = piece.original.start + piece.verbatim_len;
+            if piece.verbatim_len > 0 {
+                split.push((piece.reduced.start..middle, piece.original.start..original_middle, true));
+            }
+            if middle < piece.reduced.end {
+                split.push((middle..piece.reduced.end, original_middle..piece.original.end, false));
+            }
+        }
+        let piece_at = |offset: usize| {
+            let index = split.partition_point(|(reduced, _, _)| reduced.end <= offset);
+            split[index.min(split.len() - 1)].clone()
+        };
+        let (first_reduced, first_original, first_verbatim) = piece_at(range.start);
+        let (last_reduced, last_original, last_verbatim) = piece_at(range.end - 1);
+        let start = if first_verbatim {
+            first_original.start + (range.start - first_reduced.start)
+        } else {
+            first_original.start
+        };
+        let end =
+            if last_verbatim { last_original.start + (range.end - last_reduced.start) } else { last_original.end };
+        start..end.max(start)
+    }
+
+    /// Checks that every range of whole characters of `reduced` maps to the same
+    /// original range as with split pieces.
+    fn assert_maps_as_split_pieces(reduced: &Reduced) -> Result<(), proptest::test_runner::TestCaseError> {
+        let boundaries: Vec<usize> =
+            reduced.text.char_indices().map(|(index, _)| index).chain([reduced.text.len()]).collect();
+        for (position, &start) in boundaries.iter().enumerate() {
+            for &end in &boundaries[position + 1..] {
+                proptest::prop_assert_eq!(
+                    reduced.original_range(start..end),
+                    original_range_of_split_pieces(&reduced.pieces, start..end),
+                    "range {:?} of {:?}",
+                    start..end,
+                    reduced.text
+                );
+            }
+        }
+        Ok(())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn html_joined_pieces_map_as_split(
+            html in "(<p>|</p>|<div>|</div>|<a href=\"x\">|</a>|<br>|<br/>|<b>|</b>|&amp;|&shy;|&#233;|&eacute;|x|Word|é|\\.| |\n){0,30}"
+        ) {
+            assert_maps_as_split_pieces(&reduce_html(&html))?;
+        }
+
+        #[test]
+        fn markdown_joined_pieces_map_as_split(
+            markdown in "(\\||\\|-\\|\n|# |> |- |<br>|\\*\\*|`|\\[|\\]\\(x\\)|&amp;|&shy;|&#233;|x|Word|é|\\.| |\n){0,30}"
+        ) {
+            assert_maps_as_split_pieces(&reduce_markdown(&markdown))?;
+        }
+    }
+
+    #[test]
+    fn markdown_table_row_takes_two_pieces() {
+        let rows = 1000;
+        let markdown = "|h|\n|-|\n".to_owned() + &"|b|\n".repeat(rows);
+
+        let reduced = reduce_markdown(&markdown);
+
+        // A row takes two pieces: its cell, and the line break after its last pipe,
+        // which the paragraph break joins.
+        assert!(reduced.pieces.len() <= 2 * rows + 2, "{} pieces", reduced.pieces.len());
+    }
+
+    #[test]
+    fn html_line_and_its_br_share_one_piece() {
+        let lines = 1000;
+        let html = "a<br>".repeat(lines);
+
+        let reduced = reduce_html(&html);
+
+        assert_eq!(reduced.pieces.len(), lines);
+        let last_line = reduced.text.len() - 2..reduced.text.len() - 1;
+        let last_break = reduced.text.len() - 1..reduced.text.len();
+        assert_eq!(&html[reduced.original_range(last_line)], "a");
+        assert_eq!(&html[reduced.original_range(last_break)], "<br>");
+    }
+
+    #[test]
+    fn html_link_block_cut_back_over_many_pieces() {
+        let kept_text = "Kept text. ".repeat(20);
+        let links = "w&amp;".repeat(100);
+        let html = format!("<p>{kept_text}</p><div><a href=\"x\">{links}</a></div><p>After it.</p>");
+
+        let reduced = reduce_html(&html);
+
+        assert_eq!(reduced.text, format!("{kept_text}\n\nAfter it.\n\n"));
+        let after = reduced.text.find("After").unwrap()..reduced.text.find("it.").unwrap() + "it.".len();
+        assert_eq!(&html[reduced.original_range(after)], "After it.");
+        let kept = 0..kept_text.len();
+        assert_eq!(&html[reduced.original_range(kept)], kept_text);
     }
 }
