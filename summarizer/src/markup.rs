@@ -82,11 +82,224 @@ impl Piece {
     }
 }
 
+/// The packed pieces between two checkpoints of a [`PieceMap`]. A lookup decodes
+/// at most this many pieces after a binary search of the checkpoints.
+const CHECKPOINT_INTERVAL: usize = 64;
+
+/// The pieces of a reduced text in order, which cover it without gaps. All but the
+/// last are packed in a few bytes each, because a document of tiny units (one-word
+/// table rows or lines) has a piece for every few bytes. As plain ranges, at 40
+/// bytes a piece, the map would take many times the memory of the document.
+///
+/// A piece is packed as LEB128 numbers relative to the piece before it: its
+/// verbatim length with a 2-bit code for its replacement, the lengths of the
+/// replacement in the two texts where the code does not give them, and the
+/// distance from the end of the piece before it in the original, with a sign bit.
+/// Any offset that a `usize` holds packs exactly, so a text over 4 GiB maps as any
+/// other.
+#[derive(Debug, Default, PartialEq)]
+struct PieceMap {
+    packed: Vec<u8>,
+    packed_count: usize,
+    /// The cursor at every [`CHECKPOINT_INTERVAL`]th packed piece, from the first.
+    checkpoints: Vec<Cursor>,
+    /// The cursor just past the last packed piece.
+    packed_end: Cursor,
+    /// The last piece, kept unpacked so that the next text can extend it. It is
+    /// `None` only when the map is empty.
+    last: Option<Piece>,
+}
+
+/// The start of a packed piece: its first byte in [`PieceMap::packed`], its start
+/// in the reduced text, and the end in the original of the piece before it (0 for
+/// the first piece).
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+struct Cursor {
+    byte: usize,
+    reduced: usize,
+    original: usize,
+}
+
+/// Codes for a piece's replacement, in the low bits of the piece's first number.
+const NO_REPLACEMENT: u8 = 0;
+/// A replacement of one byte, such as the line break of a `<br>`, whose length in
+/// the original follows.
+const ONE_BYTE_REPLACEMENT: u8 = 1;
+/// A paragraph break: two bytes that replace nothing of the original.
+const PARAGRAPH_BREAK: u8 = 2;
+/// Any other replacement, whose lengths in the reduced text and the original follow.
+const OTHER_REPLACEMENT: u8 = 3;
+
+impl PieceMap {
+    fn last(&self) -> Option<&Piece> {
+        self.last.as_ref()
+    }
+
+    fn last_mut(&mut self) -> Option<&mut Piece> {
+        self.last.as_mut()
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.packed_count + usize::from(self.last.is_some())
+    }
+
+    fn push(&mut self, piece: Piece) {
+        if let Some(previous) = self.last.replace(piece) {
+            self.pack(&previous);
+        }
+    }
+
+    fn pack(&mut self, piece: &Piece) {
+        if self.packed_count.is_multiple_of(CHECKPOINT_INTERVAL) {
+            self.checkpoints.push(self.packed_end);
+        }
+
+        let replacement_reduced = piece.reduced.len() - piece.verbatim_len;
+        let replacement_original = piece.original.len() - piece.verbatim_len;
+        let code = match (replacement_reduced, replacement_original) {
+            (0, 0) => NO_REPLACEMENT,
+            (1, _) => ONE_BYTE_REPLACEMENT,
+            (2, 0) => PARAGRAPH_BREAK,
+            _ => OTHER_REPLACEMENT,
+        };
+        write_leb128(&mut self.packed, piece.verbatim_len, code, 2);
+        match code {
+            ONE_BYTE_REPLACEMENT => write_leb128(&mut self.packed, replacement_original, 0, 0),
+            OTHER_REPLACEMENT => {
+                write_leb128(&mut self.packed, replacement_reduced, 0, 0);
+                write_leb128(&mut self.packed, replacement_original, 0, 0);
+            }
+            _ => {}
+        }
+        let before = self.packed_end.original;
+        match piece.original.start.checked_sub(before) {
+            Some(forward) => write_leb128(&mut self.packed, forward, 0, 1),
+            None => write_leb128(&mut self.packed, before - piece.original.start, 1, 1),
+        }
+        self.packed_count += 1;
+        self.packed_end = Cursor { byte: self.packed.len(), reduced: piece.reduced.end, original: piece.original.end };
+    }
+
+    /// Decodes the packed piece at `cursor` and moves the cursor to the next one.
+    fn unpack(&self, cursor: &mut Cursor) -> Piece {
+        let (verbatim_len, code) = read_leb128(&self.packed, &mut cursor.byte, 2);
+        let (replacement_reduced, replacement_original) = match code {
+            NO_REPLACEMENT => (0, 0),
+            ONE_BYTE_REPLACEMENT => (1, read_leb128(&self.packed, &mut cursor.byte, 0).0),
+            PARAGRAPH_BREAK => (2, 0),
+            _ => {
+                let reduced = read_leb128(&self.packed, &mut cursor.byte, 0).0;
+                (reduced, read_leb128(&self.packed, &mut cursor.byte, 0).0)
+            }
+        };
+        let (distance, backward) = read_leb128(&self.packed, &mut cursor.byte, 1);
+        let original_start = if backward == 1 { cursor.original - distance } else { cursor.original + distance };
+
+        let piece = Piece {
+            reduced: cursor.reduced..cursor.reduced + verbatim_len + replacement_reduced,
+            original: original_start..original_start + verbatim_len + replacement_original,
+            verbatim_len,
+        };
+        cursor.reduced = piece.reduced.end;
+        cursor.original = piece.original.end;
+        piece
+    }
+
+    /// Returns the piece that holds byte `offset` of the reduced text, or the last
+    /// piece when none does. Returns `None` when the map is empty.
+    fn piece_at(&self, offset: usize) -> Option<Piece> {
+        let last = self.last()?;
+        if offset >= last.reduced.start {
+            return Some(last.clone());
+        }
+        Some(self.find_packed(offset).2)
+    }
+
+    /// Returns the index and the cursor of the packed piece that holds byte
+    /// `offset` of the reduced text, and the piece. The offset must come before
+    /// the last piece.
+    fn find_packed(&self, offset: usize) -> (usize, Cursor, Piece) {
+        // The first checkpoint is at offset 0, so the search finds at least one.
+        let checkpoint = self.checkpoints.partition_point(|cursor| cursor.reduced <= offset).max(1) - 1;
+        let mut index = checkpoint * CHECKPOINT_INTERVAL;
+        let mut cursor = self.checkpoints[checkpoint];
+        loop {
+            let start = cursor;
+            let piece = self.unpack(&mut cursor);
+            if piece.reduced.end > offset || cursor.byte >= self.packed.len() {
+                return (index, start, piece);
+            }
+            index += 1;
+        }
+    }
+
+    /// Cuts the map back to the first `len` bytes of the reduced text.
+    fn truncate(&mut self, len: usize) {
+        let Some(last) = self.last.as_mut() else {
+            return;
+        };
+        if last.reduced.start < len {
+            if last.reduced.end > len {
+                last.cut(len);
+            }
+            return;
+        }
+        if len == 0 {
+            *self = PieceMap::default();
+            return;
+        }
+
+        // The packed piece that holds the last byte kept becomes the last piece.
+        let (index, cursor, mut piece) = self.find_packed(len - 1);
+        if piece.reduced.end > len {
+            piece.cut(len);
+        }
+        self.packed.truncate(cursor.byte);
+        self.packed_count = index;
+        self.checkpoints.truncate(index.div_ceil(CHECKPOINT_INTERVAL));
+        self.packed_end = cursor;
+        self.last = Some(piece);
+    }
+}
+
+/// Appends `value` to `bytes` as unsigned LEB128 (7 bits a byte, low bits first),
+/// with `tag` in the `tag_bits` low bits of the first byte before the value's bits.
+fn write_leb128(bytes: &mut Vec<u8>, value: usize, tag: u8, tag_bits: u32) {
+    let first_bits = 7 - tag_bits;
+    let mut byte = tag | ((value & ((1 << first_bits) - 1)) as u8) << tag_bits;
+    let mut rest = value >> first_bits;
+    while rest != 0 {
+        bytes.push(byte | 0x80);
+        byte = (rest & 0x7f) as u8;
+        rest >>= 7;
+    }
+    bytes.push(byte);
+}
+
+/// Reads a number that [`write_leb128`] wrote at `position` of `bytes` with
+/// `tag_bits`, and moves the position past it. Returns the value and the tag.
+fn read_leb128(bytes: &[u8], position: &mut usize, tag_bits: u32) -> (usize, u8) {
+    let first = bytes[*position];
+    *position += 1;
+    let tag = first & ((1 << tag_bits) - 1);
+    let mut value = usize::from((first & 0x7f) >> tag_bits);
+    let mut shift = 7 - tag_bits;
+    let mut byte = first;
+    while byte & 0x80 != 0 {
+        byte = bytes[*position];
+        *position += 1;
+        value |= usize::from(byte & 0x7f) << shift;
+        shift += 7;
+    }
+    (value, tag)
+}
+
 /// Plain text reduced from markup, with the map back to the original.
 #[derive(Debug, Default)]
 pub(crate) struct Reduced {
     pub text: String,
-    pieces: Vec<Piece>,
+    pieces: PieceMap,
 }
 
 impl Reduced {
@@ -146,12 +359,7 @@ impl Reduced {
     /// Cuts the reduced text back to its first `len` bytes, a char boundary.
     fn truncate(&mut self, len: usize) {
         self.text.truncate(len);
-        while self.pieces.last().is_some_and(|piece| piece.reduced.start >= len) {
-            self.pieces.pop();
-        }
-        if let Some(last) = self.pieces.last_mut().filter(|piece| piece.reduced.end > len) {
-            last.cut(len);
-        }
+        self.pieces.truncate(len);
     }
 
     fn push_replacement(&mut self, replacement: &str, original: Range<usize>) {
@@ -185,16 +393,14 @@ impl Reduced {
     }
 
     /// Maps the reduced byte range `range` (non-empty, within the text) to the
-    /// original range that covers it.
+    /// original range that covers it. An empty text maps to `0..0`.
     pub(crate) fn original_range(&self, range: Range<usize>) -> Range<usize> {
-        let start = self.piece_at(range.start).original_start(range.start);
-        let end = self.piece_at(range.end - 1).original_end(range.end);
+        let (Some(first), Some(last)) = (self.pieces.piece_at(range.start), self.pieces.piece_at(range.end - 1)) else {
+            return 0..0;
+        };
+        let start = first.original_start(range.start);
+        let end = last.original_end(range.end);
         start..end.max(start)
-    }
-
-    fn piece_at(&self, offset: usize) -> &Piece {
-        let index = self.pieces.partition_point(|piece| piece.reduced.end <= offset);
-        &self.pieces[index.min(self.pieces.len() - 1)]
     }
 }
 
@@ -2167,6 +2373,19 @@ mod tests {
         assert_eq!(reduce_markdown(&(quoted.clone() + "\nnext")).text, quoted + "\nnext");
     }
 
+    impl PieceMap {
+        /// Returns all the pieces of the map, unpacked.
+        fn pieces(&self) -> Vec<Piece> {
+            let mut cursor = Cursor::default();
+            let mut pieces = Vec::new();
+            while cursor.byte < self.packed.len() {
+                pieces.push(self.unpack(&mut cursor));
+            }
+            pieces.extend(self.last.clone());
+            pieces
+        }
+    }
+
     /// Maps `range` of the reduced text as the map did when each replacement was a
     /// piece of its own: `pieces` are split into their verbatim part and their
     /// replacement, and looked up by binary search.
@@ -2207,7 +2426,7 @@ mod tests {
             for &end in &boundaries[position + 1..] {
                 proptest::prop_assert_eq!(
                     reduced.original_range(start..end),
-                    original_range_of_split_pieces(&reduced.pieces, start..end),
+                    original_range_of_split_pieces(&reduced.pieces.pieces(), start..end),
                     "range {:?} of {:?}",
                     start..end,
                     reduced.text
@@ -2233,6 +2452,92 @@ mod tests {
         }
     }
 
+    /// A change to a map: a piece to push, given as its verbatim length, the
+    /// lengths of its replacement in the reduced text and the original, and its
+    /// distance from the end of the piece before it in the original, or a cut to
+    /// the given share, in thousandths, of the reduced text.
+    #[derive(Debug, Clone)]
+    enum MapChange {
+        Push { verbatim_len: usize, replacement_reduced: usize, replacement_original: usize, distance: i64 },
+        Truncate(usize),
+    }
+
+    fn map_changes() -> impl proptest::strategy::Strategy<Value = Vec<MapChange>> {
+        use proptest::strategy::Strategy;
+        let push = (0usize..300, proptest::sample::select(vec![0usize, 0, 1, 2, 3, 200]), 0usize..70, -50i64..200)
+            .prop_map(|(verbatim_len, replacement_reduced, replacement_original, distance)| MapChange::Push {
+                verbatim_len,
+                replacement_reduced: replacement_reduced.max(usize::from(verbatim_len == 0)),
+                replacement_original,
+                distance,
+            });
+        let truncate = (0usize..=1000).prop_map(MapChange::Truncate);
+        proptest::collection::vec(proptest::prop_oneof![8 => push, 1 => truncate], 0..200)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn piece_map_keeps_pieces_as_a_list_does(
+            changes in map_changes(),
+            base in proptest::sample::select(vec![0usize, usize::MAX / 2]),
+        ) {
+            let (mut map, mut list) = (PieceMap::default(), Vec::<Piece>::new());
+            for change in changes {
+                let reduced_end = list.last().map_or(0, |piece: &Piece| piece.reduced.end);
+                match change {
+                    MapChange::Push { verbatim_len, replacement_reduced, replacement_original, distance } => {
+                        let original_end = list.last().map_or(base, |piece| piece.original.end);
+                        let original_start = original_end.saturating_add_signed(distance as isize);
+                        let piece = Piece {
+                            reduced: reduced_end..reduced_end + verbatim_len + replacement_reduced,
+                            original: original_start..original_start + verbatim_len + replacement_original,
+                            verbatim_len,
+                        };
+                        map.push(piece.clone());
+                        list.push(piece);
+                    }
+                    MapChange::Truncate(thousandths) => {
+                        let len = reduced_end * thousandths / 1000;
+                        map.truncate(len);
+                        list.retain(|piece| piece.reduced.start < len);
+                        if let Some(last) = list.last_mut().filter(|piece| piece.reduced.end > len) {
+                            last.cut(len);
+                        }
+                    }
+                }
+                proptest::prop_assert_eq!(map.pieces(), list.clone());
+            }
+
+            proptest::prop_assert_eq!(map.len(), list.len());
+            for piece in &list {
+                proptest::prop_assert_eq!(map.piece_at(piece.reduced.start), Some(piece.clone()));
+                proptest::prop_assert_eq!(map.piece_at(piece.reduced.end - 1), Some(piece.clone()));
+            }
+        }
+    }
+
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn piece_map_maps_offsets_beyond_four_gib() {
+        let four_gib = 1usize << 32;
+        let mut map = PieceMap::default();
+        for index in 0..100 {
+            let original_start = four_gib + index * four_gib / 2;
+            map.push(Piece {
+                reduced: index * 3..index * 3 + 3,
+                original: original_start..original_start + 5,
+                verbatim_len: 2,
+            });
+        }
+        let reduced = Reduced { text: "ab\n".repeat(100), pieces: map };
+
+        let last_two = 99 * 3..99 * 3 + 3;
+        let middle = 40 * 3 + 1..41 * 3 + 1;
+
+        assert_eq!(reduced.original_range(last_two), four_gib + 99 * four_gib / 2..four_gib + 99 * four_gib / 2 + 5);
+        assert_eq!(reduced.original_range(middle), four_gib + 40 * four_gib / 2 + 1..four_gib + 41 * four_gib / 2 + 1);
+    }
+
     #[test]
     fn markdown_table_row_takes_two_pieces() {
         let rows = 1000;
@@ -2243,6 +2548,7 @@ mod tests {
         // A row takes two pieces: its cell, and the line break after its last pipe,
         // which the paragraph break joins.
         assert!(reduced.pieces.len() <= 2 * rows + 2, "{} pieces", reduced.pieces.len());
+        assert!(reduced.pieces.packed.len() <= 4 * rows + 16, "{} packed bytes", reduced.pieces.packed.len());
     }
 
     #[test]
