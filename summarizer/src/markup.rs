@@ -82,37 +82,122 @@ impl Piece {
     }
 }
 
-/// The packed pieces between two checkpoints of a [`PieceMap`]. A lookup decodes
+/// The packed pieces between two checkpoints of [`PackedPieces`]. A lookup decodes
 /// at most this many pieces after a binary search of the checkpoints.
 const CHECKPOINT_INTERVAL: usize = 64;
 
+/// The pieces that a [`PieceMap`] packs at a time, once twice as many are unpacked.
+/// A page of fewer than twice this many pieces, about 80 KiB of them, is never
+/// packed, so it takes no time to pack. Unit tests pack small batches, so that
+/// each of them runs the packed pieces too.
+#[cfg(not(test))]
+const PACKING_BATCH: usize = 1024;
+#[cfg(test)]
+const PACKING_BATCH: usize = 4;
+
 /// The pieces of a reduced text in order, which cover it without gaps. All but the
-/// last are packed in a few bytes each, because a document of tiny units (one-word
-/// table rows or lines) has a piece for every few bytes. As plain ranges, at 40
-/// bytes a piece, the map would take many times the memory of the document.
-///
-/// A piece is packed as LEB128 numbers relative to the piece before it: its
-/// verbatim length with a 2-bit code for its replacement, the lengths of the
-/// replacement in the two texts where the code does not give them, and the
-/// distance from the end of the piece before it in the original, with a sign bit.
-/// Any offset that a `usize` holds packs exactly, so a text over 4 GiB maps as any
-/// other.
+/// latest are packed in a few bytes each, because a document of tiny units
+/// (one-word table rows or lines) has a piece for every few bytes. As plain ranges,
+/// at 40 bytes a piece, the map would take many times the memory of the document.
 #[derive(Debug, Default, PartialEq)]
 struct PieceMap {
-    packed: Vec<u8>,
-    packed_count: usize,
-    /// The cursor at every [`CHECKPOINT_INTERVAL`]th packed piece, from the first.
-    checkpoints: Vec<Cursor>,
-    /// The cursor just past the last packed piece.
-    packed_end: Cursor,
-    /// The last piece, kept unpacked so that the next text can extend it. It is
-    /// `None` only when the map is empty.
-    last: Option<Piece>,
+    packed: PackedPieces,
+    /// The latest pieces, fewer than twice [`PACKING_BATCH`]. They stay unpacked so
+    /// that the next text can extend the last one and cutting a block of links
+    /// needs no search. It is empty only when the map is.
+    unpacked: Vec<Piece>,
 }
 
-/// The start of a packed piece: its first byte in [`PieceMap::packed`], its start
-/// in the reduced text, and the end in the original of the piece before it (0 for
-/// the first piece).
+impl PieceMap {
+    fn last(&self) -> Option<&Piece> {
+        self.unpacked.last()
+    }
+
+    fn last_mut(&mut self) -> Option<&mut Piece> {
+        self.unpacked.last_mut()
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.packed.count + self.unpacked.len()
+    }
+
+    #[inline]
+    fn push(&mut self, piece: Piece) {
+        self.unpacked.push(piece);
+        if self.unpacked.len() == 2 * PACKING_BATCH {
+            self.pack_batch();
+        }
+    }
+
+    /// Packs the oldest [`PACKING_BATCH`] unpacked pieces.
+    #[cold]
+    fn pack_batch(&mut self) {
+        for piece in self.unpacked.drain(..PACKING_BATCH) {
+            self.packed.push(&piece);
+        }
+    }
+
+    /// Returns the piece that holds byte `offset` of the reduced text, or the last
+    /// piece when none does. Returns `None` when the map is empty.
+    fn piece_at(&self, offset: usize) -> Option<Piece> {
+        let first_unpacked = self.unpacked.first()?;
+        if offset < first_unpacked.reduced.start {
+            return Some(self.packed.find(offset).2);
+        }
+        let index = self.unpacked.partition_point(|piece| piece.reduced.end <= offset);
+        Some(self.unpacked[index.min(self.unpacked.len() - 1)].clone())
+    }
+
+    /// Cuts the map back to the first `len` bytes of the reduced text.
+    fn truncate(&mut self, len: usize) {
+        let Some(first_unpacked) = self.unpacked.first() else {
+            return;
+        };
+        if first_unpacked.reduced.start < len {
+            while self.unpacked.last().is_some_and(|piece| piece.reduced.start >= len) {
+                self.unpacked.pop();
+            }
+            if let Some(last) = self.unpacked.last_mut().filter(|piece| piece.reduced.end > len) {
+                last.cut(len);
+            }
+            return;
+        }
+        if len == 0 {
+            *self = PieceMap::default();
+            return;
+        }
+
+        // The packed piece that holds the last byte kept becomes the only unpacked one.
+        let (index, cursor, mut piece) = self.packed.find(len - 1);
+        if piece.reduced.end > len {
+            piece.cut(len);
+        }
+        self.packed.truncate(index, cursor);
+        self.unpacked.clear();
+        self.unpacked.push(piece);
+    }
+}
+
+/// Pieces packed as LEB128 numbers relative to the piece before each: its verbatim
+/// length with a 2-bit code for its replacement, the lengths of the replacement in
+/// the two texts where the code does not give them, and the distance from the end
+/// of the piece before it in the original, with a sign bit. A small piece takes 2
+/// to 4 bytes. Any offset that a `usize` holds packs exactly, so a text over 4 GiB
+/// maps as any other.
+#[derive(Debug, Default, PartialEq)]
+struct PackedPieces {
+    bytes: Vec<u8>,
+    count: usize,
+    /// The cursor at every [`CHECKPOINT_INTERVAL`]th piece, from the first.
+    checkpoints: Vec<Cursor>,
+    /// The cursor just past the last piece.
+    end: Cursor,
+}
+
+/// The start of a packed piece: its first byte in [`PackedPieces::bytes`], its
+/// start in the reduced text, and the end in the original of the piece before it
+/// (0 for the first piece).
 #[derive(Debug, Default, Clone, Copy, PartialEq)]
 struct Cursor {
     byte: usize,
@@ -130,29 +215,10 @@ const PARAGRAPH_BREAK: u8 = 2;
 /// Any other replacement, whose lengths in the reduced text and the original follow.
 const OTHER_REPLACEMENT: u8 = 3;
 
-impl PieceMap {
-    fn last(&self) -> Option<&Piece> {
-        self.last.as_ref()
-    }
-
-    fn last_mut(&mut self) -> Option<&mut Piece> {
-        self.last.as_mut()
-    }
-
-    #[cfg(test)]
-    fn len(&self) -> usize {
-        self.packed_count + usize::from(self.last.is_some())
-    }
-
-    fn push(&mut self, piece: Piece) {
-        if let Some(previous) = self.last.replace(piece) {
-            self.pack(&previous);
-        }
-    }
-
-    fn pack(&mut self, piece: &Piece) {
-        if self.packed_count.is_multiple_of(CHECKPOINT_INTERVAL) {
-            self.checkpoints.push(self.packed_end);
+impl PackedPieces {
+    fn push(&mut self, piece: &Piece) {
+        if self.count.is_multiple_of(CHECKPOINT_INTERVAL) {
+            self.checkpoints.push(self.end);
         }
 
         let replacement_reduced = piece.reduced.len() - piece.verbatim_len;
@@ -163,37 +229,35 @@ impl PieceMap {
             (2, 0) => PARAGRAPH_BREAK,
             _ => OTHER_REPLACEMENT,
         };
-        write_leb128(&mut self.packed, piece.verbatim_len, code, 2);
-        match code {
-            ONE_BYTE_REPLACEMENT => write_leb128(&mut self.packed, replacement_original, 0, 0),
-            OTHER_REPLACEMENT => {
-                write_leb128(&mut self.packed, replacement_reduced, 0, 0);
-                write_leb128(&mut self.packed, replacement_original, 0, 0);
-            }
-            _ => {}
+        write_leb128(&mut self.bytes, piece.verbatim_len, code, 2);
+        if code == OTHER_REPLACEMENT {
+            write_leb128(&mut self.bytes, replacement_reduced, 0, 0);
         }
-        let before = self.packed_end.original;
-        match piece.original.start.checked_sub(before) {
-            Some(forward) => write_leb128(&mut self.packed, forward, 0, 1),
-            None => write_leb128(&mut self.packed, before - piece.original.start, 1, 1),
+        if code == ONE_BYTE_REPLACEMENT || code == OTHER_REPLACEMENT {
+            write_leb128(&mut self.bytes, replacement_original, 0, 0);
         }
-        self.packed_count += 1;
-        self.packed_end = Cursor { byte: self.packed.len(), reduced: piece.reduced.end, original: piece.original.end };
+        match piece.original.start.checked_sub(self.end.original) {
+            Some(forward) => write_leb128(&mut self.bytes, forward, 0, 1),
+            None => write_leb128(&mut self.bytes, self.end.original - piece.original.start, 1, 1),
+        }
+
+        self.count += 1;
+        self.end = Cursor { byte: self.bytes.len(), reduced: piece.reduced.end, original: piece.original.end };
     }
 
-    /// Decodes the packed piece at `cursor` and moves the cursor to the next one.
+    /// Decodes the piece at `cursor` and moves the cursor to the next one.
     fn unpack(&self, cursor: &mut Cursor) -> Piece {
-        let (verbatim_len, code) = read_leb128(&self.packed, &mut cursor.byte, 2);
+        let (verbatim_len, code) = read_leb128(&self.bytes, &mut cursor.byte, 2);
         let (replacement_reduced, replacement_original) = match code {
             NO_REPLACEMENT => (0, 0),
-            ONE_BYTE_REPLACEMENT => (1, read_leb128(&self.packed, &mut cursor.byte, 0).0),
+            ONE_BYTE_REPLACEMENT => (1, read_leb128(&self.bytes, &mut cursor.byte, 0).0),
             PARAGRAPH_BREAK => (2, 0),
             _ => {
-                let reduced = read_leb128(&self.packed, &mut cursor.byte, 0).0;
-                (reduced, read_leb128(&self.packed, &mut cursor.byte, 0).0)
+                let reduced = read_leb128(&self.bytes, &mut cursor.byte, 0).0;
+                (reduced, read_leb128(&self.bytes, &mut cursor.byte, 0).0)
             }
         };
-        let (distance, backward) = read_leb128(&self.packed, &mut cursor.byte, 1);
+        let (distance, backward) = read_leb128(&self.bytes, &mut cursor.byte, 1);
         let original_start = if backward == 1 { cursor.original - distance } else { cursor.original + distance };
 
         let piece = Piece {
@@ -206,20 +270,10 @@ impl PieceMap {
         piece
     }
 
-    /// Returns the piece that holds byte `offset` of the reduced text, or the last
-    /// piece when none does. Returns `None` when the map is empty.
-    fn piece_at(&self, offset: usize) -> Option<Piece> {
-        let last = self.last()?;
-        if offset >= last.reduced.start {
-            return Some(last.clone());
-        }
-        Some(self.find_packed(offset).2)
-    }
-
-    /// Returns the index and the cursor of the packed piece that holds byte
-    /// `offset` of the reduced text, and the piece. The offset must come before
-    /// the last piece.
-    fn find_packed(&self, offset: usize) -> (usize, Cursor, Piece) {
+    /// Returns the index and the cursor of the piece that holds byte `offset` of the
+    /// reduced text, or of the last piece when none does, and the piece. There must
+    /// be at least one piece.
+    fn find(&self, offset: usize) -> (usize, Cursor, Piece) {
         // The first checkpoint is at offset 0, so the search finds at least one.
         let checkpoint = self.checkpoints.partition_point(|cursor| cursor.reduced <= offset).max(1) - 1;
         let mut index = checkpoint * CHECKPOINT_INTERVAL;
@@ -227,39 +281,19 @@ impl PieceMap {
         loop {
             let start = cursor;
             let piece = self.unpack(&mut cursor);
-            if piece.reduced.end > offset || cursor.byte >= self.packed.len() {
+            if piece.reduced.end > offset || cursor.byte >= self.bytes.len() {
                 return (index, start, piece);
             }
             index += 1;
         }
     }
 
-    /// Cuts the map back to the first `len` bytes of the reduced text.
-    fn truncate(&mut self, len: usize) {
-        let Some(last) = self.last.as_mut() else {
-            return;
-        };
-        if last.reduced.start < len {
-            if last.reduced.end > len {
-                last.cut(len);
-            }
-            return;
-        }
-        if len == 0 {
-            *self = PieceMap::default();
-            return;
-        }
-
-        // The packed piece that holds the last byte kept becomes the last piece.
-        let (index, cursor, mut piece) = self.find_packed(len - 1);
-        if piece.reduced.end > len {
-            piece.cut(len);
-        }
-        self.packed.truncate(cursor.byte);
-        self.packed_count = index;
-        self.checkpoints.truncate(index.div_ceil(CHECKPOINT_INTERVAL));
-        self.packed_end = cursor;
-        self.last = Some(piece);
+    /// Keeps the first `count` pieces, which end at `end`.
+    fn truncate(&mut self, count: usize, end: Cursor) {
+        self.bytes.truncate(end.byte);
+        self.count = count;
+        self.checkpoints.truncate(count.div_ceil(CHECKPOINT_INTERVAL));
+        self.end = end;
     }
 }
 
@@ -2378,10 +2412,10 @@ mod tests {
         fn pieces(&self) -> Vec<Piece> {
             let mut cursor = Cursor::default();
             let mut pieces = Vec::new();
-            while cursor.byte < self.packed.len() {
-                pieces.push(self.unpack(&mut cursor));
+            while cursor.byte < self.packed.bytes.len() {
+                pieces.push(self.packed.unpack(&mut cursor));
             }
-            pieces.extend(self.last.clone());
+            pieces.extend(self.unpacked.iter().cloned());
             pieces
         }
     }
@@ -2548,7 +2582,11 @@ mod tests {
         // A row takes two pieces: its cell, and the line break after its last pipe,
         // which the paragraph break joins.
         assert!(reduced.pieces.len() <= 2 * rows + 2, "{} pieces", reduced.pieces.len());
-        assert!(reduced.pieces.packed.len() <= 4 * rows + 16, "{} packed bytes", reduced.pieces.packed.len());
+        assert!(
+            reduced.pieces.packed.bytes.len() <= 4 * rows + 16,
+            "{} packed bytes",
+            reduced.pieces.packed.bytes.len()
+        );
     }
 
     #[test]
@@ -2568,7 +2606,7 @@ mod tests {
     #[test]
     fn html_link_block_cut_back_over_many_pieces() {
         let kept_text = "Kept text. ".repeat(20);
-        let links = "w&amp;".repeat(100);
+        let links = "w&amp;".repeat(4 * PACKING_BATCH);
         let html = format!("<p>{kept_text}</p><div><a href=\"x\">{links}</a></div><p>After it.</p>");
 
         let reduced = reduce_html(&html);
