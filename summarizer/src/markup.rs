@@ -967,7 +967,7 @@ fn reduce_html_with(html: &str, boilerplate: Boilerplate) -> HtmlReduction {
                 }
                 None => position += 1,
             },
-            _ => position += 1,
+            _ => position = next_tag_or_reference(bytes, position + 1),
         }
     }
     if dropped.is_none() {
@@ -985,6 +985,29 @@ fn reduce_html_with(html: &str, boilerplate: Boilerplate) -> HtmlReduction {
         }
     }
     HtmlReduction { reduced, largest_marked, dropped_visible }
+}
+
+/// Returns the index of the first `<` or `&` of `bytes` at or after `from`, or the
+/// length of `bytes` when there is none. Eight bytes are tested at a time, because
+/// HTML text runs between tags are the bytes that a reduction steps over most.
+fn next_tag_or_reference(bytes: &[u8], from: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+    // Sets the high bit of the lowest zero byte of `word`, and maybe of bytes above
+    // it, which a borrow can reach, but of no byte below it.
+    let zero_bytes = |word: u64| word.wrapping_sub(ONES) & !word & HIGH_BITS;
+
+    let mut index = from;
+    while let Some(chunk) = bytes.get(index..index + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().expect("a chunk has 8 bytes"));
+        let found = zero_bytes(word ^ (ONES * u64::from(b'<'))) | zero_bytes(word ^ (ONES * u64::from(b'&')));
+        if found != 0 {
+            return index + (found.trailing_zeros() / 8) as usize;
+        }
+        index += 8;
+    }
+    let rest = bytes.get(index..).unwrap_or_default();
+    rest.iter().position(|&byte| byte == b'<' || byte == b'&').map_or(bytes.len(), |position| index + position)
 }
 
 /// The letters of the current block of reduced HTML, and those inside links.
@@ -2601,6 +2624,20 @@ mod tests {
         let last_break = reduced.text.len() - 1..reduced.text.len();
         assert_eq!(&html[reduced.original_range(last_line)], "a");
         assert_eq!(&html[reduced.original_range(last_break)], "<br>");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn next_tag_or_reference_finds_first(text in "[a<&é ]{0,40}", from in 0usize..45) {
+            let bytes = text.as_bytes();
+            let from = from.min(bytes.len());
+            let expected = bytes[from..]
+                .iter()
+                .position(|&byte| byte == b'<' || byte == b'&')
+                .map_or(bytes.len(), |position| from + position);
+
+            proptest::prop_assert_eq!(next_tag_or_reference(bytes, from), expected);
+        }
     }
 
     #[test]
