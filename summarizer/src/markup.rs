@@ -1491,7 +1491,7 @@ fn reduce_markdown_line(
 
     while position < range.end {
         match line.token_at(position, searches) {
-            Token::Text => position += 1,
+            Token::Text => position = next_possible_markup(markdown.as_bytes(), position + 1, range.end),
             Token::Markup(length) => {
                 reduced.push_verbatim(markdown, text_start..position);
                 // An inline `<br>` breaks the line, as it does in HTML. At the end of
@@ -1519,6 +1519,16 @@ fn reduce_markdown_line(
         }
     }
     reduced.push_verbatim(markdown, text_start..range.end.max(text_start));
+}
+
+/// Returns the index of the first byte of `bytes[from..end]` at which
+/// [`MarkdownLine::token_at`] may find markup, or `end` when there is none. Every
+/// other byte is text, so the reduction skips it without a look.
+fn next_possible_markup(bytes: &[u8], from: usize, end: usize) -> usize {
+    bytes[from..end]
+        .iter()
+        .position(|byte| matches!(byte, b'\\' | b'<' | b'&' | b'`' | b'*' | b'_' | b'~' | b'[' | b'!' | b']'))
+        .map_or(end, |position| from + position)
 }
 
 /// Returns whether `tag` is a `<br>` tag (`<br>`, `<br/>`, `<BR />`).
@@ -2637,6 +2647,26 @@ mod tests {
                 .map_or(bytes.len(), |position| from + position);
 
             proptest::prop_assert_eq!(next_tag_or_reference(bytes, from), expected);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn markdown_markup_starts_where_possible(
+            line in "(\\\\|<|>|<br>|<https://e.org>|&|&amp;|`|`x`|\\*|\\*x\\*|_|~~|\\[|\\]|\\(|\\)|!|!\\[x\\]\\(y\\)|\\[x\\]\\[y\\]|\\[\\^1\\]|:|x|é| ){0,30}"
+        ) {
+            let range = 0..line.len();
+            let mut searches = LineSearches::new(&line, range.clone());
+            for (position, _) in line.char_indices() {
+                if next_possible_markup(line.as_bytes(), position, line.len()) == position {
+                    continue;
+                }
+                for (open_links, reference_close) in [(0, None), (1, Some((position, line.len())))] {
+                    let mut state = MarkdownLine { markdown: &line, range: range.clone(), open_links, reference_close };
+                    let token = state.token_at(position, &mut searches);
+                    proptest::prop_assert!(matches!(token, Token::Text), "byte {} of {:?}", position, line);
+                }
+            }
         }
     }
 
