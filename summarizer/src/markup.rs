@@ -89,7 +89,7 @@ const CHECKPOINT_INTERVAL: usize = 64;
 /// The pieces that a [`PieceMap`] packs at a time, once twice as many are unpacked.
 /// A page of fewer than twice this many pieces, about 80 KiB of them, is never
 /// packed, so it takes no time to pack. Unit tests pack small batches, so that
-/// each of them runs the packed pieces too.
+/// they run the packing too.
 #[cfg(not(test))]
 const PACKING_BATCH: usize = 1024;
 #[cfg(test)]
@@ -138,8 +138,8 @@ impl PieceMap {
         }
     }
 
-    /// Returns the piece that holds byte `offset` of the reduced text, or the last
-    /// piece when none does. Returns `None` when the map is empty.
+    /// Returns the piece that contains byte `offset` of the reduced text, or the
+    /// last piece when none does. Returns `None` when the map is empty.
     fn piece_at(&self, offset: usize) -> Option<Piece> {
         let first_unpacked = self.unpacked.first()?;
         if offset < first_unpacked.reduced.start {
@@ -168,7 +168,8 @@ impl PieceMap {
             return;
         }
 
-        // The packed piece that holds the last byte kept becomes the only unpacked one.
+        // The packed piece that contains the last byte kept becomes the only unpacked
+        // one.
         let (index, cursor, mut piece) = self.packed.find(len - 1);
         if piece.reduced.end > len {
             piece.cut(len);
@@ -179,12 +180,12 @@ impl PieceMap {
     }
 }
 
-/// Pieces packed as LEB128 numbers relative to the piece before each: its verbatim
-/// length with a 2-bit code for its replacement, the lengths of the replacement in
-/// the two texts where the code does not give them, and the distance from the end
-/// of the piece before it in the original, with a sign bit. A small piece takes 2
-/// to 4 bytes. Any offset that a `usize` holds packs exactly, so a text over 4 GiB
-/// maps as any other.
+/// Pieces packed as LEB128 numbers, each relative to the piece before it. A piece
+/// starts with its verbatim length and a 2-bit code for its replacement. The
+/// lengths of the replacement in the two texts follow where the code does not give
+/// them, and then the distance from the end of the piece before it in the
+/// original, with a sign bit. A small piece takes 2 to 4 bytes. Any offset that a
+/// `usize` can contain packs exactly, so a text over 4 GiB maps as any other.
 #[derive(Debug, Default, PartialEq)]
 struct PackedPieces {
     bytes: Vec<u8>,
@@ -270,8 +271,8 @@ impl PackedPieces {
         piece
     }
 
-    /// Returns the index and the cursor of the piece that holds byte `offset` of the
-    /// reduced text, or of the last piece when none does, and the piece. There must
+    /// Returns the index and the cursor of the piece that contains byte `offset` of
+    /// the reduced text, or of the last piece when none does, and the piece. There must
     /// be at least one piece.
     fn find(&self, offset: usize) -> (usize, Cursor, Piece) {
         // The first checkpoint is at offset 0, so the search finds at least one.
@@ -1523,7 +1524,7 @@ fn reduce_markdown_line(
 
 /// Returns the index of the first byte of `bytes[from..end]` at which
 /// [`MarkdownLine::token_at`] may find markup, or `end` when there is none. Every
-/// other byte is text, so the reduction skips it without a look.
+/// other byte is text, so the reduction skips it.
 fn next_possible_markup(bytes: &[u8], from: usize, end: usize) -> usize {
     bytes[from..end]
         .iter()
@@ -2519,10 +2520,10 @@ mod tests {
         }
     }
 
-    /// A change to a map: a piece to push, given as its verbatim length, the
-    /// lengths of its replacement in the reduced text and the original, and its
-    /// distance from the end of the piece before it in the original, or a cut to
-    /// the given share, in thousandths, of the reduced text.
+    /// A change to a map. A push gives the piece's verbatim length, the lengths of
+    /// its replacement in the reduced text and the original, and its distance from
+    /// the end of the piece before it in the original. A cut keeps the given share
+    /// of the reduced text, in thousandths.
     #[derive(Debug, Clone)]
     enum MapChange {
         Push { verbatim_len: usize, replacement_reduced: usize, replacement_original: usize, distance: i64 },
@@ -2544,7 +2545,7 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn piece_map_keeps_pieces_as_a_list_does(
+        fn piece_map_matches_plain_list(
             changes in map_changes(),
             base in proptest::sample::select(vec![0usize, usize::MAX / 2]),
         ) {
@@ -2671,7 +2672,7 @@ mod tests {
     }
 
     #[test]
-    fn html_link_block_cut_back_over_many_pieces() {
+    fn html_link_block_cut_over_packed_pieces() {
         let kept_text = "Kept text. ".repeat(20);
         let links = "w&amp;".repeat(4 * PACKING_BATCH);
         let html = format!("<p>{kept_text}</p><div><a href=\"x\">{links}</a></div><p>After it.</p>");
