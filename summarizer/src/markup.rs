@@ -397,6 +397,10 @@ impl Reduced {
         self.pieces.truncate(len);
     }
 
+    // Inlined so that a constant replacement ("\n\n") is copied without a call.
+    #[inline]
+    // Inlined so that a constant replacement ("\n\n") is copied without a call.
+    #[inline]
     fn push_replacement(&mut self, replacement: &str, original: Range<usize>) {
         let start = self.text.len();
         self.text.push_str(replacement);
