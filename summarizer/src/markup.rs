@@ -34,21 +34,307 @@ pub enum InputFormat {
 /// The soft hyphen of `&shy;`, which marks where a word may break and is not shown.
 const SOFT_HYPHEN: char = '\u{ad}';
 
-/// A part of the reduced text and the part of the original it came from. In a
-/// verbatim piece both ranges have the same length and map byte for byte. Any other
-/// piece (a decoded entity, a paragraph break) maps as a whole.
+/// A part of the reduced text and the part of the original it came from. The first
+/// `verbatim_len` bytes were copied from the original and map byte for byte. The
+/// rest of the piece, if any, is one replacement (a decoded entity, a line or
+/// paragraph break) and maps as a whole to the rest of `original`.
 #[derive(Debug, Clone, PartialEq)]
 struct Piece {
     reduced: Range<usize>,
     original: Range<usize>,
-    verbatim: bool,
+    verbatim_len: usize,
+}
+
+impl Piece {
+    /// Returns whether all of the piece was copied from the original.
+    fn is_verbatim(&self) -> bool {
+        self.verbatim_len == self.reduced.len()
+    }
+
+    /// Returns where the reduced text from `offset` on starts in the original.
+    fn original_start(&self, offset: usize) -> usize {
+        let into = offset.saturating_sub(self.reduced.start);
+        self.original.start + into.min(self.verbatim_len)
+    }
+
+    /// Returns where the reduced text up to `end` ends in the original.
+    fn original_end(&self, end: usize) -> usize {
+        let into = end.saturating_sub(self.reduced.start);
+        if into <= self.verbatim_len {
+            self.original.start + into
+        } else {
+            self.original.end
+        }
+    }
+
+    /// Cuts the piece to end at byte `len` of the reduced text, which lies inside it.
+    fn cut(&mut self, len: usize) {
+        let kept = len - self.reduced.start;
+        if kept <= self.verbatim_len {
+            self.verbatim_len = kept;
+            self.original.end = self.original.start + kept;
+        } else {
+            // A replacement cut inside keeps at least its start in the original.
+            let cut = self.reduced.end - len;
+            self.original.end = self.original.end.saturating_sub(cut).max(self.original.start + self.verbatim_len);
+        }
+        self.reduced.end = len;
+    }
+}
+
+/// The packed pieces between two checkpoints of [`PackedPieces`]. A lookup decodes
+/// at most this many pieces after a binary search of the checkpoints.
+const CHECKPOINT_INTERVAL: usize = 64;
+
+/// The pieces that a [`PieceMap`] packs at a time, once twice as many are unpacked.
+/// A page of fewer than twice this many pieces, about 80 KiB of them, is never
+/// packed, so it takes no time to pack. Unit tests pack small batches, so that
+/// they run the packing too.
+#[cfg(not(test))]
+const PACKING_BATCH: usize = 1024;
+#[cfg(test)]
+const PACKING_BATCH: usize = 4;
+
+/// The pieces of a reduced text in order, which cover it without gaps. All but the
+/// latest are packed in a few bytes each, because a document of tiny units
+/// (one-word table rows or lines) has a piece for every few bytes. As plain ranges,
+/// at 40 bytes a piece, the map would take many times the memory of the document.
+#[derive(Debug, Default, PartialEq)]
+struct PieceMap {
+    packed: PackedPieces,
+    /// The latest pieces, fewer than twice [`PACKING_BATCH`]. They stay unpacked so
+    /// that the next text can extend the last one and cutting a block of links
+    /// needs no search. It is empty only when the map is.
+    unpacked: Vec<Piece>,
+}
+
+impl PieceMap {
+    fn last(&self) -> Option<&Piece> {
+        self.unpacked.last()
+    }
+
+    fn last_mut(&mut self) -> Option<&mut Piece> {
+        self.unpacked.last_mut()
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.packed.count + self.unpacked.len()
+    }
+
+    #[inline]
+    fn push(&mut self, piece: Piece) {
+        self.unpacked.push(piece);
+        if self.unpacked.len() == 2 * PACKING_BATCH {
+            self.pack_batch();
+        }
+    }
+
+    /// Packs the oldest [`PACKING_BATCH`] unpacked pieces.
+    #[cold]
+    fn pack_batch(&mut self) {
+        for piece in self.unpacked.drain(..PACKING_BATCH) {
+            self.packed.push(&piece);
+        }
+    }
+
+    /// Returns the piece that contains byte `offset` of the reduced text, or the
+    /// last piece when none does. Returns `None` when the map is empty.
+    fn piece_at(&self, offset: usize) -> Option<Piece> {
+        let first_unpacked = self.unpacked.first()?;
+        if offset < first_unpacked.reduced.start {
+            return Some(self.packed.find(offset).2);
+        }
+        let index = self.unpacked.partition_point(|piece| piece.reduced.end <= offset);
+        Some(self.unpacked[index.min(self.unpacked.len() - 1)].clone())
+    }
+
+    /// Cuts the map back to the first `len` bytes of the reduced text.
+    fn truncate(&mut self, len: usize) {
+        let Some(first_unpacked) = self.unpacked.first() else {
+            return;
+        };
+        if first_unpacked.reduced.start < len {
+            while self.unpacked.last().is_some_and(|piece| piece.reduced.start >= len) {
+                self.unpacked.pop();
+            }
+            if let Some(last) = self.unpacked.last_mut().filter(|piece| piece.reduced.end > len) {
+                last.cut(len);
+            }
+            return;
+        }
+        if len == 0 {
+            *self = PieceMap::default();
+            return;
+        }
+
+        // The packed piece that contains the last byte kept becomes the only unpacked
+        // one.
+        let (index, cursor, mut piece) = self.packed.find(len - 1);
+        if piece.reduced.end > len {
+            piece.cut(len);
+        }
+        self.packed.truncate(index, cursor);
+        self.unpacked.clear();
+        self.unpacked.push(piece);
+    }
+}
+
+/// Pieces packed as LEB128 numbers, each relative to the piece before it. A piece
+/// starts with its verbatim length and a 2-bit code for its replacement. The
+/// lengths of the replacement in the two texts follow where the code does not give
+/// them, and then the distance from the end of the piece before it in the
+/// original, with a sign bit. A small piece takes 2 to 4 bytes. Any offset that a
+/// `usize` can contain packs exactly, so a text over 4 GiB maps as any other.
+#[derive(Debug, Default, PartialEq)]
+struct PackedPieces {
+    bytes: Vec<u8>,
+    count: usize,
+    /// The cursor at every [`CHECKPOINT_INTERVAL`]th piece, from the first.
+    checkpoints: Vec<Cursor>,
+    /// The cursor just past the last piece.
+    end: Cursor,
+}
+
+/// The start of a packed piece: its first byte in [`PackedPieces::bytes`], its
+/// start in the reduced text, and the end in the original of the piece before it
+/// (0 for the first piece).
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+struct Cursor {
+    byte: usize,
+    reduced: usize,
+    original: usize,
+}
+
+/// Codes for a piece's replacement, in the low bits of the piece's first number.
+const NO_REPLACEMENT: u8 = 0;
+/// A replacement of one byte, such as the line break of a `<br>`, whose length in
+/// the original follows.
+const ONE_BYTE_REPLACEMENT: u8 = 1;
+/// A paragraph break: two bytes that replace nothing of the original.
+const PARAGRAPH_BREAK: u8 = 2;
+/// Any other replacement, whose lengths in the reduced text and the original follow.
+const OTHER_REPLACEMENT: u8 = 3;
+
+impl PackedPieces {
+    fn push(&mut self, piece: &Piece) {
+        if self.count.is_multiple_of(CHECKPOINT_INTERVAL) {
+            self.checkpoints.push(self.end);
+        }
+
+        let replacement_reduced = piece.reduced.len() - piece.verbatim_len;
+        let replacement_original = piece.original.len() - piece.verbatim_len;
+        let code = match (replacement_reduced, replacement_original) {
+            (0, 0) => NO_REPLACEMENT,
+            (1, _) => ONE_BYTE_REPLACEMENT,
+            (2, 0) => PARAGRAPH_BREAK,
+            _ => OTHER_REPLACEMENT,
+        };
+        write_leb128(&mut self.bytes, piece.verbatim_len, code, 2);
+        if code == OTHER_REPLACEMENT {
+            write_leb128(&mut self.bytes, replacement_reduced, 0, 0);
+        }
+        if code == ONE_BYTE_REPLACEMENT || code == OTHER_REPLACEMENT {
+            write_leb128(&mut self.bytes, replacement_original, 0, 0);
+        }
+        match piece.original.start.checked_sub(self.end.original) {
+            Some(forward) => write_leb128(&mut self.bytes, forward, 0, 1),
+            None => write_leb128(&mut self.bytes, self.end.original - piece.original.start, 1, 1),
+        }
+
+        self.count += 1;
+        self.end = Cursor { byte: self.bytes.len(), reduced: piece.reduced.end, original: piece.original.end };
+    }
+
+    /// Decodes the piece at `cursor` and moves the cursor to the next one.
+    fn unpack(&self, cursor: &mut Cursor) -> Piece {
+        let (verbatim_len, code) = read_leb128(&self.bytes, &mut cursor.byte, 2);
+        let (replacement_reduced, replacement_original) = match code {
+            NO_REPLACEMENT => (0, 0),
+            ONE_BYTE_REPLACEMENT => (1, read_leb128(&self.bytes, &mut cursor.byte, 0).0),
+            PARAGRAPH_BREAK => (2, 0),
+            _ => {
+                let reduced = read_leb128(&self.bytes, &mut cursor.byte, 0).0;
+                (reduced, read_leb128(&self.bytes, &mut cursor.byte, 0).0)
+            }
+        };
+        let (distance, backward) = read_leb128(&self.bytes, &mut cursor.byte, 1);
+        let original_start = if backward == 1 { cursor.original - distance } else { cursor.original + distance };
+
+        let piece = Piece {
+            reduced: cursor.reduced..cursor.reduced + verbatim_len + replacement_reduced,
+            original: original_start..original_start + verbatim_len + replacement_original,
+            verbatim_len,
+        };
+        cursor.reduced = piece.reduced.end;
+        cursor.original = piece.original.end;
+        piece
+    }
+
+    /// Returns the index and the cursor of the piece that contains byte `offset` of
+    /// the reduced text, or of the last piece when none does, and the piece. There must
+    /// be at least one piece.
+    fn find(&self, offset: usize) -> (usize, Cursor, Piece) {
+        // The first checkpoint is at offset 0, so the search finds at least one.
+        let checkpoint = self.checkpoints.partition_point(|cursor| cursor.reduced <= offset).max(1) - 1;
+        let mut index = checkpoint * CHECKPOINT_INTERVAL;
+        let mut cursor = self.checkpoints[checkpoint];
+        loop {
+            let start = cursor;
+            let piece = self.unpack(&mut cursor);
+            if piece.reduced.end > offset || cursor.byte >= self.bytes.len() {
+                return (index, start, piece);
+            }
+            index += 1;
+        }
+    }
+
+    /// Keeps the first `count` pieces, which end at `end`.
+    fn truncate(&mut self, count: usize, end: Cursor) {
+        self.bytes.truncate(end.byte);
+        self.count = count;
+        self.checkpoints.truncate(count.div_ceil(CHECKPOINT_INTERVAL));
+        self.end = end;
+    }
+}
+
+/// Appends `value` to `bytes` as unsigned LEB128 (7 bits a byte, low bits first),
+/// with `tag` in the `tag_bits` low bits of the first byte before the value's bits.
+fn write_leb128(bytes: &mut Vec<u8>, value: usize, tag: u8, tag_bits: u32) {
+    let first_bits = 7 - tag_bits;
+    let mut byte = tag | ((value & ((1 << first_bits) - 1)) as u8) << tag_bits;
+    let mut rest = value >> first_bits;
+    while rest != 0 {
+        bytes.push(byte | 0x80);
+        byte = (rest & 0x7f) as u8;
+        rest >>= 7;
+    }
+    bytes.push(byte);
+}
+
+/// Reads a number that [`write_leb128`] wrote at `position` of `bytes` with
+/// `tag_bits`, and moves the position past it. Returns the value and the tag.
+fn read_leb128(bytes: &[u8], position: &mut usize, tag_bits: u32) -> (usize, u8) {
+    let first = bytes[*position];
+    *position += 1;
+    let tag = first & ((1 << tag_bits) - 1);
+    let mut value = usize::from((first & 0x7f) >> tag_bits);
+    let mut shift = 7 - tag_bits;
+    let mut byte = first;
+    while byte & 0x80 != 0 {
+        byte = bytes[*position];
+        *position += 1;
+        value |= usize::from(byte & 0x7f) << shift;
+        shift += 7;
+    }
+    (value, tag)
 }
 
 /// Plain text reduced from markup, with the map back to the original.
 #[derive(Debug, Default)]
 pub(crate) struct Reduced {
     pub text: String,
-    pieces: Vec<Piece>,
+    pieces: PieceMap,
 }
 
 impl Reduced {
@@ -61,13 +347,15 @@ impl Reduced {
         // A piece that goes on where the last one ended, in both texts, extends it,
         // so that lines without markup take no piece each.
         if let Some(last) = self.pieces.last_mut() {
-            if last.verbatim && last.reduced.end == start && last.original.end == range.start {
+            if last.is_verbatim() && last.reduced.end == start && last.original.end == range.start {
                 last.reduced.end = self.text.len();
                 last.original.end = range.end;
+                last.verbatim_len = last.reduced.len();
                 return;
             }
         }
-        self.pieces.push(Piece { reduced: start..self.text.len(), original: range, verbatim: true });
+        let verbatim_len = range.len();
+        self.pieces.push(Piece { reduced: start..self.text.len(), original: range, verbatim_len });
     }
 
     /// Adds the text at `range` of `original` as [`Reduced::push_verbatim`] does.
@@ -85,7 +373,7 @@ impl Reduced {
     /// Makes spaces of the line breaks in the whitespace at the end of the text that
     /// came from the original, before a `<br>` adds its own.
     fn space_trailing_line_breaks(&mut self) {
-        let Some(last) = self.pieces.last().filter(|piece| piece.verbatim && piece.reduced.end == self.text.len())
+        let Some(last) = self.pieces.last().filter(|piece| piece.is_verbatim() && piece.reduced.end == self.text.len())
         else {
             return;
         };
@@ -106,23 +394,27 @@ impl Reduced {
     /// Cuts the reduced text back to its first `len` bytes, a char boundary.
     fn truncate(&mut self, len: usize) {
         self.text.truncate(len);
-        while self.pieces.last().is_some_and(|piece| piece.reduced.start >= len) {
-            self.pieces.pop();
-        }
-        if let Some(last) = self.pieces.last_mut() {
-            if last.reduced.end > len {
-                // Only a verbatim piece can be cut inside, and it maps byte for byte.
-                let cut = last.reduced.end - len;
-                last.reduced.end = len;
-                last.original.end = last.original.end.saturating_sub(cut).max(last.original.start);
-            }
-        }
+        self.pieces.truncate(len);
     }
 
+    // Inlined so that a constant replacement ("\n\n") is copied without a call.
+    #[inline]
+    // Inlined so that a constant replacement ("\n\n") is copied without a call.
+    #[inline]
     fn push_replacement(&mut self, replacement: &str, original: Range<usize>) {
         let start = self.text.len();
         self.text.push_str(replacement);
-        self.pieces.push(Piece { reduced: start..self.text.len(), original, verbatim: false });
+        // A replacement of the original text just after a verbatim piece becomes
+        // that piece's end. The map stays exact, and a line that ends in a `<br>`
+        // or a paragraph break takes one piece, not two.
+        if let Some(last) = self.pieces.last_mut() {
+            if last.is_verbatim() && last.reduced.end == start && last.original.end == original.start {
+                last.reduced.end = self.text.len();
+                last.original.end = original.end;
+                return;
+            }
+        }
+        self.pieces.push(Piece { reduced: start..self.text.len(), original, verbatim_len: 0 });
     }
 
     /// Adds the character that the reference at `original` stands for. A soft
@@ -140,23 +432,14 @@ impl Reduced {
     }
 
     /// Maps the reduced byte range `range` (non-empty, within the text) to the
-    /// original range that covers it.
+    /// original range that covers it. An empty text maps to `0..0`.
     pub(crate) fn original_range(&self, range: Range<usize>) -> Range<usize> {
-        let first = self.piece_at(range.start);
-        let last = self.piece_at(range.end - 1);
-        let start = if first.verbatim {
-            first.original.start + (range.start - first.reduced.start)
-        } else {
-            first.original.start
+        let (Some(first), Some(last)) = (self.pieces.piece_at(range.start), self.pieces.piece_at(range.end - 1)) else {
+            return 0..0;
         };
-        let end =
-            if last.verbatim { last.original.start + (range.end - last.reduced.start) } else { last.original.end };
+        let start = first.original_start(range.start);
+        let end = last.original_end(range.end);
         start..end.max(start)
-    }
-
-    fn piece_at(&self, offset: usize) -> &Piece {
-        let index = self.pieces.partition_point(|piece| piece.reduced.end <= offset);
-        &self.pieces[index.min(self.pieces.len() - 1)]
     }
 }
 
@@ -689,7 +972,7 @@ fn reduce_html_with(html: &str, boilerplate: Boilerplate) -> HtmlReduction {
                 }
                 None => position += 1,
             },
-            _ => position += 1,
+            _ => position = next_tag_or_reference(bytes, position + 1),
         }
     }
     if dropped.is_none() {
@@ -707,6 +990,29 @@ fn reduce_html_with(html: &str, boilerplate: Boilerplate) -> HtmlReduction {
         }
     }
     HtmlReduction { reduced, largest_marked, dropped_visible }
+}
+
+/// Returns the index of the first `<` or `&` of `bytes` at or after `from`, or the
+/// length of `bytes` when there is none. Eight bytes are tested at a time, because
+/// HTML text runs between tags are the bytes that a reduction steps over most.
+fn next_tag_or_reference(bytes: &[u8], from: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+    // Sets the high bit of the lowest zero byte of `word`, and maybe of bytes above
+    // it, which a borrow can reach, but of no byte below it.
+    let zero_bytes = |word: u64| word.wrapping_sub(ONES) & !word & HIGH_BITS;
+
+    let mut index = from;
+    while let Some(chunk) = bytes.get(index..index + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().expect("a chunk has 8 bytes"));
+        let found = zero_bytes(word ^ (ONES * u64::from(b'<'))) | zero_bytes(word ^ (ONES * u64::from(b'&')));
+        if found != 0 {
+            return index + (found.trailing_zeros() / 8) as usize;
+        }
+        index += 8;
+    }
+    let rest = bytes.get(index..).unwrap_or_default();
+    rest.iter().position(|&byte| byte == b'<' || byte == b'&').map_or(bytes.len(), |position| index + position)
 }
 
 /// The letters of the current block of reduced HTML, and those inside links.
@@ -1190,7 +1496,7 @@ fn reduce_markdown_line(
 
     while position < range.end {
         match line.token_at(position, searches) {
-            Token::Text => position += 1,
+            Token::Text => position = next_possible_markup(markdown.as_bytes(), position + 1, range.end),
             Token::Markup(length) => {
                 reduced.push_verbatim(markdown, text_start..position);
                 // An inline `<br>` breaks the line, as it does in HTML. At the end of
@@ -1218,6 +1524,16 @@ fn reduce_markdown_line(
         }
     }
     reduced.push_verbatim(markdown, text_start..range.end.max(text_start));
+}
+
+/// Returns the index of the first byte of `bytes[from..end]` at which
+/// [`MarkdownLine::token_at`] may find markup, or `end` when there is none. Every
+/// other byte is text, so the reduction skips it.
+fn next_possible_markup(bytes: &[u8], from: usize, end: usize) -> usize {
+    bytes[from..end]
+        .iter()
+        .position(|byte| matches!(byte, b'\\' | b'<' | b'&' | b'`' | b'*' | b'_' | b'~' | b'[' | b'!' | b']'))
+        .map_or(end, |position| from + position)
 }
 
 /// Returns whether `tag` is a `<br>` tag (`<br>`, `<br/>`, `<BR />`).
@@ -2127,5 +2443,250 @@ mod tests {
         assert_eq!(reduce_markdown(&tags).text, tags);
         assert_eq!(reduce_markdown(&(tags.clone() + "\nnext")).text, tags + "\nnext");
         assert_eq!(reduce_markdown(&(quoted.clone() + "\nnext")).text, quoted + "\nnext");
+    }
+
+    impl PieceMap {
+        /// Returns all the pieces of the map, unpacked.
+        fn pieces(&self) -> Vec<Piece> {
+            let mut cursor = Cursor::default();
+            let mut pieces = Vec::new();
+            while cursor.byte < self.packed.bytes.len() {
+                pieces.push(self.packed.unpack(&mut cursor));
+            }
+            pieces.extend(self.unpacked.iter().cloned());
+            pieces
+        }
+    }
+
+    /// Maps `range` of the reduced text as the map did when each replacement was a
+    /// piece of its own: `pieces` are split into their verbatim part and their
+    /// replacement, and looked up by binary search.
+    fn original_range_of_split_pieces(pieces: &[Piece], range: Range<usize>) -> Range<usize> {
+        let mut split = Vec::new();
+        for piece in pieces {
+            let middle = piece.reduced.start + piece.verbatim_len;
+            let original_middle = piece.original.start + piece.verbatim_len;
+            if piece.verbatim_len > 0 {
+                split.push((piece.reduced.start..middle, piece.original.start..original_middle, true));
+            }
+            if middle < piece.reduced.end {
+                split.push((middle..piece.reduced.end, original_middle..piece.original.end, false));
+            }
+        }
+        let piece_at = |offset: usize| {
+            let index = split.partition_point(|(reduced, _, _)| reduced.end <= offset);
+            split[index.min(split.len() - 1)].clone()
+        };
+        let (first_reduced, first_original, first_verbatim) = piece_at(range.start);
+        let (last_reduced, last_original, last_verbatim) = piece_at(range.end - 1);
+        let start = if first_verbatim {
+            first_original.start + (range.start - first_reduced.start)
+        } else {
+            first_original.start
+        };
+        let end =
+            if last_verbatim { last_original.start + (range.end - last_reduced.start) } else { last_original.end };
+        start..end.max(start)
+    }
+
+    /// Checks that every range of whole characters of `reduced` maps to the same
+    /// original range as with split pieces.
+    fn assert_maps_as_split_pieces(reduced: &Reduced) -> Result<(), proptest::test_runner::TestCaseError> {
+        let boundaries: Vec<usize> =
+            reduced.text.char_indices().map(|(index, _)| index).chain([reduced.text.len()]).collect();
+        for (position, &start) in boundaries.iter().enumerate() {
+            for &end in &boundaries[position + 1..] {
+                proptest::prop_assert_eq!(
+                    reduced.original_range(start..end),
+                    original_range_of_split_pieces(&reduced.pieces.pieces(), start..end),
+                    "range {:?} of {:?}",
+                    start..end,
+                    reduced.text
+                );
+            }
+        }
+        Ok(())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn html_joined_pieces_map_as_split(
+            html in "(<p>|</p>|<div>|</div>|<a href=\"x\">|</a>|<br>|<br/>|<b>|</b>|&amp;|&shy;|&#233;|&eacute;|x|Word|é|\\.| |\n){0,30}"
+        ) {
+            assert_maps_as_split_pieces(&reduce_html(&html))?;
+        }
+
+        #[test]
+        fn markdown_joined_pieces_map_as_split(
+            markdown in "(\\||\\|-\\|\n|# |> |- |<br>|\\*\\*|`|\\[|\\]\\(x\\)|&amp;|&shy;|&#233;|x|Word|é|\\.| |\n){0,30}"
+        ) {
+            assert_maps_as_split_pieces(&reduce_markdown(&markdown))?;
+        }
+    }
+
+    /// A change to a map. A push gives the piece's verbatim length, the lengths of
+    /// its replacement in the reduced text and the original, and its distance from
+    /// the end of the piece before it in the original. A cut keeps the given share
+    /// of the reduced text, in thousandths.
+    #[derive(Debug, Clone)]
+    enum MapChange {
+        Push { verbatim_len: usize, replacement_reduced: usize, replacement_original: usize, distance: i64 },
+        Truncate(usize),
+    }
+
+    fn map_changes() -> impl proptest::strategy::Strategy<Value = Vec<MapChange>> {
+        use proptest::strategy::Strategy;
+        let push = (0usize..300, proptest::sample::select(vec![0usize, 0, 1, 2, 3, 200]), 0usize..70, -50i64..200)
+            .prop_map(|(verbatim_len, replacement_reduced, replacement_original, distance)| MapChange::Push {
+                verbatim_len,
+                replacement_reduced: replacement_reduced.max(usize::from(verbatim_len == 0)),
+                replacement_original,
+                distance,
+            });
+        let truncate = (0usize..=1000).prop_map(MapChange::Truncate);
+        proptest::collection::vec(proptest::prop_oneof![8 => push, 1 => truncate], 0..200)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn piece_map_matches_plain_list(
+            changes in map_changes(),
+            base in proptest::sample::select(vec![0usize, usize::MAX / 2]),
+        ) {
+            let (mut map, mut list) = (PieceMap::default(), Vec::<Piece>::new());
+            for change in changes {
+                let reduced_end = list.last().map_or(0, |piece: &Piece| piece.reduced.end);
+                match change {
+                    MapChange::Push { verbatim_len, replacement_reduced, replacement_original, distance } => {
+                        let original_end = list.last().map_or(base, |piece| piece.original.end);
+                        let original_start = original_end.saturating_add_signed(distance as isize);
+                        let piece = Piece {
+                            reduced: reduced_end..reduced_end + verbatim_len + replacement_reduced,
+                            original: original_start..original_start + verbatim_len + replacement_original,
+                            verbatim_len,
+                        };
+                        map.push(piece.clone());
+                        list.push(piece);
+                    }
+                    MapChange::Truncate(thousandths) => {
+                        let len = reduced_end * thousandths / 1000;
+                        map.truncate(len);
+                        list.retain(|piece| piece.reduced.start < len);
+                        if let Some(last) = list.last_mut().filter(|piece| piece.reduced.end > len) {
+                            last.cut(len);
+                        }
+                    }
+                }
+                proptest::prop_assert_eq!(map.pieces(), list.clone());
+            }
+
+            proptest::prop_assert_eq!(map.len(), list.len());
+            for piece in &list {
+                proptest::prop_assert_eq!(map.piece_at(piece.reduced.start), Some(piece.clone()));
+                proptest::prop_assert_eq!(map.piece_at(piece.reduced.end - 1), Some(piece.clone()));
+            }
+        }
+    }
+
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn piece_map_maps_offsets_beyond_four_gib() {
+        let four_gib = 1usize << 32;
+        let mut map = PieceMap::default();
+        for index in 0..100 {
+            let original_start = four_gib + index * four_gib / 2;
+            map.push(Piece {
+                reduced: index * 3..index * 3 + 3,
+                original: original_start..original_start + 5,
+                verbatim_len: 2,
+            });
+        }
+        let reduced = Reduced { text: "ab\n".repeat(100), pieces: map };
+
+        let last_two = 99 * 3..99 * 3 + 3;
+        let middle = 40 * 3 + 1..41 * 3 + 1;
+
+        assert_eq!(reduced.original_range(last_two), four_gib + 99 * four_gib / 2..four_gib + 99 * four_gib / 2 + 5);
+        assert_eq!(reduced.original_range(middle), four_gib + 40 * four_gib / 2 + 1..four_gib + 41 * four_gib / 2 + 1);
+    }
+
+    #[test]
+    fn markdown_table_row_takes_two_pieces() {
+        let rows = 1000;
+        let markdown = "|h|\n|-|\n".to_owned() + &"|b|\n".repeat(rows);
+
+        let reduced = reduce_markdown(&markdown);
+
+        // A row takes two pieces: its cell, and the line break after its last pipe,
+        // which the paragraph break joins.
+        assert!(reduced.pieces.len() <= 2 * rows + 2, "{} pieces", reduced.pieces.len());
+        assert!(
+            reduced.pieces.packed.bytes.len() <= 4 * rows + 16,
+            "{} packed bytes",
+            reduced.pieces.packed.bytes.len()
+        );
+    }
+
+    #[test]
+    fn html_line_and_its_br_share_one_piece() {
+        let lines = 1000;
+        let html = "a<br>".repeat(lines);
+
+        let reduced = reduce_html(&html);
+
+        assert_eq!(reduced.pieces.len(), lines);
+        let last_line = reduced.text.len() - 2..reduced.text.len() - 1;
+        let last_break = reduced.text.len() - 1..reduced.text.len();
+        assert_eq!(&html[reduced.original_range(last_line)], "a");
+        assert_eq!(&html[reduced.original_range(last_break)], "<br>");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn next_tag_or_reference_finds_first(text in "[a<&é ]{0,40}", from in 0usize..45) {
+            let bytes = text.as_bytes();
+            let from = from.min(bytes.len());
+            let expected = bytes[from..]
+                .iter()
+                .position(|&byte| byte == b'<' || byte == b'&')
+                .map_or(bytes.len(), |position| from + position);
+
+            proptest::prop_assert_eq!(next_tag_or_reference(bytes, from), expected);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn markdown_markup_starts_where_possible(
+            line in "(\\\\|<|>|<br>|<https://e.org>|&|&amp;|`|`x`|\\*|\\*x\\*|_|~~|\\[|\\]|\\(|\\)|!|!\\[x\\]\\(y\\)|\\[x\\]\\[y\\]|\\[\\^1\\]|:|x|é| ){0,30}"
+        ) {
+            let range = 0..line.len();
+            let mut searches = LineSearches::new(&line, range.clone());
+            for (position, _) in line.char_indices() {
+                if next_possible_markup(line.as_bytes(), position, line.len()) == position {
+                    continue;
+                }
+                for (open_links, reference_close) in [(0, None), (1, Some((position, line.len())))] {
+                    let mut state = MarkdownLine { markdown: &line, range: range.clone(), open_links, reference_close };
+                    let token = state.token_at(position, &mut searches);
+                    proptest::prop_assert!(matches!(token, Token::Text), "byte {} of {:?}", position, line);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn html_link_block_cut_over_packed_pieces() {
+        let kept_text = "Kept text. ".repeat(20);
+        let links = "w&amp;".repeat(4 * PACKING_BATCH);
+        let html = format!("<p>{kept_text}</p><div><a href=\"x\">{links}</a></div><p>After it.</p>");
+
+        let reduced = reduce_html(&html);
+
+        assert_eq!(reduced.text, format!("{kept_text}\n\nAfter it.\n\n"));
+        let after = reduced.text.find("After").unwrap()..reduced.text.find("it.").unwrap() + "it.".len();
+        assert_eq!(&html[reduced.original_range(after)], "After it.");
+        let kept = 0..kept_text.len();
+        assert_eq!(&html[reduced.original_range(kept)], kept_text);
     }
 }
