@@ -30,6 +30,13 @@ pub(crate) fn is_unsigned(line: &str) -> bool {
     parse_prefix(line).is_some_and(|prefix| prefix.time != Time::None && !prefix.named)
 }
 
+/// Returns whether `line` starts with a time, in brackets or not, followed by
+/// whitespace, as the lines of chat exports and logs do (`2024-05-01 10:02:07 INFO
+/// Listening`).
+pub(crate) fn starts_with_time(line: &str) -> bool {
+    parse_prefix(line).is_some_and(|prefix| prefix.time != Time::None)
+}
+
 /// Returns whether the text of the chat line `line`, after its prefix, starts with
 /// a mark of a chat program's notice: `-!-`, `***`, `-->` or `<--` of IRC clients,
 /// `*` of an action, or the left-to-right mark that WhatsApp puts before its own
@@ -262,6 +269,8 @@ mod tests {
         assert!(!is_unsigned("12/05/2026, 10:05 - Mum: Dinner at eight"));
         assert!(!is_unsigned("<bob> hi"));
         assert!(!is_unsigned("2024 was a good year."));
+        assert!(starts_with_time("2024-05-01 10:02:07 INFO  Listening on port 8080"));
+        assert!(!starts_with_time("2024-05-01 was a Wednesday."));
     }
 
     #[test]

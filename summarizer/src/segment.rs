@@ -394,8 +394,9 @@ const CONTINUING_WORDS: &[&str] =
 /// - any line before a chat line that names its writer, so that a message wrapped
 ///   over several lines ends there ("we only need to" / "book the dock" /
 ///   "[10:03] <bob> fine");
-/// - a chat line with a time without brackets before another one ("10:02 - Mum:
-///   Dinner" / "10:03 - Tom: ok").
+/// - a line that starts with a time without brackets before another one, as in
+///   chat exports and logs ("10:02 - Mum: Dinner" / "10:03 - Tom: ok",
+///   "2024-05-01 10:02:07 INFO Starting" / "2024-05-01 10:02:08 INFO Listening").
 fn line_is_unit_before(line: &str, next: &str) -> bool {
     let Some(&first) = line.as_bytes().first() else {
         return false;
@@ -406,7 +407,7 @@ fn line_is_unit_before(line: &str, next: &str) -> bool {
     if crate::chat::names_writer(next) {
         return true;
     }
-    if first.is_ascii_digit() && crate::chat::prefix_len(line).is_some() && crate::chat::prefix_len(next).is_some() {
+    if first.is_ascii_digit() && crate::chat::starts_with_time(line) && crate::chat::starts_with_time(next) {
         return true;
     }
     // A char takes at most 4 bytes, so most lines of prose are ruled out by length.
@@ -1733,6 +1734,11 @@ mod tests {
         assert_eq!(
             sentences(whatsapp),
             ["12/05/2026, 10:05 - Mum: Dinner is on Saturday at seven", "12/05/2026, 10:06 - Tom: ok"]
+        );
+        let log = "2024-05-01 10:02:07 INFO  Starting payment-service\n2024-05-01 10:05:13 WARN  Slow query";
+        assert_eq!(
+            sentences(log),
+            ["2024-05-01 10:02:07 INFO  Starting payment-service", "2024-05-01 10:05:13 WARN  Slow query"]
         );
         let irssi = "10:02 <alice> the budget review moved to tuesday\n10:03 <bob> noted";
         assert_eq!(sentences(irssi), ["10:02 <alice> the budget review moved to tuesday", "10:03 <bob> noted"]);
