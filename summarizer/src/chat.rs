@@ -38,9 +38,9 @@ pub(crate) fn starts_with_time(line: &str) -> bool {
 }
 
 /// Returns whether the text of the chat line `line`, after its prefix, starts with
-/// a mark of a chat program's notice: `-!-`, `***`, `-->` or `<--` of IRC clients,
-/// `*` of an action, or the left-to-right mark that WhatsApp puts before its own
-/// notices ("\u{200e}Anna created group").
+/// a mark of a chat program's notice. IRC clients mark notices with `-!-`, `***`,
+/// `-->` or `<--`, and actions with `*`. WhatsApp puts a left-to-right mark before
+/// its own notices ("\u{200e}Anna created group").
 pub(crate) fn is_notice(line: &str) -> bool {
     let Some(prefix) = parse_prefix(line) else {
         return false;
@@ -248,7 +248,7 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn prefix_ends_inside_the_line_on_a_char_boundary(
+        fn prefix_ends_on_char_boundary(
             line in "[\\[<0-9:/.,\\- >\\]a-zA-Z()é]{0,40}|\\PC{0,40}",
         ) {
             if let Some(length) = prefix_len(&line) {
