@@ -23,6 +23,31 @@ pub(crate) fn names_writer(line: &str) -> bool {
     parse_prefix(line).is_some_and(|prefix| prefix.named && prefix.len < line.len())
 }
 
+/// Returns whether `line` starts with a time and a writer's name (`[10:03] <bob>`,
+/// `10:03 - Tom:`), the start of a message of a chat with times.
+pub(crate) fn starts_timed_message(line: &str) -> bool {
+    parse_prefix(line).is_some_and(|prefix| prefix.time != Time::None && prefix.named && prefix.len < line.len())
+}
+
+/// Returns whether `line` starts with a mark that IRC clients put before their
+/// notices: `-!-`, `***`, `-->` or `<--`.
+pub(crate) fn starts_with_notice_mark(line: &str) -> bool {
+    NOTICE_MARKS.iter().any(|mark| line.starts_with(mark))
+}
+
+/// The marks before the notices of IRC clients.
+const NOTICE_MARKS: [&str; 4] = ["-!-", "***", "-->", "<--"];
+
+/// Returns the nickname of a chat line that starts with one and no time
+/// (`alice` of `<alice> hi`), or `None`.
+pub(crate) fn untimed_nickname(line: &str) -> Option<&str> {
+    let prefix = parse_prefix(line)?;
+    if prefix.time != Time::None || !prefix.named || prefix.len >= line.len() {
+        return None;
+    }
+    line[1..].split_once('>').map(|(nickname, _)| nickname)
+}
+
 /// Returns whether `line` starts with a time, in brackets or not, that no writer's
 /// name follows: a notice or an action of a chat program, such as `[09:00] -!- bob
 /// has joined` or `12/05/2026, 09:58 - Messages and calls are end-to-end encrypted.`
@@ -43,10 +68,11 @@ pub(crate) fn starts_with_time(line: &str) -> bool {
 /// its own notices ("\u{200e}Anna created group").
 pub(crate) fn is_notice(line: &str) -> bool {
     let Some(prefix) = parse_prefix(line) else {
-        return false;
+        // Without a time, only the marks of IRC clients: `* ` starts list items too.
+        return starts_with_notice_mark(line);
     };
     let text = &line[prefix.len..];
-    ["-!-", "***", "-->", "<--", "* ", "\u{200e}"].iter().any(|mark| text.starts_with(mark))
+    starts_with_notice_mark(text) || text.starts_with("* ") || text.starts_with('\u{200e}')
 }
 
 /// The kind of time at the start of a chat line.
@@ -87,7 +113,7 @@ fn parse_prefix(line: &str) -> Option<Prefix> {
     let (mut len, mut time) = (0, Time::None);
     if let Some(length) = part_end('[', ']', line) {
         let label = &line[1..length - 1];
-        if !(label.contains(':') && label.bytes().any(|byte| byte.is_ascii_digit())) {
+        if !contains_clock(label) {
             return None;
         }
         (len, time) = (skip_spaces(length), Time::Bracketed);
@@ -140,6 +166,19 @@ fn date_len(bytes: &[u8]) -> Option<usize> {
     if second == 0 || bytes.get(third_at) != Some(&separator) || third == 0 {
         return None;
     }
+    // A year first (2026-05-12) has the month second. Otherwise the day and the
+    // month come first in either order (12/05/2026, 5/12/26).
+    let number =
+        |at: usize, len: usize| bytes[at..at + len].iter().fold(0, |value, byte| value * 10 + u32::from(byte - b'0'));
+    let (a, b) = (number(0, first), number(first + 1, second));
+    let valid = if first == 4 {
+        (1..=12).contains(&b)
+    } else {
+        (1..=31).contains(&a) && (1..=31).contains(&b) && a.min(b) <= 12
+    };
+    if !valid {
+        return None;
+    }
     let mut at = third_at + 1 + third;
     if bytes.get(at) == Some(&b',') {
         at += 1;
@@ -152,16 +191,33 @@ fn date_len(bytes: &[u8]) -> Option<usize> {
 fn clock_len(text: &str) -> Option<usize> {
     let bytes = text.as_bytes();
     let hours = digits_at(bytes, 0, 2);
-    if hours == 0 || bytes.get(hours) != Some(&b':') || digits_at(bytes, hours + 1, 2) != 2 {
+    if hours == 0 || bytes.get(hours) != Some(&b':') || !is_sixty_at(bytes, hours + 1) {
         return None;
     }
     let mut at = hours + 3;
-    if bytes.get(at) == Some(&b':') && digits_at(bytes, at + 1, 2) == 2 {
+    if bytes.get(at) == Some(&b':') && is_sixty_at(bytes, at + 1) {
         at += 3;
     }
     let suffix =
         [" AM", " PM", " am", " pm", "AM", "PM", "am", "pm"].into_iter().find(|suffix| text[at..].starts_with(suffix));
     Some(at + suffix.map_or(0, str::len))
+}
+
+/// Returns whether two digits of minutes or seconds, 00 to 59, are at `at` of
+/// `bytes`.
+fn is_sixty_at(bytes: &[u8], at: usize) -> bool {
+    digits_at(bytes, at, 2) == 2 && bytes[at] <= b'5'
+}
+
+/// Returns whether `label`, the inside of brackets, holds a time of day: hours,
+/// then minutes from 00 to 59 (`10:02`, `03/06/26, 18:01:12`, `9:14 PM`), and not
+/// a range of bits such as `69:64`.
+fn contains_clock(label: &str) -> bool {
+    let bytes = label.as_bytes();
+    bytes
+        .iter()
+        .enumerate()
+        .any(|(at, &byte)| byte == b':' && at > 0 && bytes[at - 1].is_ascii_digit() && is_sixty_at(bytes, at + 1))
 }
 
 /// The maximum number of words of a speaker's name after a time in a chat line.
@@ -239,6 +295,11 @@ mod tests {
             ("10:30 Keynote on async traits", None),
             ("1.5 kg of flour: sift it", None),
             ("2024-05-01 10:02:07 INFO Request completed", None),
+            // Minutes above 59 and impossible dates are no time.
+            ("[69:64] specify the length", None),
+            ("99:99 Alice: hi", None),
+            ("13/45/2026, 10:02 - Mum: hi", None),
+            ("2026-13-01 10:02 <alice> hi", None),
             ("[10:02] note:this is text", Some("[10:02] ")),
         ];
         for (line, expected) in cases {
@@ -264,6 +325,8 @@ mod tests {
         assert!(is_notice("[09:10] * bob goes to lunch"));
         assert!(is_notice("[03/06/26, 18:01:12] Hiking Club: \u{200e}Anna created group"));
         assert!(!is_notice("[09:03] <bob> alice: did you see the report?"));
+        assert!(is_notice("-!- dave has joined #ops"));
+        assert!(!is_notice("* an item of a list"));
         assert!(is_unsigned("12/05/2026, 09:58 - Messages and calls are end-to-end encrypted."));
         assert!(is_unsigned("[09:00] -!- bob has joined #dev"));
         assert!(!is_unsigned("12/05/2026, 10:05 - Mum: Dinner at eight"));
@@ -271,6 +334,16 @@ mod tests {
         assert!(!is_unsigned("2024 was a good year."));
         assert!(starts_with_time("2024-05-01 10:02:07 INFO  Listening on port 8080"));
         assert!(!starts_with_time("2024-05-01 was a Wednesday."));
+    }
+
+    #[test]
+    fn timed_messages_and_untimed_nicknames() {
+        assert!(starts_timed_message("[10:03] <bob> lol fine"));
+        assert!(!starts_timed_message("<bob> lol fine"));
+        assert!(!starts_timed_message("[10:03] the server restarted"));
+        assert_eq!(untimed_nickname("<bob> lol fine"), Some("bob"));
+        assert_eq!(untimed_nickname("[10:03] <bob> lol fine"), None);
+        assert_eq!(untimed_nickname("<bob>"), None);
     }
 
     #[test]

@@ -157,32 +157,62 @@ pub(crate) struct SentenceInfo {
 /// Marks each sentence that is a heading: a whole line of at most
 /// [`MAX_HEADING_WORDS`] words that does not end with a sentence mark.
 pub(crate) fn describe(text: &str, spans: &[Span]) -> Vec<SentenceInfo> {
-    let mut infos = describe_each(text, spans);
-    mark_chat_notices(text, spans, &mut infos);
+    let untimed_chat = untimed_nicknames_repeat(text, spans);
+    let mut infos = describe_each(text, spans, untimed_chat);
+    if infos.iter().any(|info| info.chat) {
+        mark_chat_notices(text, spans, &mut infos);
+    }
     infos
 }
 
-/// Makes asides of the notices of a chat program: chat lines whose text starts with
-/// a notice mark ([`crate::chat::is_notice`]), and, when more lines name their
-/// writer than not, the lines that start with a time and name no writer
-/// (`12/05/2026, 09:58 - Messages and calls are end-to-end encrypted.`).
-fn mark_chat_notices(text: &str, spans: &[Span], infos: &mut [SentenceInfo]) {
-    if !infos.iter().any(|info| info.chat) {
-        return;
+/// Returns whether the sentences that start with a nickname and no time
+/// (`<alice> hi`) are chat lines: when most of their nicknames repeat, or an IRC
+/// client's notice (`-!- dave has joined`) is among them. The writers of a chat
+/// write several lines each, where a list of keys (`<Tab> inserts a tab`, `<Esc>
+/// leaves`) or a wrapped address (`<support@example.com> and`) names each once.
+fn untimed_nicknames_repeat(text: &str, spans: &[Span]) -> bool {
+    let sentence = |span: &Span| &text[span.start..span.end];
+    let mut nicknames: Vec<&str> =
+        spans.iter().filter_map(|span| crate::chat::untimed_nickname(sentence(span))).collect();
+    if nicknames.is_empty() {
+        return false;
     }
+    if spans.iter().any(|span| crate::chat::starts_with_notice_mark(sentence(span))) {
+        return true;
+    }
+    let lines = nicknames.len();
+    nicknames.sort_unstable();
+    nicknames.dedup();
+    2 * nicknames.len() <= lines
+}
+
+/// Makes asides of the notices of a chat program and of the rest of their lines:
+/// chat lines whose text starts with a notice mark ([`crate::chat::is_notice`]),
+/// and, unless fewer lines name their writer than not, the lines that start with a
+/// time and name no writer (`12/05/2026, 09:58 - Messages and calls are end-to-end
+/// encrypted. No one outside of this chat can read them.`).
+fn mark_chat_notices(text: &str, spans: &[Span], infos: &mut [SentenceInfo]) {
     let line = |span: &Span| &text[span.start..span.end];
     let named = spans.iter().filter(|span| crate::chat::names_writer(line(span))).count();
     let unsigned = spans.iter().filter(|span| crate::chat::is_unsigned(line(span))).count();
+    // The end of the line of the last notice: the later sentences of that line are
+    // part of the notice.
+    let mut notice_end = 0;
     for (span, info) in spans.iter().zip(infos.iter_mut()) {
-        let line = line(span);
-        if crate::chat::is_notice(line) || (named > unsigned && crate::chat::is_unsigned(line)) {
+        let sentence = line(span);
+        if crate::chat::is_notice(sentence) || (named >= unsigned && crate::chat::is_unsigned(sentence)) {
+            notice_end = text[span.start..].find('\n').map_or(text.len(), |newline| span.start + newline);
+        }
+        if span.start < notice_end {
             info.aside = true;
         }
     }
 }
 
 /// Does the work of [`describe`] sentence by sentence.
-fn describe_each(text: &str, spans: &[Span]) -> Vec<SentenceInfo> {
+/// `untimed_chat` tells whether a line that starts with a nickname and no time is
+/// a chat line.
+fn describe_each(text: &str, spans: &[Span], untimed_chat: bool) -> Vec<SentenceInfo> {
     // Computed once: trimming the rest of the text for every sentence would cost
     // sentences × trailing whitespace.
     let content_start = text.len() - text.trim_start().len();
@@ -223,7 +253,9 @@ fn describe_each(text: &str, spans: &[Span]) -> Vec<SentenceInfo> {
             let unterminated = !sentence.ends_with(['.', '!', '?', '…', '。', '！', '？', ':', ';', ',']);
             // A chat line may hold several sentences, and the first of them has the
             // prefix.
-            let chat = starts_line && crate::chat::prefix_len(sentence).is_some();
+            let chat = starts_line
+                && crate::chat::prefix_len(sentence).is_some()
+                && (untimed_chat || crate::chat::untimed_nickname(sentence).is_none());
             let heading = ends_line
                 && starts_line
                 && !chat
@@ -1320,6 +1352,35 @@ mod tests {
         let infos = describe(text, &crate::segment::split_sentences(text));
         let asides: Vec<bool> = infos.iter().map(|info| info.aside).collect();
         assert_eq!(asides, [true, false, false]);
+    }
+
+    #[test]
+    fn nicknames_must_repeat_without_times() {
+        let keys = "Keyboard shortcuts are listed below with a short description of each key\n\
+                    <Tab> inserts spaces up to the next tab stop\n\
+                    <Esc> leaves insert mode and returns to normal mode\n\
+                    <BS> deletes the character before the cursor\n";
+        let infos = describe(keys, &crate::segment::split_sentences(keys));
+        assert!(infos.iter().all(|info| !info.chat), "{infos:?}");
+
+        // A notice of an IRC client tells a chat even when few nicknames repeat.
+        let irc = "<alice> did the deploy of the payment service finish last night\n\
+                   -!- dave has joined #ops\n\
+                   <bob> yes, but the database migration failed twice\n";
+        let spans = crate::segment::split_sentences(irc);
+        let infos = describe(irc, &spans);
+        let kinds: Vec<(bool, bool)> = infos.iter().map(|info| (info.chat, info.aside)).collect();
+        assert_eq!(kinds, [(true, false), (false, true), (true, false)], "{spans:?}");
+    }
+
+    #[test]
+    fn chat_notice_takes_the_rest_of_its_line() {
+        let text = "12/05/2026, 10:01 - Messages and calls are end-to-end encrypted. No one outside of this chat can read them.\n\
+                    12/05/2026, 10:02 - Mum: Dinner is at seven on Saturday at grandma's house\n\
+                    12/05/2026, 10:05 - Dad: I can pick up the car from the garage on Saturday\n";
+        let infos = describe(text, &crate::segment::split_sentences(text));
+        let asides: Vec<bool> = infos.iter().map(|info| info.aside).collect();
+        assert_eq!(asides, [true, true, false, false]);
     }
 
     #[test]

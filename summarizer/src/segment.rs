@@ -276,6 +276,8 @@ fn split_blocks(text: &str) -> Vec<Span> {
     let mut clause_may_start = true;
     // The content of the line before in the same block.
     let mut previous_line: Option<&str> = None;
+    // Whether the block starts with a chat line.
+    let mut block_is_chat = false;
 
     for line in text.split_inclusive('\n') {
         let line_start = offset;
@@ -306,8 +308,13 @@ fn split_blocks(text: &str) -> Vec<Span> {
             previous_line = None;
             continue;
         }
+        // A message of a chat wrapped over several lines ends before the next line
+        // with a time and a writer ("[10:03] <alice> we only need to" / "book the
+        // dock" / "[10:03] <bob> fine"). In prose such a line start continues.
+        let next_message = block_is_chat && crate::chat::starts_timed_message(content);
         let ends_block = content.is_empty()
             || quote_level != block_quote_level
+            || next_message
             || previous_line.is_some_and(|previous| line_is_unit_before(previous, content));
         previous_line = Some(content);
         if ends_block {
@@ -330,9 +337,11 @@ fn split_blocks(text: &str) -> Vec<Span> {
             // The item's text starts after its marker, so a summary never quotes "- ".
             let content_indent = line[indent + quote_marker..].len() - line[indent + quote_marker..].trim_start().len();
             block_start = Some(content_start + content_indent + marker);
+            block_is_chat = false;
         }
         if block_start.is_none() {
             block_start = Some(content_start);
+            block_is_chat = crate::chat::prefix_len(content).is_some();
         }
         block_quote_level = quote_level;
     }
@@ -391,9 +400,8 @@ const CONTINUING_WORDS: &[&str] =
 ///   same length ("Residents who live near" / "Riverside Drive will get");
 /// - a chat or log line that starts with `[` or `<`, when `next` starts with one
 ///   of them too ("[09:02] <alice> morning", "<bob> hi");
-/// - any line before a chat line that names its writer, so that a message wrapped
-///   over several lines ends there ("we only need to" / "book the dock" /
-///   "[10:03] <bob> fine");
+/// - a chat line and an IRC notice next to each other ("<bob> hi" / "-!- carol
+///   has joined");
 /// - a line that starts with a time without brackets before another one, as in
 ///   chat exports and logs ("10:02 - Mum: Dinner" / "10:03 - Tom: ok",
 ///   "2024-05-01 10:02:07 INFO Starting" / "2024-05-01 10:02:08 INFO Listening").
@@ -404,7 +412,11 @@ fn line_is_unit_before(line: &str, next: &str) -> bool {
     if matches!(first, b'[' | b'<') && matches!(next.as_bytes().first(), Some(b'[' | b'<')) {
         return true;
     }
-    if crate::chat::names_writer(next) {
+    // An IRC client's notice ends the message before it, and is a line of its own.
+    let notice_between = |notice: &str, other: &str| {
+        crate::chat::starts_with_notice_mark(notice) && crate::chat::prefix_len(other).is_some()
+    };
+    if notice_between(next, line) || notice_between(line, next) {
         return true;
     }
     if first.is_ascii_digit() && crate::chat::starts_with_time(line) && crate::chat::starts_with_time(next) {
@@ -1742,6 +1754,15 @@ mod tests {
         );
         let irssi = "10:02 <alice> the budget review moved to tuesday\n10:03 <bob> noted";
         assert_eq!(sentences(irssi), ["10:02 <alice> the budget review moved to tuesday", "10:03 <bob> noted"]);
+        // In prose, a wrapped line that starts like a timed message goes on.
+        let wrapped = "The meeting now starts at\n10:30 Monday: please bring the signed forms.";
+        assert_eq!(sentences(wrapped), ["The meeting now starts at\n10:30 Monday: please bring the signed forms."]);
+        // An address in angle brackets at the start of a wrapped line is no writer.
+        let address = "Please write to our support team at\n<support@example.com> and include the order number.";
+        assert_eq!(
+            sentences(address),
+            ["Please write to our support team at\n<support@example.com> and include the order number."]
+        );
         // A time at the start of a wrapped line of prose names no writer.
         let prose = "The first fault was logged at\n[10:02] and the second one soon after.";
         assert_eq!(sentences(prose), ["The first fault was logged at\n[10:02] and the second one soon after."]);
