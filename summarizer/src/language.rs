@@ -1,5 +1,6 @@
 //! Languages with a Snowball stemmer and a stop-word list, and their detection.
 
+use crate::swar::{ascii_bytes_in_range, HIGH_BITS, ONES};
 use std::fmt;
 
 use rust_stemmers::Algorithm;
@@ -459,8 +460,6 @@ fn detect_script(sample: &str) -> Option<whatlang::Script> {
 /// Returns the number of ASCII letters of `bytes` and the number of its bytes of
 /// 0xC0 or more, counted eight bytes at a time.
 fn count_ascii_letters_and_lead_bytes(bytes: &[u8]) -> (usize, usize) {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
     // The maximum number of chunks that a counter of one byte per place takes, so
     // that no byte overflows.
     const MAX_CHUNKS_PER_COUNT: usize = 255;
@@ -475,12 +474,10 @@ fn count_ascii_letters_and_lead_bytes(bytes: &[u8]) -> (usize, usize) {
         for chunk in chunks.by_ref().take(MAX_CHUNKS_PER_COUNT) {
             let word = u64::from_le_bytes(chunk.try_into().expect("a chunk has 8 bytes"));
             // The low seven bits of each byte with bit 0x20 set, which maps `A`..=`Z`
-            // onto `a`..=`z` and no other byte into them. No sum below carries into
-            // the next byte, and bytes that are not ASCII are cleared at the end.
+            // onto `a`..=`z` and no other byte into them. Bytes that are not ASCII
+            // are cleared at the end.
             let folded = (word & !HIGH_BITS) | (ONES * 0x20);
-            let from_a = folded.wrapping_add(ONES * u64::from(0x80 - b'a'));
-            let from_brace = folded.wrapping_add(ONES * u64::from(0x80 - b'{'));
-            letter_counts += (from_a & !from_brace & !word & HIGH_BITS) >> 7;
+            letter_counts += (ascii_bytes_in_range(folded, b'a', b'{') & !word) >> 7;
             // A byte of 0xC0 or more has its two high bits set.
             lead_byte_counts += (word & (word << 1) & HIGH_BITS) >> 7;
             counted += 1;
@@ -634,9 +631,6 @@ fn ascii_marker_key(word: &[u8]) -> Option<u64> {
 /// Returns [`packed`] of an ASCII `word` of at most 8 bytes, from a few loads and
 /// eight bytes lower-cased at a time, where `packed` takes a loop of eight steps.
 fn packed_ascii(word: &[u8]) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
-
     let len = word.len();
     debug_assert!(len <= 8 && word.is_ascii());
     let load_u32 = |at: usize| u64::from(u32::from_le_bytes([word[at], word[at + 1], word[at + 2], word[at + 3]]));
@@ -648,11 +642,7 @@ fn packed_ascii(word: &[u8]) -> u64 {
         1 => u64::from(word[0]),
         _ => 0,
     };
-    // A byte below 0x80 plus 0x3F stays below 0x100, so no carry crosses bytes and
-    // each byte's high bit shows whether it is at least `A`, and likewise for `[`.
-    let from_a = little_endian + ONES * u64::from(0x80 - b'A');
-    let from_bracket = little_endian + ONES * u64::from(0x80 - b'[');
-    let capitals = from_a & !from_bracket & HIGH_BITS;
+    let capitals = ascii_bytes_in_range(little_endian, b'A', b'[');
     // `packed` puts the first byte highest, and `| 0x20` lower-cases a capital.
     (little_endian | capitals >> 2).swap_bytes()
 }

@@ -40,6 +40,7 @@ mod language;
 mod markup;
 mod rank;
 mod segment;
+mod swar;
 mod words;
 
 /// The stop-word lists, written by `build.rs` from the stop-words crate.

@@ -702,16 +702,9 @@ fn reduce_html_with(html: &str, boilerplate: Boilerplate) -> HtmlReduction {
 /// length of `bytes` when there is none. Eight bytes are tested at a time, because
 /// HTML text runs between tags are the bytes that a reduction steps over most.
 fn next_tag_or_reference(bytes: &[u8], from: usize) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
-    // Sets the high bit of the lowest zero byte of `word`, and maybe of bytes above
-    // it, which a borrow can reach, but of no byte below it.
-    let zero_bytes = |word: u64| word.wrapping_sub(ONES) & !word & HIGH_BITS;
-
     let mut index = from;
-    while let Some(chunk) = bytes.get(index..index + 8) {
-        let word = u64::from_le_bytes(chunk.try_into().expect("a chunk has 8 bytes"));
-        let found = zero_bytes(word ^ (ONES * u64::from(b'<'))) | zero_bytes(word ^ (ONES * u64::from(b'&')));
+    while let Some(word) = crate::swar::chunk_at(bytes, index) {
+        let found = crate::swar::bytes_equal(word, b'<') | crate::swar::bytes_equal(word, b'&');
         if found != 0 {
             return index + (found.trailing_zeros() / 8) as usize;
         }

@@ -1,5 +1,6 @@
 //! Sentence segmentation that keeps byte offsets into the original text.
 
+use crate::swar::{ascii_bytes_in_range, bytes_equal, chunk_at, HIGH_BITS, ONES};
 use std::borrow::Cow;
 use std::collections::HashSet;
 
@@ -672,20 +673,13 @@ fn split_block(text: &str, block: Span, glue: &mut GlueFinder<'_>, sentences: &m
 /// time and only other characters are decoded, because a block of lower-cased text
 /// (as some corpora are) is searched to its end.
 fn has_uppercase(text: &str) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
-
     let bytes = text.as_bytes();
     let mut index = 0;
     while index < bytes.len() {
-        if let Some(chunk) = bytes.get(index..index + 8) {
-            let word = u64::from_le_bytes(chunk.try_into().expect("a chunk has 8 bytes"));
-            // Sets the high bit of each byte from `A` on and of each byte from `[`
-            // on. A byte below 0x80 plus 0x3F stays below 0x100, so no carry
-            // reaches a byte above it before the first byte that is not ASCII.
-            let from_a = word.wrapping_add(ONES * u64::from(0x80 - b'A'));
-            let from_bracket = word.wrapping_add(ONES * u64::from(0x80 - b'['));
-            let found = (from_a & !from_bracket & HIGH_BITS) | (word & HIGH_BITS);
+        if let Some(word) = chunk_at(bytes, index) {
+            // The capitals are exact up to the first byte that is not ASCII, which
+            // its high bit marks too: no carry reaches a byte before it.
+            let found = ascii_bytes_in_range(word, b'A', b'[') | (word & HIGH_BITS);
             if found == 0 {
                 index += 8;
                 continue;
@@ -822,19 +816,9 @@ fn next_terminal(body: &str, from: usize) -> Option<(usize, char)> {
 /// `!`, `?` or not ASCII. Eight bytes are tested at a time.
 #[inline(always)]
 fn next_mark_or_non_ascii(bytes: &[u8], from: usize) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
-    // Sets the high bit of the lowest zero byte of `word`, and maybe of bytes above
-    // it, which a borrow can reach, but of no byte below it.
-    let zero_bytes = |word: u64| word.wrapping_sub(ONES) & !word & HIGH_BITS;
-
     let mut index = from;
-    while let Some(chunk) = bytes.get(index..index + 8) {
-        let word = u64::from_le_bytes(chunk.try_into().expect("a chunk has 8 bytes"));
-        let found = zero_bytes(word ^ (ONES * u64::from(b'.')))
-            | zero_bytes(word ^ (ONES * u64::from(b'!')))
-            | zero_bytes(word ^ (ONES * u64::from(b'?')))
-            | (word & HIGH_BITS);
+    while let Some(word) = chunk_at(bytes, index) {
+        let found = bytes_equal(word, b'.') | bytes_equal(word, b'!') | bytes_equal(word, b'?') | (word & HIGH_BITS);
         if found != 0 {
             return Some(index + (found.trailing_zeros() / 8) as usize);
         }
@@ -1254,16 +1238,13 @@ fn capitalised_common_words(text: &str, word_spans: &[Span]) -> (HashSet<String,
 /// words are visited, which takes fewer instructions than a search for each word.
 /// Eight bytes with one that is not ASCII are decoded char by char.
 pub(crate) fn whitespace_word_spans(text: &str) -> Vec<Span> {
-    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
-
     let bytes = text.as_bytes();
     // English words with the space after them average about six bytes.
     let mut spans = Vec::with_capacity(text.len() / 5 + 1);
     // The start of the word that the byte before `index` is in, if it is in one.
     let mut word_start: Option<usize> = None;
     let mut index = 0;
-    while let Some(chunk) = bytes.get(index..index + 8) {
-        let word = u64::from_le_bytes(chunk.try_into().expect("a chunk has 8 bytes"));
+    while let Some(word) = chunk_at(bytes, index) {
         if word & HIGH_BITS != 0 {
             // Chars, which may run past the chunk, until the chunk's bytes are done.
             let end = index + 8;
@@ -1319,14 +1300,8 @@ fn visit_char(text: &str, index: usize, word_start: &mut Option<usize>, spans: &
 /// carriage return and space.
 #[inline(always)]
 fn ascii_whitespace_mask(word: u64) -> u32 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
-    // Each byte is below 0x80, and each sum below stays below 0x100, so no carry
-    // crosses into the next byte and each high bit is exact.
-    let not_space = (word ^ (ONES * 0x20)).wrapping_add(ONES * 0x7F);
-    let from_tab = word.wrapping_add(ONES * (0x80 - 0x09));
-    let from_shift_out = word.wrapping_add(ONES * (0x80 - 0x0E));
-    let whitespace = (!not_space | (from_tab & !from_shift_out)) & HIGH_BITS;
+    // Space, and tab to carriage return.
+    let whitespace = ascii_bytes_in_range(word, b' ', b'!') | ascii_bytes_in_range(word, 0x09, 0x0E);
     // Moves the high bit of byte `i` to bit 56 + i: the products of different bits
     // never meet, so nothing carries.
     ((whitespace >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32
@@ -1377,12 +1352,8 @@ fn next_whitespace_word(text: &str, from: usize) -> Option<Span> {
 /// when there is none. Eight bytes are tested at a time.
 #[inline(always)]
 fn next_control_or_non_ascii(bytes: &[u8], from: usize) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
-
     let mut index = from;
-    while let Some(chunk) = bytes.get(index..index + 8) {
-        let word = u64::from_le_bytes(chunk.try_into().expect("a chunk has 8 bytes"));
+    while let Some(word) = chunk_at(bytes, index) {
         // Sets the high bit of each byte below 0x21 and of each byte that is not
         // ASCII. A borrow may also set it above the lowest such byte, never below.
         let found = (word.wrapping_sub(ONES * 0x21) & !word & HIGH_BITS) | (word & HIGH_BITS);

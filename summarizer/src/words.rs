@@ -1,5 +1,6 @@
 //! Word analysis: splitting a sentence into words, dropping stop words and stemming.
 
+use crate::swar::{chunk_at, HIGH_BITS};
 use std::collections::HashSet;
 use std::hash::{BuildHasher, Hasher};
 
@@ -464,11 +465,8 @@ fn is_bytewise_text(text: &str) -> bool {
 /// ASCII, or the length of `bytes` when there is none. Eight bytes are tested at a
 /// time.
 fn next_non_ascii(bytes: &[u8], from: usize) -> usize {
-    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
-
     let mut index = from;
-    while let Some(chunk) = bytes.get(index..index + 8) {
-        let word = u64::from_le_bytes(chunk.try_into().expect("a chunk has 8 bytes"));
+    while let Some(word) = chunk_at(bytes, index) {
         if word & HIGH_BITS != 0 {
             return index + ((word & HIGH_BITS).trailing_zeros() / 8) as usize;
         }

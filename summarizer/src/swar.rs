@@ -1,0 +1,69 @@
+//! Tests on eight bytes at a time in one `u64` (SIMD within a register), which the
+//! scanners of text use to step over runs of plain ASCII.
+
+/// The byte 0x01 in each of the eight bytes.
+pub(crate) const ONES: u64 = 0x0101_0101_0101_0101;
+/// The high bit of each of the eight bytes.
+pub(crate) const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// Returns the eight bytes of `bytes` from `index` on as a little-endian `u64`,
+/// so that byte `i` of the text is byte `i` of the number, or `None` when fewer
+/// than eight bytes are left.
+#[inline(always)]
+pub(crate) fn chunk_at(bytes: &[u8], index: usize) -> Option<u64> {
+    // Callers pass an index of the slice, at most `isize::MAX`, so adding 8 cannot
+    // overflow.
+    let chunk = bytes.get(index..index + 8)?;
+    Some(u64::from_le_bytes(chunk.try_into().expect("a chunk has 8 bytes")))
+}
+
+/// Sets the high bit of the lowest zero byte of `word`, and maybe of bytes above
+/// it, which a borrow can reach, but of no byte below it. So the lowest bit set,
+/// if any, marks the first zero byte exactly.
+#[inline(always)]
+pub(crate) fn zero_bytes(word: u64) -> u64 {
+    word.wrapping_sub(ONES) & !word & HIGH_BITS
+}
+
+/// Sets the high bit of the first byte of `word` that equals `byte`, as
+/// [`zero_bytes`] does for zero bytes.
+#[inline(always)]
+pub(crate) fn bytes_equal(word: u64, byte: u8) -> u64 {
+    zero_bytes(word ^ (ONES * u64::from(byte)))
+}
+
+/// Sets the high bit of each byte of `word` from `low` up to but not including
+/// `end`, for a `word` of ASCII bytes (below 0x80) and `low < end <= 0x80`. A
+/// byte below 0x80 plus at most 0x80 stays below 0x100, so no carry crosses into
+/// the next byte and each high bit is exact.
+#[inline(always)]
+pub(crate) fn ascii_bytes_in_range(word: u64, low: u8, end: u8) -> u64 {
+    let from_low = word.wrapping_add(ONES * u64::from(0x80 - low));
+    let from_end = word.wrapping_add(ONES * u64::from(0x80 - end));
+    from_low & !from_end & HIGH_BITS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn ascii_range_matches_byte_test(chunk in proptest::array::uniform8(0u8..0x80), low in 0u8..0x80, width in 1u8..0x40) {
+            let end = low.saturating_add(width).min(0x80);
+            proptest::prop_assume!(low < end);
+            let expected = chunk.iter().enumerate().filter(|(_, &byte)| (low..end).contains(&byte)).fold(0u64, |mask, (index, _)| mask | 0x80 << (8 * index));
+            proptest::prop_assert_eq!(ascii_bytes_in_range(u64::from_le_bytes(chunk), low, end), expected);
+        }
+
+        #[test]
+        fn equal_bytes_find_the_first(chunk in proptest::array::uniform8(proptest::sample::select(vec![0u8, b'<', b'a', 0xFF])), byte in proptest::sample::select(vec![0u8, b'<', b'a', 0xFF])) {
+            let found = bytes_equal(u64::from_le_bytes(chunk), byte);
+            let first = chunk.iter().position(|&other| other == byte);
+            proptest::prop_assert_eq!(found != 0, first.is_some());
+            if let Some(first) = first {
+                proptest::prop_assert_eq!((found.trailing_zeros() / 8) as usize, first);
+            }
+        }
+    }
+}
