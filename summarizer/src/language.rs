@@ -1,6 +1,6 @@
 //! Languages with a Snowball stemmer and a stop-word list, and their detection.
 
-use crate::swar::{ascii_bytes_in_range, HIGH_BITS, ONES};
+use crate::swar::{ascii_bytes_in_range, pack_short, HIGH_BITS, ONES};
 use std::fmt;
 
 use rust_stemmers::Algorithm;
@@ -631,17 +631,8 @@ fn ascii_marker_key(word: &[u8]) -> Option<u64> {
 /// Returns [`packed`] of an ASCII `word` of at most 8 bytes, from a few loads and
 /// eight bytes lower-cased at a time, where `packed` takes a loop of eight steps.
 fn packed_ascii(word: &[u8]) -> u64 {
-    let len = word.len();
-    debug_assert!(len <= 8 && word.is_ascii());
-    let load_u32 = |at: usize| u64::from(u32::from_le_bytes([word[at], word[at + 1], word[at + 2], word[at + 3]]));
-    // The bytes little-endian with zero bytes after them. Two loads that overlap
-    // put the same bytes on the same places, so OR-ing them is exact.
-    let little_endian = match len {
-        4..=8 => load_u32(0) | load_u32(len - 4) << ((len - 4) * 8),
-        2 | 3 => u64::from(u16::from_le_bytes([word[0], word[1]])) | u64::from(word[len - 1]) << ((len - 1) * 8),
-        1 => u64::from(word[0]),
-        _ => 0,
-    };
+    debug_assert!(word.len() <= 8 && word.is_ascii());
+    let little_endian = pack_short(word);
     let capitals = ascii_bytes_in_range(little_endian, b'A', b'[');
     // `packed` puts the first byte highest, and `| 0x20` lower-cases a capital.
     (little_endian | capitals >> 2).swap_bytes()

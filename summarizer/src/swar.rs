@@ -43,6 +43,27 @@ pub(crate) fn ascii_bytes_in_range(word: u64, low: u8, end: u8) -> u64 {
     from_low & !from_end & HIGH_BITS
 }
 
+/// Packs a key of up to 8 bytes into an integer, little-endian with zero bytes
+/// after it, in a few loads where a copy into a buffer would call `memcpy`. Two
+/// keys that differ only in trailing zero bytes pack alike, so an equal packing
+/// also needs an equal length.
+pub(crate) fn pack_short(key: &[u8]) -> u64 {
+    let len = key.len();
+    debug_assert!(len <= 8);
+    let load_u32 = |at: usize| u64::from(u32::from_le_bytes([key[at], key[at + 1], key[at + 2], key[at + 3]]));
+    match len {
+        // Two loads that overlap in the middle: the overlapping bytes land on the
+        // same places from both, so OR-ing them is exact.
+        4..=8 => load_u32(0) | load_u32(len - 4) << ((len - 4) * 8),
+        2 | 3 => {
+            let head = u64::from(u16::from_le_bytes([key[0], key[1]]));
+            head | u64::from(key[len - 1]) << ((len - 1) * 8)
+        }
+        1 => u64::from(key[0]),
+        _ => 0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,6 @@
 //! Word analysis: splitting a sentence into words, dropping stop words and stemming.
 
-use crate::swar::{chunk_at, HIGH_BITS};
+use crate::swar::{chunk_at, pack_short, HIGH_BITS};
 use std::collections::HashSet;
 use std::hash::{BuildHasher, Hasher};
 
@@ -148,7 +148,7 @@ struct BytesMap {
     /// The keys longer than [`INLINE_KEY_BYTES`], one after another.
     keys: Vec<u8>,
     /// Each entry's key, its length and its value. A key of up to
-    /// [`INLINE_KEY_BYTES`] is stored in the entry itself, packed by [`pack_short`],
+    /// [`INLINE_KEY_BYTES`] is stored in the entry itself, packed by [`pack_short`](crate::swar::pack_short),
     /// so that most lookups read no other memory and compare one integer. A longer
     /// key is stored as its start in `keys`. Keys are words or bigrams of
     /// sentences, which are at most `MAX_SENTENCE_BYTES` long.
@@ -225,27 +225,6 @@ fn hash_long(hasher: &FixedState, key: &[u8]) -> u64 {
     let mut state = hasher.build_hasher();
     state.write(key);
     state.finish()
-}
-
-/// Packs a key of up to 8 bytes into an integer, little-endian with zero bytes
-/// after it, in a few loads where a copy into a buffer would call `memcpy`. Two
-/// keys that differ only in trailing zero bytes pack alike, so an equal packing
-/// also needs an equal length.
-fn pack_short(key: &[u8]) -> u64 {
-    let len = key.len();
-    debug_assert!(len <= 8);
-    let load_u32 = |at: usize| u64::from(u32::from_le_bytes([key[at], key[at + 1], key[at + 2], key[at + 3]]));
-    match len {
-        // Two loads that overlap in the middle: the overlapping bytes land on the
-        // same places from both, so OR-ing them is exact.
-        4..=8 => load_u32(0) | load_u32(len - 4) << ((len - 4) * 8),
-        2 | 3 => {
-            let head = u64::from(u16::from_le_bytes([key[0], key[1]]));
-            head | u64::from(key[len - 1]) << ((len - 1) * 8)
-        }
-        1 => u64::from(key[0]),
-        _ => 0,
-    }
 }
 
 /// The value of a stop word in [`TermCache::forms`], which no term id reaches.
