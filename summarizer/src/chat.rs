@@ -17,12 +17,6 @@ pub(crate) fn prefix_len(line: &str) -> Option<usize> {
     ((prefix.named || prefix.time == Time::Bracketed) && prefix.len < line.len()).then_some(prefix.len)
 }
 
-/// Returns whether `line` starts with the prefix of a chat line that names its
-/// writer (`<bob>`, `[10:03] bob:`), not only a time.
-pub(crate) fn names_writer(line: &str) -> bool {
-    parse_prefix(line).is_some_and(|prefix| prefix.named && prefix.len < line.len())
-}
-
 /// Returns whether `line` starts with a time and a writer's name (`[10:03] <bob>`,
 /// `10:03 - Tom:`), the start of a message of a chat with times.
 pub(crate) fn starts_timed_message(line: &str) -> bool {
@@ -48,13 +42,6 @@ pub(crate) fn untimed_nickname(line: &str) -> Option<&str> {
     line[1..].split_once('>').map(|(nickname, _)| nickname)
 }
 
-/// Returns whether `line` starts with a time, in brackets or not, that no writer's
-/// name follows: a notice or an action of a chat program, such as `[09:00] -!- bob
-/// has joined` or `12/05/2026, 09:58 - Messages and calls are end-to-end encrypted.`
-pub(crate) fn is_unsigned(line: &str) -> bool {
-    parse_prefix(line).is_some_and(|prefix| prefix.time != Time::None && !prefix.named)
-}
-
 /// Returns whether `line` starts with a time, in brackets or not, followed by
 /// whitespace, as the lines of chat exports and logs do (`2024-05-01 10:02:07 INFO
 /// Listening`).
@@ -62,17 +49,37 @@ pub(crate) fn starts_with_time(line: &str) -> bool {
     parse_prefix(line).is_some_and(|prefix| prefix.time != Time::None)
 }
 
-/// Returns whether the text of the chat line `line`, after its prefix, starts with
-/// a mark of a chat program's notice. IRC clients mark notices with `-!-`, `***`,
-/// `-->` or `<--`, and actions with `*`. WhatsApp puts a left-to-right mark before
-/// its own notices ("\u{200e}Anna created group").
-pub(crate) fn is_notice(line: &str) -> bool {
+/// The facts about the start of a line that tell a chat program's notices from
+/// the messages around them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LineStart {
+    /// The line starts with the prefix of a chat line that names its writer
+    /// (`<bob>`, `[10:03] bob:`), not only a time.
+    pub(crate) named: bool,
+    /// The line starts with a time, in brackets or not, that no writer's name
+    /// follows, as a notice or an action of a chat program does (`[09:00] -!- bob
+    /// has joined`, `12/05/2026, 09:58 - Messages and calls are end-to-end
+    /// encrypted.`).
+    pub(crate) unsigned: bool,
+    /// The text of the line, after its prefix, starts with a mark of a chat
+    /// program's notice. IRC clients mark notices with `-!-`, `***`, `-->` or
+    /// `<--`, and actions with `*`. WhatsApp puts a left-to-right mark before its
+    /// own notices ("\u{200e}Anna created group").
+    pub(crate) notice: bool,
+}
+
+/// Returns the [`LineStart`] of `line`, found with one reading of its prefix.
+pub(crate) fn line_start(line: &str) -> LineStart {
     let Some(prefix) = parse_prefix(line) else {
         // Without a time, only the marks of IRC clients: `* ` starts list items too.
-        return starts_with_notice_mark(line);
+        return LineStart { named: false, unsigned: false, notice: starts_with_notice_mark(line) };
     };
     let text = &line[prefix.len..];
-    starts_with_notice_mark(text) || text.starts_with("* ") || text.starts_with('\u{200e}')
+    LineStart {
+        named: prefix.named && prefix.len < line.len(),
+        unsigned: prefix.time != Time::None && !prefix.named,
+        notice: starts_with_notice_mark(text) || text.starts_with("* ") || text.starts_with('\u{200e}'),
+    }
 }
 
 /// The kind of time at the start of a chat line.
@@ -191,11 +198,11 @@ fn date_len(bytes: &[u8]) -> Option<usize> {
 fn clock_len(text: &str) -> Option<usize> {
     let bytes = text.as_bytes();
     let hours = digits_at(bytes, 0, 2);
-    if hours == 0 || bytes.get(hours) != Some(&b':') || !is_sixty_at(bytes, hours + 1) {
+    if hours == 0 || bytes.get(hours) != Some(&b':') || !has_minutes_at(bytes, hours + 1) {
         return None;
     }
     let mut at = hours + 3;
-    if bytes.get(at) == Some(&b':') && is_sixty_at(bytes, at + 1) {
+    if bytes.get(at) == Some(&b':') && has_minutes_at(bytes, at + 1) {
         at += 3;
     }
     let suffix =
@@ -205,11 +212,11 @@ fn clock_len(text: &str) -> Option<usize> {
 
 /// Returns whether two digits of minutes or seconds, 00 to 59, are at `at` of
 /// `bytes`.
-fn is_sixty_at(bytes: &[u8], at: usize) -> bool {
+fn has_minutes_at(bytes: &[u8], at: usize) -> bool {
     digits_at(bytes, at, 2) == 2 && bytes[at] <= b'5'
 }
 
-/// Returns whether `label`, the inside of brackets, holds a time of day: hours,
+/// Returns whether `label`, the inside of brackets, contains a time of day: hours,
 /// then minutes from 00 to 59 (`10:02`, `03/06/26, 18:01:12`, `9:14 PM`), and not
 /// a range of bits such as `69:64`.
 fn contains_clock(label: &str) -> bool {
@@ -217,7 +224,7 @@ fn contains_clock(label: &str) -> bool {
     bytes
         .iter()
         .enumerate()
-        .any(|(at, &byte)| byte == b':' && at > 0 && bytes[at - 1].is_ascii_digit() && is_sixty_at(bytes, at + 1))
+        .any(|(at, &byte)| byte == b':' && at > 0 && bytes[at - 1].is_ascii_digit() && has_minutes_at(bytes, at + 1))
 }
 
 /// The maximum number of words of a speaker's name after a time in a chat line.
@@ -321,17 +328,17 @@ mod tests {
 
     #[test]
     fn notices_and_unsigned_lines() {
-        assert!(is_notice("[09:00] -!- bob [~bob@host] has joined #dev"));
-        assert!(is_notice("[09:10] * bob goes to lunch"));
-        assert!(is_notice("[03/06/26, 18:01:12] Hiking Club: \u{200e}Anna created group"));
-        assert!(!is_notice("[09:03] <bob> alice: did you see the report?"));
-        assert!(is_notice("-!- dave has joined #ops"));
-        assert!(!is_notice("* an item of a list"));
-        assert!(is_unsigned("12/05/2026, 09:58 - Messages and calls are end-to-end encrypted."));
-        assert!(is_unsigned("[09:00] -!- bob has joined #dev"));
-        assert!(!is_unsigned("12/05/2026, 10:05 - Mum: Dinner at eight"));
-        assert!(!is_unsigned("<bob> hi"));
-        assert!(!is_unsigned("2024 was a good year."));
+        assert!(line_start("[09:00] -!- bob [~bob@host] has joined #dev").notice);
+        assert!(line_start("[09:10] * bob goes to lunch").notice);
+        assert!(line_start("[03/06/26, 18:01:12] Hiking Club: \u{200e}Anna created group").notice);
+        assert!(!line_start("[09:03] <bob> alice: did you see the report?").notice);
+        assert!(line_start("-!- dave has joined #ops").notice);
+        assert!(!line_start("* an item of a list").notice);
+        assert!(line_start("12/05/2026, 09:58 - Messages and calls are end-to-end encrypted.").unsigned);
+        assert!(line_start("[09:00] -!- bob has joined #dev").unsigned);
+        assert!(!line_start("12/05/2026, 10:05 - Mum: Dinner at eight").unsigned);
+        assert!(!line_start("<bob> hi").unsigned);
+        assert!(!line_start("2024 was a good year.").unsigned);
         assert!(starts_with_time("2024-05-01 10:02:07 INFO  Listening on port 8080"));
         assert!(!starts_with_time("2024-05-01 was a Wednesday."));
     }
@@ -348,9 +355,9 @@ mod tests {
 
     #[test]
     fn writer_needs_a_name() {
-        assert!(names_writer("[10:03] <bob> lol fine"));
-        assert!(names_writer("10:02 - Mum: Dinner at eight"));
-        assert!(!names_writer("[10:02] and the second substation failed"));
-        assert!(!names_writer("book the loading dock"));
+        assert!(line_start("[10:03] <bob> lol fine").named);
+        assert!(line_start("10:02 - Mum: Dinner at eight").named);
+        assert!(!line_start("[10:02] and the second substation failed").named);
+        assert!(!line_start("book the loading dock").named);
     }
 }

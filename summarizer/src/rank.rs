@@ -186,21 +186,21 @@ fn untimed_nicknames_repeat(text: &str, spans: &[Span]) -> bool {
     2 * nicknames.len() <= lines
 }
 
-/// Makes asides of the notices of a chat program and of the rest of their lines:
-/// chat lines whose text starts with a notice mark ([`crate::chat::is_notice`]),
-/// and, unless fewer lines name their writer than not, the lines that start with a
-/// time and name no writer (`12/05/2026, 09:58 - Messages and calls are end-to-end
-/// encrypted. No one outside of this chat can read them.`).
+/// Makes asides of the notices of a chat program and of the rest of their lines.
+/// A notice is a chat line whose text starts with a notice mark (see
+/// [`crate::chat::LineStart`]), or a line that starts with a time and names no
+/// writer (`12/05/2026, 09:58 - Messages and calls are end-to-end encrypted. No
+/// one outside of this chat can read them.`) unless fewer lines name their writer.
 fn mark_chat_notices(text: &str, spans: &[Span], infos: &mut [SentenceInfo]) {
-    let line = |span: &Span| &text[span.start..span.end];
-    let named = spans.iter().filter(|span| crate::chat::names_writer(line(span))).count();
-    let unsigned = spans.iter().filter(|span| crate::chat::is_unsigned(line(span))).count();
+    let starts: Vec<crate::chat::LineStart> =
+        spans.iter().map(|span| crate::chat::line_start(&text[span.start..span.end])).collect();
+    let named = starts.iter().filter(|start| start.named).count();
+    let unsigned = starts.iter().filter(|start| start.unsigned).count();
     // The end of the line of the last notice: the later sentences of that line are
     // part of the notice.
     let mut notice_end = 0;
-    for (span, info) in spans.iter().zip(infos.iter_mut()) {
-        let sentence = line(span);
-        if crate::chat::is_notice(sentence) || (named >= unsigned && crate::chat::is_unsigned(sentence)) {
+    for ((span, start), info) in spans.iter().zip(&starts).zip(infos.iter_mut()) {
+        if start.notice || (named >= unsigned && start.unsigned) {
             notice_end = text[span.start..].find('\n').map_or(text.len(), |newline| span.start + newline);
         }
         if span.start < notice_end {
@@ -209,9 +209,8 @@ fn mark_chat_notices(text: &str, spans: &[Span], infos: &mut [SentenceInfo]) {
     }
 }
 
-/// Does the work of [`describe`] sentence by sentence.
-/// `untimed_chat` tells whether a line that starts with a nickname and no time is
-/// a chat line.
+/// Does the work of [`describe`] sentence by sentence. With `untimed_chat` a line
+/// that starts with a nickname and no time is a chat line.
 fn describe_each(text: &str, spans: &[Span], untimed_chat: bool) -> Vec<SentenceInfo> {
     // Computed once: trimming the rest of the text for every sentence would cost
     // sentences × trailing whitespace.
@@ -289,10 +288,10 @@ fn is_chat(infos: &[SentenceInfo]) -> bool {
     2 * chat_lines > infos.iter().filter(|info| !info.heading).count()
 }
 
-/// Returns the spans that key phrases come from: `content_spans`, less the asides
-/// (such as the notices of a chat program) and the chat lines of fewer than
-/// [`MIN_CONTENT_WORDS`] words when the text is a chat, so that
-/// "okay" and "sounds good", repeated all through a chat, are no key phrase.
+/// Returns the spans that key phrases come from: `content_spans`, less, in a chat,
+/// the asides and the chat lines of fewer than [`MIN_CONTENT_WORDS`] words. So a
+/// chat program's notices, and "okay" and "sounds good" repeated all through a
+/// chat, give no key phrase.
 pub(crate) fn key_phrase_spans<'s>(text: &str, content_spans: &'s [Span], infos: &[SentenceInfo]) -> Cow<'s, [Span]> {
     if !is_chat(infos) {
         return Cow::Borrowed(content_spans);
