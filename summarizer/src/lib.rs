@@ -422,7 +422,7 @@ mod tests {
                 "[00:01:50] Raj Patel: The nightly test suite failed three times this week because of a flaky timeout"
             ]
         );
-        // Neither the speakers nor "okay" and "sounds good", said again and again.
+        // Neither the speakers nor "okay" and "sounds good", which are repeated often.
         let phrases: Vec<String> = summary.key_phrases.into_iter().map(|p| p.text.to_lowercase()).collect();
         assert_eq!(phrases.len(), 2, "{phrases:?}");
         for word in ["kim", "tran", "luis", "olivia", "raj", "okay", "sounds", "good", "thanks"] {

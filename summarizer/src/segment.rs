@@ -1712,6 +1712,7 @@ mod tests {
                 "[10:03] <bob> lol fine"
             ]
         );
+
         // Exports with times without brackets.
         let whatsapp = "12/05/2026, 10:05 - Mum: Dinner is on Saturday at seven\n12/05/2026, 10:06 - Tom: ok";
         assert_eq!(
@@ -1725,15 +1726,18 @@ mod tests {
         );
         let irssi = "10:02 <alice> the budget review moved to tuesday\n10:03 <bob> noted";
         assert_eq!(sentences(irssi), ["10:02 <alice> the budget review moved to tuesday", "10:03 <bob> noted"]);
+
         // In prose, a wrapped line that starts like a timed message goes on.
         let wrapped = "The meeting now starts at\n10:30 Monday: please bring the signed forms.";
         assert_eq!(sentences(wrapped), ["The meeting now starts at\n10:30 Monday: please bring the signed forms."]);
+
         // An address in angle brackets at the start of a wrapped line is no writer.
         let address = "Please write to our support team at\n<support@example.com> and include the order number.";
         assert_eq!(
             sentences(address),
             ["Please write to our support team at\n<support@example.com> and include the order number."]
         );
+
         // A time at the start of a wrapped line of prose names no writer.
         let prose = "The first fault was logged at\n[10:02] and the second one soon after.";
         assert_eq!(sentences(prose), ["The first fault was logged at\n[10:02] and the second one soon after."]);
@@ -2200,7 +2204,7 @@ mod tests {
         }
 
         #[test]
-        fn whitespace_word_spans_match_split_whitespace_on_long_text(
+        fn word_spans_match_split_whitespace_on_long_text(
             text in "([a-z]{1,9}|[ \t\n\r\x0b\x0c\0\x1f]{1,3}|\u{a0}|\u{2003}|é|東|\u{85}){0,40}",
         ) {
             let expected: Vec<&str> = text.split_whitespace().collect();
