@@ -91,8 +91,8 @@ pub(crate) struct SentenceVectors {
     /// For each sentence, the end of its terms in `ids` and `weights`.
     ends: Vec<u32>,
     /// For each sentence, its number of content words, which is at most
-    /// `MAX_SENTENCE_BYTES`.
-    content_words: Vec<u32>,
+    /// `MAX_SENTENCE_BYTES` and so fits in 16 bits.
+    content_words: Vec<u16>,
 }
 
 impl SentenceVectors {
@@ -118,6 +118,7 @@ impl SentenceVectors {
 
     /// Adds a sentence with the term ids that `ids` yields, ascending, and the
     /// weights that `weights` yields for them, which it normalises.
+    #[cfg(test)]
     fn push(
         &mut self,
         ids: impl IntoIterator<Item = u32>,
@@ -132,7 +133,7 @@ impl SentenceVectors {
         // There are fewer terms than bytes of text, which is far below 4 GiB.
         self.ends.push(u32::try_from(self.ids.len()).unwrap_or(u32::MAX));
         // A sentence has at most MAX_SENTENCE_BYTES bytes, so far fewer words.
-        self.content_words.push(u32::try_from(content_words).unwrap_or(u32::MAX));
+        self.content_words.push(u16::try_from(content_words).unwrap_or(u16::MAX));
     }
 }
 
@@ -519,7 +520,10 @@ pub(crate) fn sentence_vectors(text: &str, spans: &[Span], terms: &mut TermCache
     // copies that growing from empty makes, and takes at most one byte per byte.
     let sentence_bytes: usize = spans.iter().map(|span| span.end - span.start).sum();
     let mut counts: Vec<(u32, u32)> = Vec::with_capacity(sentence_bytes / 8);
-    let mut ends: Vec<usize> = Vec::with_capacity(spans.len());
+    // The ends of the sentences in `counts`, which are also their ends in the
+    // vectors, and their numbers of content words, kept as they are in the vectors.
+    let mut ends: Vec<u32> = Vec::with_capacity(spans.len());
+    let mut content_words: Vec<u16> = Vec::with_capacity(spans.len());
     let mut ids: Vec<u32> = Vec::new();
 
     for span in spans {
@@ -533,7 +537,10 @@ pub(crate) fn sentence_vectors(text: &str, spans: &[Span], terms: &mut TermCache
                 _ => counts.push((id, 1)),
             }
         }
-        ends.push(counts.len());
+        // There are fewer terms than bytes of text, which is far below 4 GiB, and a
+        // sentence has at most MAX_SENTENCE_BYTES bytes, so far fewer words.
+        ends.push(u32::try_from(counts.len()).unwrap_or(u32::MAX));
+        content_words.push(u16::try_from(ids.len()).unwrap_or(u16::MAX));
     }
 
     let mut document_frequency = vec![0u32; term_ids.len()];
@@ -560,20 +567,20 @@ pub(crate) fn sentence_vectors(text: &str, spans: &[Span], terms: &mut TermCache
     let mut vectors = SentenceVectors {
         ids: Vec::with_capacity(counts.len()),
         weights: Vec::with_capacity(counts.len()),
-        ends: Vec::with_capacity(spans.len()),
-        content_words: Vec::with_capacity(spans.len()),
+        ends,
+        content_words,
     };
     let mut start = 0;
-    for end in ends {
-        let counts = &counts[start..end];
-        start = end;
-        let content_words = counts.iter().map(|&(_, count)| count as usize).sum();
-        let weights = counts.iter().map(|&(id, tf)| {
+    for &end in &vectors.ends {
+        let counts = &counts[start..end as usize];
+        vectors.ids.extend(counts.iter().map(|&(id, _)| id));
+        vectors.weights.extend(counts.iter().map(|&(id, tf)| {
             // ln(1) is 0, so a term seen once weighs its idf.
             let tf_weight = if tf == 1 { 1.0 } else { 1.0 + (tf as f64).ln() };
             tf_weight * idf[id as usize]
-        });
-        vectors.push(counts.iter().map(|&(id, _)| id), weights, content_words);
+        }));
+        normalize(&mut vectors.weights[start..]);
+        start = end as usize;
     }
     vectors
 }
@@ -645,14 +652,6 @@ fn dot_with_spread(vector: &SentenceVector, spread: &[f64]) -> f64 {
     }
 }
 
-/// Divides each value by the largest one, or sets all to zero when none is positive.
-fn make_relative(values: &mut [f64]) {
-    let max = values.iter().copied().fold(0.0, f64::max);
-    for value in values.iter_mut() {
-        *value = if max > 0.0 { *value / max } else { 0.0 };
-    }
-}
-
 /// Scores each sentence by content and position. Scores are finite, and headings
 /// get a position but do not advance it.
 ///
@@ -690,10 +689,12 @@ pub(crate) fn score_sentences(
         Cow::Borrowed(infos)
     };
 
-    // The scores are written over the centroid similarities, one buffer fewer for
-    // text of very many tiny sentences.
-    let mut scores = centroid_similarity(&infos, vectors);
-    let directed = directed_centrality(&infos, vectors, text_bytes);
+    // The scores are written over the directed centrality. The centroid
+    // similarities (8 bytes a sentence) are kept beside them only when they take
+    // at most an eighth of the size of the text. Otherwise they are computed again
+    // below, so text of very many tiny sentences needs one buffer fewer.
+    let mut scores = directed_centrality(&infos, vectors, text_bytes);
+    let centroid = CentroidSimilarity::new(&infos, vectors, infos.len() * 8 <= text_bytes);
 
     let body_sentences = infos.iter().filter(|info| !info.heading).count().max(1);
     let share = (max_sentences as f64 / body_sentences as f64).min(1.0);
@@ -707,7 +708,7 @@ pub(crate) fn score_sentences(
         if !info.heading {
             body_position += 1;
         }
-        let content = (1.0 - directed_weight) * scores[index] + directed_weight * directed[index];
+        let content = (1.0 - directed_weight) * centroid.relative(index) + directed_weight * scores[index];
         let score = (1.0 - position_weight) * content + position_weight * position;
         let words = vectors.get(index).content_words as f64;
         scores[index] = if chat {
@@ -723,7 +724,8 @@ pub(crate) fn score_sentences(
 
 /// Returns the median number of content words per sentence, 0 for no sentences.
 fn median_content_words(vectors: &SentenceVectors) -> f64 {
-    let mut counts: Vec<usize> = vectors.iter().map(|vector| vector.content_words).collect();
+    // A copy of the 16-bit counts, where a list of `usize` took 8 bytes a sentence.
+    let mut counts = vectors.content_words.clone();
     let middle = counts.len() / 2;
     if counts.is_empty() {
         return 0.0;
@@ -731,41 +733,80 @@ fn median_content_words(vectors: &SentenceVectors) -> f64 {
     *counts.select_nth_unstable(middle).1 as f64
 }
 
-/// Returns each sentence's cosine to the centroid of the body sentences, divided by
-/// the largest one.
-fn centroid_similarity(infos: &[SentenceInfo], vectors: &SentenceVectors) -> Vec<f64> {
-    // Term ids are dense from 0, so the centroid is summed in an array.
-    let vocabulary = vocabulary_size(vectors);
-    let mut weights = vec![0.0; vocabulary];
-    let mut present = vec![false; vocabulary];
-    for (info, vector) in infos.iter().zip(vectors.iter()) {
-        if info.heading {
-            continue;
-        }
-        for (id, weight) in vector.terms() {
-            weights[id] += weight;
-            present[id] = true;
-        }
-    }
-    let centroid_ids: Vec<u32> = (0..vocabulary as u32).filter(|&id| present[id as usize]).collect();
-    let mut centroid_weights: Vec<f64> = centroid_ids.iter().map(|&id| weights[id as usize]).collect();
-    normalize(&mut centroid_weights);
-    for (&id, &weight) in centroid_ids.iter().zip(&centroid_weights) {
-        weights[id as usize] = weight;
-    }
-    let centroid = SentenceVector { ids: &centroid_ids, weights: &centroid_weights, content_words: 0 };
+/// Each sentence's cosine to the centroid of the body sentences, divided by the
+/// largest one.
+struct CentroidSimilarity<'a> {
+    vectors: &'a SentenceVectors,
+    /// The centroid's term ids, ascending, with their weights.
+    ids: Vec<u32>,
+    weights: Vec<f64>,
+    /// The centroid spread out by term id, with 0 for a term it lacks.
+    spread: Vec<f64>,
+    /// The largest cosine of a sentence to the centroid, at least 0.
+    largest: f64,
+    /// Each sentence's cosine, when kept.
+    kept: Option<Vec<f64>>,
+}
 
-    let mut similarities: Vec<f64> = vectors
-        .iter()
-        .map(|vector| {
-            if vector.len() > centroid.len() {
-                return cosine(&vector, &centroid);
+impl<'a> CentroidSimilarity<'a> {
+    /// Sums the centroid and finds the largest cosine to it, keeping each
+    /// sentence's cosine when `keep` is set.
+    fn new(infos: &[SentenceInfo], vectors: &'a SentenceVectors, keep: bool) -> Self {
+        // Term ids are dense from 0, so the centroid is summed in an array.
+        let vocabulary = vocabulary_size(vectors);
+        let mut spread = vec![0.0; vocabulary];
+        let mut present = vec![false; vocabulary];
+        for (info, vector) in infos.iter().zip(vectors.iter()) {
+            if info.heading {
+                continue;
             }
-            dot_with_spread(&vector, &weights)
-        })
-        .collect();
-    make_relative(&mut similarities);
-    similarities
+            for (id, weight) in vector.terms() {
+                spread[id] += weight;
+                present[id] = true;
+            }
+        }
+        let ids: Vec<u32> = (0..vocabulary as u32).filter(|&id| present[id as usize]).collect();
+        let mut weights: Vec<f64> = ids.iter().map(|&id| spread[id as usize]).collect();
+        normalize(&mut weights);
+        for (&id, &weight) in ids.iter().zip(&weights) {
+            spread[id as usize] = weight;
+        }
+        let mut centroid = Self { vectors, ids, weights, spread, largest: 0.0, kept: None };
+        let cosines = (0..vectors.len()).map(|index| centroid.cosine(index));
+        let (largest, kept) = if keep {
+            let kept: Vec<f64> = cosines.collect();
+            (kept.iter().copied().fold(0.0, f64::max), Some(kept))
+        } else {
+            (cosines.fold(0.0, f64::max), None)
+        };
+        centroid.largest = largest;
+        centroid.kept = kept;
+        centroid
+    }
+
+    /// Returns the cosine of sentence `index` to the centroid.
+    fn cosine(&self, index: usize) -> f64 {
+        let vector = self.vectors.get(index);
+        if vector.len() > self.ids.len() {
+            let centroid = SentenceVector { ids: &self.ids, weights: &self.weights, content_words: 0 };
+            return cosine(&vector, &centroid);
+        }
+        dot_with_spread(&vector, &self.spread)
+    }
+
+    /// Returns the cosine of sentence `index` to the centroid divided by the largest
+    /// one, or 0 when none is positive.
+    fn relative(&self, index: usize) -> f64 {
+        let cosine = match &self.kept {
+            Some(kept) => kept[index],
+            None => self.cosine(index),
+        };
+        if self.largest > 0.0 {
+            cosine / self.largest
+        } else {
+            0.0
+        }
+    }
 }
 
 /// Scores each body sentence by directed centrality in the manner of PacSum, scaled
@@ -791,16 +832,19 @@ fn directed_centrality(infos: &[SentenceInfo], vectors: &SentenceVectors, text_b
 /// that takes at most twice the size of the text, so text of very many short
 /// sentences takes less memory, and both ways give the same scores.
 fn directed_centrality_with(infos: &[SentenceInfo], vectors: &SentenceVectors, keep_cosines: bool) -> Vec<f64> {
-    let body: Vec<usize> = (0..infos.len()).filter(|&index| !infos[index].heading).collect();
+    // The body sentences are walked afresh each time, where a list of them took 8
+    // bytes a sentence of a text of tiny ones.
+    let body = || (0..infos.len()).filter(|&index| !infos[index].heading);
+    let body_sentences = body().count();
     let mut scores = vec![0.0; infos.len()];
-    if body.len() < 2 {
+    if body_sentences < 2 {
         return scores;
     }
     let (mut low, mut high) = (f64::INFINITY, f64::NEG_INFINITY);
     // Reserved only when kept: an upper bound, as the first sentences have fewer
     // earlier ones in their window.
-    let mut kept_cosines = Vec::with_capacity(if keep_cosines { body.len() * CENTRALITY_WINDOW } else { 0 });
-    for_each_window_cosine(&body, vectors, |_, _, cosine| {
+    let mut kept_cosines = Vec::with_capacity(if keep_cosines { body_sentences * CENTRALITY_WINDOW } else { 0 });
+    for_each_window_cosine(body(), vectors, |_, _, cosine| {
         low = low.min(cosine);
         high = high.max(cosine);
         if keep_cosines {
@@ -815,15 +859,15 @@ fn directed_centrality_with(infos: &[SentenceInfo], vectors: &SentenceVectors, k
     };
     if keep_cosines {
         let mut cosines = kept_cosines.into_iter();
-        for_each_window_edge(&body, |earlier, later| add_edge(earlier, later, cosines.next().unwrap_or(0.0)));
+        for_each_window_edge(body(), |earlier, later| add_edge(earlier, later, cosines.next().unwrap_or(0.0)));
     } else {
-        for_each_window_cosine(&body, vectors, add_edge);
+        for_each_window_cosine(body(), vectors, add_edge);
     }
 
-    let low = body.iter().map(|&index| scores[index]).fold(f64::INFINITY, f64::min);
-    let high = body.iter().map(|&index| scores[index]).fold(f64::NEG_INFINITY, f64::max);
+    let low = body().map(|index| scores[index]).fold(f64::INFINITY, f64::min);
+    let high = body().map(|index| scores[index]).fold(f64::NEG_INFINITY, f64::max);
     if high > low {
-        for &index in &body {
+        for index in body() {
             scores[index] = (scores[index] - low) / (high - low);
         }
     } else {
@@ -834,11 +878,15 @@ fn directed_centrality_with(infos: &[SentenceInfo], vectors: &SentenceVectors, k
 
 /// Calls `visit` with the indexes of the earlier and the later sentence of each
 /// edge of directed centrality, in the order of [`for_each_window_cosine`].
-fn for_each_window_edge(body: &[usize], mut visit: impl FnMut(usize, usize)) {
-    for (position, &later) in body.iter().enumerate() {
-        for &earlier in &body[position.saturating_sub(CENTRALITY_WINDOW)..position] {
-            visit(earlier, later);
+fn for_each_window_edge(body: impl IntoIterator<Item = usize>, mut visit: impl FnMut(usize, usize)) {
+    // The last CENTRALITY_WINDOW body sentences, each at its position modulo the
+    // window.
+    let mut recent = [0usize; CENTRALITY_WINDOW];
+    for (position, later) in body.into_iter().enumerate() {
+        for earlier in position.saturating_sub(CENTRALITY_WINDOW)..position {
+            visit(recent[earlier % CENTRALITY_WINDOW], later);
         }
+        recent[position % CENTRALITY_WINDOW] = later;
     }
 }
 
@@ -854,10 +902,16 @@ fn for_each_window_edge(body: &[usize], mut visit: impl FnMut(usize, usize)) {
 /// it against each earlier sentence in turn walks its terms once per earlier
 /// sentence. Each sum adds the same products in the same order as
 /// [`dot_with_spread`], so the cosines are the same.
-fn for_each_window_cosine(body: &[usize], vectors: &SentenceVectors, mut visit: impl FnMut(usize, usize, f64)) {
+fn for_each_window_cosine(
+    body: impl IntoIterator<Item = usize>,
+    vectors: &SentenceVectors,
+    mut visit: impl FnMut(usize, usize, f64),
+) {
     const WINDOW: usize = CENTRALITY_WINDOW;
     let mut spread = vec![[0.0f64; WINDOW]; vocabulary_size(vectors)];
-    for (position, &sentence) in body.iter().enumerate() {
+    // The sentence of each slot of `spread`.
+    let mut recent = [0usize; WINDOW];
+    for (position, sentence) in body.into_iter().enumerate() {
         let mut sums = [0.0f64; WINDOW];
         let vector = vectors.get(sentence);
         for (&id, &weight) in vector.ids.iter().zip(vector.weights) {
@@ -868,20 +922,21 @@ fn for_each_window_cosine(body: &[usize], vectors: &SentenceVectors, mut visit: 
         }
         for earlier in position.saturating_sub(WINDOW)..position {
             let sum = sums[earlier % WINDOW];
-            visit(body[earlier], sentence, if sum.is_finite() { sum } else { 0.0 });
+            visit(recent[earlier % WINDOW], sentence, if sum.is_finite() { sum } else { 0.0 });
         }
 
         // The slot of the sentence WINDOW places back, which no later sentence
         // reaches, now takes this one.
         let slot = position % WINDOW;
-        if let Some(&dropped) = position.checked_sub(WINDOW).map(|back| &body[back]) {
-            for &id in vectors.get(dropped).ids {
+        if position >= WINDOW {
+            for &id in vectors.get(recent[slot]).ids {
                 spread[id as usize][slot] = 0.0;
             }
         }
         for (id, weight) in vectors.get(sentence).terms() {
             spread[id][slot] = weight;
         }
+        recent[slot] = sentence;
     }
 }
 
@@ -975,10 +1030,11 @@ pub(crate) fn choose(
         }
         // The tier's sentences by rank. Indexes are u32 because the pool of a text of
         // very many tiny sentences is large, and texts have fewer sentences than bytes.
-        let mut pool: Vec<u32> =
-            (0..infos.len()).filter(|&index| tier(index) == pass).map(|index| index as u32).collect();
+        let mut pool: Vec<u32> = Vec::with_capacity(tier_sizes[pass]);
+        pool.extend((0..infos.len()).filter(|&index| tier(index) == pass).map(|index| index as u32));
         pool.sort_unstable_by(|&a, &b| ranks_before(a as usize, b as usize));
         let mut untaken = Untaken::new(pool.len());
+        marginal.start_pool();
         let mut cursor = 0;
         while finder.chosen.len() < limit.max_sentences {
             cursor = untaken.first_from(cursor);
@@ -988,10 +1044,11 @@ pub(crate) fn choose(
             let slot = if finder.chosen.is_empty() || finder.chosen.len() >= MMR_MAX_CHOSEN {
                 cursor
             } else {
-                best_marginal_slot(&pool, &mut untaken, cursor, &finder.chosen, &mut marginal, scores)
+                best_marginal_slot(&pool, &untaken, cursor, &finder.chosen, &mut marginal, scores)
             };
             untaken.take(slot);
             let candidate = pool[slot] as usize;
+            marginal.forget(candidate);
 
             if let Some((budget, words)) = &limit.word_budget {
                 if words_used + words[candidate] > *budget {
@@ -1145,7 +1202,7 @@ impl<'a> RepeatFinder<'a> {
 /// better-ranked slot.
 fn best_marginal_slot(
     pool: &[u32],
-    untaken: &mut Untaken,
+    untaken: &Untaken,
     cursor: usize,
     chosen: &[usize],
     marginal: &mut MarginalSimilarity<'_>,
@@ -1153,12 +1210,12 @@ fn best_marginal_slot(
 ) -> usize {
     let mut best = (cursor, f64::NEG_INFINITY);
     let mut slot = untaken.first_from(cursor);
-    for _ in 0..MMR_WINDOW {
+    for position in 0..MMR_WINDOW {
         if slot == pool.len() {
             break;
         }
         let candidate = pool[slot] as usize;
-        let relevance = scores[candidate] - MMR_WEIGHT * marginal.max_cosine(candidate, chosen);
+        let relevance = scores[candidate] - MMR_WEIGHT * marginal.max_cosine(position, candidate, chosen);
         if relevance > best.1 {
             best = (slot, relevance);
         }
@@ -1167,41 +1224,84 @@ fn best_marginal_slot(
     best.0
 }
 
-/// The slots of a pool of candidates not yet taken. Each slot points at a slot at
-/// or after it that may be untaken, and lookups shorten the paths they follow, so
-/// finding the next untaken slot takes nearly constant time. Scanning over taken
-/// slots took time that grew with the square of the sentences under a word
-/// budget, where most candidates are taken without fitting.
+/// The slots of a pool of candidates not yet taken, as a tree of bit sets. The
+/// first level has a bit for each slot, set while it is untaken. Each level above
+/// has a bit for each 64-bit word of the level below, set while that word has a
+/// bit set, up to a level of one word. Finding the next untaken slot walks up and
+/// down the levels, so it takes nearly constant time. Scanning over taken slots
+/// took time that grew with the square of the sentences under a word budget, as
+/// most candidates are taken there without fitting. A pool of a million tiny
+/// sentences takes 130 KB, where a `u32` for each slot took 4 MB.
 struct Untaken {
-    /// For each slot, itself when untaken, or a later slot; the last entry, one
-    /// past the pool, always points at itself. Pools have fewer than `u32::MAX`
-    /// sentences, as texts have fewer bytes.
-    next: Vec<u32>,
+    /// The levels, the bits of the slots first. A level's bits past its end are 0.
+    levels: Vec<Vec<u64>>,
+    len: usize,
 }
 
 impl Untaken {
     fn new(len: usize) -> Self {
-        Self { next: (0..=len as u32).collect() }
+        let mut levels = Vec::new();
+        let mut bits = len;
+        loop {
+            let mut words = vec![u64::MAX; bits.div_ceil(64)];
+            if let Some(last) = words.last_mut() {
+                if !bits.is_multiple_of(64) {
+                    *last = (1u64 << (bits % 64)) - 1;
+                }
+            }
+            let word_count = words.len();
+            levels.push(words);
+            if word_count <= 1 {
+                break;
+            }
+            bits = word_count;
+        }
+        Self { levels, len }
     }
 
     /// Marks `slot` taken.
     fn take(&mut self, slot: usize) {
-        self.next[slot] = slot as u32 + 1;
+        let mut position = slot;
+        for words in &mut self.levels {
+            let word = &mut words[position / 64];
+            *word &= !(1u64 << (position % 64));
+            if *word != 0 {
+                break;
+            }
+            position /= 64;
+        }
     }
 
     /// Returns the first untaken slot at or after `slot`, or the pool's length.
-    fn first_from(&mut self, slot: usize) -> usize {
-        let mut slot = slot as u32;
-        loop {
-            let next = self.next[slot as usize];
-            if next == slot {
-                return slot as usize;
-            }
-            // Path halving: each slot passed points two steps on.
-            let after = self.next[next as usize];
-            self.next[slot as usize] = after;
-            slot = after;
+    fn first_from(&self, slot: usize) -> usize {
+        if slot >= self.len {
+            return self.len;
         }
+        // Up: the first level with a bit set at or after `position` in its word.
+        let mut level = 0;
+        let mut position = slot;
+        loop {
+            let words = &self.levels[level];
+            let Some(&word) = words.get(position / 64) else {
+                return self.len;
+            };
+            let bits = word & (u64::MAX << (position % 64));
+            if bits != 0 {
+                position = position / 64 * 64 + bits.trailing_zeros() as usize;
+                break;
+            }
+            if level + 1 == self.levels.len() {
+                return self.len;
+            }
+            level += 1;
+            position = position / 64 + 1;
+        }
+        // Down: each set bit leads to a word of the level below with a bit set.
+        while level > 0 {
+            level -= 1;
+            position = position * 64 + self.levels[level][position].trailing_zeros() as usize;
+        }
+        position
     }
 }
 
@@ -1210,13 +1310,15 @@ impl Untaken {
 /// with the sentences chosen since it was last compared.
 struct MarginalSimilarity<'a> {
     vectors: &'a SentenceVectors,
-    /// For each sentence, the largest cosine to the chosen sentences counted so far,
-    /// from 0.
-    similarity: Vec<f64>,
-    /// For each sentence, how many of the chosen sentences `similarity` counts.
-    /// Picks by marginal relevance stop at [`MMR_MAX_CHOSEN`] chosen sentences,
-    /// so the count fits in a byte, where a `usize` took eight bytes a sentence.
-    counted: Vec<u8>,
+    /// The candidates compared and not taken yet, in the order of the pool. Each
+    /// has the largest cosine to the chosen sentences it counts, and how many of
+    /// them it counts. Each pick compares the first [`MMR_WINDOW`] untaken candidates
+    /// of the pool, in order, and [`Self::forget`] drops a taken one. So these are
+    /// the first untaken candidates, at most [`MMR_WINDOW`] of them, and a pick
+    /// finds each at its position in the window. A list of all sentences took 9
+    /// bytes a sentence of a text of tiny ones. Picks by marginal relevance stop at
+    /// [`MMR_MAX_CHOSEN`] chosen sentences, so the count fits in a byte.
+    window: Vec<(u32, f64, u8)>,
     /// The last chosen sentence spread out by term id, with the sentence's index,
     /// against which most candidates are summed without merging. Empty until used.
     spread: Vec<f64>,
@@ -1225,33 +1327,53 @@ struct MarginalSimilarity<'a> {
 
 impl<'a> MarginalSimilarity<'a> {
     fn new(vectors: &'a SentenceVectors) -> Self {
-        let count = vectors.len();
-        Self {
-            vectors,
-            similarity: vec![0.0; count],
-            counted: vec![0; count],
-            spread: Vec::new(),
-            spread_sentence: None,
-        }
+        Self { vectors, window: Vec::new(), spread: Vec::new(), spread_sentence: None }
     }
 
     /// Returns the largest cosine of sentence `candidate` to the sentences of
     /// `chosen`, which only grows between calls. The cosines are folded in the
-    /// order of `chosen` from 0, as a fold over all of them would be.
-    fn max_cosine(&mut self, candidate: usize, chosen: &[usize]) -> f64 {
+    /// order of `chosen` from 0, as a fold over all of them would be. `position` is
+    /// the candidate's place among the untaken candidates of the pool. Its entry
+    /// is found there at once, or else looked for in the whole window.
+    fn max_cosine(&mut self, position: usize, candidate: usize, chosen: &[usize]) -> f64 {
         const { assert!(MMR_MAX_CHOSEN <= u8::MAX as usize) };
         debug_assert!(chosen.len() <= usize::from(u8::MAX), "more chosen sentences than a byte counts");
+        // Sentence indexes fit in u32, as the pools of `choose` hold them.
+        let key = candidate as u32;
+        let entry = match self.window.get(position) {
+            Some(&(sentence, _, _)) if sentence == key => position,
+            _ => match self.window.iter().position(|&(sentence, _, _)| sentence == key) {
+                Some(entry) => entry,
+                None => {
+                    self.window.push((key, 0.0, 0));
+                    self.window.len() - 1
+                }
+            },
+        };
+        let (_, mut largest, counted) = self.window[entry];
         let last = chosen.len().saturating_sub(1);
-        for (position, &kept) in chosen.iter().enumerate().skip(usize::from(self.counted[candidate])) {
+        for (position, &kept) in chosen.iter().enumerate().skip(usize::from(counted)) {
             let similarity = if position == last {
                 self.cosine_to_spread(kept, candidate)
             } else {
                 cosine(&self.vectors.get(kept), &self.vectors.get(candidate))
             };
-            self.similarity[candidate] = self.similarity[candidate].max(similarity);
+            largest = largest.max(similarity);
         }
-        self.counted[candidate] = u8::try_from(chosen.len()).unwrap_or(u8::MAX);
-        self.similarity[candidate]
+        self.window[entry] = (key, largest, u8::try_from(chosen.len()).unwrap_or(u8::MAX));
+        largest
+    }
+
+    /// Drops the entry of `candidate`, which is taken.
+    fn forget(&mut self, candidate: usize) {
+        if let Some(entry) = self.window.iter().position(|&(sentence, _, _)| sentence as usize == candidate) {
+            self.window.remove(entry);
+        }
+    }
+
+    /// Drops all entries, for the pool of the next tier.
+    fn start_pool(&mut self) {
+        self.window.clear();
     }
 
     /// Returns the cosine of sentences `chosen` and `candidate` by [`dot_with_spread`],
@@ -1414,6 +1536,31 @@ mod tests {
 
     proptest::proptest! {
         #[test]
+        fn untaken_skips_long_taken_runs_as_a_scan(
+            len in 0usize..20_000,
+            runs in proptest::collection::vec((0usize..20_000, 0usize..9_000), 0..12),
+            probes in proptest::collection::vec(0usize..20_001, 1..40),
+        ) {
+            // Runs of taken slots span whole words and levels of the bit sets.
+            let mut untaken = Untaken::new(len);
+            let mut is_taken = vec![false; len];
+            for (start, run) in runs {
+                for slot in start.min(len)..(start + run).min(len) {
+                    if !is_taken[slot] {
+                        untaken.take(slot);
+                        is_taken[slot] = true;
+                    }
+                }
+            }
+            for from in probes {
+                let from = from.min(len);
+                proptest::prop_assert_eq!(untaken.first_from(from), (from..len).find(|&slot| !is_taken[slot]).unwrap_or(len), "from {}", from);
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
         fn repeat_finder_matches_full_scan(
             sentences in proptest::collection::vec(proptest::collection::vec((0usize..12, 1u32..4), 0..6), 0..120),
         ) {
@@ -1467,7 +1614,7 @@ mod tests {
             let vectors = unit_vectors(&sentences);
             let body: Vec<usize> = (0..vectors.len()).filter(|index| index % 5 != 3).collect();
             let mut found = Vec::new();
-            for_each_window_cosine(&body, &vectors, |earlier, later, cosine| found.push((earlier, later, cosine.to_bits())));
+            for_each_window_cosine(body.iter().copied(), &vectors, |earlier, later, cosine| found.push((earlier, later, cosine.to_bits())));
 
             // Each later sentence in turn, with the earlier ones of its window in order.
             let mut expected = Vec::new();
@@ -1481,7 +1628,7 @@ mod tests {
                 }
             }
             let mut edges = Vec::new();
-            for_each_window_edge(&body, |earlier, later| edges.push((earlier, later)));
+            for_each_window_edge(body.iter().copied(), |earlier, later| edges.push((earlier, later)));
             let found_edges: Vec<(usize, usize)> = found.iter().map(|&(earlier, later, _)| (earlier, later)).collect();
             proptest::prop_assert_eq!(edges, found_edges);
             proptest::prop_assert_eq!(found, expected);
@@ -1552,10 +1699,59 @@ mod tests {
             for (candidate, choose) in steps {
                 let candidate = candidate % vectors.len();
                 let expected = chosen.iter().map(|&kept| cosine(&vectors.get(kept), &vectors.get(candidate))).fold(0.0, f64::max);
-                let found = marginal.max_cosine(candidate, &chosen);
+                // Positions of other candidates, and of none, are looked for too.
+                let found = marginal.max_cosine(candidate % 3, candidate, &chosen);
                 proptest::prop_assert_eq!(found.to_bits(), expected.to_bits(), "candidate {}", candidate);
                 if choose {
                     chosen.push(candidate);
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn marginal_window_holds_untaken_candidates_only(
+            sentences in proptest::collection::vec(proptest::collection::vec((0usize..12, 1u32..4), 0..6), 1..200),
+            picks in proptest::collection::vec((0usize..MMR_WINDOW, proptest::bool::ANY), 0..300),
+        ) {
+            // Picks as `choose` makes them: each takes a slot of the window, and
+            // some of those taken are chosen.
+            let vectors = unit_vectors(&sentences);
+            let pool: Vec<u32> = (0..vectors.len() as u32).collect();
+            let scores = vec![0.0; vectors.len()];
+            let mut untaken = Untaken::new(pool.len());
+            let mut marginal = MarginalSimilarity::new(&vectors);
+            let mut chosen: Vec<usize> = Vec::new();
+            for (offset, choose) in picks {
+                let cursor = untaken.first_from(0);
+                if cursor == pool.len() {
+                    break;
+                }
+                if !chosen.is_empty() && chosen.len() < MMR_MAX_CHOSEN {
+                    best_marginal_slot(&pool, &untaken, cursor, &chosen, &mut marginal, &scores);
+                }
+                let mut slot = cursor;
+                for _ in 0..offset {
+                    match untaken.first_from(slot + 1) {
+                        next if next < pool.len() => slot = next,
+                        _ => break,
+                    }
+                }
+                untaken.take(slot);
+                marginal.forget(slot);
+                if choose {
+                    chosen.push(slot);
+                }
+                proptest::prop_assert!(marginal.window.len() <= MMR_WINDOW, "{} entries", marginal.window.len());
+                for &(sentence, largest, counted) in &marginal.window {
+                    let sentence = sentence as usize;
+                    proptest::prop_assert!(untaken.first_from(sentence) == sentence, "sentence {} is taken", sentence);
+                    let expected = chosen[..usize::from(counted)]
+                        .iter()
+                        .map(|&kept| cosine(&vectors.get(kept), &vectors.get(sentence)))
+                        .fold(0.0, f64::max);
+                    proptest::prop_assert_eq!(largest.to_bits(), expected.to_bits(), "sentence {}", sentence);
                 }
             }
         }

@@ -260,6 +260,11 @@ pub fn split_sentences(text: &str) -> Vec<Span> {
     if sentences.is_empty() && !trimmed.is_empty() {
         push_sentence(text.len() - text.trim_start().len(), trimmed, &mut glue, &mut sentences);
     }
+    // The spans stay while the text is ranked, and growing by doubling may have
+    // left room for nearly as many again: more than 64 KiB is given back.
+    if sentences.capacity() - sentences.len() > 4096 {
+        sentences.shrink_to_fit();
+    }
     sentences
 }
 
