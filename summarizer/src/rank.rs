@@ -745,7 +745,7 @@ struct CentroidSimilarity<'a> {
     /// The largest cosine of a sentence to the centroid, at least 0.
     largest: f64,
     /// Each sentence's cosine, when kept.
-    kept: Option<Vec<f64>>,
+    cosines: Option<Vec<f64>>,
 }
 
 impl<'a> CentroidSimilarity<'a> {
@@ -771,16 +771,16 @@ impl<'a> CentroidSimilarity<'a> {
         for (&id, &weight) in ids.iter().zip(&weights) {
             spread[id as usize] = weight;
         }
-        let mut centroid = Self { vectors, ids, weights, spread, largest: 0.0, kept: None };
-        let cosines = (0..vectors.len()).map(|index| centroid.cosine(index));
-        let (largest, kept) = if keep {
-            let kept: Vec<f64> = cosines.collect();
-            (kept.iter().copied().fold(0.0, f64::max), Some(kept))
+        let mut centroid = Self { vectors, ids, weights, spread, largest: 0.0, cosines: None };
+        let sentence_cosines = (0..vectors.len()).map(|index| centroid.cosine(index));
+        let (largest, cosines) = if keep {
+            let cosines: Vec<f64> = sentence_cosines.collect();
+            (cosines.iter().copied().fold(0.0, f64::max), Some(cosines))
         } else {
-            (cosines.fold(0.0, f64::max), None)
+            (sentence_cosines.fold(0.0, f64::max), None)
         };
         centroid.largest = largest;
-        centroid.kept = kept;
+        centroid.cosines = cosines;
         centroid
     }
 
@@ -797,8 +797,8 @@ impl<'a> CentroidSimilarity<'a> {
     /// Returns the cosine of sentence `index` to the centroid divided by the largest
     /// one, or 0 when none is positive.
     fn relative(&self, index: usize) -> f64 {
-        let cosine = match &self.kept {
-            Some(kept) => kept[index],
+        let cosine = match &self.cosines {
+            Some(cosines) => cosines[index],
             None => self.cosine(index),
         };
         if self.largest > 0.0 {
