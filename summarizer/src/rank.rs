@@ -1277,6 +1277,11 @@ impl Untaken {
         if slot >= self.len {
             return self.len;
         }
+        // Most lookups end in the slot's own word.
+        let bits = self.levels[0][slot / 64] & (u64::MAX << (slot % 64));
+        if bits != 0 {
+            return slot / 64 * 64 + bits.trailing_zeros() as usize;
+        }
         // Up: the first level with a bit set at or after `position` in its word.
         let mut level = 0;
         let mut position = slot;
@@ -1318,7 +1323,10 @@ struct MarginalSimilarity<'a> {
     /// finds each at its position in the window. A list of all sentences took 9
     /// bytes a sentence of a text of tiny ones. Picks by marginal relevance stop at
     /// [`MMR_MAX_CHOSEN`] chosen sentences, so the count fits in a byte.
-    window: Vec<(u32, f64, u8)>,
+    /// They are `entries[first..]`: taking the first candidate, the common case,
+    /// moves `first` on, and the entries before it are dropped now and then.
+    entries: Vec<(u32, f64, u8)>,
+    first: usize,
     /// The last chosen sentence spread out by term id, with the sentence's index,
     /// against which most candidates are summed without merging. Empty until used.
     spread: Vec<f64>,
@@ -1327,7 +1335,7 @@ struct MarginalSimilarity<'a> {
 
 impl<'a> MarginalSimilarity<'a> {
     fn new(vectors: &'a SentenceVectors) -> Self {
-        Self { vectors, window: Vec::new(), spread: Vec::new(), spread_sentence: None }
+        Self { vectors, entries: Vec::new(), first: 0, spread: Vec::new(), spread_sentence: None }
     }
 
     /// Returns the largest cosine of sentence `candidate` to the sentences of
@@ -1340,17 +1348,22 @@ impl<'a> MarginalSimilarity<'a> {
         debug_assert!(chosen.len() <= usize::from(u8::MAX), "more chosen sentences than a byte counts");
         // Sentence indexes fit in u32, as the pools of `choose` hold them.
         let key = candidate as u32;
-        let entry = match self.window.get(position) {
-            Some(&(sentence, _, _)) if sentence == key => position,
-            _ => match self.window.iter().position(|&(sentence, _, _)| sentence == key) {
-                Some(entry) => entry,
-                None => {
-                    self.window.push((key, 0.0, 0));
-                    self.window.len() - 1
-                }
-            },
-        };
-        let (_, mut largest, counted) = self.window[entry];
+        let window = &self.entries[self.first..];
+        let entry = self.first
+            + match window.get(position) {
+                Some(&(sentence, _, _)) if sentence == key => position,
+                _ => match window.iter().position(|&(sentence, _, _)| sentence == key) {
+                    Some(entry) => entry,
+                    None => {
+                        self.entries.push((key, 0.0, 0));
+                        self.entries.len() - 1 - self.first
+                    }
+                },
+            };
+        let (_, mut largest, counted) = self.entries[entry];
+        if usize::from(counted) == chosen.len() {
+            return largest;
+        }
         let last = chosen.len().saturating_sub(1);
         for (position, &kept) in chosen.iter().enumerate().skip(usize::from(counted)) {
             let similarity = if position == last {
@@ -1360,20 +1373,36 @@ impl<'a> MarginalSimilarity<'a> {
             };
             largest = largest.max(similarity);
         }
-        self.window[entry] = (key, largest, u8::try_from(chosen.len()).unwrap_or(u8::MAX));
+        self.entries[entry] = (key, largest, u8::try_from(chosen.len()).unwrap_or(u8::MAX));
         largest
     }
 
     /// Drops the entry of `candidate`, which is taken.
     fn forget(&mut self, candidate: usize) {
-        if let Some(entry) = self.window.iter().position(|&(sentence, _, _)| sentence as usize == candidate) {
-            self.window.remove(entry);
+        match self.window().iter().position(|&(sentence, _, _)| sentence as usize == candidate) {
+            Some(0) => {
+                self.first += 1;
+                if self.first >= MMR_WINDOW {
+                    self.entries.drain(..self.first);
+                    self.first = 0;
+                }
+            }
+            Some(entry) => {
+                self.entries.remove(self.first + entry);
+            }
+            None => {}
         }
+    }
+
+    /// Returns the entries of the candidates compared and not taken yet.
+    fn window(&self) -> &[(u32, f64, u8)] {
+        &self.entries[self.first..]
     }
 
     /// Drops all entries, for the pool of the next tier.
     fn start_pool(&mut self) {
-        self.window.clear();
+        self.entries.clear();
+        self.first = 0;
     }
 
     /// Returns the cosine of sentences `chosen` and `candidate` by [`dot_with_spread`],
@@ -1743,8 +1772,8 @@ mod tests {
                 if choose {
                     chosen.push(slot);
                 }
-                proptest::prop_assert!(marginal.window.len() <= MMR_WINDOW, "{} entries", marginal.window.len());
-                for &(sentence, largest, counted) in &marginal.window {
+                proptest::prop_assert!(marginal.window().len() <= MMR_WINDOW, "{} entries", marginal.window().len());
+                for &(sentence, largest, counted) in marginal.window() {
                     let sentence = sentence as usize;
                     proptest::prop_assert!(untaken.first_from(sentence) == sentence, "sentence {} is taken", sentence);
                     let expected = chosen[..usize::from(counted)]
