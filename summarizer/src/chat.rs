@@ -13,14 +13,40 @@ const MAX_PART_BYTES: usize = 32;
 /// such as `[1] Smith`, a tag such as `<b>Note</b>` and an agenda's `10:30 Keynote`
 /// are no prefix.
 pub(crate) fn prefix_len(line: &str) -> Option<usize> {
+    message_prefix(line).map(|(length, _)| length)
+}
+
+/// Returns the length of the prefix of a chat line, as [`prefix_len`] does, and
+/// which kind of writer's mark it is. Besides the prefixes of [`prefix_len`], this
+/// takes a WebVTT voice tag (`<v Alice>`, `<v.loud Alice>`) and a speaker's label
+/// without a time (`Alice Wong:`, `THE COURT:`, and `Q.` or `A.` in court
+/// transcripts). A caller decides whether the lines with labels and nicknames but
+/// no time are a chat, as lists and notes have lines such as `<Tab> inserts a tab`
+/// or `Note: ...` too.
+pub(crate) fn message_prefix(line: &str) -> Option<(usize, PrefixKind)> {
     let prefix = parse_prefix(line)?;
-    ((prefix.named || prefix.time == Time::Bracketed) && prefix.len < line.len()).then_some(prefix.len)
+    ((prefix.named || prefix.time == Time::Bracketed) && prefix.len < line.len()).then_some((prefix.len, prefix.kind))
+}
+
+/// The kind of the prefix of a chat line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PrefixKind {
+    /// A time, maybe with a name after it: `[10:02]`, `10:02 <alice>`.
+    Timed,
+    /// A nickname in angle brackets without a time: `<alice>`.
+    Nickname,
+    /// A WebVTT voice tag: `<v Alice>`.
+    Voice,
+    /// A speaker's label and a colon without a time (`Alice Wong:`), or a court
+    /// transcript's `Q.` or `A.`.
+    Speaker,
 }
 
 /// Returns whether `line` starts with a time and a writer's name (`[10:03] <bob>`,
 /// `10:03 - Tom:`), the start of a message of a chat with times.
 pub(crate) fn starts_timed_message(line: &str) -> bool {
-    parse_prefix(line).is_some_and(|prefix| prefix.time != Time::None && prefix.named && prefix.len < line.len())
+    may_start_with_time(line)
+        && parse_prefix(line).is_some_and(|prefix| prefix.time != Time::None && prefix.named && prefix.len < line.len())
 }
 
 /// Returns whether `line` starts with a mark that IRC clients put before their
@@ -35,18 +61,65 @@ const NOTICE_MARKS: [&str; 4] = ["-!-", "***", "-->", "<--"];
 /// Returns the nickname of a chat line that starts with one and no time
 /// (`alice` of `<alice> hi`), or `None`.
 pub(crate) fn untimed_nickname(line: &str) -> Option<&str> {
+    if !line.starts_with('<') {
+        return None;
+    }
     let prefix = parse_prefix(line)?;
-    if prefix.time != Time::None || !prefix.named || prefix.len >= line.len() {
+    if prefix.kind != PrefixKind::Nickname || prefix.len >= line.len() {
         return None;
     }
     line[1..].split_once('>').map(|(nickname, _)| nickname)
+}
+
+/// Returns the label of a line that starts with a speaker's label and no time
+/// (`Alice Wong` of `Alice Wong: hi`, `Q` of `Q. Where were you?`), or `None`.
+pub(crate) fn untimed_speaker(line: &str) -> Option<&str> {
+    let length = untimed_speaker_len(line)?;
+    (length < line.len()).then(|| line[..length].trim_end().trim_end_matches([':', '.']))
+}
+
+/// Returns whether `line` starts with a speaker's label and no time, as the lines
+/// of a transcript do (`Alice Wong: hi`, `THE COURT: Overruled.`, `Q. Where?`).
+pub(crate) fn starts_with_speaker(line: &str) -> bool {
+    untimed_speaker_len(line).is_some_and(|length| length < line.len())
+}
+
+/// The minimum number of lines with a speaker's label and no time in a chat.
+const MIN_SPEAKER_LINES: usize = 4;
+
+/// Returns whether the labels of the lines that start with a speaker's label and
+/// no time (see [`untimed_speaker`]) are those of a chat or transcript. That needs
+/// at least [`MIN_SPEAKER_LINES`] lines, two labels that are each on more than one
+/// line, and at most half as many labels as lines. A glossary or a list of notes
+/// names each term or kind of note once or twice, and a monologue has one speaker.
+/// `labels` is sorted in place.
+pub(crate) fn speakers_repeat(labels: &mut [&str]) -> bool {
+    if labels.len() < MIN_SPEAKER_LINES {
+        return false;
+    }
+    labels.sort_unstable();
+    let (mut distinct, mut repeated) = (0, 0);
+    for (index, label) in labels.iter().enumerate() {
+        if index == 0 || labels[index - 1] != *label {
+            distinct += 1;
+        } else if index < 2 || labels[index - 2] != *label {
+            // The second line with this label.
+            repeated += 1;
+        }
+    }
+    repeated >= 2 && 2 * distinct <= labels.len()
 }
 
 /// Returns whether `line` starts with a time, in brackets or not, followed by
 /// whitespace, as the lines of chat exports and logs do (`2024-05-01 10:02:07 INFO
 /// Listening`).
 pub(crate) fn starts_with_time(line: &str) -> bool {
-    parse_prefix(line).is_some_and(|prefix| prefix.time != Time::None)
+    may_start_with_time(line) && parse_prefix(line).is_some_and(|prefix| prefix.time != Time::None)
+}
+
+/// Returns whether the first byte of `line` may start a time: a digit or `[`.
+fn may_start_with_time(line: &str) -> bool {
+    line.starts_with(|c: char| c == '[' || c.is_ascii_digit())
 }
 
 /// The facts about the start of a line that tell a chat program's notices from
@@ -75,10 +148,12 @@ pub(crate) fn line_start(line: &str) -> LineStart {
         return LineStart { named: false, unsigned: false, notice: starts_with_notice_mark(line) };
     };
     let text = &line[prefix.len..];
+    // After a speaker's label, `* ` starts a list item.
+    let program_mark = prefix.kind != PrefixKind::Speaker && (text.starts_with("* ") || text.starts_with('\u{200e}'));
     LineStart {
         named: prefix.named && prefix.len < line.len(),
         unsigned: prefix.time != Time::None && !prefix.named,
-        notice: starts_with_notice_mark(text) || text.starts_with("* ") || text.starts_with('\u{200e}'),
+        notice: starts_with_notice_mark(text) || program_mark,
     }
 }
 
@@ -99,13 +174,18 @@ struct Prefix {
     time: Time,
     /// Whether a nickname or a speaker's name follows the time or starts the line.
     named: bool,
+    kind: PrefixKind,
 }
 
 /// Returns the time and the name that start `line`, when there is either.
 fn parse_prefix(line: &str) -> Option<Prefix> {
-    // Most lines are ruled out by their first byte.
-    if !line.starts_with(|c: char| matches!(c, '[' | '<') || c.is_ascii_digit()) {
-        return None;
+    let &first = line.as_bytes().first()?;
+    if !(matches!(first, b'[' | b'<') || first.is_ascii_digit()) {
+        let len = untimed_speaker_len(line)?;
+        return Some(Prefix { len, time: Time::None, named: true, kind: PrefixKind::Speaker });
+    }
+    if let Some(len) = voice_tag_len(line) {
+        return Some(Prefix { len, time: Time::None, named: true, kind: PrefixKind::Voice });
     }
     // Each part is followed by whitespace, and is short and without line breaks.
     let part_end = |open: char, close: char, rest: &str| -> Option<usize> {
@@ -138,7 +218,173 @@ fn parse_prefix(line: &str) -> Option<Prefix> {
     } else if time == Time::None {
         return None;
     }
-    Some(Prefix { len, time, named: name.is_some() })
+    let kind = if time == Time::None { PrefixKind::Nickname } else { PrefixKind::Timed };
+    Some(Prefix { len, time, named: name.is_some(), kind })
+}
+
+/// Returns the length of the WebVTT voice tag that starts `line`, with the
+/// whitespace after it: `<v Alice>`, `<v.loud Alice Wong>`. The tag names the
+/// speaker of a subtitle cue, and the cue's text often follows it without a space.
+fn voice_tag_len(line: &str) -> Option<usize> {
+    let rest = line.strip_prefix("<v")?;
+    if !rest.starts_with([' ', '.']) {
+        return None;
+    }
+    let close = rest.bytes().take(MAX_PART_BYTES + 1).position(|byte| byte == b'>')?;
+    // The classes (`.loud`) come before the first space, and the name after it.
+    let (_, name) = rest[..close].split_once(' ')?;
+    if name.trim().is_empty() || name.contains(['\n', '\r', '<']) {
+        return None;
+    }
+    let after = &line[2 + close + 1..];
+    Some(line.len() - after.trim_start_matches([' ', '\t']).len())
+}
+
+/// Labels that start lines of notes, e-mail headers, recipes, logs and records as
+/// a speaker's name starts a line of a transcript (`Note: ...`, `Subject: ...`,
+/// `Step 1: ...`, `ERROR: ...`), compared with the first word of a label in any
+/// case.
+const FIELD_LABELS: &[&str] = &[
+    "added",
+    "address",
+    "analysis",
+    "author",
+    "bcc",
+    "caution",
+    "cc",
+    "changed",
+    "chapter",
+    "cons",
+    "date",
+    "debug",
+    "definition",
+    "description",
+    "directions",
+    "edit",
+    "email",
+    "error",
+    "example",
+    "fatal",
+    "figure",
+    "fix",
+    "fixed",
+    "fixme",
+    "from",
+    "fw",
+    "fwd",
+    "hint",
+    "important",
+    "info",
+    "ingredients",
+    "input",
+    "location",
+    "method",
+    "name",
+    "nb",
+    "note",
+    "notes",
+    "output",
+    "part",
+    "phone",
+    "price",
+    "problem",
+    "pros",
+    "ps",
+    "re",
+    "removed",
+    "result",
+    "section",
+    "see",
+    "sent",
+    "serves",
+    "solution",
+    "source",
+    "status",
+    "step",
+    "subject",
+    "summary",
+    "table",
+    "tags",
+    "time",
+    "tip",
+    "title",
+    "to",
+    "todo",
+    "total",
+    "trace",
+    "update",
+    "updated",
+    "usage",
+    "warn",
+    "warning",
+    "yield",
+];
+
+/// Returns the length of the speaker's label that starts `line` without a time, with
+/// the colon and the whitespace after it, when text follows: `Alice: `, `Alice Wong:
+/// `, `DR. SMITH: `, `THE COURT: `, or a court transcript's `Q. `, `A. `, `Q: ` and
+/// `A: `. The label is one to [`MAX_SPEAKER_WORDS`] words, the first with a capital,
+/// the later ones as in [`speaker_label_len`], and without a comma or quote marks.
+/// A label whose first word is a field's name such as `Note` or `Subject` (see
+/// [`FIELD_LABELS`]) is no speaker.
+fn untimed_speaker_len(line: &str) -> Option<usize> {
+    let label_end = if matches!(line.as_bytes().get(..2), Some(b"Q." | b"A." | b"Q:" | b"A:")) {
+        2
+    } else {
+        untimed_label_len(line)?
+    };
+    let after = &line[label_end..];
+    let text = after.trim_start_matches([' ', '\t']);
+    (text.len() < after.len() && !text.is_empty()).then_some(line.len() - text.len())
+}
+
+/// Returns the length of the label and its colon that start `line`, for
+/// [`untimed_speaker_len`]. It reads bytes up to the colon, as most lines of prose
+/// are ruled out by their first or second word ("The council met", "He said").
+fn untimed_label_len(line: &str) -> Option<usize> {
+    if !line.chars().next().is_some_and(char::is_uppercase) {
+        return None;
+    }
+    let (mut word_start, mut words) = (0, 1);
+    for (at, &byte) in line.as_bytes().iter().enumerate().take(MAX_PART_BYTES + 1) {
+        match byte {
+            b':' => {
+                let last_word = &line[word_start..at];
+                if last_word.is_empty() || (last_word.starts_with('(') && !last_word.ends_with(')')) {
+                    return None;
+                }
+                let first_word = line[..at].split([' ', '\t']).next().unwrap_or_default().trim_end_matches('.');
+                let field = FIELD_LABELS.iter().any(|label| label.eq_ignore_ascii_case(first_word));
+                return (!field).then_some(at + 1);
+            }
+            b' ' | b'\t' => {
+                words += 1;
+                if words > MAX_SPEAKER_WORDS || !starts_later_name_word(&line[at + 1..]) {
+                    return None;
+                }
+                word_start = at + 1;
+            }
+            b',' | b';' | b'"' => return None,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Returns whether `rest` starts with a word that may come after the first word of
+/// a speaker's name: a word that starts with a capital or a digit ("Speaker 1"), a
+/// name particle ("de", "van"), or a part in brackets ("(Guest)").
+fn starts_later_name_word(rest: &str) -> bool {
+    match rest.as_bytes().first() {
+        Some(b'A'..=b'Z' | b'0'..=b'9' | b'(') => true,
+        Some(b'a'..=b'z') => {
+            // Every particle is shorter than 4 bytes.
+            let end = rest.bytes().take(4).position(|byte| matches!(byte, b' ' | b'\t' | b':'));
+            end.is_some_and(|end| NAME_PARTICLES.contains(&&rest[..end]))
+        }
+        Some(&byte) if byte >= 0x80 => rest.chars().next().is_some_and(char::is_uppercase),
+        _ => false,
+    }
 }
 
 /// Returns the length of the time without brackets that starts `line` and is
@@ -351,6 +597,118 @@ mod tests {
         assert_eq!(untimed_nickname("<bob> lol fine"), Some("bob"));
         assert_eq!(untimed_nickname("[10:03] <bob> lol fine"), None);
         assert_eq!(untimed_nickname("<bob>"), None);
+    }
+
+    #[test]
+    fn prefix_takes_untimed_speakers() {
+        let cases = [
+            ("Alice: the build fails", Some("Alice: ")),
+            ("Alice Wong: Hello everyone", Some("Alice Wong: ")),
+            ("DR. SMITH: The results came back", Some("DR. SMITH: ")),
+            ("MR. HARRIS: Thank you, Your Honor.", Some("MR. HARRIS: ")),
+            ("THE COURT: Overruled.", Some("THE COURT: ")),
+            ("Mr. Harris: Nothing further.", Some("Mr. Harris: ")),
+            ("Maria de la Cruz: Thanks", Some("Maria de la Cruz: ")),
+            ("Speaker 2: Thanks", Some("Speaker 2: ")),
+            ("John Smith (Guest):\tThanks", Some("John Smith (Guest):\t")),
+            ("Émile Zola: Bonjour", Some("Émile Zola: ")),
+            ("Q. Where were you on the night of March 4?", Some("Q. ")),
+            ("A. At home.", Some("A. ")),
+            ("Q: Please state your name.", Some("Q: ")),
+            ("A:  Thomas Greene.", Some("A:  ")),
+            // Fields of notes, e-mails, recipes and logs are no speakers.
+            ("Note: The password cannot be reset.", None),
+            ("NOTE: The password cannot be reset.", None),
+            ("Warning: Do not install the agent on a domain controller.", None),
+            ("Ingredients: flour, butter and eggs", None),
+            ("Subject: RE: Delivery dates", None),
+            ("From: Jeremy Walsh", None),
+            ("Step 1: Heat the oven to 180C.", None),
+            ("Summary: Install the agent and store the password.", None),
+            ("ERROR: connection refused", None),
+            // Prose, labels without text and labels that are no names.
+            ("The council met: it voted", None),
+            ("Paris, France: The talks resumed", None),
+            ("alice: lower case without a time", None),
+            ("Note:the colon needs a space", None),
+            ("Alice:", None),
+            ("Alice: ", None),
+            ("One Two Three Four Five Six: Thanks", None),
+            ("John Smith (Guest: Thanks", None),
+            ("\"Stop\": she said", None),
+            ("Q.E.D. and more", None),
+            ("QA: the tests pass", Some("QA: ")),
+        ];
+        for (line, expected) in cases {
+            assert_eq!(prefix_len(line).map(|length| &line[..length]), expected, "line {line:?}");
+        }
+    }
+
+    #[test]
+    fn prefix_takes_voice_tags() {
+        let cases = [
+            ("<v Priya>Good morning everyone.</v>", Some("<v Priya>")),
+            ("<v.loud Ben>Twice?</v>", Some("<v.loud Ben>")),
+            ("<v Dr. Yusuf Adeyemi> The fish counts dropped", Some("<v Dr. Yusuf Adeyemi> ")),
+            ("<v Priya>", None),
+            ("<v>Good morning", None),
+            ("<v >Good morning", None),
+            ("<video> plays the clip", Some("<video> ")),
+            ("<v.loud>Twice?", None),
+        ];
+        for (line, expected) in cases {
+            assert_eq!(prefix_len(line).map(|length| &line[..length]), expected, "line {line:?}");
+        }
+        assert_eq!(message_prefix("<v Priya>Good morning").map(|(_, kind)| kind), Some(PrefixKind::Voice));
+        assert_eq!(message_prefix("<video> plays the clip").map(|(_, kind)| kind), Some(PrefixKind::Nickname));
+    }
+
+    #[test]
+    fn prefix_kinds() {
+        let kind = |line: &str| message_prefix(line).map(|(_, kind)| kind);
+        assert_eq!(kind("[10:02] <alice> the build fails"), Some(PrefixKind::Timed));
+        assert_eq!(kind("[10:02] the server restarted"), Some(PrefixKind::Timed));
+        assert_eq!(kind("12/05/2026, 10:02 - Mum: Dinner at eight"), Some(PrefixKind::Timed));
+        assert_eq!(kind("<alice> the build fails"), Some(PrefixKind::Nickname));
+        assert_eq!(kind("Alice Wong: the build fails"), Some(PrefixKind::Speaker));
+        assert_eq!(kind("Q. Where were you?"), Some(PrefixKind::Speaker));
+        assert_eq!(kind("The build fails."), None);
+    }
+
+    #[test]
+    fn untimed_speaker_labels() {
+        assert_eq!(untimed_speaker("Alice Wong: hi"), Some("Alice Wong"));
+        assert_eq!(untimed_speaker("THE COURT: Overruled."), Some("THE COURT"));
+        assert_eq!(untimed_speaker("Q. Where were you?"), Some("Q"));
+        assert_eq!(untimed_speaker("A: At home."), Some("A"));
+        assert_eq!(untimed_speaker("Note: hi"), None);
+        assert_eq!(untimed_speaker("<alice> hi"), None);
+        assert_eq!(untimed_speaker("[10:02] Alice: hi"), None);
+        assert!(starts_with_speaker("Alice: hi"));
+        assert!(!starts_with_speaker("Alice:"));
+        assert!(!starts_with_speaker("Warning: hot"));
+    }
+
+    #[test]
+    fn speakers_must_repeat() {
+        let cases: [(&[&str], bool); 8] = [
+            (&["Interviewer", "Maria Lopez", "Interviewer", "Maria Lopez"], true),
+            (&["Q", "A", "Q", "A", "THE COURT", "Q", "A"], true),
+            (&["Kim", "Luis", "Olivia", "Kim", "Raj", "Luis", "Olivia", "Raj"], true),
+            // Fewer than four lines.
+            (&["Alice", "Bob", "Alice"], false),
+            // One speaker, as in a monologue or a repeated label.
+            (&["Alice", "Alice", "Alice", "Alice"], false),
+            // A glossary names each term once.
+            (&["Baseline", "Catchment", "Nitrate", "Runoff", "Slurry"], false),
+            // Most labels once, two of them twice.
+            (&["Mayor Linda Park", "Analysis", "Update", "Update", "Tom", "Tom", "Ann"], false),
+            (&["Alice", "Bob", "Alice", "Carol", "Dan", "Bob"], false),
+        ];
+        for (labels, expected) in cases {
+            let mut sorted = labels.to_vec();
+            assert_eq!(speakers_repeat(&mut sorted), expected, "labels {labels:?}");
+        }
     }
 
     #[test]

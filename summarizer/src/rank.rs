@@ -157,7 +157,10 @@ pub(crate) struct SentenceInfo {
 /// Marks each sentence that is a heading: a whole line of at most
 /// [`MAX_HEADING_WORDS`] words that does not end with a sentence mark.
 pub(crate) fn describe(text: &str, spans: &[Span]) -> Vec<SentenceInfo> {
-    let untimed_chat = untimed_nicknames_repeat(text, spans);
+    let untimed_chat = UntimedChat {
+        nicknames: untimed_nicknames_repeat(text, spans),
+        speakers: untimed_speakers_repeat(text, spans),
+    };
     let mut infos = describe_each(text, spans, untimed_chat);
     if infos.iter().any(|info| info.chat) {
         mark_chat_notices(text, spans, &mut infos);
@@ -186,6 +189,32 @@ fn untimed_nicknames_repeat(text: &str, spans: &[Span]) -> bool {
     2 * nicknames.len() <= lines
 }
 
+/// Returns whether the lines that start with a speaker's label and no time
+/// (`Alice Wong: ...`, `THE COURT: ...`, `Q. ...`) are chat lines: when the labels
+/// at the start of lines repeat as [`crate::chat::speakers_repeat`] requires. Notes
+/// and a glossary (`Note: ...`, `Runoff: ...`) have such lines too.
+fn untimed_speakers_repeat(text: &str, spans: &[Span]) -> bool {
+    let starts_line = |span: &Span| {
+        let before = text.as_bytes()[..span.start].iter().rev().find(|&&byte| !matches!(byte, b' ' | b'\t'));
+        before.is_none_or(u8::is_ascii_whitespace)
+    };
+    let mut labels: Vec<&str> = spans
+        .iter()
+        .filter(|span| starts_line(span))
+        .filter_map(|span| crate::chat::untimed_speaker(&text[span.start..span.end]))
+        .collect();
+    crate::chat::speakers_repeat(&mut labels)
+}
+
+/// Which lines that start with a writer's name and no time are chat lines.
+#[derive(Debug, Clone, Copy)]
+struct UntimedChat {
+    /// Lines that start with a nickname (`<alice> hi`).
+    nicknames: bool,
+    /// Lines that start with a speaker's label (`Alice Wong: hi`, `Q. Where?`).
+    speakers: bool,
+}
+
 /// Makes asides of the notices of a chat program and of the rest of their lines.
 /// A notice is a chat line whose text starts with a notice mark (see
 /// [`crate::chat::LineStart`]), or a line that starts with a time and names no
@@ -209,9 +238,10 @@ fn mark_chat_notices(text: &str, spans: &[Span], infos: &mut [SentenceInfo]) {
     }
 }
 
-/// Does the work of [`describe`] sentence by sentence. With `untimed_chat` a line
-/// that starts with a nickname and no time is a chat line.
-fn describe_each(text: &str, spans: &[Span], untimed_chat: bool) -> Vec<SentenceInfo> {
+/// Does the work of [`describe`] sentence by sentence. `untimed_chat` tells whether
+/// a line that starts with a nickname or a speaker's label and no time is a chat
+/// line.
+fn describe_each(text: &str, spans: &[Span], untimed_chat: UntimedChat) -> Vec<SentenceInfo> {
     // Computed once: trimming the rest of the text for every sentence would cost
     // sentences × trailing whitespace.
     let content_start = text.len() - text.trim_start().len();
@@ -253,8 +283,14 @@ fn describe_each(text: &str, spans: &[Span], untimed_chat: bool) -> Vec<Sentence
             // A chat line may hold several sentences, and the first of them has the
             // prefix.
             let chat = starts_line
-                && crate::chat::prefix_len(sentence).is_some()
-                && (untimed_chat || crate::chat::untimed_nickname(sentence).is_none());
+                && crate::chat::message_prefix(sentence).is_some_and(|(_, kind)| {
+                    use crate::chat::PrefixKind;
+                    match kind {
+                        PrefixKind::Nickname => untimed_chat.nicknames,
+                        PrefixKind::Speaker => untimed_chat.speakers,
+                        PrefixKind::Timed | PrefixKind::Voice => true,
+                    }
+                });
             let heading = ends_line
                 && starts_line
                 && !chat
@@ -1370,6 +1406,42 @@ mod tests {
         let infos = describe(irc, &spans);
         let kinds: Vec<(bool, bool)> = infos.iter().map(|info| (info.chat, info.aside)).collect();
         assert_eq!(kinds, [(true, false), (false, true), (true, false)], "{spans:?}");
+    }
+
+    #[test]
+    fn speakers_must_repeat_without_times() {
+        let interview = "Interviewer: How did you end up running the cold chain program?\n\
+                         Maria Lopez: I spent eight years as a pharmacist in rural clinics.\n\
+                         Interviewer: Okay\n\
+                         Maria Lopez: In 2019 we started fitting solar fridges in forty clinics\n";
+        let infos = describe(interview, &crate::segment::split_sentences(interview));
+        let kinds: Vec<(bool, bool, bool)> =
+            infos.iter().map(|info| (info.chat, info.heading, info.fragment)).collect();
+        assert_eq!(kinds, [(true, false, false); 4]);
+
+        // A glossary names each term once.
+        let glossary = "Baseline: The measurements taken before the programme started.\n\
+                        Catchment: The area of land from which rain drains into a river.\n\
+                        Runoff: Rain water that flows over the ground.\n\
+                        Slurry: A mix of animal manure and water.\n";
+        let infos = describe(glossary, &crate::segment::split_sentences(glossary));
+        assert!(infos.iter().all(|info| !info.chat), "{infos:?}");
+
+        // A news story quotes a speaker once.
+        let news = "The council voted on Tuesday to build protected cycle lanes.\n\
+                    Mayor Linda Park: \"We cannot keep asking people to cycle next to buses.\"\n\
+                    The work starts in April and takes two years.\n";
+        let infos = describe(news, &crate::segment::split_sentences(news));
+        assert!(infos.iter().all(|info| !info.chat), "{infos:?}");
+    }
+
+    #[test]
+    fn voice_tags_are_chat_lines() {
+        let text = "WEBVTT\n\n00:00:00.000 --> 00:00:02.500\n<v Priya>Good morning everyone.</v>\n\n\
+                    00:00:02.500 --> 00:00:04.000\n<v.loud Ben>Morning</v>\n";
+        let infos = describe(text, &crate::segment::split_sentences(text));
+        let kinds: Vec<(bool, bool)> = infos.iter().map(|info| (info.chat, info.heading)).collect();
+        assert_eq!(kinds, [(true, false), (true, false)]);
     }
 
     #[test]

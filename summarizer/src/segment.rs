@@ -312,7 +312,8 @@ fn split_blocks(text: &str) -> Vec<Span> {
         // A message of a chat wrapped over several lines ends before the next line
         // with a time and a writer ("[10:03] <alice> we only need to" / "book the
         // dock" / "[10:03] <bob> fine"). In prose such a line start continues.
-        let next_message = block_is_chat && crate::chat::starts_timed_message(content);
+        let next_message =
+            block_is_chat && (crate::chat::starts_timed_message(content) || crate::chat::starts_with_speaker(content));
         let ends_block = content.is_empty()
             || quote_level != block_quote_level
             || next_message
@@ -405,7 +406,9 @@ const CONTINUING_WORDS: &[&str] =
 ///   has joined");
 /// - a line that starts with a time without brackets before another one, as in
 ///   chat exports and logs ("10:02 - Mum: Dinner" / "10:03 - Tom: ok",
-///   "2024-05-01 10:02:07 INFO Starting" / "2024-05-01 10:02:08 INFO Listening").
+///   "2024-05-01 10:02:07 INFO Starting" / "2024-05-01 10:02:08 INFO Listening");
+/// - a line that starts with a speaker's label before another one, as in
+///   transcripts ("Alice: so the" / "Bob: ok", "Q. Where were you?" / "A. Home").
 fn line_is_unit_before(line: &str, next: &str) -> bool {
     let Some(&first) = line.as_bytes().first() else {
         return false;
@@ -421,6 +424,9 @@ fn line_is_unit_before(line: &str, next: &str) -> bool {
         return true;
     }
     if first.is_ascii_digit() && crate::chat::starts_with_time(line) && crate::chat::starts_with_time(next) {
+        return true;
+    }
+    if crate::chat::starts_with_speaker(line) && crate::chat::starts_with_speaker(next) {
         return true;
     }
     // A char takes at most 4 bytes, so most lines of prose are ruled out by length.
@@ -658,7 +664,7 @@ fn split_block(text: &str, block: Span, glue: &mut GlueFinder<'_>, sentences: &m
             let after_unit = lowercased && single_period && ends_with_unit(&body[sentence_start..index]);
             starts_new_sentence(rest, lowercased && !(closed_by_quote && matches!(ch, '?' | '!')) && !after_unit)
                 && !(single_period && continues_after_period(&body[sentence_start..index], rest))
-                && !is_list_number(&body[sentence_start..index])
+                && !is_item_mark(&body[sentence_start..index])
         };
         if ends_here {
             push_sentence(block.start + sentence_start, &body[sentence_start..end], glue, sentences);
@@ -666,6 +672,26 @@ fn split_block(text: &str, block: Span, glue: &mut GlueFinder<'_>, sentences: &m
         }
     }
     push_sentence(block.start + sentence_start, &body[sentence_start..], glue, sentences);
+}
+
+/// Returns whether `before`, the text of a sentence up to a period, is the mark of
+/// a list item or of a court transcript's question or answer, which starts a
+/// sentence and does not end it.
+fn is_item_mark(before: &str) -> bool {
+    is_list_number(before) || is_question_or_answer_mark(before)
+}
+
+/// Returns whether `before`, the text of a sentence up to a period, is the `Q` or
+/// `A` that starts a question or an answer in a court transcript ("Q. What did you
+/// see?"), at the start of a line.
+fn is_question_or_answer_mark(before: &str) -> bool {
+    // Most sentences end in lower case, so the last byte rules them out.
+    let Some((&mark, spaces)) = before.as_bytes().split_last() else {
+        return false;
+    };
+    matches!(mark, b'Q' | b'A')
+        && spaces.iter().all(u8::is_ascii_whitespace)
+        && (spaces.is_empty() || spaces.contains(&b'\n'))
 }
 
 /// Returns whether `text` has an upper-case letter, as
@@ -1741,6 +1767,69 @@ mod tests {
         // A time at the start of a wrapped line of prose names no writer.
         let prose = "The first fault was logged at\n[10:02] and the second one soon after.";
         assert_eq!(sentences(prose), ["The first fault was logged at\n[10:02] and the second one soon after."]);
+    }
+
+    #[test]
+    fn transcript_lines_are_units() {
+        let meeting =
+            "Kim: Hi everyone\nLuis: Hi Kim\nOlivia: the totals are off by one day for customers in Asia\nKim: ok";
+        assert_eq!(
+            sentences(meeting),
+            [
+                "Kim: Hi everyone",
+                "Luis: Hi Kim",
+                "Olivia: the totals are off by one day for customers in Asia",
+                "Kim: ok"
+            ]
+        );
+        let court = "THE COURT: You may answer\nTHE WITNESS: The pharmacist counted the boxes with us\nMS. CHEN: Nothing further";
+        assert_eq!(
+            sentences(court),
+            [
+                "THE COURT: You may answer",
+                "THE WITNESS: The pharmacist counted the boxes with us",
+                "MS. CHEN: Nothing further"
+            ]
+        );
+
+        // A turn wrapped over two lines ends before the next speaker's line.
+        let wrapped =
+            "Alice: their engineer installs them, we only need to\nbook the loading dock\nBob: fine, I will call them";
+        assert_eq!(
+            sentences(wrapped),
+            [
+                "Alice: their engineer installs them, we only need to\nbook the loading dock",
+                "Bob: fine, I will call them"
+            ]
+        );
+
+        // Fields of notes are no speakers: the short lines run together as before.
+        let notes = "Note: the agent needs space\nWarning: never on a domain controller";
+        assert_eq!(sentences(notes), ["Note: the agent needs space\nWarning: never on a domain controller"]);
+        // A wrapped line of prose that starts with a capitalised word and a colon
+        // goes on when the line before names no speaker.
+        let prose =
+            "The board approved the budget for the new library on Monday in a vote of\nSeven: four members abstained.";
+        assert_eq!(sentences(prose), [prose]);
+    }
+
+    #[test]
+    fn court_question_and_answer_marks_stay() {
+        let text = "Q. What did you see when you arrived?\nA. The glass of the back door was broken.\nQ. And then?\nA. He ran.";
+        assert_eq!(
+            sentences(text),
+            [
+                "Q. What did you see when you arrived?",
+                "A. The glass of the back door was broken.",
+                "Q. And then?",
+                "A. He ran."
+            ]
+        );
+        let colons = "Q: Where are you employed?\nA: At Northfield Logistics.";
+        assert_eq!(sentences(colons), ["Q: Where are you employed?", "A: At Northfield Logistics."]);
+        // After another word, Q. is an initial, which ends a sentence before "The".
+        let initial = "It was signed by Agent Q. The rest is history.";
+        assert_eq!(sentences(initial), ["It was signed by Agent Q.", "The rest is history."]);
     }
 
     #[test]
