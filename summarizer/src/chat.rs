@@ -117,6 +117,12 @@ pub(crate) fn starts_with_time(line: &str) -> bool {
     may_start_with_time(line) && parse_prefix(line).is_some_and(|prefix| prefix.time != Time::None)
 }
 
+/// Returns whether `line` may start with a prefix other than a speaker's label
+/// without a time: its first byte is a digit, `[` or `<`.
+pub(crate) fn may_start_with_time_or_tag(line: &str) -> bool {
+    line.starts_with(|c: char| matches!(c, '[' | '<') || c.is_ascii_digit())
+}
+
 /// Returns whether the first byte of `line` may start a time: a digit or `[`.
 fn may_start_with_time(line: &str) -> bool {
     line.starts_with(|c: char| c == '[' || c.is_ascii_digit())

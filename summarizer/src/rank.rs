@@ -157,9 +157,10 @@ pub(crate) struct SentenceInfo {
 /// Marks each sentence that is a heading: a whole line of at most
 /// [`MAX_HEADING_WORDS`] words that does not end with a sentence mark.
 pub(crate) fn describe(text: &str, spans: &[Span]) -> Vec<SentenceInfo> {
+    let line_starts = line_start_indexes(text, spans);
     let untimed_chat = UntimedChat {
         nicknames: untimed_nicknames_repeat(text, spans),
-        speakers: untimed_speakers_repeat(text, spans),
+        speakers: untimed_speakers_repeat(text, spans, &line_starts),
     };
     let mut infos = describe_each(text, spans, untimed_chat);
     if infos.iter().any(|info| info.chat) {
@@ -193,17 +194,22 @@ fn untimed_nicknames_repeat(text: &str, spans: &[Span]) -> bool {
 /// (`Alice Wong: ...`, `THE COURT: ...`, `Q. ...`) are chat lines: when the labels
 /// at the start of lines repeat as [`crate::chat::speakers_repeat`] requires. Notes
 /// and a glossary (`Note: ...`, `Runoff: ...`) have such lines too.
-fn untimed_speakers_repeat(text: &str, spans: &[Span]) -> bool {
+fn untimed_speakers_repeat(text: &str, spans: &[Span], line_starts: &[usize]) -> bool {
+    let mut labels: Vec<&str> = line_starts
+        .iter()
+        .filter_map(|&index| crate::chat::untimed_speaker(&text[spans[index].start..spans[index].end]))
+        .collect();
+    crate::chat::speakers_repeat(&mut labels)
+}
+
+/// Returns the indexes of the sentences that start a line, for the chat rules that
+/// read only the start of each line.
+fn line_start_indexes(text: &str, spans: &[Span]) -> Vec<usize> {
     let starts_line = |span: &Span| {
         let before = text.as_bytes()[..span.start].iter().rev().find(|&&byte| !matches!(byte, b' ' | b'\t'));
         before.is_none_or(u8::is_ascii_whitespace)
     };
-    let mut labels: Vec<&str> = spans
-        .iter()
-        .filter(|span| starts_line(span))
-        .filter_map(|span| crate::chat::untimed_speaker(&text[span.start..span.end]))
-        .collect();
-    crate::chat::speakers_repeat(&mut labels)
+    (0..spans.len()).filter(|&index| starts_line(&spans[index])).collect()
 }
 
 /// Which lines that start with a writer's name and no time are chat lines.
@@ -283,6 +289,9 @@ fn describe_each(text: &str, spans: &[Span], untimed_chat: UntimedChat) -> Vec<S
             // A chat line may hold several sentences, and the first of them has the
             // prefix.
             let chat = starts_line
+                // A line that starts with a letter can only have a speaker's label,
+                // which counts only when the labels repeat.
+                && (untimed_chat.speakers || crate::chat::may_start_with_time_or_tag(sentence))
                 && crate::chat::message_prefix(sentence).is_some_and(|(_, kind)| {
                     use crate::chat::PrefixKind;
                     match kind {
