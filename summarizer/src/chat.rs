@@ -84,6 +84,100 @@ pub(crate) fn starts_with_speaker(line: &str) -> bool {
     untimed_speaker_len(line).is_some_and(|length| length < line.len())
 }
 
+/// A line of a chat copied from Slack, Discord, Teams or Zoom that names the writer
+/// and the time of the message on the lines after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct MessageHeader<'a> {
+    /// The writer's name, or `None` for a line of only a time, which Slack puts
+    /// before a later message of the same writer.
+    pub(crate) writer: Option<&'a str>,
+}
+
+/// The maximum length in bytes of a [`MessageHeader`] line.
+const MAX_HEADER_BYTES: usize = 100;
+
+/// Returns the [`MessageHeader`] that the trimmed `line` is, if it is one:
+/// - a name and a time, as Slack and Teams copy them (`Alice Johnson  10:02 AM`,
+///   `Alice Johnson, Yesterday 10:02 AM`), or a time alone (`10:04`);
+/// - a name, a dash and a day and time, as Discord copies them (`Mira — Today at
+///   9:15 PM`, `Mira — 12/05/2026 9:15 PM`);
+/// - a time in brackets and a name (`[10:02 AM] Alice Johnson`), as Teams copies them;
+/// - a line of Zoom's saved chat without text (`10:02:11 From Alice to Everyone:`).
+///
+/// The name is one word (`mira_dev`, `Mira`) that starts with a capital or contains
+/// a digit, `_` or `.`, or up to [`MAX_SPEAKER_WORDS`] words as in a speaker's
+/// label (`Alice Johnson`). So a wrapped line of prose such as "until 10:30" is no
+/// header.
+pub(crate) fn message_header(line: &str) -> Option<MessageHeader<'_>> {
+    let (&first, &last) = (line.as_bytes().first()?, line.as_bytes().last()?);
+    if line.len() > MAX_HEADER_BYTES {
+        return None;
+    }
+    if last == b':' {
+        let label = line.get(bare_time_len(line).map_or(0, |time| time + 1)..)?.trim_start();
+        let length = zoom_label_len(label)?;
+        return (length == label.len()).then(|| MessageHeader { writer: Some(zoom_writer(label)) });
+    }
+    if first == b'[' {
+        let prefix = parse_prefix(line).filter(|prefix| prefix.time == Time::Bracketed && !prefix.named)?;
+        let name = &line[prefix.len..];
+        return is_header_name(name).then_some(MessageHeader { writer: Some(name) });
+    }
+    if !(last.is_ascii_digit() || matches!(last, b'M' | b'm')) {
+        return None;
+    }
+    let time_start = trailing_time_start(line)?;
+    if time_start == 0 {
+        return Some(MessageHeader { writer: None });
+    }
+    let name = header_name_before_time(line[..time_start].trim_end());
+    is_header_name(name).then_some(MessageHeader { writer: Some(name) })
+}
+
+/// Returns where the time of day that ends `line` starts (`10:02`, `9:15 PM`), when
+/// whitespace or nothing is before it.
+fn trailing_time_start(line: &str) -> Option<usize> {
+    let without_suffix = ["AM", "PM", "am", "pm"]
+        .iter()
+        .find_map(|suffix| line.strip_suffix(suffix))
+        .unwrap_or(line)
+        .trim_end_matches(' ');
+    let clock_chars = without_suffix.bytes().rev().take_while(|&byte| byte.is_ascii_digit() || byte == b':').count();
+    let start = without_suffix.len() - clock_chars;
+    let spaced = start == 0 || line[..start].ends_with([' ', '\t']);
+    (spaced && clock_len(&line[start..]) == Some(line.len() - start)).then_some(start)
+}
+
+/// Returns the name in `head`, the part of a header line before its time: without
+/// the day (`Today at`, `Yesterday`, `12/05/2026`) and the dash or comma after the
+/// name.
+fn header_name_before_time(head: &str) -> &str {
+    let mut name = head.strip_suffix(" at").unwrap_or(head);
+    if let Some((before, day)) = name.rsplit_once(' ') {
+        let date = day.bytes().any(|byte| byte.is_ascii_digit())
+            && day.bytes().all(|byte| byte.is_ascii_digit() || matches!(byte, b'/' | b'.' | b'-'));
+        if date || day == "Today" || day == "Yesterday" {
+            name = before;
+        }
+    }
+    name.trim_end().trim_end_matches(['—', '–', '-', ',', '|', '·']).trim_end()
+}
+
+/// Returns whether `name` may be the writer's name on a header line (see
+/// [`message_header`]).
+fn is_header_name(name: &str) -> bool {
+    if name.is_empty() || name.len() > MAX_PART_BYTES || name.contains([',', ';', ':', '!', '?', '"', '\t']) {
+        return false;
+    }
+    if !name.contains(' ') {
+        let username = name.contains(|c: char| c.is_ascii_digit() || matches!(c, '_' | '.'));
+        return name.chars().next().is_some_and(char::is_uppercase) || username;
+    }
+    name.chars().next().is_some_and(char::is_uppercase)
+        && name.split(' ').count() <= MAX_SPEAKER_WORDS
+        && name.match_indices(' ').all(|(at, _)| starts_later_name_word(&name[at + 1..]))
+}
+
 /// The minimum number of lines with a speaker's label and no time in a chat.
 const MIN_SPEAKER_LINES: usize = 4;
 
@@ -216,7 +310,7 @@ fn parse_prefix(line: &str) -> Option<Prefix> {
     let rest = &line[len..];
     let name = match part_end('<', '>', rest) {
         Some(length) => (!rest[1..length - 1].contains(char::is_whitespace)).then_some(length),
-        None if time != Time::None => speaker_label_len(rest),
+        None if time != Time::None => speaker_label_len(rest).or_else(|| zoom_label_len(rest)),
         None => None,
     };
     if let Some(length) = name {
@@ -336,12 +430,43 @@ const FIELD_LABELS: &[&str] = &[
 fn untimed_speaker_len(line: &str) -> Option<usize> {
     let label_end = if matches!(line.as_bytes().get(..2), Some(b"Q." | b"A." | b"Q:" | b"A:")) {
         2
+    } else if line.starts_with("From") {
+        zoom_label_len(line)?
     } else {
         untimed_label_len(line)?
     };
     let after = &line[label_end..];
     let text = after.trim_start_matches([' ', '\t']);
     (text.len() < after.len() && !text.is_empty()).then_some(line.len() - text.len())
+}
+
+/// The maximum length in bytes of the label of a line of Zoom's chat, which names
+/// the writer and who the message is for.
+const MAX_ZOOM_LABEL_BYTES: usize = 2 * MAX_PART_BYTES + 24;
+
+/// Returns the length of the label of a line of Zoom's saved chat and its colon at
+/// the start of `rest`, when whitespace or nothing follows: `From Alice to
+/// Everyone:`, `From Alice to Bob(Direct Message):`, or in older versions `From
+/// Alice Smith :`. The writer's name is as on a [`MessageHeader`] line, so "From
+/// here: go left" has no such label.
+fn zoom_label_len(rest: &str) -> Option<usize> {
+    let label = rest.strip_prefix("From")?;
+    if !label.starts_with([' ', '\t']) {
+        return None;
+    }
+    let colon = label.bytes().take(MAX_ZOOM_LABEL_BYTES + 1).position(|byte| byte == b':')?;
+    let names = &label[..colon];
+    let end = "From".len() + colon + 1;
+    let followed = rest[end..].is_empty() || rest[end..].starts_with([' ', '\t']);
+    let zoom_form = names.contains(" to ") || names.ends_with(' ');
+    (followed && zoom_form && is_header_name(zoom_writer(&rest[..end]))).then_some(end)
+}
+
+/// Returns the writer's name in the label of a line of Zoom's chat (see
+/// [`zoom_label_len`]), which is the text between `From` and ` to ` or the colon.
+fn zoom_writer(label: &str) -> &str {
+    let names = label.trim_end_matches(':').strip_prefix("From").unwrap_or(label);
+    names.split(" to ").next().unwrap_or(names).trim()
 }
 
 /// Returns the length of the label and its colon that start `line`, for
@@ -715,6 +840,60 @@ mod tests {
             let mut sorted = labels.to_vec();
             assert_eq!(speakers_repeat(&mut sorted), expected, "labels {labels:?}");
         }
+    }
+
+    #[test]
+    fn message_headers_name_writers() {
+        let cases = [
+            // Slack and Teams.
+            ("Priya Nair  9:05 AM", Some(Some("Priya Nair"))),
+            ("Alice Johnson 10:02 AM", Some(Some("Alice Johnson"))),
+            ("Alice Johnson, Yesterday 10:02 AM", Some(Some("Alice Johnson"))),
+            ("Maria de la Cruz  14:30", Some(Some("Maria de la Cruz"))),
+            ("9:06", Some(None)),
+            ("10:04 AM", Some(None)),
+            // Discord.
+            ("Mira — Today at 9:15 PM", Some(Some("Mira"))),
+            ("jonas_k — Yesterday at 11:02 PM", Some(Some("jonas_k"))),
+            ("Mira — 12/05/2026 9:15 PM", Some(Some("Mira"))),
+            // Teams with the time first.
+            ("[9:02 AM] Laura Chen", Some(Some("Laura Chen"))),
+            // Zoom without text on the line.
+            ("10:02:11 From Alice Smith to Everyone:", Some(Some("Alice Smith"))),
+            ("10:06:45 From Alice Smith to Carla Diaz(Direct Message):", Some(Some("Alice Smith"))),
+            ("From Bob Jones to Everyone:", Some(Some("Bob Jones"))),
+            // Prose, agendas and logs.
+            ("The meeting starts at 10:30", None),
+            ("until 10:30", None),
+            ("we met again at 10:30 AM", None),
+            ("[10:02] the server restarted", None),
+            ("[10:02] Server restarted on node 4", None),
+            ("Doors open at 7:30 PM.", None),
+            ("Total, all regions 12:30", None),
+            ("10:02:11 From Alice to Everyone: hi", None),
+            ("From here: go left", None),
+            ("One Two Three Four Five Six 10:02 AM", None),
+            ("Alice Johnson 10:61 AM", None),
+            ("Alice Johnson10:02 AM", None),
+        ];
+        for (line, expected) in cases {
+            assert_eq!(message_header(line).map(|header| header.writer), expected, "line {line:?}");
+        }
+    }
+
+    #[test]
+    fn zoom_lines_with_text_have_a_prefix() {
+        let cases = [
+            ("10:02:11 From Alice Smith to Everyone: Hi all", Some("10:02:11 From Alice Smith to Everyone: ")),
+            ("10:02:11\t From  Alice Smith : Hi all", Some("10:02:11\t From  Alice Smith : ")),
+            ("From Alice Smith to Everyone: Hi all", Some("From Alice Smith to Everyone: ")),
+            ("From here: go left", None),
+            ("From the start the plan failed", None),
+        ];
+        for (line, expected) in cases {
+            assert_eq!(prefix_len(line).map(|length| &line[..length]), expected, "line {line:?}");
+        }
+        assert_eq!(untimed_speaker("From Alice Smith to Everyone: Hi all"), Some("From Alice Smith to Everyone"));
     }
 
     #[test]

@@ -514,6 +514,99 @@ mod tests {
     }
 
     #[test]
+    fn slack_copy_prefers_messages_to_names() {
+        let text = "Priya Nair  9:02 AM\nmorning all\n\
+                    Ben Ortiz  9:03 AM\nmorning!\n\
+                    Priya Nair  9:05 AM\n\
+                    heads up: the payments API started returning 502 errors for 4% of checkout requests since the deploy\n\
+                    9:06\nrolling back now\n\
+                    Ben Ortiz  9:07 AM\nthe new connection pool limit in the deploy is 20, the old one was 100\n\
+                    Priya Nair  9:08 AM\nyep\n\
+                    Ben Ortiz  9:20 AM\nrollback finished, the error rate is back under 0.1%\n\
+                    Priya Nair  9:21 AM\nthanks Ben\n";
+        let options = Options { key_phrases: 3, ..Options::new(n(2)) };
+        let summary = summarize_with(text, &options);
+        let texts: Vec<&str> = summary.sentences.iter().map(|s| s.text).collect();
+        assert_eq!(
+            texts,
+            [
+                "heads up: the payments API started returning 502 errors for 4% of checkout requests since the deploy",
+                "the new connection pool limit in the deploy is 20, the old one was 100"
+            ]
+        );
+        // Before, the writers' names were the key phrases.
+        let phrases: Vec<String> = summary.key_phrases.into_iter().map(|p| p.text).collect();
+        assert_eq!(phrases, ["errors", "deploy", "heads"]);
+    }
+
+    #[test]
+    fn discord_copy_prefers_messages_to_names() {
+        let text = "Mira — Today at 9:15 PM\nanyone around?\n\
+                    jonas_k — Today at 9:16 PM\nyep\n\
+                    Mira — Today at 9:16 PM\nthe 1.4 build crashes on start for everyone with an AMD card\n\
+                    jonas_k — Today at 9:17 PM\noof\n\
+                    Tess — Today at 9:18 PM\nlol\n\
+                    jonas_k — Today at 9:20 PM\n\
+                    the cache format changed in 1.4 but the version number in the header stayed the same\n\
+                    Mira — Today at 9:22 PM\nthanks!\n";
+        let options = Options { key_phrases: 3, ..Options::new(n(2)) };
+        let summary = summarize_with(text, &options);
+        let texts: Vec<&str> = summary.sentences.iter().map(|s| s.text).collect();
+        assert_eq!(
+            texts,
+            [
+                "the 1.4 build crashes on start for everyone with an AMD card",
+                "the cache format changed in 1.4 but the version number in the header stayed the same"
+            ]
+        );
+        // Before, "Today" and "PM" of every header were the key phrases.
+        let phrases: Vec<String> = summary.key_phrases.into_iter().map(|p| p.text).collect();
+        assert_eq!(phrases, ["build", "crashes", "start"]);
+    }
+
+    #[test]
+    fn teams_copy_prefers_messages_to_names() {
+        let text = "[9:00 AM] Laura Chen\nGood morning everyone\n\
+                    [9:01 AM] Tom Becker\nMorning Laura\n\
+                    [9:02 AM] Laura Chen\nThe supplier confirmed that the steel beams arrive on the 14th, two weeks late.\n\
+                    [9:03 AM] Tom Becker\nok\n\
+                    [9:04 AM] Tom Becker\nThen the crane booking on the 3rd has to move, and the crane company charges a fee.\n\
+                    [9:05 AM] Laura Chen\nThanks all\n";
+        let texts: Vec<&str> = summarize(text, n(2)).iter().map(|s| s.text).collect();
+        assert_eq!(
+            texts,
+            [
+                "The supplier confirmed that the steel beams arrive on the 14th, two weeks late.",
+                "Then the crane booking on the 3rd has to move, and the crane company charges a fee."
+            ]
+        );
+    }
+
+    #[test]
+    fn zoom_chat_prefers_messages_to_names() {
+        let text = "10:02:11 From Alice Smith to Everyone:\n\tHi all\n\
+                    10:02:15 From Bob Jones to Everyone:\n\thello!\n\
+                    10:05:30 From Bob Jones to Everyone:\n\
+                    \tRevenue in the northern region grew 12% but the margin fell because of the new warehouse lease\n\
+                    10:06:01 From Carla Diaz to Everyone:\n\tthanks\n\
+                    10:10:03 From Alice Smith to Everyone:\n\
+                    \tThe board wants a plan to bring the margin back above 8% by the end of next year\n\
+                    10:11:20 From Carla Diaz to Everyone:\n\tok\n";
+        let options = Options { key_phrases: 3, ..Options::new(n(2)) };
+        let summary = summarize_with(text, &options);
+        let texts: Vec<&str> = summary.sentences.iter().map(|s| s.text).collect();
+        assert_eq!(
+            texts,
+            [
+                "Revenue in the northern region grew 12% but the margin fell because of the new warehouse lease",
+                "The board wants a plan to bring the margin back above 8% by the end of next year"
+            ]
+        );
+        let phrases: Vec<String> = summary.key_phrases.into_iter().map(|p| p.text).collect();
+        assert_eq!(phrases, ["margin", "Revenue", "northern"]);
+    }
+
+    #[test]
     fn notes_with_field_labels_are_no_chat() {
         // `Note:` and `Step 1:` repeat, but they are fields, not speakers: the text
         // keeps its position prior and its lead.

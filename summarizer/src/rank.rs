@@ -163,6 +163,7 @@ pub(crate) fn describe(text: &str, spans: &[Span]) -> Vec<SentenceInfo> {
         speakers: untimed_speakers_repeat(text, spans, &line_starts),
     };
     let mut infos = describe_each(text, spans, untimed_chat);
+    mark_headed_messages(text, spans, &line_starts, &mut infos);
     if infos.iter().any(|info| info.chat) {
         mark_chat_notices(text, spans, &mut infos);
     }
@@ -212,7 +213,38 @@ fn line_start_indexes(text: &str, spans: &[Span]) -> Vec<usize> {
     (0..spans.len()).filter(|&index| starts_line(&spans[index])).collect()
 }
 
-/// Which lines that start with a writer's name and no time are chat lines.
+/// Marks the messages of a chat copied from Slack, Discord, Teams or Zoom, where
+/// a line of its own names the writer and the time of the lines after it
+/// ([`crate::chat::message_header`]). The first sentence of each line after the
+/// first header is a chat line, and each header is a heading and an aside, so the
+/// names and times are neither in the centroid nor key phrases. That needs writers'
+/// names that repeat as [`crate::chat::speakers_repeat`] requires, and a message
+/// line after at least half of the headers, which a timetable lacks.
+fn mark_headed_messages(text: &str, spans: &[Span], line_starts: &[usize], infos: &mut [SentenceInfo]) {
+    let header = |index: usize| crate::chat::message_header(&text[spans[index].start..spans[index].end]);
+    let headers: Vec<(usize, Option<&str>)> =
+        line_starts.iter().filter_map(|&index| Some((index, header(index)?.writer))).collect();
+    let Some(&(first_header, _)) = headers.first() else {
+        return;
+    };
+    let mut writers: Vec<&str> = headers.iter().filter_map(|&(_, writer)| writer).collect();
+    let followed = headers.windows(2).filter(|pair| pair[1].0 > pair[0].0 + 1).count()
+        + usize::from(headers.last().is_some_and(|&(last, _)| last + 1 < spans.len()));
+    if !crate::chat::speakers_repeat(&mut writers) || 2 * followed < headers.len() {
+        return;
+    }
+    let mut next_header = headers.iter().map(|&(index, _)| index).peekable();
+    for &index in line_starts.iter().filter(|&&index| index >= first_header) {
+        let info = &mut infos[index];
+        if next_header.next_if_eq(&index).is_some() {
+            *info = SentenceInfo { heading: true, fragment: false, aside: true, chat: false };
+        } else {
+            *info = SentenceInfo { heading: false, fragment: false, chat: true, ..*info };
+        }
+    }
+}
+
+/// The kinds of lines with a writer's name and no time that are chat lines.
 #[derive(Debug, Clone, Copy)]
 struct UntimedChat {
     /// Lines that start with a nickname (`<alice> hi`).
@@ -244,9 +276,8 @@ fn mark_chat_notices(text: &str, spans: &[Span], infos: &mut [SentenceInfo]) {
     }
 }
 
-/// Does the work of [`describe`] sentence by sentence. `untimed_chat` tells whether
-/// a line that starts with a nickname or a speaker's label and no time is a chat
-/// line.
+/// Does the work of [`describe`] sentence by sentence. With `untimed_chat` a line
+/// that starts with a nickname or a speaker's label and no time may be a chat line.
 fn describe_each(text: &str, spans: &[Span], untimed_chat: UntimedChat) -> Vec<SentenceInfo> {
     // Computed once: trimming the rest of the text for every sentence would cost
     // sentences × trailing whitespace.
@@ -1442,6 +1473,35 @@ mod tests {
                     The work starts in April and takes two years.\n";
         let infos = describe(news, &crate::segment::split_sentences(news));
         assert!(infos.iter().all(|info| !info.chat), "{infos:?}");
+    }
+
+    #[test]
+    fn headed_messages_are_chat_lines() {
+        let slack = "Priya Nair  9:05 AM\n\
+                     the payments API returns 502 errors for 4% of checkout requests\n\
+                     Ben Ortiz  9:06 AM\n\
+                     ugh\n\
+                     Priya Nair  9:08 AM\n\
+                     rolling back now\n\
+                     Ben Ortiz  9:20 AM\n\
+                     rollback finished, the error rate is back under 0.1%\n";
+        let infos = describe(slack, &crate::segment::split_sentences(slack));
+        let kinds: Vec<(bool, bool, bool)> = infos.iter().map(|info| (info.chat, info.heading, info.aside)).collect();
+        let header = (false, true, true);
+        let message = (true, false, false);
+        assert_eq!(kinds, [header, message, header, message, header, message, header, message]);
+
+        // A timetable repeats its labels, but no message follows them.
+        let timetable = "Departs 10:02\nArrives 11:40\nDeparts 12:02\nArrives 13:40\nDeparts 14:02\nArrives 15:40\n";
+        let infos = describe(timetable, &crate::segment::split_sentences(timetable));
+        assert!(infos.iter().all(|info| !info.chat && !info.aside), "{infos:?}");
+
+        // An agenda names each item once.
+        let agenda =
+            "Registration 9:00 AM\nThe chair opens the meeting.\nKeynote 10:00 AM\nThe results of the survey.\n\
+                      Break 11:00 AM\nLunch 12:30 PM\n";
+        let infos = describe(agenda, &crate::segment::split_sentences(agenda));
+        assert!(infos.iter().all(|info| !info.chat && !info.aside), "{infos:?}");
     }
 
     #[test]

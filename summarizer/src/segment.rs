@@ -411,7 +411,10 @@ const CONTINUING_WORDS: &[&str] =
 ///   chat exports and logs ("10:02 - Mum: Dinner" / "10:03 - Tom: ok",
 ///   "2024-05-01 10:02:07 INFO Starting" / "2024-05-01 10:02:08 INFO Listening");
 /// - a line that starts with a speaker's label before another one, as in
-///   transcripts ("Alice: so the" / "Bob: ok", "Q. Where were you?" / "A. Home").
+///   transcripts ("Alice: so the" / "Bob: ok", "Q. Where were you?" / "A. Home");
+/// - a line that names the writer and time of the message after it, as chats
+///   copied from Slack or Discord have ("Alice Johnson  10:02 AM", "Mira — Today
+///   at 9:15 PM"), and the line before it.
 fn line_is_unit_before(line: &str, next: &str) -> bool {
     let Some(&first) = line.as_bytes().first() else {
         return false;
@@ -430,6 +433,9 @@ fn line_is_unit_before(line: &str, next: &str) -> bool {
         return true;
     }
     if crate::chat::starts_with_speaker(line) && crate::chat::starts_with_speaker(next) {
+        return true;
+    }
+    if crate::chat::message_header(line).is_some() || crate::chat::message_header(next).is_some() {
         return true;
     }
     // A char takes at most 4 bytes, so most lines of prose are ruled out by length.
@@ -1812,6 +1818,32 @@ mod tests {
         // goes on when the line before names no speaker.
         let prose =
             "The board approved the budget for the new library on Monday in a vote of\nSeven: four members abstained.";
+        assert_eq!(sentences(prose), [prose]);
+    }
+
+    #[test]
+    fn message_header_lines_are_units() {
+        let slack =
+            "Priya Nair  9:05 AM\nthe payments API returns 502 errors\n9:06\nrolling back now\nBen Ortiz  9:06 AM\nugh";
+        assert_eq!(
+            sentences(slack),
+            [
+                "Priya Nair  9:05 AM",
+                "the payments API returns 502 errors",
+                "9:06",
+                "rolling back now",
+                "Ben Ortiz  9:06 AM",
+                "ugh"
+            ]
+        );
+        let discord = "Mira — Today at 9:15 PM\nanyone around?\njonas_k — Today at 9:16 PM\nyep";
+        assert_eq!(
+            sentences(discord),
+            ["Mira — Today at 9:15 PM", "anyone around?", "jonas_k — Today at 9:16 PM", "yep"]
+        );
+
+        // A wrapped line of prose that ends with a time goes on.
+        let prose = "The council said that the meeting will start\nat 10:30\nand end before noon.";
         assert_eq!(sentences(prose), [prose]);
     }
 
