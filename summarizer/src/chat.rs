@@ -701,6 +701,19 @@ mod tests {
                 proptest::prop_assert!(line.is_char_boundary(length));
             }
         }
+
+        #[test]
+        fn header_writer_is_part_of_line(
+            line in "[\\[0-9:/.,\\- —a-zA-Z_()é]{0,40}( AM| PM|:)?|\\PC{0,40}",
+        ) {
+            if let Some(MessageHeader { writer: Some(writer) }) = message_header(&line) {
+                proptest::prop_assert!(!writer.is_empty());
+                proptest::prop_assert!(line.contains(writer));
+            }
+            if let Some(label) = untimed_speaker(&line) {
+                proptest::prop_assert!(line.starts_with(label));
+            }
+        }
     }
 
     #[test]
