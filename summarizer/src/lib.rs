@@ -431,6 +431,204 @@ mod tests {
     }
 
     #[test]
+    fn meeting_transcript_without_times_prefers_updates() {
+        let text = "Kim: Hi everyone\n\
+                    Luis: Hi Kim\n\
+                    Kim: Okay, let's start\n\
+                    Luis: Yesterday I finished the CSV export for the analytics dashboard\n\
+                    Kim: Nice, thanks\n\
+                    Olivia: I'm still blocked on the payment sandbox because our API keys expired\n\
+                    Kim: Okay\n\
+                    Raj: The nightly test suite failed three times this week on a flaky timeout\n\
+                    Luis: Sounds good\n\
+                    Kim: Thanks everyone\n";
+        let options = Options { key_phrases: 3, ..Options::new(n(2)) };
+        let summary = summarize_with(text, &options);
+        let texts: Vec<&str> = summary.sentences.iter().map(|s| s.text).collect();
+        assert_eq!(
+            texts,
+            [
+                "Olivia: I'm still blocked on the payment sandbox because our API keys expired",
+                "Raj: The nightly test suite failed three times this week on a flaky timeout"
+            ]
+        );
+        // The speakers' names are on every line, and are no key phrase.
+        let phrases: Vec<String> = summary.key_phrases.into_iter().map(|p| p.text).collect();
+        assert_eq!(phrases, ["Yesterday", "finished", "CSV"]);
+    }
+
+    #[test]
+    fn court_transcript_prefers_testimony() {
+        let text = "THE COURT: Good morning. Please be seated.\n\
+                    MR. HARRIS: Good morning, Your Honor.\n\
+                    Q. Where were you working on the night of March 4?\n\
+                    A. I was on patrol in the east district with my partner.\n\
+                    Q. Okay.\n\
+                    Q. What did you see when you arrived?\n\
+                    A. The glass of the back door was broken and a man was climbing out with a black bag.\n\
+                    Q. Did you recognize that man?\n\
+                    A. Yes.\n\
+                    MS. CHEN: Objection, Your Honor.\n\
+                    THE COURT: Overruled.\n";
+        let options = Options { key_phrases: 3, ..Options::new(n(2)) };
+        let summary = summarize_with(text, &options);
+        let texts: Vec<&str> = summary.sentences.iter().map(|s| s.text).collect();
+        assert_eq!(
+            texts,
+            [
+                "Q. Where were you working on the night of March 4?",
+                "A. The glass of the back door was broken and a man was climbing out with a black bag."
+            ]
+        );
+        let phrases: Vec<String> = summary.key_phrases.into_iter().map(|p| p.text).collect();
+        for label in ["COURT", "HARRIS", "CHEN", "Q", "A"] {
+            assert!(
+                phrases.iter().all(|phrase| !phrase.split(' ').any(|part| part == label)),
+                "{label} in {phrases:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn webvtt_voices_prefer_cues_with_content() {
+        let text = "WEBVTT\n\n\
+                    00:00:00.000 --> 00:00:02.500\n<v Priya>Good morning everyone.</v>\n\n\
+                    00:00:02.500 --> 00:00:04.000\n<v Ben>Morning!</v>\n\n\
+                    00:00:04.000 --> 00:00:09.000\n<v Priya>The water at the mill bridge had twice the nitrate level of last spring.</v>\n\n\
+                    00:00:09.000 --> 00:00:10.000\n<v.loud Ben>Twice?</v>\n\n\
+                    00:00:10.000 --> 00:00:15.000\n<v Yusuf>We found forty percent fewer young trout below the bridge than above it.</v>\n\n\
+                    00:00:15.000 --> 00:00:16.000\n<v Ben>Thanks.</v>\n";
+        let options = Options { key_phrases: 3, ..Options::new(n(2)) };
+        let summary = summarize_with(text, &options);
+        let texts: Vec<&str> = summary.sentences.iter().map(|s| s.text).collect();
+        assert_eq!(
+            texts,
+            [
+                "<v Priya>The water at the mill bridge had twice the nitrate level of last spring.</v>",
+                "<v Yusuf>We found forty percent fewer young trout below the bridge than above it.</v>"
+            ]
+        );
+        // Before, the speakers' names were the key phrases.
+        let phrases: Vec<String> = summary.key_phrases.into_iter().map(|p| p.text).collect();
+        assert_eq!(phrases, ["bridge", "water", "mill"]);
+    }
+
+    #[test]
+    fn slack_copy_prefers_messages_to_names() {
+        let text = "Priya Nair  9:02 AM\nmorning all\n\
+                    Ben Ortiz  9:03 AM\nmorning!\n\
+                    Priya Nair  9:05 AM\n\
+                    heads up: the payments API started returning 502 errors for 4% of checkout requests since the deploy\n\
+                    9:06\nrolling back now\n\
+                    Ben Ortiz  9:07 AM\nthe new connection pool limit in the deploy is 20, the old one was 100\n\
+                    Priya Nair  9:08 AM\nyep\n\
+                    Ben Ortiz  9:20 AM\nrollback finished, the error rate is back under 0.1%\n\
+                    Priya Nair  9:21 AM\nthanks Ben\n";
+        let options = Options { key_phrases: 3, ..Options::new(n(2)) };
+        let summary = summarize_with(text, &options);
+        let texts: Vec<&str> = summary.sentences.iter().map(|s| s.text).collect();
+        assert_eq!(
+            texts,
+            [
+                "heads up: the payments API started returning 502 errors for 4% of checkout requests since the deploy",
+                "the new connection pool limit in the deploy is 20, the old one was 100"
+            ]
+        );
+        // Before, the writers' names were the key phrases.
+        let phrases: Vec<String> = summary.key_phrases.into_iter().map(|p| p.text).collect();
+        assert_eq!(phrases, ["errors", "deploy", "heads"]);
+    }
+
+    #[test]
+    fn discord_copy_prefers_messages_to_names() {
+        let text = "Mira — Today at 9:15 PM\nanyone around?\n\
+                    jonas_k — Today at 9:16 PM\nyep\n\
+                    Mira — Today at 9:16 PM\nthe 1.4 build crashes on start for everyone with an AMD card\n\
+                    jonas_k — Today at 9:17 PM\noof\n\
+                    Tess — Today at 9:18 PM\nlol\n\
+                    jonas_k — Today at 9:20 PM\n\
+                    the cache format changed in 1.4 but the version number in the header stayed the same\n\
+                    Mira — Today at 9:22 PM\nthanks!\n";
+        let options = Options { key_phrases: 3, ..Options::new(n(2)) };
+        let summary = summarize_with(text, &options);
+        let texts: Vec<&str> = summary.sentences.iter().map(|s| s.text).collect();
+        assert_eq!(
+            texts,
+            [
+                "the 1.4 build crashes on start for everyone with an AMD card",
+                "the cache format changed in 1.4 but the version number in the header stayed the same"
+            ]
+        );
+        // Before, "Today" and "PM" of every header were the key phrases.
+        let phrases: Vec<String> = summary.key_phrases.into_iter().map(|p| p.text).collect();
+        assert_eq!(phrases, ["build", "crashes", "start"]);
+    }
+
+    #[test]
+    fn teams_copy_prefers_messages_to_names() {
+        let text = "[9:00 AM] Laura Chen\nGood morning everyone\n\
+                    [9:01 AM] Tom Becker\nMorning Laura\n\
+                    [9:02 AM] Laura Chen\nThe supplier confirmed that the steel beams arrive on the 14th, two weeks late.\n\
+                    [9:03 AM] Tom Becker\nok\n\
+                    [9:04 AM] Tom Becker\nThen the crane booking on the 3rd has to move, and the crane company charges a fee.\n\
+                    [9:05 AM] Laura Chen\nThanks all\n";
+        let texts: Vec<&str> = summarize(text, n(2)).iter().map(|s| s.text).collect();
+        assert_eq!(
+            texts,
+            [
+                "The supplier confirmed that the steel beams arrive on the 14th, two weeks late.",
+                "Then the crane booking on the 3rd has to move, and the crane company charges a fee."
+            ]
+        );
+    }
+
+    #[test]
+    fn zoom_chat_prefers_messages_to_names() {
+        let text = "10:02:11 From Alice Smith to Everyone:\n\tHi all\n\
+                    10:02:15 From Bob Jones to Everyone:\n\thello!\n\
+                    10:05:30 From Bob Jones to Everyone:\n\
+                    \tRevenue in the northern region grew 12% but the margin fell because of the new warehouse lease\n\
+                    10:06:01 From Carla Diaz to Everyone:\n\tthanks\n\
+                    10:10:03 From Alice Smith to Everyone:\n\
+                    \tThe board wants a plan to bring the margin back above 8% by the end of next year\n\
+                    10:11:20 From Carla Diaz to Everyone:\n\tok\n";
+        let options = Options { key_phrases: 3, ..Options::new(n(2)) };
+        let summary = summarize_with(text, &options);
+        let texts: Vec<&str> = summary.sentences.iter().map(|s| s.text).collect();
+        assert_eq!(
+            texts,
+            [
+                "Revenue in the northern region grew 12% but the margin fell because of the new warehouse lease",
+                "The board wants a plan to bring the margin back above 8% by the end of next year"
+            ]
+        );
+        let phrases: Vec<String> = summary.key_phrases.into_iter().map(|p| p.text).collect();
+        assert_eq!(phrases, ["margin", "Revenue", "northern"]);
+    }
+
+    #[test]
+    fn notes_with_field_labels_are_no_chat() {
+        // `Note:` and `Step 1:` repeat, but they are fields, not speakers: the text
+        // keeps its position prior and its lead.
+        let text = "Installing the backup agent\n\n\
+                    Note: The agent needs about 200 MB of free disk space.\n\
+                    Warning: Do not install the agent on a domain controller.\n\
+                    Step 1: Choose the folders to back up.\n\
+                    Step 2: Choose a daily schedule at night.\n\
+                    Note: The password cannot be reset.\n\
+                    Tip: Test a restore of a single file after the first backup.\n";
+        let options = Options { key_phrases: 3, ..Options::new(n(2)) };
+        let summary = summarize_with(text, &options);
+        let texts: Vec<&str> = summary.sentences.iter().map(|s| s.text).collect();
+        assert_eq!(
+            texts,
+            ["Note: The agent needs about 200 MB of free disk space.", "Step 1: Choose the folders to back up."]
+        );
+        let phrases: Vec<String> = summary.key_phrases.into_iter().map(|p| p.text).collect();
+        assert_eq!(phrases, ["agent", "Installing", "backup"]);
+    }
+
+    #[test]
     fn skips_title_line_when_body_has_sentences() {
         let text = "Budget vote delayed\n\nThe council delayed the budget vote until March. Members asked for more time to read the budget plan.";
         let summary = summarize(text, n(1));

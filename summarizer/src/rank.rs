@@ -158,8 +158,13 @@ pub(crate) struct SentenceInfo {
 /// Marks each sentence that is a heading: a whole line of at most
 /// [`MAX_HEADING_WORDS`] words that does not end with a sentence mark.
 pub(crate) fn describe(text: &str, spans: &[Span]) -> Vec<SentenceInfo> {
-    let untimed_chat = untimed_nicknames_repeat(text, spans);
+    let line_starts = line_start_indexes(text, spans);
+    let untimed_chat = UntimedChat {
+        nicknames: untimed_nicknames_repeat(text, spans),
+        speakers: untimed_speakers_repeat(text, spans, &line_starts),
+    };
     let mut infos = describe_each(text, spans, untimed_chat);
+    mark_headed_messages(text, spans, &line_starts, &mut infos);
     if infos.iter().any(|info| info.chat) {
         mark_chat_notices(text, spans, &mut infos);
     }
@@ -187,6 +192,68 @@ fn untimed_nicknames_repeat(text: &str, spans: &[Span]) -> bool {
     2 * nicknames.len() <= lines
 }
 
+/// Returns whether the lines that start with a speaker's label and no time
+/// (`Alice Wong: ...`, `THE COURT: ...`, `Q. ...`) are chat lines: when the labels
+/// at the start of lines repeat as [`crate::chat::speakers_repeat`] requires. Notes
+/// and a glossary (`Note: ...`, `Runoff: ...`) have such lines too.
+fn untimed_speakers_repeat(text: &str, spans: &[Span], line_starts: &[usize]) -> bool {
+    let mut labels: Vec<&str> = line_starts
+        .iter()
+        .filter_map(|&index| crate::chat::untimed_speaker(&text[spans[index].start..spans[index].end]))
+        .collect();
+    crate::chat::speakers_repeat(&mut labels)
+}
+
+/// Returns the indexes of the sentences that start a line, for the chat rules that
+/// read only the start of each line.
+fn line_start_indexes(text: &str, spans: &[Span]) -> Vec<usize> {
+    let starts_line = |span: &Span| {
+        let before = text.as_bytes()[..span.start].iter().rev().find(|&&byte| !matches!(byte, b' ' | b'\t'));
+        before.is_none_or(u8::is_ascii_whitespace)
+    };
+    (0..spans.len()).filter(|&index| starts_line(&spans[index])).collect()
+}
+
+/// Marks the messages of a chat copied from Slack, Discord, Teams or Zoom, where
+/// a line of its own names the writer and the time of the lines after it
+/// ([`crate::chat::message_header`]). The first sentence of each line after the
+/// first header is a chat line, and each header is a heading and an aside, so the
+/// names and times are neither in the centroid nor key phrases. That needs writers'
+/// names that repeat as [`crate::chat::speakers_repeat`] requires, and a message
+/// line after at least half of the headers, which a timetable lacks.
+fn mark_headed_messages(text: &str, spans: &[Span], line_starts: &[usize], infos: &mut [SentenceInfo]) {
+    let header = |index: usize| crate::chat::message_header(&text[spans[index].start..spans[index].end]);
+    let headers: Vec<(usize, Option<&str>)> =
+        line_starts.iter().filter_map(|&index| Some((index, header(index)?.writer))).collect();
+    let Some(&(first_header, _)) = headers.first() else {
+        return;
+    };
+    let mut writers: Vec<&str> = headers.iter().filter_map(|&(_, writer)| writer).collect();
+    let followed = headers.windows(2).filter(|pair| pair[1].0 > pair[0].0 + 1).count()
+        + usize::from(headers.last().is_some_and(|&(last, _)| last + 1 < spans.len()));
+    if !crate::chat::speakers_repeat(&mut writers) || 2 * followed < headers.len() {
+        return;
+    }
+    let mut next_header = headers.iter().map(|&(index, _)| index).peekable();
+    for &index in line_starts.iter().filter(|&&index| index >= first_header) {
+        let info = &mut infos[index];
+        if next_header.next_if_eq(&index).is_some() {
+            *info = SentenceInfo { heading: true, fragment: false, aside: true, chat: false };
+        } else {
+            *info = SentenceInfo { heading: false, fragment: false, chat: true, ..*info };
+        }
+    }
+}
+
+/// The kinds of lines with a writer's name and no time that are chat lines.
+#[derive(Debug, Clone, Copy)]
+struct UntimedChat {
+    /// Lines that start with a nickname (`<alice> hi`).
+    nicknames: bool,
+    /// Lines that start with a speaker's label (`Alice Wong: hi`, `Q. Where?`).
+    speakers: bool,
+}
+
 /// Makes asides of the notices of a chat program and of the rest of their lines.
 /// A notice is a chat line whose text starts with a notice mark (see
 /// [`crate::chat::LineStart`]), or a line that starts with a time and names no
@@ -211,8 +278,8 @@ fn mark_chat_notices(text: &str, spans: &[Span], infos: &mut [SentenceInfo]) {
 }
 
 /// Does the work of [`describe`] sentence by sentence. With `untimed_chat` a line
-/// that starts with a nickname and no time is a chat line.
-fn describe_each(text: &str, spans: &[Span], untimed_chat: bool) -> Vec<SentenceInfo> {
+/// that starts with a nickname or a speaker's label and no time may be a chat line.
+fn describe_each(text: &str, spans: &[Span], untimed_chat: UntimedChat) -> Vec<SentenceInfo> {
     // Computed once: trimming the rest of the text for every sentence would cost
     // sentences × trailing whitespace.
     let content_start = text.len() - text.trim_start().len();
@@ -254,8 +321,17 @@ fn describe_each(text: &str, spans: &[Span], untimed_chat: bool) -> Vec<Sentence
             // A chat line may hold several sentences, and the first of them has the
             // prefix.
             let chat = starts_line
-                && crate::chat::prefix_len(sentence).is_some()
-                && (untimed_chat || crate::chat::untimed_nickname(sentence).is_none());
+                // A line that starts with a letter can only have a speaker's label,
+                // which counts only when the labels repeat.
+                && (untimed_chat.speakers || crate::chat::may_start_with_time_or_tag(sentence))
+                && crate::chat::message_prefix(sentence).is_some_and(|(_, kind)| {
+                    use crate::chat::PrefixKind;
+                    match kind {
+                        PrefixKind::Nickname => untimed_chat.nicknames,
+                        PrefixKind::Speaker => untimed_chat.speakers,
+                        PrefixKind::Timed | PrefixKind::Voice => true,
+                    }
+                });
             let heading = ends_line
                 && starts_line
                 && !chat
@@ -1521,6 +1597,71 @@ mod tests {
         let infos = describe(irc, &spans);
         let kinds: Vec<(bool, bool)> = infos.iter().map(|info| (info.chat, info.aside)).collect();
         assert_eq!(kinds, [(true, false), (false, true), (true, false)], "{spans:?}");
+    }
+
+    #[test]
+    fn speakers_must_repeat_without_times() {
+        let interview = "Interviewer: How did you end up running the cold chain program?\n\
+                         Maria Lopez: I spent eight years as a pharmacist in rural clinics.\n\
+                         Interviewer: Okay\n\
+                         Maria Lopez: In 2019 we started fitting solar fridges in forty clinics\n";
+        let infos = describe(interview, &crate::segment::split_sentences(interview));
+        let kinds: Vec<(bool, bool, bool)> =
+            infos.iter().map(|info| (info.chat, info.heading, info.fragment)).collect();
+        assert_eq!(kinds, [(true, false, false); 4]);
+
+        // A glossary names each term once.
+        let glossary = "Baseline: The measurements taken before the programme started.\n\
+                        Catchment: The area of land from which rain drains into a river.\n\
+                        Runoff: Rain water that flows over the ground.\n\
+                        Slurry: A mix of animal manure and water.\n";
+        let infos = describe(glossary, &crate::segment::split_sentences(glossary));
+        assert!(infos.iter().all(|info| !info.chat), "{infos:?}");
+
+        // A news story quotes a speaker once.
+        let news = "The council voted on Tuesday to build protected cycle lanes.\n\
+                    Mayor Linda Park: \"We cannot keep asking people to cycle next to buses.\"\n\
+                    The work starts in April and takes two years.\n";
+        let infos = describe(news, &crate::segment::split_sentences(news));
+        assert!(infos.iter().all(|info| !info.chat), "{infos:?}");
+    }
+
+    #[test]
+    fn headed_messages_are_chat_lines() {
+        let slack = "Priya Nair  9:05 AM\n\
+                     the payments API returns 502 errors for 4% of checkout requests\n\
+                     Ben Ortiz  9:06 AM\n\
+                     ugh\n\
+                     Priya Nair  9:08 AM\n\
+                     rolling back now\n\
+                     Ben Ortiz  9:20 AM\n\
+                     rollback finished, the error rate is back under 0.1%\n";
+        let infos = describe(slack, &crate::segment::split_sentences(slack));
+        let kinds: Vec<(bool, bool, bool)> = infos.iter().map(|info| (info.chat, info.heading, info.aside)).collect();
+        let header = (false, true, true);
+        let message = (true, false, false);
+        assert_eq!(kinds, [header, message, header, message, header, message, header, message]);
+
+        // A timetable repeats its labels, but no message follows them.
+        let timetable = "Departs 10:02\nArrives 11:40\nDeparts 12:02\nArrives 13:40\nDeparts 14:02\nArrives 15:40\n";
+        let infos = describe(timetable, &crate::segment::split_sentences(timetable));
+        assert!(infos.iter().all(|info| !info.chat && !info.aside), "{infos:?}");
+
+        // An agenda names each item once.
+        let agenda =
+            "Registration 9:00 AM\nThe chair opens the meeting.\nKeynote 10:00 AM\nThe results of the survey.\n\
+                      Break 11:00 AM\nLunch 12:30 PM\n";
+        let infos = describe(agenda, &crate::segment::split_sentences(agenda));
+        assert!(infos.iter().all(|info| !info.chat && !info.aside), "{infos:?}");
+    }
+
+    #[test]
+    fn voice_tags_are_chat_lines() {
+        let text = "WEBVTT\n\n00:00:00.000 --> 00:00:02.500\n<v Priya>Good morning everyone.</v>\n\n\
+                    00:00:02.500 --> 00:00:04.000\n<v.loud Ben>Morning</v>\n";
+        let infos = describe(text, &crate::segment::split_sentences(text));
+        let kinds: Vec<(bool, bool)> = infos.iter().map(|info| (info.chat, info.heading)).collect();
+        assert_eq!(kinds, [(true, false), (true, false)]);
     }
 
     #[test]
