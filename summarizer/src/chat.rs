@@ -204,6 +204,20 @@ pub(crate) fn speakers_repeat(labels: &mut [&str]) -> bool {
     repeated >= 2 && 2 * distinct <= labels.len()
 }
 
+/// The severity levels that start the lines of logs without times, in capitals.
+const LOG_LEVELS: &[&str] = &[
+    "TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "WARNING", "ERROR", "ERR", "FATAL", "CRITICAL", "CRIT", "SEVERE",
+    "ALERT", "EMERG",
+];
+
+/// Returns whether `line` starts with a log level in capitals followed by `:` or
+/// whitespace (`ERROR: connection refused`, `INFO  Listening on port 8080`).
+pub(crate) fn starts_with_log_level(line: &str) -> bool {
+    let level_len = line.bytes().take_while(u8::is_ascii_uppercase).count();
+    LOG_LEVELS.contains(&&line[..level_len])
+        && line[level_len..].starts_with(|c: char| c == ':' || c.is_ascii_whitespace())
+}
+
 /// Returns whether `line` starts with a time, in brackets or not, followed by
 /// whitespace, as the lines of chat exports and logs do (`2024-05-01 10:02:07 INFO
 /// Listening`).
@@ -731,6 +745,18 @@ mod tests {
         assert!(!line_start("2024 was a good year.").unsigned);
         assert!(starts_with_time("2024-05-01 10:02:07 INFO  Listening on port 8080"));
         assert!(!starts_with_time("2024-05-01 was a Wednesday."));
+    }
+
+    #[test]
+    fn log_levels_start_log_lines() {
+        assert!(starts_with_log_level("ERROR: connection to database db-primary refused"));
+        assert!(starts_with_log_level("INFO  Listening on port 8080"));
+        assert!(starts_with_log_level("WARNING replica lag is 45 seconds"));
+        assert!(!starts_with_log_level("Error: the file is missing"));
+        assert!(!starts_with_log_level("INFORMATION: see below"));
+        assert!(!starts_with_log_level("ERRORS were found"));
+        assert!(!starts_with_log_level("INFO"));
+        assert!(!starts_with_log_level("NOTE: keep the receipt"));
     }
 
     #[test]

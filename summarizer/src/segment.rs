@@ -415,6 +415,8 @@ const CONTINUING_WORDS: &[&str] =
 /// - a line that starts with a time without brackets before another one, as in
 ///   chat exports and logs ("10:02 - Mum: Dinner" / "10:03 - Tom: ok",
 ///   "2024-05-01 10:02:07 INFO Starting" / "2024-05-01 10:02:08 INFO Listening");
+/// - a line that starts with a log level before another one ("ERROR: connection
+///   refused" / "INFO: falling back to the replica");
 /// - a line that starts with a speaker's label before another one, as in
 ///   transcripts ("Alice: so the" / "Bob: ok", "Q. Where were you?" / "A. Home");
 /// - a line that names the writer and time of the message after it, as chats
@@ -438,6 +440,12 @@ fn line_is_unit_before(line: &str, next: &str) -> bool {
         return true;
     }
     if crate::chat::starts_with_speaker(line) && crate::chat::starts_with_speaker(next) {
+        return true;
+    }
+    if first.is_ascii_uppercase()
+        && crate::chat::starts_with_log_level(line)
+        && crate::chat::starts_with_log_level(next)
+    {
         return true;
     }
     if crate::chat::message_header(line).is_some() || crate::chat::message_header(next).is_some() {
@@ -1762,6 +1770,15 @@ mod tests {
         assert_eq!(
             sentences(log),
             ["2024-05-01 10:02:07 INFO  Starting payment-service", "2024-05-01 10:05:13 WARN  Slow query"]
+        );
+        let levels = "ERROR: connection to db-primary refused after 3 retries\nINFO: falling back to replica\nWARNING replica lag is 45 seconds";
+        assert_eq!(
+            sentences(levels),
+            [
+                "ERROR: connection to db-primary refused after 3 retries",
+                "INFO: falling back to replica",
+                "WARNING replica lag is 45 seconds"
+            ]
         );
         let irssi = "10:02 <alice> the budget review moved to tuesday\n10:03 <bob> noted";
         assert_eq!(sentences(irssi), ["10:02 <alice> the budget review moved to tuesday", "10:03 <bob> noted"]);
