@@ -276,11 +276,21 @@ impl TermCache {
         self.forms.len()
     }
 
-    /// Returns the global term id of a word, `None` for a stop word.
-    fn word_id(&mut self, word: &str) -> Option<u32> {
-        if let Some(id) = self.forms.get(word.as_bytes()) {
-            return (id != STOP_WORD).then_some(id);
+    /// Returns the global term id of the word `text[start..end]`, `None` for a stop
+    /// word. Most words are found in `forms`, and this lookup is inlined into the
+    /// word scanner.
+    #[inline(always)]
+    fn word_id(&mut self, text: &str, start: usize, end: usize) -> Option<u32> {
+        match self.forms.get(&text.as_bytes()[start..end]) {
+            Some(id) => (id != STOP_WORD).then_some(id),
+            None => self.add_word(&text[start..end]),
         }
+    }
+
+    /// Analyses a word form that is not in `forms` yet, adds it and returns its
+    /// global term id, `None` for a stop word.
+    #[inline(never)]
+    fn add_word(&mut self, word: &str) -> Option<u32> {
         let mut term = std::mem::take(&mut self.term_buffer);
         let id = self.analyzer.write_word_term(word, &mut term).then(|| self.term_id(&term));
         self.term_buffer = term;
@@ -337,7 +347,19 @@ impl<'c> TermIds<'c> {
 
     /// Calls `emit` with the term id of each index term of `sentence`, in the order
     /// of [`Analyzer::for_each_term`].
+    ///
+    /// It is kept out of its callers, so that the word scanner and the lookups it
+    /// inlines keep their values in registers.
+    #[inline(never)]
     pub(crate) fn for_each_term_id(&mut self, sentence: &str, mut emit: impl FnMut(u32)) {
+        // An ASCII sentence is a single segment of bytewise text, which
+        // `for_each_segment` and `for_each_word` would each test again.
+        if sentence.is_ascii() {
+            for_each_bytewise_word_range(sentence.as_bytes(), &mut |start, end| {
+                self.emit_word_id(sentence, start, end, &mut emit);
+            });
+            return;
+        }
         for_each_segment(sentence, |segment, cjk| {
             if cjk {
                 for_each_bigram(segment, &mut |bigram| {
@@ -345,13 +367,18 @@ impl<'c> TermIds<'c> {
                     emit(self.document_id(global));
                 });
             } else {
-                for_each_word(segment, |word| {
-                    if let Some(global) = self.cache.word_id(word) {
-                        emit(self.document_id(global));
-                    }
-                });
+                for_each_word(segment, |word| self.emit_word_id(word, 0, word.len(), &mut emit));
             }
         });
+    }
+
+    /// Calls `emit` with the term id of the word `text[start..end]` unless it is a
+    /// stop word.
+    #[inline(always)]
+    fn emit_word_id(&mut self, text: &str, start: usize, end: usize, emit: &mut impl FnMut(u32)) {
+        if let Some(global) = self.cache.word_id(text, start, end) {
+            emit(self.document_id(global));
+        }
     }
 
     /// Returns the id in this document of the global term id `global`.
@@ -481,7 +508,14 @@ fn typographic_char(bytes: &[u8]) -> Option<(usize, bool)> {
 /// may join two letters or two digits, `:` two letters, and `,` or `;` two digits.
 /// Runs without a letter or digit are skipped.
 fn for_each_bytewise_word<'t>(piece: &'t str, emit: &mut impl FnMut(&'t str)) {
-    let bytes = piece.as_bytes();
+    for_each_bytewise_word_range(piece.as_bytes(), &mut |start, end| emit(&piece[start..end]));
+}
+
+/// Does the work of [`for_each_bytewise_word`] on the bytes of a piece, calling
+/// `emit` with the start and end of each word. Words start and end at char
+/// boundaries.
+#[inline(always)]
+fn for_each_bytewise_word_range(bytes: &[u8], emit: &mut impl FnMut(usize, usize)) {
     let mut index = 0;
     while index < bytes.len() {
         if !is_word_byte(bytes[index]) {
@@ -501,7 +535,7 @@ fn for_each_bytewise_word<'t>(piece: &'t str, emit: &mut impl FnMut(&'t str)) {
         // A join needs a letter or digit on each side, so only a run of `_` has none.
         let has_alphanumeric = bytes[start] != b'_' || bytes[start..index].iter().any(|&byte| byte != b'_');
         if has_alphanumeric {
-            emit(&piece[start..index]);
+            emit(start, index);
         }
     }
 }
@@ -689,6 +723,58 @@ mod tests {
             }
             for key in keys.iter().chain(&probes) {
                 proptest::prop_assert_eq!(map.get(key), expected.get(key).copied(), "key {:?}", key);
+            }
+        }
+    }
+
+    /// Returns the term ids that [`TermIds`] gives each sentence of one document,
+    /// and the ids that the document gives the terms of [`Analyzer::for_each_term`]
+    /// for them, `u32::MAX` for a term that the document has no id for.
+    fn found_and_expected_ids(cache: &mut TermCache, sentences: &[String]) -> (Vec<Vec<u32>>, Vec<Vec<u32>>) {
+        let mut term_ids = TermIds::new(cache);
+        let found: Vec<Vec<u32>> = sentences
+            .iter()
+            .map(|sentence| {
+                let mut ids = Vec::new();
+                term_ids.for_each_term_id(sentence, |id| ids.push(id));
+                ids
+            })
+            .collect();
+        let cache = term_ids.cache;
+        let document_id = |term: &str| {
+            let global = cache.terms.get(term.as_bytes())?;
+            let (document, id) = cache.document_ids[global as usize];
+            (document == cache.document).then_some(id)
+        };
+        let expected = sentences
+            .iter()
+            .map(|sentence| {
+                let mut ids = Vec::new();
+                cache.analyzer.for_each_term(sentence, |term| ids.push(document_id(term).unwrap_or(u32::MAX)));
+                ids
+            })
+            .collect();
+        (found, expected)
+    }
+
+    /// Sentences of ASCII text, of English stop words and capitals, of text with
+    /// typographic marks and accents, and of Chinese characters.
+    const SENTENCE: &str = "[a-zA-Z0-9_.,;:' \n-]{0,30}|((The|the|and|of|Running|runs|U.S.|don't|ab|AB)[ ,.]){0,8}\
+                            |[a-zA-Z ’“é.]{0,20}|[a-z 北京东]{0,10}";
+
+    proptest::proptest! {
+        #[test]
+        fn term_ids_number_analyzer_terms(
+            documents in proptest::collection::vec(
+                proptest::collection::vec(SENTENCE, 0..6),
+                1..4,
+            ),
+        ) {
+            // One cache for all documents, as a `Summarizer` keeps it.
+            let mut cache = TermCache::with_capacity(Analyzer::new(Some(Language::English)), 0);
+            for sentences in &documents {
+                let (found, expected) = found_and_expected_ids(&mut cache, sentences);
+                proptest::prop_assert_eq!(found, expected);
             }
         }
     }
