@@ -155,26 +155,37 @@ struct Suffixes<T: 'static> {
     /// For each last letter, `a` to `z`, the entries whose suffix ends with it: bit
     /// `i` for entry `i`. Only those are compared with a word.
     by_last_letter: [u64; 26],
+    /// The length of the shortest suffix.
+    min_len: usize,
 }
 
 impl<T: Copy> Suffixes<T> {
     const fn new(entries: &'static [(&'static [u8], T)]) -> Self {
         assert!(entries.len() <= 64, "a suffix table has more entries than a mask has bits");
         let mut by_last_letter = [0u64; 26];
+        let mut min_len = usize::MAX;
         let mut index = 0;
         while index < entries.len() {
             let suffix = entries[index].0;
             let last = suffix[suffix.len() - 1];
             assert!(last.is_ascii_lowercase(), "a suffix ends with a byte other than a lower-case letter");
             by_last_letter[(last - b'a') as usize] |= 1 << index;
+            if suffix.len() < min_len {
+                min_len = suffix.len();
+            }
             index += 1;
         }
-        Self { entries, by_last_letter }
+        Self { entries, by_last_letter, min_len }
     }
 
     /// Returns where the longest suffix of the table that ends `word` starts, with
     /// its action, or `None` when there is none or it starts before `region`.
     fn find(&self, word: &[u8], region: usize) -> Option<(usize, T)> {
+        // Every suffix would start before the region, which R1 and R2 of short
+        // words make common.
+        if word.len() < region.saturating_add(self.min_len) {
+            return None;
+        }
         let &last = word.last()?;
         if !last.is_ascii_lowercase() {
             return None;
