@@ -133,9 +133,19 @@ const STEP_4: Suffixes<bool> = Suffixes::new(&[
     (b"er", false),
 ]);
 
-/// Snowball's `v`: the vowels, with `y` but not the marked consonant `Y`.
+/// Snowball's `v`: the vowels, with `y` but not the marked consonant `Y`. A table
+/// lookup, which takes fewer instructions than the comparisons.
 fn is_vowel(byte: u8) -> bool {
-    matches!(byte, b'a' | b'e' | b'i' | b'o' | b'u' | b'y')
+    const TABLE: [bool; 256] = {
+        let mut table = [false; 256];
+        let mut index = 0;
+        while index < 256 {
+            table[index] = matches!(index as u8, b'a' | b'e' | b'i' | b'o' | b'u' | b'y');
+            index += 1;
+        }
+        table
+    };
+    TABLE[usize::from(byte)]
 }
 
 /// Snowball's `v_WXY`: the vowels, `w`, `x` and `Y`.
