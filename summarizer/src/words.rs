@@ -1,7 +1,6 @@
 //! Word analysis: splitting a sentence into words, dropping stop words and stemming.
 
 use crate::swar::{chunk_at, pack_short, HIGH_BITS};
-use std::collections::HashSet;
 use std::hash::{BuildHasher, Hasher};
 
 use foldhash::fast::FixedState;
@@ -23,22 +22,29 @@ pub(crate) struct Analyzer {
     /// word ("l'entreprise", "dell'anno"): see [`elided_prefix_len`].
     elides: bool,
     /// The stop words as bytes, so that a term being built in a byte buffer is
-    /// looked up without a UTF-8 check.
-    stop_words: HashSet<&'static [u8], FixedState>,
+    /// looked up without a UTF-8 check. The values are unused. Most stop words are
+    /// short, and the map compares a key of up to 8 bytes as one integer.
+    stop_words: BytesMap,
 }
 
 impl Analyzer {
     /// Builds the analyzer of `language`, or one that only lower-cases for `None`.
     pub(crate) fn new(language: Option<Language>) -> Self {
         let Some(language) = language else {
-            return Self { stemmer: None, english: false, elides: false, stop_words: HashSet::default() };
+            return Self { stemmer: None, english: false, elides: false, stop_words: BytesMap::with_capacity(0) };
         };
-        let stop_words = crate::stop_word_lists::stop_word_lines(language.code()).unwrap_or_default();
+        let lines = crate::stop_word_lists::stop_word_lines(language.code()).unwrap_or_default();
+        let mut stop_words = BytesMap::with_capacity(lines.lines().count());
+        for word in lines.lines().map(str::as_bytes) {
+            if stop_words.get(word).is_none() {
+                stop_words.insert_new(word, 0);
+            }
+        }
         Self {
             stemmer: language.stemmer_algorithm().map(Stemmer::create),
             english: language == Language::English,
             elides: matches!(language, Language::French | Language::Italian),
-            stop_words: stop_words.lines().map(str::as_bytes).collect(),
+            stop_words,
         }
     }
 
@@ -65,6 +71,7 @@ impl Analyzer {
 
     /// Returns the length of the elided article or pronoun at the start of `word` in
     /// French or Italian ("l'" of "l'entreprise", "dell'" of "dell'anno"), or 0.
+    #[inline]
     pub(crate) fn elided_prefix_len(&self, word: &str) -> usize {
         if self.elides {
             elided_prefix_len(word)
@@ -94,17 +101,18 @@ impl Analyzer {
     fn write_word_term(&self, word: &str, term: &mut Vec<u8>) -> bool {
         term.clear();
         let word = &word[self.elided_prefix_len(word)..];
-        if word.is_ascii() {
-            term.extend_from_slice(word.as_bytes());
-            term.make_ascii_lowercase();
+        let ascii = word.is_ascii();
+        if ascii {
+            term.extend(word.bytes().map(|byte| byte.to_ascii_lowercase()));
         } else {
             term.extend_from_slice(word.to_lowercase().as_bytes());
         }
-        if self.stop_words.contains(term.as_slice()) {
+        if self.stop_words.get(term).is_some() {
             return false;
         }
         match &self.stemmer {
-            Some(_) if self.english && term.is_ascii() => crate::english::stem_bytes(term),
+            // Some non-ASCII letters, such as the Kelvin sign, lower-case to ASCII.
+            Some(_) if self.english && (ascii || term.is_ascii()) => crate::english::stem_bytes(term),
             Some(stemmer) => {
                 // The bytes are a lower-cased `str`, so the conversion borrows them.
                 let stem = stemmer.stem(&String::from_utf8_lossy(term)).into_owned();
@@ -636,6 +644,8 @@ fn for_each_bigram<'t>(run: &'t str, emit: &mut impl FnMut(&'t str)) {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
     use super::*;
 
     fn terms(language: Option<Language>, sentence: &str) -> Vec<String> {
@@ -785,6 +795,22 @@ mod tests {
             let lines = crate::stop_word_lists::stop_word_lines(language.code());
             let words: Vec<&str> = lines.unwrap_or_default().lines().collect();
             assert_eq!(Some(words.as_slice()), stop_words::lookup(language.code()), "{language:?}");
+        }
+    }
+
+    #[test]
+    fn analyzer_finds_every_stop_word() {
+        for &language in crate::LANGUAGES {
+            let analyzer = Analyzer::new(Some(language));
+            let lines = crate::stop_word_lists::stop_word_lines(language.code()).unwrap_or_default();
+            let words: HashSet<&str> = lines.lines().collect();
+            assert_eq!(analyzer.stop_words.len(), words.len(), "{language:?}");
+            for word in &words {
+                assert!(analyzer.stop_words.get(word.as_bytes()).is_some(), "{language:?} stop word {word:?}");
+            }
+            for word in ["summarizer", "x", ""] {
+                assert_eq!(analyzer.stop_words.get(word.as_bytes()), None, "{language:?} word {word:?}");
+            }
         }
     }
 
