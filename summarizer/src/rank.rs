@@ -677,6 +677,7 @@ pub(crate) fn score_sentences(
     vectors: &SentenceVectors,
     max_sentences: usize,
     text_bytes: usize,
+    window: &mut WindowSpread,
 ) -> Vec<f64> {
     let chat = is_chat(infos);
     let infos: Cow<[SentenceInfo]> = if chat {
@@ -693,7 +694,7 @@ pub(crate) fn score_sentences(
     // The scores are written over the centroid similarities, one buffer fewer for
     // text of very many tiny sentences.
     let mut scores = centroid_similarity(&infos, vectors);
-    let directed = directed_centrality(&infos, vectors, text_bytes);
+    let directed = directed_centrality(&infos, vectors, text_bytes, window);
 
     let body_sentences = infos.iter().filter(|info| !info.heading).count().max(1);
     let share = (max_sentences as f64 / body_sentences as f64).min(1.0);
@@ -778,10 +779,15 @@ fn centroid_similarity(infos: &[SentenceInfo], vectors: &SentenceVectors) -> Vec
 /// [`FORWARD_WEIGHT`] times its edges to later sentences and [`BACKWARD_WEIGHT`]
 /// (negative) times its edges to earlier ones, so a sentence that later ones repeat
 /// ranks high and one that repeats earlier ones ranks low.
-fn directed_centrality(infos: &[SentenceInfo], vectors: &SentenceVectors, text_bytes: usize) -> Vec<f64> {
+fn directed_centrality(
+    infos: &[SentenceInfo],
+    vectors: &SentenceVectors,
+    text_bytes: usize,
+    window: &mut WindowSpread,
+) -> Vec<f64> {
     let body_sentences = infos.iter().filter(|info| !info.heading).count();
     let keep_cosines = body_sentences * CENTRALITY_WINDOW * std::mem::size_of::<f64>() <= 2 * text_bytes;
-    directed_centrality_with(infos, vectors, keep_cosines)
+    directed_centrality_with(infos, vectors, keep_cosines, window)
 }
 
 /// Does the work of [`directed_centrality`]. It needs each cosine twice, once for
@@ -790,7 +796,12 @@ fn directed_centrality(infos: &[SentenceInfo], vectors: &SentenceVectors, text_b
 /// which costs less memory but more time. [`directed_centrality`] keeps them when
 /// that takes at most twice the size of the text, so text of very many short
 /// sentences takes less memory, and both ways give the same scores.
-fn directed_centrality_with(infos: &[SentenceInfo], vectors: &SentenceVectors, keep_cosines: bool) -> Vec<f64> {
+fn directed_centrality_with(
+    infos: &[SentenceInfo],
+    vectors: &SentenceVectors,
+    keep_cosines: bool,
+    window: &mut WindowSpread,
+) -> Vec<f64> {
     let body: Vec<usize> = (0..infos.len()).filter(|&index| !infos[index].heading).collect();
     let mut scores = vec![0.0; infos.len()];
     if body.len() < 2 {
@@ -800,7 +811,7 @@ fn directed_centrality_with(infos: &[SentenceInfo], vectors: &SentenceVectors, k
     // Reserved only when kept: an upper bound, as the first sentences have fewer
     // earlier ones in their window.
     let mut kept_cosines = Vec::with_capacity(if keep_cosines { body.len() * CENTRALITY_WINDOW } else { 0 });
-    for_each_window_cosine(&body, vectors, |_, _, cosine| {
+    for_each_window_cosine(&body, vectors, window, |_, _, cosine| {
         low = low.min(cosine);
         high = high.max(cosine);
         if keep_cosines {
@@ -817,7 +828,7 @@ fn directed_centrality_with(infos: &[SentenceInfo], vectors: &SentenceVectors, k
         let mut cosines = kept_cosines.into_iter();
         for_each_window_edge(&body, |earlier, later| add_edge(earlier, later, cosines.next().unwrap_or(0.0)));
     } else {
-        for_each_window_cosine(&body, vectors, add_edge);
+        for_each_window_cosine(&body, vectors, window, add_edge);
     }
 
     let low = body.iter().map(|&index| scores[index]).fold(f64::INFINITY, f64::min);
@@ -854,9 +865,14 @@ fn for_each_window_edge(body: &[usize], mut visit: impl FnMut(usize, usize)) {
 /// it against each earlier sentence in turn walks its terms once per earlier
 /// sentence. Each sum adds the same products in the same order as
 /// [`dot_with_spread`], so the cosines are the same.
-fn for_each_window_cosine(body: &[usize], vectors: &SentenceVectors, mut visit: impl FnMut(usize, usize, f64)) {
+fn for_each_window_cosine(
+    body: &[usize],
+    vectors: &SentenceVectors,
+    window: &mut WindowSpread,
+    mut visit: impl FnMut(usize, usize, f64),
+) {
     const WINDOW: usize = CENTRALITY_WINDOW;
-    let mut spread = vec![[0.0f64; WINDOW]; vocabulary_size(vectors)];
+    let spread = window.rows(vocabulary_size(vectors));
     for (position, &sentence) in body.iter().enumerate() {
         let mut sums = [0.0f64; WINDOW];
         let vector = vectors.get(sentence);
@@ -881,6 +897,45 @@ fn for_each_window_cosine(body: &[usize], vectors: &SentenceVectors, mut visit: 
         }
         for (id, weight) in vectors.get(sentence).terms() {
             spread[id][slot] = weight;
+        }
+    }
+
+    // The slots still taken are cleared, so that the rows are all zero again.
+    for &sentence in &body[body.len().saturating_sub(WINDOW)..] {
+        for &id in vectors.get(sentence).ids {
+            spread[id as usize] = [0.0; WINDOW];
+        }
+    }
+    window.release();
+}
+
+/// The rows of [`for_each_window_cosine`], one for each term id with a slot for each
+/// sentence of the window. A [`crate::Summarizer`] keeps them from one document to
+/// the next, so that each document does not zero 64 bytes per term. Between
+/// documents every row is zero.
+#[derive(Debug, Default)]
+pub(crate) struct WindowSpread {
+    rows: Vec<[f64; CENTRALITY_WINDOW]>,
+}
+
+impl WindowSpread {
+    /// The maximum number of rows kept between documents, 1 MiB at 64 bytes a row.
+    /// More rows are freed after the document that needed them, so that one long
+    /// text does not keep its memory.
+    const MAX_KEPT_ROWS: usize = 16_384;
+
+    /// Returns at least `len` rows, all zero.
+    fn rows(&mut self, len: usize) -> &mut [[f64; CENTRALITY_WINDOW]] {
+        if self.rows.len() < len {
+            self.rows.resize(len, [0.0; CENTRALITY_WINDOW]);
+        }
+        &mut self.rows
+    }
+
+    /// Frees the rows when there are more than [`Self::MAX_KEPT_ROWS`].
+    fn release(&mut self) {
+        if self.rows.len() > Self::MAX_KEPT_ROWS {
+            self.rows = Vec::new();
         }
     }
 }
@@ -1285,7 +1340,7 @@ mod tests {
         let spans = split_sentences(text);
         let infos = describe(text, &spans);
         let vectors = sentence_vectors(text, &spans, &mut TermCache::with_capacity(Analyzer::new(None), 0));
-        directed_centrality(&infos, &vectors, text.len())
+        directed_centrality(&infos, &vectors, text.len(), &mut WindowSpread::default())
     }
 
     #[test]
@@ -1467,7 +1522,9 @@ mod tests {
             let vectors = unit_vectors(&sentences);
             let body: Vec<usize> = (0..vectors.len()).filter(|index| index % 5 != 3).collect();
             let mut found = Vec::new();
-            for_each_window_cosine(&body, &vectors, |earlier, later, cosine| found.push((earlier, later, cosine.to_bits())));
+            let mut window = WindowSpread::default();
+            for_each_window_cosine(&body, &vectors, &mut window, |earlier, later, cosine| found.push((earlier, later, cosine.to_bits())));
+            proptest::prop_assert!(window.rows.iter().all(|row| *row == [0.0; CENTRALITY_WINDOW]), "rows left set");
 
             // Each later sentence in turn, with the earlier ones of its window in order.
             let mut expected = Vec::new();
@@ -1532,9 +1589,13 @@ mod tests {
                 }
             }
             let expected: Vec<u64> = expected.iter().map(|score| score.to_bits()).collect();
+            // One spread for both ways, as a summarizer keeps it between documents.
+            let mut window = WindowSpread::default();
             for keep_cosines in [false, true] {
-                let found: Vec<u64> =
-                    directed_centrality_with(&infos, &vectors, keep_cosines).iter().map(|score| score.to_bits()).collect();
+                let found: Vec<u64> = directed_centrality_with(&infos, &vectors, keep_cosines, &mut window)
+                    .iter()
+                    .map(|score| score.to_bits())
+                    .collect();
                 proptest::prop_assert_eq!(&found, &expected, "keeping cosines: {}", keep_cosines);
             }
         }
@@ -1559,6 +1620,17 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn window_spread_frees_long_rows() {
+        let mut window = WindowSpread::default();
+        assert_eq!(window.rows(10).len(), 10);
+        window.release();
+        assert_eq!(window.rows.len(), 10, "rows up to the maximum stay");
+        assert_eq!(window.rows(WindowSpread::MAX_KEPT_ROWS + 1).len(), WindowSpread::MAX_KEPT_ROWS + 1);
+        window.release();
+        assert!(window.rows.is_empty(), "rows above the maximum are not freed");
     }
 
     #[test]
