@@ -748,7 +748,10 @@ fn centroid_similarity(infos: &[SentenceInfo], vectors: &SentenceVectors) -> Vec
             present[id] = true;
         }
     }
-    let centroid_ids: Vec<u32> = (0..vocabulary as u32).filter(|&id| present[id as usize]).collect();
+    // Collected into room for all, as a filter gives `collect` no length and each
+    // growth of the vector copies it.
+    let mut centroid_ids: Vec<u32> = Vec::with_capacity(vocabulary);
+    centroid_ids.extend((0..vocabulary as u32).filter(|&id| present[id as usize]));
     let mut centroid_weights: Vec<f64> = centroid_ids.iter().map(|&id| weights[id as usize]).collect();
     normalize(&mut centroid_weights);
     for (&id, &weight) in centroid_ids.iter().zip(&centroid_weights) {
@@ -802,7 +805,8 @@ fn directed_centrality_with(
     keep_cosines: bool,
     window: &mut WindowSpread,
 ) -> Vec<f64> {
-    let body: Vec<usize> = (0..infos.len()).filter(|&index| !infos[index].heading).collect();
+    let mut body: Vec<usize> = Vec::with_capacity(infos.len());
+    body.extend((0..infos.len()).filter(|&index| !infos[index].heading));
     let mut scores = vec![0.0; infos.len()];
     if body.len() < 2 {
         return scores;
@@ -1030,8 +1034,8 @@ pub(crate) fn choose(
         }
         // The tier's sentences by rank. Indexes are u32 because the pool of a text of
         // very many tiny sentences is large, and texts have fewer sentences than bytes.
-        let mut pool: Vec<u32> =
-            (0..infos.len()).filter(|&index| tier(index) == pass).map(|index| index as u32).collect();
+        let mut pool: Vec<u32> = Vec::with_capacity(tier_sizes[pass]);
+        pool.extend((0..infos.len()).filter(|&index| tier(index) == pass).map(|index| index as u32));
         pool.sort_unstable_by(|&a, &b| ranks_before(a as usize, b as usize));
         let mut untaken = Untaken::new(pool.len());
         let mut cursor = 0;
