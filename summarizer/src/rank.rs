@@ -520,7 +520,9 @@ pub(crate) fn sentence_vectors(text: &str, spans: &[Span], terms: &mut TermCache
     let sentence_bytes: usize = spans.iter().map(|span| span.end - span.start).sum();
     let mut counts: Vec<(u32, u32)> = Vec::with_capacity(sentence_bytes / 8);
     let mut ends: Vec<usize> = Vec::with_capacity(spans.len());
-    let mut ids: Vec<u32> = Vec::new();
+    // Room for the terms of most sentences, which a vector growing from empty
+    // would reallocate four times in each document.
+    let mut ids: Vec<u32> = Vec::with_capacity(64);
 
     for span in spans {
         ids.clear();

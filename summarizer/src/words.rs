@@ -269,7 +269,7 @@ impl TermCache {
             analyzer,
             forms: BytesMap::with_capacity(capacity),
             terms: BytesMap::with_capacity(capacity),
-            document_ids: Vec::new(),
+            document_ids: Vec::with_capacity(capacity),
             document: 0,
             term_buffer: Vec::new(),
         }
