@@ -750,22 +750,24 @@ fn centroid_similarity(infos: &[SentenceInfo], vectors: &SentenceVectors) -> Vec
             present[id] = true;
         }
     }
-    // Collected into room for all, as a filter gives `collect` no length and each
-    // growth of the vector copies it.
-    let mut centroid_ids: Vec<u32> = Vec::with_capacity(vocabulary);
-    centroid_ids.extend((0..vocabulary as u32).filter(|&id| present[id as usize]));
-    let mut centroid_weights: Vec<f64> = centroid_ids.iter().map(|&id| weights[id as usize]).collect();
-    normalize(&mut centroid_weights);
-    for (&id, &weight) in centroid_ids.iter().zip(&centroid_weights) {
-        weights[id as usize] = weight;
-    }
-    let centroid = SentenceVector { ids: &centroid_ids, weights: &centroid_weights, content_words: 0 };
+    // A term of no body sentence weighs +0.0, whose square leaves the sum of the
+    // others unchanged, so this is the norm of the centroid's own terms.
+    normalize(&mut weights);
+    let centroid_len = present.iter().filter(|&&present| present).count();
 
+    // The centroid as a sparse vector, built only for a sentence with more terms
+    // than it, which only a heading can have.
+    let mut centroid: Option<(Vec<u32>, Vec<f64>)> = None;
     let mut similarities: Vec<f64> = vectors
         .iter()
         .map(|vector| {
-            if vector.len() > centroid.len() {
-                return cosine(&vector, &centroid);
+            if vector.len() > centroid_len {
+                let (ids, centroid_weights) = centroid.get_or_insert_with(|| {
+                    let ids: Vec<u32> = (0..vocabulary as u32).filter(|&id| present[id as usize]).collect();
+                    let centroid_weights = ids.iter().map(|&id| weights[id as usize]).collect();
+                    (ids, centroid_weights)
+                });
+                return cosine(&vector, &SentenceVector { ids, weights: centroid_weights, content_words: 0 });
             }
             dot_with_spread(&vector, &weights)
         })
@@ -1625,6 +1627,47 @@ mod tests {
                     chosen.push(candidate);
                 }
             }
+        }
+    }
+
+    /// Returns each sentence's cosine to the centroid of the body sentences, divided
+    /// by the largest one, from the centroid's terms gathered into a sparse vector
+    /// and normalised there.
+    fn gathered_centroid_similarity(infos: &[SentenceInfo], vectors: &SentenceVectors) -> Vec<f64> {
+        let vocabulary = vocabulary_size(vectors);
+        let mut weights = vec![0.0; vocabulary];
+        let mut present = vec![false; vocabulary];
+        for (info, vector) in infos.iter().zip(vectors.iter()) {
+            if !info.heading {
+                for (id, weight) in vector.terms() {
+                    weights[id] += weight;
+                    present[id] = true;
+                }
+            }
+        }
+        let centroid_ids: Vec<u32> = (0..vocabulary as u32).filter(|&id| present[id as usize]).collect();
+        let mut centroid_weights: Vec<f64> = centroid_ids.iter().map(|&id| weights[id as usize]).collect();
+        normalize(&mut centroid_weights);
+        let centroid = SentenceVector { ids: &centroid_ids, weights: &centroid_weights, content_words: 0 };
+        let mut similarities: Vec<f64> = vectors.iter().map(|vector| cosine(&vector, &centroid)).collect();
+        make_relative(&mut similarities);
+        similarities
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn centroid_similarity_matches_gathered_centroid(
+            sentences in proptest::collection::vec(proptest::collection::vec((0usize..12, 1u32..4), 0..8), 0..30),
+            headings in proptest::collection::vec(proptest::bool::weighted(0.3), 30),
+        ) {
+            let vectors = unit_vectors(&sentences);
+            let infos: Vec<SentenceInfo> = (0..vectors.len())
+                .map(|index| SentenceInfo { heading: headings[index], fragment: false, aside: false, chat: false })
+                .collect();
+            let found: Vec<u64> = centroid_similarity(&infos, &vectors).iter().map(|value| value.to_bits()).collect();
+            let expected: Vec<u64> =
+                gathered_centroid_similarity(&infos, &vectors).iter().map(|value| value.to_bits()).collect();
+            proptest::prop_assert_eq!(found, expected);
         }
     }
 
