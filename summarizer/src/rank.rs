@@ -60,7 +60,6 @@ pub(crate) struct SentenceVector<'a> {
     ids: &'a [u32],
     /// The weight of each term of `ids`.
     weights: &'a [f64],
-    content_words: usize,
 }
 
 impl<'a> SentenceVector<'a> {
@@ -93,6 +92,9 @@ pub(crate) struct SentenceVectors {
     /// For each sentence, its number of content words, which is at most
     /// `MAX_SENTENCE_BYTES`.
     content_words: Vec<u32>,
+    /// One more than the largest term id, the length of an array indexed by term
+    /// id, or 0 for no terms.
+    vocabulary: usize,
 }
 
 impl SentenceVectors {
@@ -105,15 +107,16 @@ impl SentenceVectors {
     pub(crate) fn get(&self, index: usize) -> SentenceVector<'_> {
         let start = index.checked_sub(1).map_or(0, |previous| self.ends[previous] as usize);
         let end = self.ends[index] as usize;
-        SentenceVector {
-            ids: &self.ids[start..end],
-            weights: &self.weights[start..end],
-            content_words: self.content_words[index] as usize,
-        }
+        SentenceVector { ids: &self.ids[start..end], weights: &self.weights[start..end] }
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = SentenceVector<'_>> {
         (0..self.len()).map(|index| self.get(index))
+    }
+
+    /// Returns the number of content words of sentence `index`.
+    fn content_words(&self, index: usize) -> usize {
+        self.content_words[index] as usize
     }
 
     /// Adds a sentence with the term ids that `ids` yields, ascending, and the
@@ -129,6 +132,9 @@ impl SentenceVectors {
         self.weights.extend(weights);
         debug_assert_eq!(self.ids.len(), self.weights.len(), "one weight for each term id");
         normalize(&mut self.weights[start..]);
+        if let Some(&last) = self.ids[start..].last() {
+            self.vocabulary = self.vocabulary.max(last as usize + 1);
+        }
         // There are fewer terms than bytes of text, which is far below 4 GiB.
         self.ends.push(u32::try_from(self.ids.len()).unwrap_or(u32::MAX));
         // A sentence has at most MAX_SENTENCE_BYTES bytes, so far fewer words.
@@ -564,6 +570,7 @@ pub(crate) fn sentence_vectors(text: &str, spans: &[Span], terms: &mut TermCache
         weights: Vec::with_capacity(counts.len()),
         ends: Vec::with_capacity(spans.len()),
         content_words: Vec::with_capacity(spans.len()),
+        vocabulary: 0,
     };
     let mut start = 0;
     for end in ends {
@@ -627,7 +634,7 @@ fn cosine(a: &SentenceVector, b: &SentenceVector) -> f64 {
 /// Returns one more than the largest term id of `vectors`, the length of an array
 /// indexed by term id, or 0 for no terms.
 fn vocabulary_size(vectors: &SentenceVectors) -> usize {
-    vectors.iter().filter_map(|vector| vector.ids.last()).map(|&id| id as usize + 1).max().unwrap_or(0)
+    vectors.vocabulary
 }
 
 /// Returns the dot product of `vector` with a vector spread out in `spread`, indexed
@@ -683,7 +690,7 @@ pub(crate) fn score_sentences(
 ) -> Vec<f64> {
     let chat = is_chat(infos);
     let infos: Cow<[SentenceInfo]> = if chat {
-        let short = |index: usize| vectors.get(index).content_words < MIN_CONTENT_WORDS;
+        let short = |index: usize| vectors.content_words(index) < MIN_CONTENT_WORDS;
         let mark = |(index, info): (usize, &SentenceInfo)| SentenceInfo {
             heading: info.heading || (info.chat && short(index)),
             ..*info
@@ -712,7 +719,7 @@ pub(crate) fn score_sentences(
         }
         let content = (1.0 - directed_weight) * scores[index] + directed_weight * directed[index];
         let score = (1.0 - position_weight) * content + position_weight * position;
-        let words = vectors.get(index).content_words as f64;
+        let words = vectors.content_words(index) as f64;
         scores[index] = if chat {
             score * words.sqrt()
         } else if words > long_sentence_words {
@@ -726,7 +733,7 @@ pub(crate) fn score_sentences(
 
 /// Returns the median number of content words per sentence, 0 for no sentences.
 fn median_content_words(vectors: &SentenceVectors) -> f64 {
-    let mut counts: Vec<usize> = vectors.iter().map(|vector| vector.content_words).collect();
+    let mut counts: Vec<usize> = (0..vectors.len()).map(|index| vectors.content_words(index)).collect();
     let middle = counts.len() / 2;
     if counts.is_empty() {
         return 0.0;
@@ -767,7 +774,7 @@ fn centroid_similarity(infos: &[SentenceInfo], vectors: &SentenceVectors) -> Vec
                     let centroid_weights = ids.iter().map(|&id| weights[id as usize]).collect();
                     (ids, centroid_weights)
                 });
-                return cosine(&vector, &SentenceVector { ids, weights: centroid_weights, content_words: 0 });
+                return cosine(&vector, &SentenceVector { ids, weights: centroid_weights });
             }
             dot_with_spread(&vector, &weights)
         })
@@ -1010,7 +1017,7 @@ pub(crate) fn choose(
         let info = &infos[index];
         if info.aside {
             2
-        } else if vectors.get(index).content_words >= MIN_CONTENT_WORDS && !info.heading && !info.fragment {
+        } else if vectors.content_words(index) >= MIN_CONTENT_WORDS && !info.heading && !info.fragment {
             0
         } else {
             1
@@ -1648,7 +1655,7 @@ mod tests {
         let centroid_ids: Vec<u32> = (0..vocabulary as u32).filter(|&id| present[id as usize]).collect();
         let mut centroid_weights: Vec<f64> = centroid_ids.iter().map(|&id| weights[id as usize]).collect();
         normalize(&mut centroid_weights);
-        let centroid = SentenceVector { ids: &centroid_ids, weights: &centroid_weights, content_words: 0 };
+        let centroid = SentenceVector { ids: &centroid_ids, weights: &centroid_weights };
         let mut similarities: Vec<f64> = vectors.iter().map(|vector| cosine(&vector, &centroid)).collect();
         make_relative(&mut similarities);
         similarities
