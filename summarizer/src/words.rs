@@ -392,9 +392,10 @@ impl<'c> TermIds<'c> {
     /// inlines keep their values in registers.
     #[inline(never)]
     pub(crate) fn for_each_term_id(&mut self, sentence: &str, mut emit: impl FnMut(u32)) {
-        // An ASCII sentence is a single segment of bytewise text, which
-        // `for_each_segment` and `for_each_word` would each test again.
-        if sentence.is_ascii() {
+        // Bytewise text, such as an ASCII sentence or one with curly quotes, has no
+        // byte of a Chinese or Japanese char, so it is a single segment for
+        // `for_each_segment`, which `for_each_word` would test again.
+        if sentence.is_ascii() || is_bytewise_text(sentence) {
             for_each_bytewise_word_range(sentence.as_bytes(), &mut |start, end| {
                 self.emit_word_id(sentence, start, end, &mut emit);
             });
