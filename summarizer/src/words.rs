@@ -565,9 +565,9 @@ fn for_each_bytewise_word_range(bytes: &[u8], emit: &mut impl FnMut(usize, usize
         }
         let start = index;
         loop {
-            while index < bytes.len() && is_word_byte(bytes[index]) {
-                index += 1;
-            }
+            // The byte at `index` is a word byte: the first of the word, or the
+            // letter or digit after a joining mark.
+            index = word_run_end(bytes, index + 1);
             match joining_mark_len(bytes, index) {
                 0 => break,
                 mark_len => index += mark_len,
@@ -618,6 +618,33 @@ fn joining_mark_len(bytes: &[u8], index: usize) -> usize {
     } else {
         0
     }
+}
+
+/// Returns the index of the first byte at or after `from` that is not an ASCII
+/// letter, digit or `_`, or the length of `bytes` when there is none. Bytes are
+/// tested four to a bounds check, which halves the instructions of a byte loop.
+#[inline(always)]
+fn word_run_end(bytes: &[u8], from: usize) -> usize {
+    let mut index = from;
+    while let Some(&[first, second, third, fourth]) = bytes.get(index..index + 4) {
+        if !is_word_byte(first) {
+            return index;
+        }
+        if !is_word_byte(second) {
+            return index + 1;
+        }
+        if !is_word_byte(third) {
+            return index + 2;
+        }
+        if !is_word_byte(fourth) {
+            return index + 3;
+        }
+        index += 4;
+    }
+    while index < bytes.len() && is_word_byte(bytes[index]) {
+        index += 1;
+    }
+    index
 }
 
 /// Returns whether `byte` is an ASCII letter, digit or `_`, by table lookup.
