@@ -578,6 +578,8 @@ fn for_each_bytewise_word_range(bytes: &[u8], emit: &mut impl FnMut(usize, usize
         if has_alphanumeric {
             emit(start, index);
         }
+        // The byte after the word, if any, is no word byte.
+        index += 1;
     }
 }
 
