@@ -198,7 +198,7 @@ pub struct Summarizer {
     caches: Vec<(Option<Language>, words::TermCache)>,
     /// The maximum number of word forms kept between documents, over all languages.
     max_cached_words: usize,
-    /// The ranking's array of term weights, kept zeroed between documents.
+    /// The term rows of the ranking's window cosines, all zero between documents.
     window: rank::WindowSpread,
 }
 

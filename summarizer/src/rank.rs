@@ -527,7 +527,7 @@ pub(crate) fn sentence_vectors(text: &str, spans: &[Span], terms: &mut TermCache
     let mut counts: Vec<(u32, u32)> = Vec::with_capacity(sentence_bytes / 8);
     let mut ends: Vec<usize> = Vec::with_capacity(spans.len());
     // Room for the terms of most sentences, which a vector growing from empty
-    // would reallocate four times in each document.
+    // would reallocate several times in each document.
     let mut ids: Vec<u32> = Vec::with_capacity(64);
 
     for span in spans {

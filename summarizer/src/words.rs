@@ -388,13 +388,13 @@ impl<'c> TermIds<'c> {
     /// Calls `emit` with the term id of each index term of `sentence`, in the order
     /// of [`Analyzer::for_each_term`].
     ///
-    /// It is kept out of its callers, so that the word scanner and the lookups it
-    /// inlines keep their values in registers.
+    /// It is not inlined: inlined into the ranking, the scanner's loops kept the
+    /// sentence's bytes and length on the stack and took more instructions.
     #[inline(never)]
     pub(crate) fn for_each_term_id(&mut self, sentence: &str, mut emit: impl FnMut(u32)) {
         // Bytewise text, such as an ASCII sentence or one with curly quotes, has no
-        // byte of a Chinese or Japanese char, so it is a single segment for
-        // `for_each_segment`, which `for_each_word` would test again.
+        // byte of a Chinese or Japanese char. So `for_each_segment` would pass it
+        // whole to `for_each_word`, which would test it again.
         if sentence.is_ascii() || is_bytewise_text(sentence) {
             for_each_bytewise_word_range(sentence.as_bytes(), &mut |start, end| {
                 self.emit_word_id(sentence, start, end, &mut emit);
@@ -624,7 +624,8 @@ fn joining_mark_len(bytes: &[u8], index: usize) -> usize {
 
 /// Returns the index of the first byte at or after `from` that is not an ASCII
 /// letter, digit or `_`, or the length of `bytes` when there is none. Bytes are
-/// tested four to a bounds check, which halves the instructions of a byte loop.
+/// tested four to a bounds check, which takes about half the instructions of a
+/// loop that checks each byte (callgrind, on the CNN/DailyMail articles).
 #[inline(always)]
 fn word_run_end(bytes: &[u8], from: usize) -> usize {
     let mut index = from;
