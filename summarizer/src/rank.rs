@@ -516,11 +516,9 @@ fn ends_with_sentence_mark(sentence: &str) -> bool {
         .ends_with(['.', '!', '?', '…', '。', '！', '？', '؟', '۔', '।', '॥'])
 }
 
-/// Builds the tf-idf vector of each sentence, with inverse sentence frequency as idf.
-pub(crate) fn sentence_vectors(text: &str, spans: &[Span], terms: &mut TermCache) -> SentenceVectors {
-    let mut term_ids = TermIds::new(terms);
-    // The (term id, count) pairs of all sentences in one list, sorted by id within
-    // each sentence, with the end of each sentence's pairs in it.
+/// Returns the (term id, count) pairs of all sentences of `spans` in one list,
+/// sorted by id within each sentence, with the end of each sentence's pairs in it.
+fn term_counts(text: &str, spans: &[Span], term_ids: &mut TermIds) -> (Vec<(u32, u32)>, Vec<usize>) {
     // A guess of one distinct term per 8 bytes of sentence text saves most of the
     // copies that growing from empty makes, and takes at most one byte per byte.
     let sentence_bytes: usize = spans.iter().map(|span| span.end - span.start).sum();
@@ -528,22 +526,45 @@ pub(crate) fn sentence_vectors(text: &str, spans: &[Span], terms: &mut TermCache
     let mut ends: Vec<usize> = Vec::with_capacity(spans.len());
     // Room for the terms of most sentences, which a vector growing from empty
     // would reallocate several times in each document.
-    let mut ids: Vec<u32> = Vec::with_capacity(64);
+    let mut earlier_ids: Vec<u32> = Vec::with_capacity(64);
+    let mut new_counts: Vec<u32> = Vec::with_capacity(64);
 
     for span in spans {
-        ids.clear();
-        term_ids.for_each_term_id(&text[span.start..span.end], |id| ids.push(id));
-        ids.sort_unstable();
+        // Ids are numbered in order of first use, so the terms that the document
+        // has not used before take the next ids in the order they appear, above
+        // all earlier ones. They are counted by id without sorting, and only the
+        // ids of earlier terms are sorted.
+        let first_new = term_ids.len() as u32;
+        earlier_ids.clear();
+        new_counts.clear();
+        term_ids.for_each_term_id(&text[span.start..span.end], |id| match id.checked_sub(first_new) {
+            None => earlier_ids.push(id),
+            Some(offset) => match new_counts.get_mut(offset as usize) {
+                Some(count) => *count += 1,
+                None => {
+                    debug_assert_eq!(offset as usize, new_counts.len(), "a new id skips one");
+                    new_counts.push(1);
+                }
+            },
+        });
+        earlier_ids.sort_unstable();
         let start = counts.len();
-        for &id in &ids {
+        for &id in &earlier_ids {
             match counts[start..].last_mut() {
                 Some((last, count)) if *last == id => *count += 1,
                 _ => counts.push((id, 1)),
             }
         }
+        counts.extend((first_new..).zip(new_counts.iter().copied()));
         ends.push(counts.len());
     }
+    (counts, ends)
+}
 
+/// Builds the tf-idf vector of each sentence, with inverse sentence frequency as idf.
+pub(crate) fn sentence_vectors(text: &str, spans: &[Span], terms: &mut TermCache) -> SentenceVectors {
+    let mut term_ids = TermIds::new(terms);
+    let (counts, ends) = term_counts(text, spans, &mut term_ids);
     let mut document_frequency = vec![0u32; term_ids.len()];
     for &(id, _) in &counts {
         document_frequency[id as usize] += 1;
@@ -1675,6 +1696,51 @@ mod tests {
             let expected: Vec<u64> =
                 gathered_centroid_similarity(&infos, &vectors).iter().map(|value| value.to_bits()).collect();
             proptest::prop_assert_eq!(found, expected);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn term_counts_match_sorted_ids(
+            documents in proptest::collection::vec(
+                proptest::collection::vec("((storm|Storm|coast|the|roads|rain|schools|a|b) ){0,12}[.!?]", 0..8),
+                1..4,
+            ),
+        ) {
+            // One cache for all documents, as a `Summarizer` keeps it, and one for
+            // the ids of the reference.
+            let analyzer = || Analyzer::new(Some(crate::Language::English));
+            let (mut cache, mut reference_cache) =
+                (TermCache::with_capacity(analyzer(), 0), TermCache::with_capacity(analyzer(), 0));
+            for sentences in &documents {
+                let text = sentences.join(" ");
+                let mut spans = Vec::new();
+                let mut start = 0;
+                for sentence in sentences {
+                    spans.push(Span { start, end: start + sentence.len() });
+                    start += sentence.len() + 1;
+                }
+                let (counts, ends) = term_counts(&text, &spans, &mut TermIds::new(&mut cache));
+
+                let mut reference_ids = TermIds::new(&mut reference_cache);
+                let mut expected_counts = Vec::new();
+                let mut expected_ends = Vec::new();
+                for span in &spans {
+                    let mut ids = Vec::new();
+                    reference_ids.for_each_term_id(&text[span.start..span.end], |id| ids.push(id));
+                    ids.sort_unstable();
+                    let start = expected_counts.len();
+                    for id in ids {
+                        match expected_counts[start..].last_mut() {
+                            Some((last, count)) if *last == id => *count += 1,
+                            _ => expected_counts.push((id, 1u32)),
+                        }
+                    }
+                    expected_ends.push(expected_counts.len());
+                }
+                proptest::prop_assert_eq!(counts, expected_counts);
+                proptest::prop_assert_eq!(ends, expected_ends);
+            }
         }
     }
 
