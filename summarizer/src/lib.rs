@@ -198,6 +198,8 @@ pub struct Summarizer {
     caches: Vec<(Option<Language>, words::TermCache)>,
     /// The maximum number of word forms kept between documents, over all languages.
     max_cached_words: usize,
+    /// The term rows of the ranking's window cosines, all zero between documents.
+    window: rank::WindowSpread,
 }
 
 impl Summarizer {
@@ -223,7 +225,7 @@ impl Summarizer {
     /// Creates a summarizer that keeps up to `max_cached_words` word forms between
     /// documents. With 0 it keeps none and works like [`summarize_with`].
     pub fn with_max_cached_words(max_cached_words: usize) -> Self {
-        Self { caches: Vec::new(), max_cached_words }
+        Self { caches: Vec::new(), max_cached_words, window: rank::WindowSpread::default() }
     }
 
     /// Summarizes `text` with the given [`Options`], with the same result as
@@ -242,10 +244,12 @@ impl Summarizer {
         // Terms and key phrases come from the content of each sentence, which leaves
         // out the time and nickname of a chat line.
         let content_spans = rank::content_spans(visible, &spans, &infos);
+        let mut window = std::mem::take(&mut self.window);
         let terms = self.term_cache(language);
-        let chosen = choose_sentences(visible, &spans, &infos, &content_spans, terms, options.length);
+        let chosen = choose_sentences(visible, &spans, &infos, &content_spans, terms, &mut window, options.length);
         let phrase_spans = rank::key_phrase_spans(visible, &content_spans, &infos);
         let key_phrases = keyphrases::extract(visible, &phrase_spans, terms.analyzer(), options.key_phrases);
+        self.window = window;
 
         // The end of the last sentence's range in the original, which the next one's
         // balanced markup may not reach back over.
@@ -316,6 +320,7 @@ fn choose_sentences(
     infos: &[rank::SentenceInfo],
     content_spans: &[Span],
     terms: &mut words::TermCache,
+    window: &mut rank::WindowSpread,
     length: Length,
 ) -> Vec<(usize, Span)> {
     if spans.is_empty() {
@@ -324,7 +329,7 @@ fn choose_sentences(
 
     let vectors = rank::sentence_vectors(text, content_spans, terms);
     let limit = rank::Limit::new(text, spans, length);
-    let scores = rank::score_sentences(infos, &vectors, limit.expected_sentences, text.len());
+    let scores = rank::score_sentences(infos, &vectors, limit.expected_sentences, text.len(), window);
     let chosen = rank::choose(text, spans, infos, &vectors, &scores, &limit);
     chosen.into_iter().map(|index| (index, spans[index])).collect()
 }

@@ -3,6 +3,7 @@
 //! sentences repeating a chosen one.
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::collections::HashSet;
 
 use foldhash::fast::FixedState;
@@ -60,7 +61,6 @@ pub(crate) struct SentenceVector<'a> {
     ids: &'a [u32],
     /// The weight of each term of `ids`.
     weights: &'a [f64],
-    content_words: usize,
 }
 
 impl<'a> SentenceVector<'a> {
@@ -93,6 +93,9 @@ pub(crate) struct SentenceVectors {
     /// For each sentence, its number of content words, which is at most
     /// `MAX_SENTENCE_BYTES` and so fits in 16 bits.
     content_words: Vec<u16>,
+    /// One more than the largest term id, the length of an array indexed by term
+    /// id, or 0 for no terms.
+    vocabulary: usize,
 }
 
 impl SentenceVectors {
@@ -105,15 +108,16 @@ impl SentenceVectors {
     pub(crate) fn get(&self, index: usize) -> SentenceVector<'_> {
         let start = index.checked_sub(1).map_or(0, |previous| self.ends[previous] as usize);
         let end = self.ends[index] as usize;
-        SentenceVector {
-            ids: &self.ids[start..end],
-            weights: &self.weights[start..end],
-            content_words: self.content_words[index] as usize,
-        }
+        SentenceVector { ids: &self.ids[start..end], weights: &self.weights[start..end] }
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = SentenceVector<'_>> {
         (0..self.len()).map(|index| self.get(index))
+    }
+
+    /// Returns the number of content words of sentence `index`.
+    fn content_words(&self, index: usize) -> usize {
+        self.content_words[index] as usize
     }
 
     /// Adds a sentence with the term ids that `ids` yields, ascending, and the
@@ -130,6 +134,9 @@ impl SentenceVectors {
         self.weights.extend(weights);
         debug_assert_eq!(self.ids.len(), self.weights.len(), "one weight for each term id");
         normalize(&mut self.weights[start..]);
+        if let Some(&last) = self.ids[start..].last() {
+            self.vocabulary = self.vocabulary.max(last as usize + 1);
+        }
         // There are fewer terms than bytes of text, which is far below 4 GiB.
         self.ends.push(u32::try_from(self.ids.len()).unwrap_or(u32::MAX));
         // A sentence has at most MAX_SENTENCE_BYTES bytes, so far fewer words.
@@ -587,38 +594,71 @@ fn ends_with_sentence_mark(sentence: &str) -> bool {
         .ends_with(['.', '!', '?', '…', '。', '！', '？', '؟', '۔', '।', '॥'])
 }
 
-/// Builds the tf-idf vector of each sentence, with inverse sentence frequency as idf.
-pub(crate) fn sentence_vectors(text: &str, spans: &[Span], terms: &mut TermCache) -> SentenceVectors {
-    let mut term_ids = TermIds::new(terms);
-    // The (term id, count) pairs of all sentences in one list, sorted by id within
-    // each sentence, with the end of each sentence's pairs in it.
+/// The (term id, count) pairs of all sentences in one list, sorted by id within
+/// each sentence, with the end of each sentence's pairs in it and its number of
+/// content words. The ends and counts are kept as they are in the vectors.
+struct TermCounts {
+    counts: Vec<(u32, u32)>,
+    ends: Vec<u32>,
+    content_words: Vec<u16>,
+}
+
+/// Returns the [`TermCounts`] of the sentences of `spans`.
+fn term_counts(text: &str, spans: &[Span], term_ids: &mut TermIds) -> TermCounts {
     // A guess of one distinct term per 8 bytes of sentence text saves most of the
     // copies that growing from empty makes, and takes at most one byte per byte.
     let sentence_bytes: usize = spans.iter().map(|span| span.end - span.start).sum();
     let mut counts: Vec<(u32, u32)> = Vec::with_capacity(sentence_bytes / 8);
-    // The ends of the sentences in `counts`, which are also their ends in the
-    // vectors, and their numbers of content words, kept as they are in the vectors.
     let mut ends: Vec<u32> = Vec::with_capacity(spans.len());
     let mut content_words: Vec<u16> = Vec::with_capacity(spans.len());
-    let mut ids: Vec<u32> = Vec::new();
+    // Room for the terms of most sentences, which a vector growing from empty
+    // would reallocate several times in each document.
+    let mut earlier_ids: Vec<u32> = Vec::with_capacity(64);
+    let mut new_counts: Vec<u32> = Vec::with_capacity(64);
 
     for span in spans {
-        ids.clear();
-        term_ids.for_each_term_id(&text[span.start..span.end], |id| ids.push(id));
-        ids.sort_unstable();
+        // Ids are numbered in order of first use, so the terms that the document
+        // has not used before take the next ids in the order they appear, above
+        // all earlier ones. They are counted by id without sorting, and only the
+        // ids of earlier terms are sorted.
+        let first_new = term_ids.len() as u32;
+        earlier_ids.clear();
+        new_counts.clear();
+        let mut words = 0usize;
+        term_ids.for_each_term_id(&text[span.start..span.end], |id| {
+            words += 1;
+            match id.checked_sub(first_new) {
+                None => earlier_ids.push(id),
+                Some(offset) => match new_counts.get_mut(offset as usize) {
+                    Some(count) => *count += 1,
+                    None => {
+                        debug_assert_eq!(offset as usize, new_counts.len(), "a new id skips one");
+                        new_counts.push(1);
+                    }
+                },
+            }
+        });
+        earlier_ids.sort_unstable();
         let start = counts.len();
-        for &id in &ids {
+        for &id in &earlier_ids {
             match counts[start..].last_mut() {
                 Some((last, count)) if *last == id => *count += 1,
                 _ => counts.push((id, 1)),
             }
         }
+        counts.extend((first_new..).zip(new_counts.iter().copied()));
         // There are fewer terms than bytes of text, which is far below 4 GiB, and a
         // sentence has at most MAX_SENTENCE_BYTES bytes, so far fewer words.
         ends.push(u32::try_from(counts.len()).unwrap_or(u32::MAX));
-        content_words.push(u16::try_from(ids.len()).unwrap_or(u16::MAX));
+        content_words.push(u16::try_from(words).unwrap_or(u16::MAX));
     }
+    TermCounts { counts, ends, content_words }
+}
 
+/// Builds the tf-idf vector of each sentence, with inverse sentence frequency as idf.
+pub(crate) fn sentence_vectors(text: &str, spans: &[Span], terms: &mut TermCache) -> SentenceVectors {
+    let mut term_ids = TermIds::new(terms);
+    let TermCounts { counts, ends, content_words } = term_counts(text, spans, &mut term_ids);
     let mut document_frequency = vec![0u32; term_ids.len()];
     for &(id, _) in &counts {
         document_frequency[id as usize] += 1;
@@ -645,10 +685,14 @@ pub(crate) fn sentence_vectors(text: &str, spans: &[Span], terms: &mut TermCache
         weights: Vec::with_capacity(counts.len()),
         ends,
         content_words,
+        vocabulary: 0,
     };
     let mut start = 0;
     for &end in &vectors.ends {
         let counts = &counts[start..end as usize];
+        if let Some(&(last, _)) = counts.last() {
+            vectors.vocabulary = vectors.vocabulary.max(last as usize + 1);
+        }
         vectors.ids.extend(counts.iter().map(|&(id, _)| id));
         vectors.weights.extend(counts.iter().map(|&(id, tf)| {
             // ln(1) is 0, so a term seen once weighs its idf.
@@ -708,7 +752,7 @@ fn cosine(a: &SentenceVector, b: &SentenceVector) -> f64 {
 /// Returns one more than the largest term id of `vectors`, the length of an array
 /// indexed by term id, or 0 for no terms.
 fn vocabulary_size(vectors: &SentenceVectors) -> usize {
-    vectors.iter().filter_map(|vector| vector.ids.last()).map(|&id| id as usize + 1).max().unwrap_or(0)
+    vectors.vocabulary
 }
 
 /// Returns the dot product of `vector` with a vector spread out in `spread`, indexed
@@ -752,10 +796,11 @@ pub(crate) fn score_sentences(
     vectors: &SentenceVectors,
     max_sentences: usize,
     text_bytes: usize,
+    window: &mut WindowSpread,
 ) -> Vec<f64> {
     let chat = is_chat(infos);
     let infos: Cow<[SentenceInfo]> = if chat {
-        let short = |index: usize| vectors.get(index).content_words < MIN_CONTENT_WORDS;
+        let short = |index: usize| vectors.content_words(index) < MIN_CONTENT_WORDS;
         let mark = |(index, info): (usize, &SentenceInfo)| SentenceInfo {
             heading: info.heading || (info.chat && short(index)),
             ..*info
@@ -769,7 +814,7 @@ pub(crate) fn score_sentences(
     // similarities (8 bytes a sentence) are kept beside them only when they take
     // at most an eighth of the size of the text. Otherwise they are computed again
     // below, so text of very many tiny sentences needs one buffer fewer.
-    let mut scores = directed_centrality(&infos, vectors, text_bytes);
+    let mut scores = directed_centrality(&infos, vectors, text_bytes, window);
     let centroid = CentroidSimilarity::new(&infos, vectors, infos.len() * 8 <= text_bytes);
 
     let body_sentences = infos.iter().filter(|info| !info.heading).count().max(1);
@@ -786,7 +831,7 @@ pub(crate) fn score_sentences(
         }
         let content = (1.0 - directed_weight) * centroid.relative(index) + directed_weight * scores[index];
         let score = (1.0 - position_weight) * content + position_weight * position;
-        let words = vectors.get(index).content_words as f64;
+        let words = vectors.content_words(index) as f64;
         scores[index] = if chat {
             score * words.sqrt()
         } else if words > long_sentence_words {
@@ -813,11 +858,15 @@ fn median_content_words(vectors: &SentenceVectors) -> f64 {
 /// largest one.
 struct CentroidSimilarity<'a> {
     vectors: &'a SentenceVectors,
-    /// The centroid's term ids, ascending, with their weights.
-    ids: Vec<u32>,
-    weights: Vec<f64>,
-    /// The centroid spread out by term id, with 0 for a term it lacks.
+    /// The centroid spread out by term id, with +0.0 for a term it lacks.
     spread: Vec<f64>,
+    /// Whether each term id is one of the centroid's terms.
+    present: Vec<bool>,
+    /// The number of the centroid's terms.
+    len: usize,
+    /// The centroid as a sparse vector, built only for a sentence with more terms
+    /// than it, which only a heading can have.
+    sparse: OnceCell<(Vec<u32>, Vec<f64>)>,
     /// The largest cosine of a sentence to the centroid, at least 0.
     largest: f64,
     /// Each sentence's cosine, when kept.
@@ -841,13 +890,11 @@ impl<'a> CentroidSimilarity<'a> {
                 present[id] = true;
             }
         }
-        let ids: Vec<u32> = (0..vocabulary as u32).filter(|&id| present[id as usize]).collect();
-        let mut weights: Vec<f64> = ids.iter().map(|&id| spread[id as usize]).collect();
-        normalize(&mut weights);
-        for (&id, &weight) in ids.iter().zip(&weights) {
-            spread[id as usize] = weight;
-        }
-        let mut centroid = Self { vectors, ids, weights, spread, largest: 0.0, cosines: None };
+        // A term of no body sentence weighs +0.0, whose square leaves the sum of the
+        // others unchanged, so this is the norm of the centroid's own terms.
+        normalize(&mut spread);
+        let len = present.iter().filter(|&&present| present).count();
+        let mut centroid = Self { vectors, spread, present, len, sparse: OnceCell::new(), largest: 0.0, cosines: None };
         let sentence_cosines = (0..vectors.len()).map(|index| centroid.cosine(index));
         let (largest, cosines) = if keep {
             let cosines: Vec<f64> = sentence_cosines.collect();
@@ -863,9 +910,13 @@ impl<'a> CentroidSimilarity<'a> {
     /// Returns the cosine of sentence `index` to the centroid.
     fn cosine(&self, index: usize) -> f64 {
         let vector = self.vectors.get(index);
-        if vector.len() > self.ids.len() {
-            let centroid = SentenceVector { ids: &self.ids, weights: &self.weights, content_words: 0 };
-            return cosine(&vector, &centroid);
+        if vector.len() > self.len {
+            let (ids, weights) = self.sparse.get_or_init(|| {
+                let ids: Vec<u32> = (0..self.present.len() as u32).filter(|&id| self.present[id as usize]).collect();
+                let weights = ids.iter().map(|&id| self.spread[id as usize]).collect();
+                (ids, weights)
+            });
+            return cosine(&vector, &SentenceVector { ids, weights });
         }
         dot_with_spread(&vector, &self.spread)
     }
@@ -895,10 +946,15 @@ impl<'a> CentroidSimilarity<'a> {
 /// [`FORWARD_WEIGHT`] times its edges to later sentences and [`BACKWARD_WEIGHT`]
 /// (negative) times its edges to earlier ones, so a sentence that later ones repeat
 /// ranks high and one that repeats earlier ones ranks low.
-fn directed_centrality(infos: &[SentenceInfo], vectors: &SentenceVectors, text_bytes: usize) -> Vec<f64> {
+fn directed_centrality(
+    infos: &[SentenceInfo],
+    vectors: &SentenceVectors,
+    text_bytes: usize,
+    window: &mut WindowSpread,
+) -> Vec<f64> {
     let body_sentences = infos.iter().filter(|info| !info.heading).count();
     let keep_cosines = body_sentences * CENTRALITY_WINDOW * std::mem::size_of::<f64>() <= 2 * text_bytes;
-    directed_centrality_with(infos, vectors, keep_cosines)
+    directed_centrality_with(infos, vectors, keep_cosines, window)
 }
 
 /// Does the work of [`directed_centrality`]. It needs each cosine twice, once for
@@ -907,7 +963,12 @@ fn directed_centrality(infos: &[SentenceInfo], vectors: &SentenceVectors, text_b
 /// which costs less memory but more time. [`directed_centrality`] keeps them when
 /// that takes at most twice the size of the text, so text of very many short
 /// sentences takes less memory, and both ways give the same scores.
-fn directed_centrality_with(infos: &[SentenceInfo], vectors: &SentenceVectors, keep_cosines: bool) -> Vec<f64> {
+fn directed_centrality_with(
+    infos: &[SentenceInfo],
+    vectors: &SentenceVectors,
+    keep_cosines: bool,
+    window: &mut WindowSpread,
+) -> Vec<f64> {
     // The body sentences are walked afresh each time, where a list of them took 8
     // bytes a sentence of a text of tiny ones.
     let body = || (0..infos.len()).filter(|&index| !infos[index].heading);
@@ -920,9 +981,16 @@ fn directed_centrality_with(infos: &[SentenceInfo], vectors: &SentenceVectors, k
     // Reserved only when kept: an upper bound, as the first sentences have fewer
     // earlier ones in their window.
     let mut kept_cosines = Vec::with_capacity(if keep_cosines { body_sentences * CENTRALITY_WINDOW } else { 0 });
-    for_each_window_cosine(body(), vectors, |_, _, cosine| {
-        low = low.min(cosine);
-        high = high.max(cosine);
+    for_each_window_cosine(body(), vectors, window, |_, _, cosine| {
+        // Cosines are finite sums of products of positive weights, so never NaN
+        // or -0.0, and comparisons find what `f64::min` and `f64::max` would
+        // with fewer instructions.
+        if cosine < low {
+            low = cosine;
+        }
+        if cosine > high {
+            high = cosine;
+        }
         if keep_cosines {
             kept_cosines.push(cosine);
         }
@@ -937,7 +1005,7 @@ fn directed_centrality_with(infos: &[SentenceInfo], vectors: &SentenceVectors, k
         let mut cosines = kept_cosines.into_iter();
         for_each_window_edge(body(), |earlier, later| add_edge(earlier, later, cosines.next().unwrap_or(0.0)));
     } else {
-        for_each_window_cosine(body(), vectors, add_edge);
+        for_each_window_cosine(body(), vectors, window, add_edge);
     }
 
     let low = body().map(|index| scores[index]).fold(f64::INFINITY, f64::min);
@@ -981,12 +1049,14 @@ fn for_each_window_edge(body: impl IntoIterator<Item = usize>, mut visit: impl F
 fn for_each_window_cosine(
     body: impl IntoIterator<Item = usize>,
     vectors: &SentenceVectors,
+    window: &mut WindowSpread,
     mut visit: impl FnMut(usize, usize, f64),
 ) {
     const WINDOW: usize = CENTRALITY_WINDOW;
-    let mut spread = vec![[0.0f64; WINDOW]; vocabulary_size(vectors)];
-    // The sentence of each slot of `spread`.
+    let spread = window.rows(vocabulary_size(vectors));
+    // The sentence of each slot of `spread`, and how many slots are taken.
     let mut recent = [0usize; WINDOW];
+    let mut taken = 0;
     for (position, sentence) in body.into_iter().enumerate() {
         let mut sums = [0.0f64; WINDOW];
         let vector = vectors.get(sentence);
@@ -1013,6 +1083,46 @@ fn for_each_window_cosine(
             spread[id][slot] = weight;
         }
         recent[slot] = sentence;
+        taken = (position + 1).min(WINDOW);
+    }
+
+    // The slots still taken are cleared, so that the rows are all zero again.
+    for &sentence in &recent[..taken] {
+        for &id in vectors.get(sentence).ids {
+            spread[id as usize] = [0.0; WINDOW];
+        }
+    }
+    window.release();
+}
+
+/// The rows of [`for_each_window_cosine`], one for each term id with a slot for each
+/// sentence of the window. A [`crate::Summarizer`] keeps them from one document to
+/// the next, so that each document does not zero 64 bytes per term. Between
+/// documents every row is zero.
+#[derive(Debug, Default)]
+pub(crate) struct WindowSpread {
+    rows: Vec<[f64; CENTRALITY_WINDOW]>,
+}
+
+impl WindowSpread {
+    /// The maximum number of rows kept between documents, 1 MiB at 64 bytes a row.
+    /// More rows are freed after the document that needed them, so that one long
+    /// text does not keep its memory.
+    const MAX_KEPT_ROWS: usize = 16_384;
+
+    /// Returns at least `len` rows, all zero.
+    fn rows(&mut self, len: usize) -> &mut [[f64; CENTRALITY_WINDOW]] {
+        if self.rows.len() < len {
+            self.rows.resize(len, [0.0; CENTRALITY_WINDOW]);
+        }
+        &mut self.rows
+    }
+
+    /// Frees the rows when there are more than [`Self::MAX_KEPT_ROWS`].
+    fn release(&mut self) {
+        if self.rows.len() > Self::MAX_KEPT_ROWS {
+            self.rows = Vec::new();
+        }
     }
 }
 
@@ -1078,7 +1188,7 @@ pub(crate) fn choose(
         let info = &infos[index];
         if info.aside {
             2
-        } else if vectors.get(index).content_words >= MIN_CONTENT_WORDS && !info.heading && !info.fragment {
+        } else if vectors.content_words(index) >= MIN_CONTENT_WORDS && !info.heading && !info.fragment {
             0
         } else {
             1
@@ -1512,7 +1622,7 @@ mod tests {
         let spans = split_sentences(text);
         let infos = describe(text, &spans);
         let vectors = sentence_vectors(text, &spans, &mut TermCache::with_capacity(Analyzer::new(None), 0));
-        directed_centrality(&infos, &vectors, text.len())
+        directed_centrality(&infos, &vectors, text.len(), &mut WindowSpread::default())
     }
 
     #[test]
@@ -1784,7 +1894,9 @@ mod tests {
             let vectors = unit_vectors(&sentences);
             let body: Vec<usize> = (0..vectors.len()).filter(|index| index % 5 != 3).collect();
             let mut found = Vec::new();
-            for_each_window_cosine(body.iter().copied(), &vectors, |earlier, later, cosine| found.push((earlier, later, cosine.to_bits())));
+            let mut window = WindowSpread::default();
+            for_each_window_cosine(body.iter().copied(), &vectors, &mut window, |earlier, later, cosine| found.push((earlier, later, cosine.to_bits())));
+            proptest::prop_assert!(window.rows.iter().all(|row| *row == [0.0; CENTRALITY_WINDOW]), "rows left set");
 
             // Each later sentence in turn, with the earlier ones of its window in order.
             let mut expected = Vec::new();
@@ -1849,9 +1961,13 @@ mod tests {
                 }
             }
             let expected: Vec<u64> = expected.iter().map(|score| score.to_bits()).collect();
+            // One spread for both ways, as a summarizer keeps it between documents.
+            let mut window = WindowSpread::default();
             for keep_cosines in [false, true] {
-                let found: Vec<u64> =
-                    directed_centrality_with(&infos, &vectors, keep_cosines).iter().map(|score| score.to_bits()).collect();
+                let found: Vec<u64> = directed_centrality_with(&infos, &vectors, keep_cosines, &mut window)
+                    .iter()
+                    .map(|score| score.to_bits())
+                    .collect();
                 proptest::prop_assert_eq!(&found, &expected, "keeping cosines: {}", keep_cosines);
             }
         }
@@ -1925,6 +2041,112 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Returns each sentence's cosine to the centroid of the body sentences, divided
+    /// by the largest one, from the centroid's terms gathered into a sparse vector
+    /// and normalised there.
+    fn gathered_centroid_similarity(infos: &[SentenceInfo], vectors: &SentenceVectors) -> Vec<f64> {
+        let vocabulary = vocabulary_size(vectors);
+        let mut weights = vec![0.0; vocabulary];
+        let mut present = vec![false; vocabulary];
+        for (info, vector) in infos.iter().zip(vectors.iter()) {
+            if !info.heading {
+                for (id, weight) in vector.terms() {
+                    weights[id] += weight;
+                    present[id] = true;
+                }
+            }
+        }
+        let centroid_ids: Vec<u32> = (0..vocabulary as u32).filter(|&id| present[id as usize]).collect();
+        let mut centroid_weights: Vec<f64> = centroid_ids.iter().map(|&id| weights[id as usize]).collect();
+        normalize(&mut centroid_weights);
+        let centroid = SentenceVector { ids: &centroid_ids, weights: &centroid_weights };
+        let mut similarities: Vec<f64> = vectors.iter().map(|vector| cosine(&vector, &centroid)).collect();
+        let largest = similarities.iter().copied().fold(0.0, f64::max);
+        for similarity in &mut similarities {
+            *similarity = if largest > 0.0 { *similarity / largest } else { 0.0 };
+        }
+        similarities
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn centroid_similarity_matches_gathered_centroid(
+            sentences in proptest::collection::vec(proptest::collection::vec((0usize..12, 1u32..4), 0..8), 0..30),
+            headings in proptest::collection::vec(proptest::bool::weighted(0.3), 30),
+        ) {
+            let vectors = unit_vectors(&sentences);
+            let infos: Vec<SentenceInfo> = (0..vectors.len())
+                .map(|index| SentenceInfo { heading: headings[index], fragment: false, aside: false, chat: false })
+                .collect();
+            let expected: Vec<u64> =
+                gathered_centroid_similarity(&infos, &vectors).iter().map(|value| value.to_bits()).collect();
+            for keep in [false, true] {
+                let centroid = CentroidSimilarity::new(&infos, &vectors, keep);
+                let found: Vec<u64> = (0..vectors.len()).map(|index| centroid.relative(index).to_bits()).collect();
+                proptest::prop_assert_eq!(&found, &expected, "keeping cosines: {}", keep);
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn term_counts_match_sorted_ids(
+            documents in proptest::collection::vec(
+                proptest::collection::vec("((storm|Storm|coast|the|roads|rain|schools|a|b) ){0,12}[.!?]", 0..8),
+                1..4,
+            ),
+        ) {
+            // One cache for all documents, as a `Summarizer` keeps it, and one for
+            // the ids of the reference.
+            let analyzer = || Analyzer::new(Some(crate::Language::English));
+            let (mut cache, mut reference_cache) =
+                (TermCache::with_capacity(analyzer(), 0), TermCache::with_capacity(analyzer(), 0));
+            for sentences in &documents {
+                let text = sentences.join(" ");
+                let mut spans = Vec::new();
+                let mut start = 0;
+                for sentence in sentences {
+                    spans.push(Span { start, end: start + sentence.len() });
+                    start += sentence.len() + 1;
+                }
+                let found = term_counts(&text, &spans, &mut TermIds::new(&mut cache));
+
+                let mut reference_ids = TermIds::new(&mut reference_cache);
+                let mut expected_counts = Vec::new();
+                let mut expected_ends = Vec::new();
+                let mut expected_content_words = Vec::new();
+                for span in &spans {
+                    let mut ids = Vec::new();
+                    reference_ids.for_each_term_id(&text[span.start..span.end], |id| ids.push(id));
+                    expected_content_words.push(ids.len() as u16);
+                    ids.sort_unstable();
+                    let start = expected_counts.len();
+                    for id in ids {
+                        match expected_counts[start..].last_mut() {
+                            Some((last, count)) if *last == id => *count += 1,
+                            _ => expected_counts.push((id, 1u32)),
+                        }
+                    }
+                    expected_ends.push(expected_counts.len() as u32);
+                }
+                proptest::prop_assert_eq!(found.counts, expected_counts);
+                proptest::prop_assert_eq!(found.ends, expected_ends);
+                proptest::prop_assert_eq!(found.content_words, expected_content_words);
+            }
+        }
+    }
+
+    #[test]
+    fn window_spread_frees_long_rows() {
+        let mut window = WindowSpread::default();
+        assert_eq!(window.rows(10).len(), 10);
+        window.release();
+        assert_eq!(window.rows.len(), 10, "rows up to the maximum stay");
+        assert_eq!(window.rows(WindowSpread::MAX_KEPT_ROWS + 1).len(), WindowSpread::MAX_KEPT_ROWS + 1);
+        window.release();
+        assert!(window.rows.is_empty(), "rows above the maximum are not freed");
     }
 
     #[test]

@@ -1,7 +1,6 @@
 //! Word analysis: splitting a sentence into words, dropping stop words and stemming.
 
 use crate::swar::{chunk_at, pack_short, HIGH_BITS};
-use std::collections::HashSet;
 use std::hash::{BuildHasher, Hasher};
 
 use foldhash::fast::FixedState;
@@ -23,22 +22,29 @@ pub(crate) struct Analyzer {
     /// word ("l'entreprise", "dell'anno"): see [`elided_prefix_len`].
     elides: bool,
     /// The stop words as bytes, so that a term being built in a byte buffer is
-    /// looked up without a UTF-8 check.
-    stop_words: HashSet<&'static [u8], FixedState>,
+    /// looked up without a UTF-8 check. The values are unused. Most stop words are
+    /// short, and the map compares a key of up to 8 bytes as one integer.
+    stop_words: BytesMap,
 }
 
 impl Analyzer {
     /// Builds the analyzer of `language`, or one that only lower-cases for `None`.
     pub(crate) fn new(language: Option<Language>) -> Self {
         let Some(language) = language else {
-            return Self { stemmer: None, english: false, elides: false, stop_words: HashSet::default() };
+            return Self { stemmer: None, english: false, elides: false, stop_words: BytesMap::with_capacity(0) };
         };
-        let stop_words = crate::stop_word_lists::stop_word_lines(language.code()).unwrap_or_default();
+        let lines = crate::stop_word_lists::stop_word_lines(language.code()).unwrap_or_default();
+        let mut stop_words = BytesMap::with_capacity(lines.lines().count());
+        for word in lines.lines().map(str::as_bytes) {
+            if stop_words.get(word).is_none() {
+                stop_words.insert_new(word, 0);
+            }
+        }
         Self {
             stemmer: language.stemmer_algorithm().map(Stemmer::create),
             english: language == Language::English,
             elides: matches!(language, Language::French | Language::Italian),
-            stop_words: stop_words.lines().map(str::as_bytes).collect(),
+            stop_words,
         }
     }
 
@@ -65,6 +71,7 @@ impl Analyzer {
 
     /// Returns the length of the elided article or pronoun at the start of `word` in
     /// French or Italian ("l'" of "l'entreprise", "dell'" of "dell'anno"), or 0.
+    #[inline]
     pub(crate) fn elided_prefix_len(&self, word: &str) -> usize {
         if self.elides {
             elided_prefix_len(word)
@@ -94,17 +101,18 @@ impl Analyzer {
     fn write_word_term(&self, word: &str, term: &mut Vec<u8>) -> bool {
         term.clear();
         let word = &word[self.elided_prefix_len(word)..];
-        if word.is_ascii() {
-            term.extend_from_slice(word.as_bytes());
-            term.make_ascii_lowercase();
+        let ascii = word.is_ascii();
+        if ascii {
+            term.extend(word.bytes().map(|byte| byte.to_ascii_lowercase()));
         } else {
             term.extend_from_slice(word.to_lowercase().as_bytes());
         }
-        if self.stop_words.contains(term.as_slice()) {
+        if self.stop_words.get(term).is_some() {
             return false;
         }
         match &self.stemmer {
-            Some(_) if self.english && term.is_ascii() => crate::english::stem_bytes(term),
+            // Some non-ASCII letters, such as the Kelvin sign, lower-case to ASCII.
+            Some(_) if self.english && (ascii || term.is_ascii()) => crate::english::stem_bytes(term),
             Some(stemmer) => {
                 // The bytes are a lower-cased `str`, so the conversion borrows them.
                 let stem = stemmer.stem(&String::from_utf8_lossy(term)).into_owned();
@@ -159,6 +167,17 @@ struct BytesMap {
 /// The length of the longest key that a [`BytesMap`] entry stores in itself.
 const INLINE_KEY_BYTES: usize = 8;
 
+/// For each length up to [`INLINE_KEY_BYTES`], the mask of that many low bytes.
+const LOW_BYTES: [u64; INLINE_KEY_BYTES + 1] = {
+    let mut masks = [u64::MAX; INLINE_KEY_BYTES + 1];
+    let mut len = 0;
+    while len < INLINE_KEY_BYTES {
+        masks[len] = (1 << (8 * len)) - 1;
+        len += 1;
+    }
+    masks
+};
+
 impl BytesMap {
     fn with_capacity(capacity: usize) -> Self {
         Self { keys: Vec::new(), table: HashTable::with_capacity(capacity), hasher: FixedState::default() }
@@ -170,17 +189,38 @@ impl BytesMap {
 
     #[inline(always)]
     fn get(&self, key: &[u8]) -> Option<u32> {
+        if key.len() <= INLINE_KEY_BYTES {
+            return self.get_short(pack_short(key), key.len());
+        }
         let len = key.len() as u32;
-        let found = if key.len() <= INLINE_KEY_BYTES {
-            let packed = pack_short(key);
-            let hash = hash_short(&self.hasher, packed);
-            self.table.find(hash, |&(stored, stored_len, _)| stored == packed && stored_len == len)
-        } else {
-            let hash = hash_long(&self.hasher, key);
-            self.table.find(hash, |&(start, stored_len, _)| {
-                stored_len == len && long_key(&self.keys, start, stored_len) == key
-            })
-        };
+        let hash = hash_long(&self.hasher, key);
+        let found = self
+            .table
+            .find(hash, |&(start, stored_len, _)| stored_len == len && long_key(&self.keys, start, stored_len) == key);
+        found.map(|&(_, _, value)| value)
+    }
+
+    /// Returns the value of the key `bytes[start..end]`, as [`Self::get`] does. A
+    /// short key is packed in one load of the eight bytes at `start` where `bytes`
+    /// has them, which takes fewer instructions than [`pack_short`].
+    #[inline(always)]
+    fn get_at(&self, bytes: &[u8], start: usize, end: usize) -> Option<u32> {
+        let len = end - start;
+        if len <= INLINE_KEY_BYTES {
+            if let Some(chunk) = chunk_at(bytes, start) {
+                return self.get_short(chunk & LOW_BYTES[len], len);
+            }
+        }
+        self.get(&bytes[start..end])
+    }
+
+    /// Returns the value of the key of `len` bytes, at most [`INLINE_KEY_BYTES`],
+    /// that [`pack_short`] packs as `packed`.
+    #[inline(always)]
+    fn get_short(&self, packed: u64, len: usize) -> Option<u32> {
+        let len = len as u32;
+        let hash = hash_short(&self.hasher, packed);
+        let found = self.table.find(hash, |&(stored, stored_len, _)| stored == packed && stored_len == len);
         found.map(|&(_, _, value)| value)
     }
 
@@ -261,7 +301,7 @@ impl TermCache {
             analyzer,
             forms: BytesMap::with_capacity(capacity),
             terms: BytesMap::with_capacity(capacity),
-            document_ids: Vec::new(),
+            document_ids: Vec::with_capacity(capacity),
             document: 0,
             term_buffer: Vec::new(),
         }
@@ -276,11 +316,21 @@ impl TermCache {
         self.forms.len()
     }
 
-    /// Returns the global term id of a word, `None` for a stop word.
-    fn word_id(&mut self, word: &str) -> Option<u32> {
-        if let Some(id) = self.forms.get(word.as_bytes()) {
-            return (id != STOP_WORD).then_some(id);
+    /// Returns the global term id of the word `text[start..end]`, `None` for a stop
+    /// word. Most words are found in `forms`, and this lookup is inlined into the
+    /// word scanner.
+    #[inline(always)]
+    fn word_id(&mut self, text: &str, start: usize, end: usize) -> Option<u32> {
+        match self.forms.get_at(text.as_bytes(), start, end) {
+            Some(id) => (id != STOP_WORD).then_some(id),
+            None => self.add_word(&text[start..end]),
         }
+    }
+
+    /// Analyses a word form that is not in `forms` yet, adds it and returns its
+    /// global term id, `None` for a stop word.
+    #[inline(never)]
+    fn add_word(&mut self, word: &str) -> Option<u32> {
         let mut term = std::mem::take(&mut self.term_buffer);
         let id = self.analyzer.write_word_term(word, &mut term).then(|| self.term_id(&term));
         self.term_buffer = term;
@@ -337,7 +387,20 @@ impl<'c> TermIds<'c> {
 
     /// Calls `emit` with the term id of each index term of `sentence`, in the order
     /// of [`Analyzer::for_each_term`].
+    ///
+    /// It is not inlined: inlined into the ranking, the scanner's loops kept the
+    /// sentence's bytes and length on the stack and took more instructions.
+    #[inline(never)]
     pub(crate) fn for_each_term_id(&mut self, sentence: &str, mut emit: impl FnMut(u32)) {
+        // Bytewise text, such as an ASCII sentence or one with curly quotes, has no
+        // byte of a Chinese or Japanese char. So `for_each_segment` would pass it
+        // whole to `for_each_word`, which would test it again.
+        if sentence.is_ascii() || is_bytewise_text(sentence) {
+            for_each_bytewise_word_range(sentence.as_bytes(), &mut |start, end| {
+                self.emit_word_id(sentence, start, end, &mut emit);
+            });
+            return;
+        }
         for_each_segment(sentence, |segment, cjk| {
             if cjk {
                 for_each_bigram(segment, &mut |bigram| {
@@ -345,13 +408,18 @@ impl<'c> TermIds<'c> {
                     emit(self.document_id(global));
                 });
             } else {
-                for_each_word(segment, |word| {
-                    if let Some(global) = self.cache.word_id(word) {
-                        emit(self.document_id(global));
-                    }
-                });
+                for_each_word(segment, |word| self.emit_word_id(word, 0, word.len(), &mut emit));
             }
         });
+    }
+
+    /// Calls `emit` with the term id of the word `text[start..end]` unless it is a
+    /// stop word.
+    #[inline(always)]
+    fn emit_word_id(&mut self, text: &str, start: usize, end: usize, emit: &mut impl FnMut(u32)) {
+        if let Some(global) = self.cache.word_id(text, start, end) {
+            emit(self.document_id(global));
+        }
     }
 
     /// Returns the id in this document of the global term id `global`.
@@ -481,7 +549,14 @@ fn typographic_char(bytes: &[u8]) -> Option<(usize, bool)> {
 /// may join two letters or two digits, `:` two letters, and `,` or `;` two digits.
 /// Runs without a letter or digit are skipped.
 fn for_each_bytewise_word<'t>(piece: &'t str, emit: &mut impl FnMut(&'t str)) {
-    let bytes = piece.as_bytes();
+    for_each_bytewise_word_range(piece.as_bytes(), &mut |start, end| emit(&piece[start..end]));
+}
+
+/// Does the work of [`for_each_bytewise_word`] on the bytes of a piece, calling
+/// `emit` with the start and end of each word. Words start and end at char
+/// boundaries.
+#[inline(always)]
+fn for_each_bytewise_word_range(bytes: &[u8], emit: &mut impl FnMut(usize, usize)) {
     let mut index = 0;
     while index < bytes.len() {
         if !is_word_byte(bytes[index]) {
@@ -490,9 +565,9 @@ fn for_each_bytewise_word<'t>(piece: &'t str, emit: &mut impl FnMut(&'t str)) {
         }
         let start = index;
         loop {
-            while index < bytes.len() && is_word_byte(bytes[index]) {
-                index += 1;
-            }
+            // The byte at `index` is a word byte: the first of the word, or the
+            // letter or digit after a joining mark.
+            index = word_run_end(bytes, index + 1);
             match joining_mark_len(bytes, index) {
                 0 => break,
                 mark_len => index += mark_len,
@@ -501,8 +576,10 @@ fn for_each_bytewise_word<'t>(piece: &'t str, emit: &mut impl FnMut(&'t str)) {
         // A join needs a letter or digit on each side, so only a run of `_` has none.
         let has_alphanumeric = bytes[start] != b'_' || bytes[start..index].iter().any(|&byte| byte != b'_');
         if has_alphanumeric {
-            emit(&piece[start..index]);
+            emit(start, index);
         }
+        // The byte after the word, if any, is no word byte.
+        index += 1;
     }
 }
 
@@ -543,6 +620,34 @@ fn joining_mark_len(bytes: &[u8], index: usize) -> usize {
     } else {
         0
     }
+}
+
+/// Returns the index of the first byte at or after `from` that is not an ASCII
+/// letter, digit or `_`, or the length of `bytes` when there is none. Bytes are
+/// tested four to a bounds check, which takes about half the instructions of a
+/// loop that checks each byte (callgrind, on the CNN/DailyMail articles).
+#[inline(always)]
+fn word_run_end(bytes: &[u8], from: usize) -> usize {
+    let mut index = from;
+    while let Some(&[first, second, third, fourth]) = bytes.get(index..index + 4) {
+        if !is_word_byte(first) {
+            return index;
+        }
+        if !is_word_byte(second) {
+            return index + 1;
+        }
+        if !is_word_byte(third) {
+            return index + 2;
+        }
+        if !is_word_byte(fourth) {
+            return index + 3;
+        }
+        index += 4;
+    }
+    while index < bytes.len() && is_word_byte(bytes[index]) {
+        index += 1;
+    }
+    index
 }
 
 /// Returns whether `byte` is an ASCII letter, digit or `_`, by table lookup.
@@ -602,6 +707,8 @@ fn for_each_bigram<'t>(run: &'t str, emit: &mut impl FnMut(&'t str)) {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
     use super::*;
 
     fn terms(language: Option<Language>, sentence: &str) -> Vec<String> {
@@ -690,6 +797,68 @@ mod tests {
             for key in keys.iter().chain(&probes) {
                 proptest::prop_assert_eq!(map.get(key), expected.get(key).copied(), "key {:?}", key);
             }
+            // Each key again as a piece of a longer text, with 0 to 9 bytes after
+            // it, so that some are packed from a load and some are not.
+            for (index, key) in keys.iter().chain(&probes).enumerate() {
+                let mut text = vec![b'a'; index % 4];
+                let start = text.len();
+                text.extend_from_slice(key);
+                text.extend(std::iter::repeat_n(b'b', index % 10));
+                let found = map.get_at(&text, start, start + key.len());
+                proptest::prop_assert_eq!(found, expected.get(key).copied(), "key {:?} in {:?}", key, text);
+            }
+        }
+    }
+
+    /// Returns the term ids that [`TermIds`] gives each sentence of one document,
+    /// and the ids that the document gives the terms of [`Analyzer::for_each_term`]
+    /// for them, `u32::MAX` for a term that the document has no id for.
+    fn found_and_expected_ids(cache: &mut TermCache, sentences: &[String]) -> (Vec<Vec<u32>>, Vec<Vec<u32>>) {
+        let mut term_ids = TermIds::new(cache);
+        let found: Vec<Vec<u32>> = sentences
+            .iter()
+            .map(|sentence| {
+                let mut ids = Vec::new();
+                term_ids.for_each_term_id(sentence, |id| ids.push(id));
+                ids
+            })
+            .collect();
+        let cache = term_ids.cache;
+        let document_id = |term: &str| {
+            let global = cache.terms.get(term.as_bytes())?;
+            let (document, id) = cache.document_ids[global as usize];
+            (document == cache.document).then_some(id)
+        };
+        let expected = sentences
+            .iter()
+            .map(|sentence| {
+                let mut ids = Vec::new();
+                cache.analyzer.for_each_term(sentence, |term| ids.push(document_id(term).unwrap_or(u32::MAX)));
+                ids
+            })
+            .collect();
+        (found, expected)
+    }
+
+    /// Sentences of ASCII text, of English stop words and capitals, of text with
+    /// typographic marks and accents, and of Chinese characters.
+    const SENTENCE: &str = "[a-zA-Z0-9_.,;:' \n-]{0,30}|((The|the|and|of|Running|runs|U.S.|don't|ab|AB)[ ,.]){0,8}\
+                            |[a-zA-Z ’“é.]{0,20}|[a-z 北京东]{0,10}";
+
+    proptest::proptest! {
+        #[test]
+        fn term_ids_number_analyzer_terms(
+            documents in proptest::collection::vec(
+                proptest::collection::vec(SENTENCE, 0..6),
+                1..4,
+            ),
+        ) {
+            // One cache for all documents, as a `Summarizer` keeps it.
+            let mut cache = TermCache::with_capacity(Analyzer::new(Some(Language::English)), 0);
+            for sentences in &documents {
+                let (found, expected) = found_and_expected_ids(&mut cache, sentences);
+                proptest::prop_assert_eq!(found, expected);
+            }
         }
     }
 
@@ -699,6 +868,22 @@ mod tests {
             let lines = crate::stop_word_lists::stop_word_lines(language.code());
             let words: Vec<&str> = lines.unwrap_or_default().lines().collect();
             assert_eq!(Some(words.as_slice()), stop_words::lookup(language.code()), "{language:?}");
+        }
+    }
+
+    #[test]
+    fn analyzer_finds_every_stop_word() {
+        for &language in crate::LANGUAGES {
+            let analyzer = Analyzer::new(Some(language));
+            let lines = crate::stop_word_lists::stop_word_lines(language.code()).unwrap_or_default();
+            let words: HashSet<&str> = lines.lines().collect();
+            assert_eq!(analyzer.stop_words.len(), words.len(), "{language:?}");
+            for word in &words {
+                assert!(analyzer.stop_words.get(word.as_bytes()).is_some(), "{language:?} stop word {word:?}");
+            }
+            for word in ["summarizer", "x", ""] {
+                assert_eq!(analyzer.stop_words.get(word.as_bytes()), None, "{language:?} word {word:?}");
+            }
         }
     }
 
