@@ -1,6 +1,6 @@
 //! Sentence segmentation that keeps byte offsets into the original text.
 
-use crate::swar::{ascii_bytes_in_range, bytes_equal, chunk_at, HIGH_BITS, ONES};
+use crate::swar::{ascii_bytes_in_range, bytes_equal, chunk_at, pack_short, HIGH_BITS, ONES};
 use std::borrow::Cow;
 use std::collections::HashSet;
 
@@ -174,6 +174,51 @@ const WORDS_BEFORE_TITLES: &[&str] = &[
     "the", "a", "an", "of", "to", "in", "on", "at", "for", "by", "with", "from", "his", "her", "their", "our", "my",
     "your", "its", "this", "that", "new", "former", "first", "last", "late", "final", "dear",
 ];
+
+/// The [`short_word_key`] forms of [`GLUED_OPENERS`] and [`WORDS_BEFORE_TITLES`],
+/// in the same order. A test on these numbers takes a few compares, where a test on
+/// the strings compares lengths and calls `memcmp` for each entry of the same length.
+const GLUED_OPENER_KEYS: [u64; GLUED_OPENERS.len()] = short_word_keys(GLUED_OPENERS);
+const WORDS_BEFORE_TITLES_KEYS: [u64; WORDS_BEFORE_TITLES.len()] = short_word_keys(WORDS_BEFORE_TITLES);
+
+/// The maximum length in bytes of a word that [`short_word_key`] takes.
+const MAX_SHORT_WORD_BYTES: usize = 7;
+
+/// Returns the bytes of `word` as a little-endian number, with its length in the
+/// highest byte, or `None` when it is longer than [`MAX_SHORT_WORD_BYTES`]. Two
+/// words have the same key exactly when they have the same bytes, because the
+/// length distinguishes trailing zero bytes from padding.
+#[inline(always)]
+fn short_word_key(word: &str) -> Option<u64> {
+    let bytes = word.as_bytes();
+    (bytes.len() <= MAX_SHORT_WORD_BYTES).then(|| pack_short(bytes) | (bytes.len() as u64) << 56)
+}
+
+/// Returns the [`short_word_key`] of each of `words`, at compile time.
+const fn short_word_keys<const N: usize>(words: &[&str]) -> [u64; N] {
+    let mut keys = [0u64; N];
+    let mut index = 0;
+    while index < N {
+        let bytes = words[index].as_bytes();
+        assert!(bytes.len() <= MAX_SHORT_WORD_BYTES, "a word of a short word list is longer than 7 bytes");
+        let mut key = (bytes.len() as u64) << 56;
+        let mut at = 0;
+        while at < bytes.len() {
+            key |= (bytes[at] as u64) << (8 * at);
+            at += 1;
+        }
+        keys[index] = key;
+        index += 1;
+    }
+    keys
+}
+
+/// Returns whether `word` is one of the words whose [`short_word_key`] forms are
+/// `keys`.
+#[inline(always)]
+fn is_short_word_of(word: &str, keys: &[u64]) -> bool {
+    short_word_key(word).is_some_and(|key| keys.contains(&key))
+}
 
 /// Lower-case words that take a name after them ("the company says Apple products",
 /// "see Honey bee anatomy"), after which a capitalised word that the text also uses
@@ -1022,6 +1067,11 @@ struct GlueFinder<'t> {
     /// The index of the first word that does not end before the start of the last
     /// piece searched.
     next_word: usize,
+    /// The end of the last piece searched.
+    last_piece_end: usize,
+    /// The number of words that start before `last_piece_end`. All of them but the
+    /// last end before it, as words do not overlap.
+    words_before_last_end: usize,
     /// The lower-cased common words that [`capitalised_common_words`] found.
     common_words: HashSet<String, FixedState>,
     /// The indexes in `words` of the glued openers of the whole text: each word
@@ -1042,7 +1092,16 @@ impl<'t> GlueFinder<'t> {
             .into_iter()
             .filter(|&index| is_glued_opener(word(index - 1), word(index), word(index + 1), &common_words))
             .collect();
-        Self { text, words, next_word: 0, common_words, openers, next_opener: 0 }
+        Self {
+            text,
+            words,
+            next_word: 0,
+            last_piece_end: 0,
+            words_before_last_end: 0,
+            common_words,
+            openers,
+            next_opener: 0,
+        }
     }
 
     /// Returns the byte offsets, relative to `piece`, where a glued sentence starts
@@ -1054,12 +1113,20 @@ impl<'t> GlueFinder<'t> {
     /// overlap the piece, cut to it. Each piece must start at or after the start of
     /// the one before.
     fn boundaries(&mut self, piece: Span) -> Vec<usize> {
+        // A piece usually starts where the last one ended, and then only the last
+        // word of the last piece can reach into it, so the walk below starts there
+        // instead of at the last piece's first word.
+        if piece.start >= self.last_piece_end && self.words_before_last_end > self.next_word {
+            self.next_word = self.words_before_last_end - 1;
+        }
         while self.next_word < self.words.len() && self.words[self.next_word].end <= piece.start {
             self.next_word += 1;
         }
         let first = self.next_word;
         let words = &self.words[first..];
         let words = &words[..words.partition_point(|word| word.start < piece.end)];
+        self.last_piece_end = piece.end;
+        self.words_before_last_end = first + words.len();
         let mut boundaries = Vec::new();
         if words.len() < 3 {
             return boundaries;
@@ -1103,7 +1170,7 @@ fn is_glued_opener(before: &str, opener: &str, after: &str, common_words: &HashS
     if !may_glue(before, opener, after) {
         return false;
     }
-    if GLUED_OPENERS.contains(&opener) {
+    if is_short_word_of(opener, &GLUED_OPENER_KEYS) {
         return !(opener == "A" && matches!(after, "and" | "or" | "to"));
     }
     !common_words.is_empty() && !WORDS_BEFORE_NAMES.contains(&before) && common_words.contains(&opener.to_lowercase())
@@ -1157,7 +1224,10 @@ fn may_glue_after_opener(before: &str, opener: &str, after: &str) -> bool {
     let last = before.chars().next_back().unwrap_or(' ');
     let before_ends_clause = last.is_lowercase() || last.is_ascii_digit() || last == ')';
     let next = after.chars().next().unwrap_or(' ');
-    before_ends_clause && !first.is_uppercase() && next.is_lowercase() && !WORDS_BEFORE_TITLES.contains(&before)
+    before_ends_clause
+        && !first.is_uppercase()
+        && next.is_lowercase()
+        && !is_short_word_of(before, &WORDS_BEFORE_TITLES_KEYS)
 }
 
 /// Returns the lower-cased forms of the capitalised words that could start a glued
@@ -1183,7 +1253,7 @@ fn capitalised_common_words(text: &str, word_spans: &[Span]) -> (HashSet<String,
             continue;
         }
         shaped.push(index + 1);
-        if !GLUED_OPENERS.contains(&opener) {
+        if !is_short_word_of(opener, &GLUED_OPENER_KEYS) {
             candidates.insert(opener.to_lowercase());
         }
     }
@@ -1518,6 +1588,27 @@ mod tests {
             && !first.is_uppercase()
             && next.is_lowercase()
             && !WORDS_BEFORE_TITLES.contains(&before)
+    }
+
+    #[test]
+    fn short_word_keys_match_the_lists() {
+        for (words, keys) in [(GLUED_OPENERS, &GLUED_OPENER_KEYS[..]), (WORDS_BEFORE_TITLES, &WORDS_BEFORE_TITLES_KEYS)]
+        {
+            for (word, key) in words.iter().zip(keys) {
+                assert_eq!(short_word_key(word), Some(*key), "word {word:?}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn short_word_test_matches_list_test(word in "(?i)(the|a|an|however|former|his|one)[a-z\0]{0,2}|\\PC{0,8}") {
+            proptest::prop_assert_eq!(is_short_word_of(&word, &GLUED_OPENER_KEYS), GLUED_OPENERS.contains(&word.as_str()));
+            proptest::prop_assert_eq!(
+                is_short_word_of(&word, &WORDS_BEFORE_TITLES_KEYS),
+                WORDS_BEFORE_TITLES.contains(&word.as_str())
+            );
+        }
     }
 
     #[test]
