@@ -293,7 +293,7 @@ pub fn split_sentences(text: &str) -> Vec<Span> {
         return split_sentences(rest).into_iter().map(shift).collect();
     }
     let mut sentences = Vec::new();
-    let words: Vec<Span> = whitespace_word_spans(text);
+    let words = whitespace_word_spans_with_capitals(text);
     let mut glue = GlueFinder::new(text, &words);
     for block in split_blocks(text) {
         split_block(text, block, &mut glue, &mut sentences);
@@ -1085,8 +1085,9 @@ struct GlueFinder<'t> {
 impl<'t> GlueFinder<'t> {
     /// Finds the glued openers of `text`, whose whitespace-separated words are
     /// `words`.
-    fn new(text: &'t str, words: &'t [Span]) -> Self {
+    fn new(text: &'t str, words: &'t WordSpans) -> Self {
         let (common_words, shaped) = capitalised_common_words(text, words);
+        let words = &words.spans;
         let word = |index: usize| &text[words[index].start..words[index].end];
         let openers = shaped
             .into_iter()
@@ -1237,22 +1238,24 @@ fn may_glue_after_opener(before: &str, opener: &str, after: &str) -> bool {
 ///
 /// Also returns the index of each word that has the shape of [`may_glue`] with the
 /// words before and after it, in order.
-fn capitalised_common_words(text: &str, word_spans: &[Span]) -> (HashSet<String, FixedState>, Vec<usize>) {
+fn capitalised_common_words(text: &str, words: &WordSpans) -> (HashSet<String, FixedState>, Vec<usize>) {
+    let word_spans = &words.spans[..];
     let word = |span: Span| &text[span.start..span.end];
     let mut candidates = HashSet::default();
     let mut shaped = Vec::new();
-    for (index, triple) in word_spans.windows(3).enumerate() {
-        // The opener's first byte rules most words out before any slicing, as in
-        // `may_glue`.
-        let first = text.as_bytes()[triple[1].start];
-        if first.is_ascii() && !first.is_ascii_uppercase() {
+    // The opener's first byte rules most words out, as in `may_glue`, so only the
+    // words that may be capitalised are tested.
+    for &index in &words.maybe_capitalised {
+        // The first and the last word lack a word on one side.
+        if index == 0 || index + 1 >= word_spans.len() {
             continue;
         }
-        let [before, opener, after] = [word(triple[0]), word(triple[1]), word(triple[2])];
+        let [before, opener, after] =
+            [word(word_spans[index - 1]), word(word_spans[index]), word(word_spans[index + 1])];
         if !may_glue(before, opener, after) {
             continue;
         }
-        shaped.push(index + 1);
+        shaped.push(index);
         if !is_short_word_of(opener, &GLUED_OPENER_KEYS) {
             candidates.insert(opener.to_lowercase());
         }
@@ -1303,78 +1306,135 @@ fn capitalised_common_words(text: &str, word_spans: &[Span]) -> (HashSet<String,
 
 /// Returns the byte ranges of the pieces of `text` between Unicode whitespace: the
 /// ranges of [`str::split_whitespace`].
+pub(crate) fn whitespace_word_spans(text: &str) -> Vec<Span> {
+    scan_whitespace_words::<false>(text).spans
+}
+
+/// The whitespace-separated words of a text, as [`whitespace_word_spans`] finds
+/// them, with the words that may start with a capital.
+struct WordSpans {
+    spans: Vec<Span>,
+    /// The indexes in `spans`, in order, of the words whose first byte is an ASCII
+    /// capital or not ASCII. No other word starts with an upper-case char.
+    maybe_capitalised: Vec<usize>,
+}
+
+/// Returns the words of `text` as [`WordSpans`].
+fn whitespace_word_spans_with_capitals(text: &str) -> WordSpans {
+    scan_whitespace_words::<true>(text)
+}
+
+/// Returns the words of `text` as [`WordSpans`], with `maybe_capitalised` left
+/// empty unless `CAPITALS` is true.
 ///
 /// Eight bytes of ASCII are classified at a time, and only the starts and ends of
 /// words are visited, which takes fewer instructions than a search for each word.
 /// Eight bytes with one that is not ASCII are decoded char by char.
-pub(crate) fn whitespace_word_spans(text: &str) -> Vec<Span> {
+#[inline(always)]
+fn scan_whitespace_words<const CAPITALS: bool>(text: &str) -> WordSpans {
     let bytes = text.as_bytes();
     // English words with the space after them average about six bytes.
     let mut spans = Vec::with_capacity(text.len() / 5 + 1);
+    let mut maybe_capitalised = Vec::new();
     // The start of the word that the byte before `index` is in, if it is in one.
     let mut word_start: Option<usize> = None;
     let mut index = 0;
-    while let Some(word) = chunk_at(bytes, index) {
-        if word & HIGH_BITS != 0 {
+    while let Some(chunk) = chunk_at(bytes, index) {
+        if chunk & HIGH_BITS != 0 {
             // Chars, which may run past the chunk, until the chunk's bytes are done.
             let end = index + 8;
             while index < end {
-                index = visit_char(text, index, &mut word_start, &mut spans);
+                index = visit_char::<CAPITALS>(text, index, &mut word_start, &mut spans, &mut maybe_capitalised);
             }
             continue;
         }
-        // Bit `i` is set when byte `i` is whitespace, and the changes against the
-        // byte before (or the state before the chunk, for byte 0) are where words
-        // start and end.
-        let whitespace = ascii_whitespace_mask(word);
-        let before = (whitespace << 1) | u32::from(word_start.is_none());
-        let mut changes = (whitespace ^ before) & 0xFF;
-        while changes != 0 {
-            let at = index + changes.trailing_zeros() as usize;
-            match word_start.take() {
-                Some(start) => spans.push(Span { start, end: at }),
-                None => word_start = Some(at),
+        // The high bit of byte `i` is set when byte `i` is whitespace, and the
+        // changes against the byte before (or the state before the chunk, for byte
+        // 0) are where words start and end.
+        let whitespace = ascii_whitespace_bytes(chunk);
+        let before = (whitespace << 8) | if word_start.is_none() { 0x80 } else { 0 };
+        let changes = whitespace ^ before;
+        let mut starts = changes & !whitespace;
+        let mut ends = changes & whitespace;
+        // Ends and starts alternate, so after the end of a word that started before
+        // the chunk each start pairs with the next end, if any.
+        if let Some(start) = word_start {
+            if ends == 0 {
+                index += 8;
+                continue;
             }
-            changes &= changes - 1;
+            spans.push(Span { start, end: index + (ends.trailing_zeros() / 8) as usize });
+            ends &= ends - 1;
+            word_start = None;
+        }
+        let capital_starts = if CAPITALS { starts & ascii_bytes_in_range(chunk, b'A', b'[') } else { 0 };
+        while starts != 0 {
+            let start_bit = starts.trailing_zeros();
+            starts &= starts - 1;
+            let start = index + (start_bit / 8) as usize;
+            if CAPITALS && (capital_starts >> start_bit) & 1 != 0 {
+                maybe_capitalised.push(spans.len());
+            }
+            if ends == 0 {
+                word_start = Some(start);
+                break;
+            }
+            spans.push(Span { start, end: index + (ends.trailing_zeros() / 8) as usize });
+            ends &= ends - 1;
         }
         index += 8;
     }
     while index < bytes.len() {
-        index = visit_char(text, index, &mut word_start, &mut spans);
+        index = visit_char::<CAPITALS>(text, index, &mut word_start, &mut spans, &mut maybe_capitalised);
     }
     if let Some(start) = word_start {
         spans.push(Span { start, end: bytes.len() });
     }
-    spans
+    WordSpans { spans, maybe_capitalised }
 }
 
-/// Takes the char at byte `index` of `text` into the word spans of
-/// [`whitespace_word_spans`], and returns the index of the next char.
+/// Takes the char at byte `index` of `text` into the [`WordSpans`] of
+/// [`scan_whitespace_words`], and returns the index of the next char.
 #[inline(always)]
-fn visit_char(text: &str, index: usize, word_start: &mut Option<usize>, spans: &mut Vec<Span>) -> usize {
+fn visit_char<const CAPITALS: bool>(
+    text: &str,
+    index: usize,
+    word_start: &mut Option<usize>,
+    spans: &mut Vec<Span>,
+    maybe_capitalised: &mut Vec<usize>,
+) -> usize {
     let (whitespace, length) = whitespace_at(text, index);
     match (*word_start, whitespace) {
         (Some(start), true) => {
             spans.push(Span { start, end: index });
             *word_start = None;
         }
-        (None, false) => *word_start = Some(index),
+        (None, false) => {
+            *word_start = Some(index);
+            let first = text.as_bytes()[index];
+            if CAPITALS && (first.is_ascii_uppercase() || !first.is_ascii()) {
+                maybe_capitalised.push(spans.len());
+            }
+        }
         _ => {}
     }
     index + length
 }
 
-/// Returns a mask of the ASCII whitespace bytes of `word`, eight bytes that are all
-/// ASCII, little-endian: bit `i` for byte `i`. The whitespace of
-/// `char::is_whitespace` in ASCII is tab, line feed, vertical tab, form feed,
-/// carriage return and space.
+/// Returns the high bit of each ASCII whitespace byte of `chunk`, eight bytes that
+/// are all ASCII. The whitespace of `char::is_whitespace` in ASCII is tab, line
+/// feed, vertical tab, form feed, carriage return and space.
 #[inline(always)]
-fn ascii_whitespace_mask(word: u64) -> u32 {
-    // Space, and tab to carriage return.
-    let whitespace = ascii_bytes_in_range(word, b' ', b'!') | ascii_bytes_in_range(word, 0x09, 0x0E);
-    // Moves the high bit of byte `i` to bit 56 + i: the products of different bits
-    // never meet, so nothing carries.
-    ((whitespace >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32
+fn ascii_whitespace_bytes(chunk: u64) -> u64 {
+    // An ASCII byte plus at most 0x80 carries into no other byte, so each high bit
+    // is exact.
+    let up_to_space = !chunk.wrapping_add(ONES * 0x5F) & HIGH_BITS;
+    let controls = !chunk.wrapping_add(ONES * 0x60) & HIGH_BITS;
+    // Most chunks of text have no control byte, and then only spaces are left.
+    if controls == 0 {
+        return up_to_space;
+    }
+    (up_to_space & !controls) | ascii_bytes_in_range(chunk, 0x09, 0x0E)
 }
 
 /// Returns the byte range of the first piece of `text` between Unicode whitespace
@@ -2281,8 +2341,8 @@ mod tests {
 
         #[test]
         fn whitespace_mask_matches_byte_test(chunk in proptest::array::uniform8(0u8..0x80)) {
-            let expected = chunk.iter().enumerate().filter(|(_, byte)| byte.is_ascii_whitespace() || **byte == 0x0B).map(|(index, _)| 1 << index).sum::<u32>();
-            proptest::prop_assert_eq!(ascii_whitespace_mask(u64::from_le_bytes(chunk)), expected);
+            let expected = chunk.iter().enumerate().filter(|(_, byte)| byte.is_ascii_whitespace() || **byte == 0x0B).map(|(index, _)| 0x80 << (8 * index)).sum::<u64>();
+            proptest::prop_assert_eq!(ascii_whitespace_bytes(u64::from_le_bytes(chunk)), expected);
         }
 
         #[test]
@@ -2292,6 +2352,21 @@ mod tests {
             let expected: Vec<&str> = text.split_whitespace().collect();
             proptest::prop_assert_eq!(whitespace_words(&text).collect::<Vec<_>>(), expected.clone());
             proptest::prop_assert_eq!(span_texts(&text, &whitespace_word_spans(&text)), expected);
+        }
+
+        #[test]
+        fn word_scan_finds_maybe_capitalised_words(
+            text in "\\PC{0,40}|([a-zA-Z@\\[]{1,5}|[ \t\n\u{a0}\u{2003}]{1,2}|É|é|東|\u{85}){0,40}",
+        ) {
+            let words = whitespace_word_spans_with_capitals(&text);
+            let expected: Vec<usize> = (0..words.spans.len())
+                .filter(|&index| {
+                    let first = text.as_bytes()[words.spans[index].start];
+                    first.is_ascii_uppercase() || !first.is_ascii()
+                })
+                .collect();
+            proptest::prop_assert_eq!(&words.spans, &whitespace_word_spans(&text));
+            proptest::prop_assert_eq!(words.maybe_capitalised, expected);
         }
 
         #[test]
@@ -2313,7 +2388,7 @@ mod tests {
             cuts.push(text.len());
             cuts.sort_unstable();
             cuts.dedup();
-            let words = whitespace_word_spans(&text);
+            let words = whitespace_word_spans_with_capitals(&text);
             let mut glue = GlueFinder::new(&text, &words);
             let common_words = glue.common_words.clone();
             for piece in cuts.windows(2) {
