@@ -292,7 +292,9 @@ pub fn split_sentences(text: &str) -> Vec<Span> {
         let shift = |span: Span| Span { start: span.start + skipped, end: span.end + skipped };
         return split_sentences(rest).into_iter().map(shift).collect();
     }
-    let mut sentences = Vec::new();
+    // News sentences average more than 100 bytes, so most texts fill this without
+    // growing it.
+    let mut sentences = Vec::with_capacity(text.len() / 128 + 1);
     let words = whitespace_word_spans_with_capitals(text);
     let mut glue = GlueFinder::new(text, &words);
     for block in split_blocks(text) {
@@ -494,6 +496,10 @@ fn line_is_unit_before(line: &str, next: &str) -> bool {
 /// so that a quoted sentence starts after its markers; 0 otherwise.
 fn quote_markers_after_break(rest: &str) -> usize {
     let trimmed = trim_start_whitespace(rest);
+    // Most sentences are followed by a word, which rules out marks without a call.
+    if !trimmed.starts_with('>') {
+        return 0;
+    }
     let whitespace = rest.len() - trimmed.len();
     match quote_marks_len(trimmed) {
         Some(marks) if rest[..whitespace].contains('\n') => whitespace + marks,
@@ -1125,7 +1131,7 @@ impl<'t> GlueFinder<'t> {
         }
         let first = self.next_word;
         let words = &self.words[first..];
-        let words = &words[..words.partition_point(|word| word.start < piece.end)];
+        let words = &words[..count_words_starting_before(words, piece.end)];
         self.last_piece_end = piece.end;
         self.words_before_last_end = first + words.len();
         let mut boundaries = Vec::new();
@@ -1139,18 +1145,18 @@ impl<'t> GlueFinder<'t> {
         // checked here, and the rest are the text's openers between them.
         let text = self.text;
         let clipped = |word: Span| &text[word.start.max(piece.start)..word.end.min(piece.end)];
+        // Its first byte rules most words out before any slicing or call.
+        let may_be_capitalised = |index: usize| {
+            let first_byte = text.as_bytes()[words[index].start];
+            !first_byte.is_ascii() || first_byte.is_ascii_uppercase()
+        };
         let edge_opener = |index: usize| {
             let opener = words[index];
-            // Its first byte rules most words out before any slicing.
-            let first_byte = text.as_bytes()[opener.start];
-            if first_byte.is_ascii() && !first_byte.is_ascii_uppercase() {
-                return false;
-            }
             let (before, after) = (clipped(words[index - 1]), clipped(words[index + 1]));
             is_glued_opener(before, &text[opener.start..opener.end], after, &self.common_words)
         };
         let last_inner = words.len() - 2;
-        if edge_opener(1) {
+        if may_be_capitalised(1) && edge_opener(1) {
             boundaries.push(words[1].start - piece.start);
         }
         while self.openers.get(self.next_opener).is_some_and(|&opener| opener < first + 2) {
@@ -1159,11 +1165,27 @@ impl<'t> GlueFinder<'t> {
         for &opener in self.openers[self.next_opener..].iter().take_while(|&&opener| opener < first + last_inner) {
             boundaries.push(self.words[opener].start - piece.start);
         }
-        if last_inner > 1 && edge_opener(last_inner) {
+        if last_inner > 1 && may_be_capitalised(last_inner) && edge_opener(last_inner) {
             boundaries.push(words[last_inner].start - piece.start);
         }
         boundaries
     }
+}
+
+/// Returns the number of `words` that start before `end`, as `partition_point`
+/// does. A piece has few words, so the search doubles its range from the front,
+/// where a binary search over the rest of the text would take more steps.
+#[inline(always)]
+fn count_words_starting_before(words: &[Span], end: usize) -> usize {
+    let mut bound = 1;
+    while bound < words.len() && words[bound].start < end {
+        bound *= 2;
+    }
+    // The word at `low` starts before `end`, unless `low` is 0, and the one at
+    // `bound` does not, if there is one.
+    let low = bound / 2;
+    let high = bound.min(words.len());
+    low + words[low..high].partition_point(|word| word.start < end)
 }
 
 #[inline(always)]
@@ -1174,7 +1196,7 @@ fn is_glued_opener(before: &str, opener: &str, after: &str, common_words: &HashS
     if is_short_word_of(opener, &GLUED_OPENER_KEYS) {
         return !(opener == "A" && matches!(after, "and" | "or" | "to"));
     }
-    !common_words.is_empty() && !WORDS_BEFORE_NAMES.contains(&before) && common_words.contains(&opener.to_lowercase())
+    !common_words.is_empty() && !WORDS_BEFORE_NAMES.contains(&before) && common_words.contains(&lowercase(opener))
 }
 
 /// Returns whether `before opener after` has the shape of a glued sentence start.
@@ -1189,14 +1211,7 @@ fn may_glue(before: &str, opener: &str, after: &str) -> bool {
     if opener.as_bytes().first().is_some_and(|&byte| byte.is_ascii() && !byte.is_ascii_uppercase()) {
         return false;
     }
-    may_glue_after_opener(before, opener, after)
-}
-
-/// Returns the result of [`may_glue`] once the opener's first byte has not ruled it
-/// out.
-#[inline(never)]
-fn may_glue_after_opener(before: &str, opener: &str, after: &str) -> bool {
-    // ASCII bytes that settle the result without decoding come first: the first byte
+    // ASCII bytes that settle the result without decoding come next: the first byte
     // of `after` and the last of `before` fail most openers, names followed by a
     // capitalised word or after a comma.
     if after.as_bytes().first().is_some_and(|&byte| byte.is_ascii() && !byte.is_ascii_lowercase()) {
@@ -1209,6 +1224,13 @@ fn may_glue_after_opener(before: &str, opener: &str, after: &str) -> bool {
     {
         return false;
     }
+    may_glue_after_bytes(before, opener, after)
+}
+
+/// Returns the result of [`may_glue`] once the bytes it tests first have not ruled
+/// it out.
+#[inline(never)]
+fn may_glue_after_bytes(before: &str, opener: &str, after: &str) -> bool {
     let mut opener_chars = opener.chars();
     let capitalised = opener_chars.next().is_some_and(char::is_uppercase)
         && opener_chars.clone().next().is_some()
@@ -1229,6 +1251,16 @@ fn may_glue_after_opener(before: &str, opener: &str, after: &str) -> bool {
         && !first.is_uppercase()
         && next.is_lowercase()
         && !is_short_word_of(before, &WORDS_BEFORE_TITLES_KEYS)
+}
+
+/// Returns `word` lower-cased, as [`str::to_lowercase`] does, which for ASCII text
+/// is [`str::to_ascii_lowercase`] without the search for chars to decode.
+fn lowercase(word: &str) -> String {
+    if word.is_ascii() {
+        word.to_ascii_lowercase()
+    } else {
+        word.to_lowercase()
+    }
 }
 
 /// Returns the lower-cased forms of the capitalised words that could start a glued
@@ -1257,7 +1289,7 @@ fn capitalised_common_words(text: &str, words: &WordSpans) -> (HashSet<String, F
         }
         shaped.push(index);
         if !is_short_word_of(opener, &GLUED_OPENER_KEYS) {
-            candidates.insert(opener.to_lowercase());
+            candidates.insert(lowercase(opener));
         }
     }
     if candidates.is_empty() {
@@ -2352,6 +2384,26 @@ mod tests {
             let expected: Vec<&str> = text.split_whitespace().collect();
             proptest::prop_assert_eq!(whitespace_words(&text).collect::<Vec<_>>(), expected.clone());
             proptest::prop_assert_eq!(span_texts(&text, &whitespace_word_spans(&text)), expected);
+        }
+
+        #[test]
+        fn word_count_before_end_matches_partition_point(
+            lengths in proptest::collection::vec(1usize..4, 0..40),
+            end in 0usize..200,
+        ) {
+            let mut words = Vec::new();
+            let mut start = 0;
+            for length in lengths {
+                words.push(Span { start, end: start + length });
+                start += length + 1;
+            }
+            let expected = words.partition_point(|word| word.start < end);
+            proptest::prop_assert_eq!(count_words_starting_before(&words, end), expected);
+        }
+
+        #[test]
+        fn lowercase_matches_str_lowercase(word in "[a-zA-Z0-9.]{0,8}|\\PC{0,8}") {
+            proptest::prop_assert_eq!(lowercase(&word), word.to_lowercase());
         }
 
         #[test]
