@@ -430,9 +430,7 @@ fn back_matter_start(text: &str) -> usize {
     const MAX_HEADING_LINE_BYTES: usize = 48;
     // The search starts at the first line that starts in the second half.
     let half = text.len() / 2;
-    let Some(mut offset) = text.as_bytes()[half.saturating_sub(1)..]
-        .iter()
-        .position(|&byte| byte == b'\n')
+    let Some(mut offset) = crate::swar::find_byte(&text.as_bytes()[half.saturating_sub(1)..], b'\n')
         .map(|newline| half.saturating_sub(1) + newline + 1)
     else {
         return text.len();
