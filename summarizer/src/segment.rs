@@ -1214,17 +1214,27 @@ fn may_glue(before: &str, opener: &str, after: &str) -> bool {
     // ASCII bytes that settle the result without decoding come next: the first byte
     // of `after` and the last of `before` fail most openers, names followed by a
     // capitalised word or after a comma.
-    if after.as_bytes().first().is_some_and(|&byte| byte.is_ascii() && !byte.is_ascii_lowercase()) {
+    if after.as_bytes().first().is_some_and(|&byte| first_byte_rules_out_glue(byte)) {
         return false;
     }
-    if before
-        .as_bytes()
-        .last()
-        .is_some_and(|&byte| byte.is_ascii() && !(byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b')'))
-    {
+    if before.as_bytes().last().is_some_and(|&byte| last_byte_rules_out_glue(byte)) {
         return false;
     }
     may_glue_after_bytes(before, opener, after)
+}
+
+/// Returns whether `byte`, the first byte of the word after an opener, rules out
+/// [`may_glue`] without decoding: ASCII but not a lower-case letter.
+#[inline(always)]
+fn first_byte_rules_out_glue(byte: u8) -> bool {
+    byte.is_ascii() && !byte.is_ascii_lowercase()
+}
+
+/// Returns whether `byte`, the last byte of the word before an opener, rules out
+/// [`may_glue`] without decoding: ASCII but not a lower-case letter, a digit or `)`.
+#[inline(always)]
+fn last_byte_rules_out_glue(byte: u8) -> bool {
+    byte.is_ascii() && !(byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b')')
 }
 
 /// Returns the result of [`may_glue`] once the bytes it tests first have not ruled
@@ -1280,6 +1290,14 @@ fn capitalised_common_words(text: &str, words: &WordSpans) -> (HashSet<String, F
     for &index in &words.maybe_capitalised {
         // The first and the last word lack a word on one side.
         if index == 0 || index + 1 >= word_spans.len() {
+            continue;
+        }
+        // The bytes that `may_glue` tests first rule out most words before any
+        // slicing. Words are never empty.
+        let bytes = text.as_bytes();
+        if first_byte_rules_out_glue(bytes[word_spans[index + 1].start])
+            || last_byte_rules_out_glue(bytes[word_spans[index - 1].end - 1])
+        {
             continue;
         }
         let [before, opener, after] =
