@@ -295,10 +295,14 @@ pub fn split_sentences(text: &str) -> Vec<Span> {
     // News sentences average more than 100 bytes, so most texts fill this without
     // growing it.
     let mut sentences = Vec::with_capacity(text.len() / 128 + 1);
-    let words = whitespace_word_spans_with_capitals(text);
+    // A glued sentence starts with a capital, so the glue finder finds none in text
+    // without one (as lower-cased corpora are), and it needs no words there. Such
+    // text's blocks have no capital either.
+    let lowercased = !has_uppercase(text);
+    let words = if lowercased { WordSpans::default() } else { whitespace_word_spans_with_capitals(text) };
     let mut glue = GlueFinder::new(text, &words);
     for block in split_blocks(text) {
-        split_block(text, block, &mut glue, &mut sentences);
+        split_block(text, block, lowercased, &mut glue, &mut sentences);
     }
     // Blocks leave out e-mail quote markers, so text of nothing but markers (">")
     // has no block. It is one sentence, so that no text with a non-whitespace
@@ -642,11 +646,14 @@ fn list_marker_len(line: &str, clause_may_start: bool) -> Option<usize> {
     Some(marker + (rest.len() - rest.trim_start().len()))
 }
 
-fn split_block(text: &str, block: Span, glue: &mut GlueFinder<'_>, sentences: &mut Vec<Span>) {
+/// Splits the block `block` of `text` into sentences. `text_lowercased` is true
+/// when the whole text has no upper-case char, which saves searching the block for
+/// one.
+fn split_block(text: &str, block: Span, text_lowercased: bool, glue: &mut GlueFinder<'_>, sentences: &mut Vec<Span>) {
     let body = &text[block.start..block.end];
     // Lower-cased text (as some corpora and transcripts are) has no capitals to mark
     // a sentence start, so any letter after a terminal and whitespace starts one.
-    let lowercased = !has_uppercase(body);
+    let lowercased = text_lowercased || !has_uppercase(body);
     let mut sentence_start = 0;
     let mut position = 0;
     // Whether the current sentence has a letter before `searched_until`, reset when a
@@ -1362,6 +1369,7 @@ pub(crate) fn whitespace_word_spans(text: &str) -> Vec<Span> {
 
 /// The whitespace-separated words of a text, as [`whitespace_word_spans`] finds
 /// them, with the words that may start with a capital.
+#[derive(Default)]
 struct WordSpans {
     spans: Vec<Span>,
     /// The indexes in `spans`, in order, of the words whose first byte is an ASCII
@@ -2402,6 +2410,22 @@ mod tests {
             let expected: Vec<&str> = text.split_whitespace().collect();
             proptest::prop_assert_eq!(whitespace_words(&text).collect::<Vec<_>>(), expected.clone());
             proptest::prop_assert_eq!(span_texts(&text, &whitespace_word_spans(&text)), expected);
+        }
+
+        #[test]
+        fn glue_finder_finds_nothing_without_capitals(
+            text in "((the|he|a|and|club|boy|won|x\\.|é|ß|£|\u{2170}|ǅe|東。)[ \n\u{a0}]{1,2}){0,14}",
+            cut in 0usize..80,
+        ) {
+            // `split_sentences` leaves the words out of the glue finder of text
+            // without an upper-case char, which is right only if it finds nothing
+            // there with them.
+            proptest::prop_assume!(!text.chars().any(char::is_uppercase));
+            let words = whitespace_word_spans_with_capitals(&text);
+            let mut glue = GlueFinder::new(&text, &words);
+            let cut = (0..=cut.min(text.len())).rev().find(|&at| text.is_char_boundary(at)).unwrap_or(0);
+            proptest::prop_assert_eq!(glue.boundaries(Span { start: 0, end: cut }), Vec::<usize>::new());
+            proptest::prop_assert_eq!(glue.boundaries(Span { start: cut, end: text.len() }), Vec::<usize>::new());
         }
 
         #[test]
