@@ -734,19 +734,10 @@ fn has_uppercase(text: &str) -> bool {
     let bytes = text.as_bytes();
     let mut index = 0;
     while index < bytes.len() {
-        if let Some(word) = chunk_at(bytes, index) {
-            // The capitals are exact up to the first byte that is not ASCII, which
-            // its high bit marks too: no carry reaches a byte before it.
-            let found = ascii_bytes_in_range(word, b'A', b'[') | (word & HIGH_BITS);
-            if found == 0 {
-                index += 8;
-                continue;
-            }
-            // The lowest byte found is exact: an ASCII capital or a byte that is not
-            // ASCII.
-            index += (found.trailing_zeros() / 8) as usize;
-        }
-        let byte = bytes[index];
+        index = next_capital_or_non_ascii(bytes, index);
+        let Some(&byte) = bytes.get(index) else {
+            return false;
+        };
         if byte.is_ascii() {
             if byte.is_ascii_uppercase() {
                 return true;
@@ -761,6 +752,39 @@ fn has_uppercase(text: &str) -> bool {
         index += ch.len_utf8();
     }
     false
+}
+
+/// Returns the index of the first byte of `bytes` at or after `from` that is an
+/// ASCII capital or not ASCII, or the length of `bytes` when there is none, with
+/// sixteen bytes a step and out of line, as [`next_mark_or_non_ascii`] does.
+#[inline(never)]
+fn next_capital_or_non_ascii(bytes: &[u8], from: usize) -> usize {
+    // The capitals are exact up to the first byte that is not ASCII, which its high
+    // bit marks too: no carry reaches a byte before it. So the lowest byte found is
+    // exact: an ASCII capital or a byte that is not ASCII.
+    let capitals = |word: u64| ascii_bytes_in_range(word, b'A', b'[') | (word & HIGH_BITS);
+    let mut index = from;
+    while let Some(pair) = bytes.get(index..index + 16) {
+        let (low, high) = pair.split_at(8);
+        let found = capitals(u64::from_le_bytes(low.try_into().expect("a chunk has 8 bytes")));
+        if found != 0 {
+            return index + (found.trailing_zeros() / 8) as usize;
+        }
+        let found = capitals(u64::from_le_bytes(high.try_into().expect("a chunk has 8 bytes")));
+        if found != 0 {
+            return index + 8 + (found.trailing_zeros() / 8) as usize;
+        }
+        index += 16;
+    }
+    while let Some(word) = chunk_at(bytes, index) {
+        let found = capitals(word);
+        if found != 0 {
+            return index + (found.trailing_zeros() / 8) as usize;
+        }
+        index += 8;
+    }
+    let rest = bytes.get(index..).unwrap_or_default();
+    index + rest.iter().position(|&byte| byte.is_ascii_uppercase() || !byte.is_ascii()).unwrap_or(rest.len())
 }
 
 /// Returns whether `ch` is an emoji: a pictograph, an emoticon, or a symbol or
@@ -2412,6 +2436,11 @@ mod tests {
             let bytes = text.as_bytes();
             let expected = (from..bytes.len()).find(|&index| matches!(bytes[index], b'.' | b'!' | b'?') || !bytes[index].is_ascii());
             proptest::prop_assert_eq!(next_mark_or_non_ascii(bytes, from), expected);
+        }
+
+        #[test]
+        fn uppercase_search_finds_capitals_after_long_runs(text in "[a-z @\\[]{0,40}[A-ZÉé\u{2160}]?[a-z ]{0,40}") {
+            proptest::prop_assert_eq!(has_uppercase(&text), text.chars().any(char::is_uppercase));
         }
 
         #[test]
