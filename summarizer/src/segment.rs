@@ -1098,6 +1098,10 @@ fn next_word_opens_sentence(before: &str, rest: &str) -> bool {
 /// [`GlueFinder::boundaries`]), and then where a part is longer than
 /// [`MAX_SENTENCE_BYTES`].
 fn push_sentence(offset: usize, piece: &str, glue: &mut GlueFinder<'_>, sentences: &mut Vec<Span>) {
+    if glue.finds_nothing() {
+        push_part(offset, piece, sentences);
+        return;
+    }
     let mut part_start = 0;
     for boundary in glue.boundaries(Span { start: offset, end: offset + piece.len() }) {
         // A part without letters, such as the clause number of "4.3 On termination
@@ -1156,6 +1160,13 @@ impl<'t> GlueFinder<'t> {
             openers,
             next_opener: 0,
         }
+    }
+
+    /// Returns whether [`Self::boundaries`] returns no boundary for any piece,
+    /// because a glued start needs a word before and after it and the text has
+    /// fewer than three words. The finder of a text without capitals gets none.
+    fn finds_nothing(&self) -> bool {
+        self.words.len() < 3
     }
 
     /// Returns the byte offsets, relative to `piece`, where a glued sentence starts
@@ -1465,12 +1476,12 @@ fn scan_whitespace_words<const CAPITALS: bool>(text: &str) -> WordSpans {
             ends &= ends - 1;
             word_start = None;
         }
-        let capital_starts = if CAPITALS { starts & ascii_bytes_in_range(chunk, b'A', b'[') } else { 0 };
         while starts != 0 {
             let start_bit = starts.trailing_zeros();
             starts &= starts - 1;
             let start = index + (start_bit / 8) as usize;
-            if CAPITALS && (capital_starts >> start_bit) & 1 != 0 {
+            // The word's first byte, taken from the chunk, is ASCII.
+            if CAPITALS && ((chunk >> (start_bit & !7)) as u8).is_ascii_uppercase() {
                 maybe_capitalised.push(spans.len());
             }
             if ends == 0 {
