@@ -630,7 +630,7 @@ fn ascii_marker_key(word: &[u8]) -> Option<u64> {
 
 /// Returns [`packed`] of an ASCII `word` of at most 8 bytes, from a few loads and
 /// eight bytes lower-cased at a time, where `packed` takes a loop of eight steps.
-fn packed_ascii(word: &[u8]) -> u64 {
+pub(crate) fn packed_ascii(word: &[u8]) -> u64 {
     debug_assert!(word.len() <= 8 && word.is_ascii());
     let little_endian = pack_short(word);
     let capitals = ascii_bytes_in_range(little_endian, b'A', b'[');

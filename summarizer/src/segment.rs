@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use foldhash::fast::FixedState;
 
-use crate::language::packed;
+use crate::language::{packed, packed_ascii};
 
 /// A sentence found in a text: its byte range in the original text.
 ///
@@ -1061,9 +1061,7 @@ fn title_or_abbreviation(word: &str) -> (bool, bool) {
         if word.len() > MAX_ABBREVIATION_BYTES || word.as_bytes().contains(&0) {
             return (false, false);
         }
-        let Some(key) = packed(word.as_bytes()) else {
-            return (false, false);
-        };
+        let key = packed_ascii(word.as_bytes());
         return (TITLE_KEYS.contains(&key), ABBREVIATION_KEYS.contains(&key));
     }
     // Lower-casing can turn other chars into ASCII (the Kelvin sign into `k`).
