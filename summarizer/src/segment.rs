@@ -498,12 +498,20 @@ fn line_is_unit_before(line: &str, next: &str) -> bool {
 /// Returns the length of the whitespace and e-mail quote markers at the start of
 /// `rest` when the whitespace breaks the line and the next line starts with `> `,
 /// so that a quoted sentence starts after its markers; 0 otherwise.
+#[inline(always)]
 fn quote_markers_after_break(rest: &str) -> usize {
     let trimmed = trim_start_whitespace(rest);
     // Most sentences are followed by a word, which rules out marks without a call.
     if !trimmed.starts_with('>') {
         return 0;
     }
+    quote_markers_before(rest, trimmed)
+}
+
+/// Returns [`quote_markers_after_break`] of `rest`, whose text after its leading
+/// whitespace is `trimmed`.
+#[inline(never)]
+fn quote_markers_before(rest: &str, trimmed: &str) -> usize {
     let whitespace = rest.len() - trimmed.len();
     match quote_marks_len(trimmed) {
         Some(marks) if rest[..whitespace].contains('\n') => whitespace + marks,
@@ -699,8 +707,14 @@ fn split_block(text: &str, block: Span, text_lowercased: bool, glue: &mut GlueFi
         // Emoji after the sentence mark belong to the sentence when another one
         // follows them: "What a goal! 😂 The crowd went wild".
         let after_mark = &body[end..];
-        let spaces = after_mark.len() - after_mark.trim_start_matches([' ', '\t']).len();
-        if spaces > 0 && after_mark[spaces..].starts_with(is_emoji) {
+        // Spaces and tabs are ASCII, so counting bytes trims the same as chars.
+        let spaces = after_mark.bytes().take_while(|&byte| matches!(byte, b' ' | b'\t')).count();
+        // Every char that `is_emoji` accepts starts with a byte of at least 0xE2,
+        // which rules out most text before decoding.
+        if spaces > 0
+            && after_mark.as_bytes().get(spaces).is_some_and(|&byte| byte >= 0xE2)
+            && after_mark[spaces..].starts_with(is_emoji)
+        {
             let emoji = spaces + emoji_run_len(&after_mark[spaces..]);
             let rest = &after_mark[emoji..];
             if rest.trim().is_empty() || capitalised_word_opens(rest) {
@@ -713,10 +727,11 @@ fn split_block(text: &str, block: Span, text_lowercased: bool, glue: &mut GlueFi
         let ends_here = if is_cjk_terminal {
             true
         } else {
-            let after_unit = lowercased && single_period && ends_with_unit(&body[sentence_start..index]);
+            let before = &body[sentence_start..index];
+            let after_unit = lowercased && single_period && ends_with_unit(before);
             starts_new_sentence(rest, lowercased && !(closed_by_quote && matches!(ch, '?' | '!')) && !after_unit)
-                && !(single_period && continues_after_period(&body[sentence_start..index], rest))
-                && !is_list_number(&body[sentence_start..index])
+                && !(single_period && continues_after_period(before, rest))
+                && !is_list_number(before)
         };
         if ends_here {
             push_sentence(block.start + sentence_start, &body[sentence_start..end], glue, sentences);
@@ -822,12 +837,21 @@ const MAX_CITATION_BYTES: usize = 40;
 /// bracketed labels without whitespace before them (`[1]`, `[a]`, `[12][13]`,
 /// `[citation needed]`, at most [`MAX_CITATION_BYTES`] each), superscript digits
 /// (`¹²`) and the marks `*`, `†` and `‡`.
+#[inline(always)]
 fn citation_marks_len(rest: &str) -> usize {
-    // After most sentence marks comes a space: its first byte rules it out. Every
-    // mark starts with `[` or `*`, or with 0xC2 or 0xE2 (`¹²³`, `⁰⁴⁵⁶⁷⁸⁹` and `†‡`).
+    // After most sentence marks comes a space: its first byte rules it out without
+    // a call. Every mark starts with `[` or `*`, or with 0xC2 or 0xE2 (`¹²³`,
+    // `⁰⁴⁵⁶⁷⁸⁹` and `†‡`).
     if !matches!(rest.as_bytes().first(), Some(b'[' | b'*' | 0xC2 | 0xE2)) {
         return 0;
     }
+    citation_marks_len_after_first_byte(rest)
+}
+
+/// Returns [`citation_marks_len`] of `rest` once its first byte has not ruled
+/// marks out.
+#[inline(never)]
+fn citation_marks_len_after_first_byte(rest: &str) -> usize {
     let mut length = 0;
     loop {
         let after = &rest[length..];
@@ -936,6 +960,16 @@ fn is_spaced_terminal(ch: char) -> bool {
 
 /// Returns whether the sentence so far is only a list number, as in "1. First step".
 fn is_list_number(before: &str) -> bool {
+    // A sentence mostly ends with an ASCII letter or punctuation before its mark,
+    // which rules it out without trimming: a list number ends with a digit, maybe
+    // followed by whitespace.
+    if before
+        .as_bytes()
+        .last()
+        .is_some_and(|&byte| byte.is_ascii() && !byte.is_ascii_digit() && !is_ascii_whitespace_char(byte))
+    {
+        return false;
+    }
     let trimmed = before.trim();
     !trimmed.is_empty() && trimmed.len() <= 3 && trimmed.bytes().all(|b| b.is_ascii_digit())
 }
@@ -1072,7 +1106,9 @@ fn title_or_abbreviation(word: &str) -> (bool, bool) {
 /// Returns whether `word` is a run of capital initials joined by periods, without
 /// the last period: "J.R.R" of "J.R.R. Tolkien", "L.M" of "L.M. Rendall".
 fn is_initial_chain(word: &str) -> bool {
-    word.contains('.')
+    // The first initial rules out most words before the search for a period.
+    word.starts_with(char::is_uppercase)
+        && word.contains('.')
         && word.split('.').all(|part| {
             let mut chars = part.chars();
             chars.next().is_some_and(char::is_uppercase) && chars.next().is_none()
@@ -2450,6 +2486,23 @@ mod tests {
         #[test]
         fn uppercase_search_finds_capitals_after_long_runs(text in "[a-z @\\[]{0,40}[A-ZÉé\u{2160}]?[a-z ]{0,40}") {
             proptest::prop_assert_eq!(has_uppercase(&text), text.chars().any(char::is_uppercase));
+        }
+
+        #[test]
+        fn list_number_test_matches_trimmed_digits(before in "[0-9 \t\n\u{a0}\u{2003}a.]{0,6}") {
+            let trimmed = before.trim();
+            let expected = !trimmed.is_empty() && trimmed.len() <= 3 && trimmed.bytes().all(|b| b.is_ascii_digit());
+            proptest::prop_assert_eq!(is_list_number(&before), expected);
+        }
+
+        #[test]
+        fn initial_chain_test_matches_part_test(word in "[A-Za-zÉé.\u{2160}]{0,6}") {
+            let expected = word.contains('.')
+                && word.split('.').all(|part| {
+                    let mut chars = part.chars();
+                    chars.next().is_some_and(char::is_uppercase) && chars.next().is_none()
+                });
+            proptest::prop_assert_eq!(is_initial_chain(&word), expected);
         }
 
         #[test]
