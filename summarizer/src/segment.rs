@@ -300,7 +300,11 @@ pub fn split_sentences(text: &str) -> Vec<Span> {
     // text's blocks have no capital either.
     let lowercased = !has_uppercase(text);
     let words = if lowercased { WordSpans::default() } else { whitespace_word_spans_with_capitals(text) };
-    let mut glue = GlueFinder::new(text, &words);
+    let WordSpans { spans: words, maybe_capitalised } = words;
+    let mut glue = GlueFinder::new(text, &words, &maybe_capitalised);
+    // The list of capitalised words can be as long as the text's words, and only
+    // the glue finder's construction reads it.
+    drop(maybe_capitalised);
     for block in split_blocks(text) {
         split_block(text, block, lowercased, &mut glue, &mut sentences);
     }
@@ -1175,10 +1179,9 @@ struct GlueFinder<'t> {
 
 impl<'t> GlueFinder<'t> {
     /// Finds the glued openers of `text`, whose whitespace-separated words are
-    /// `words`.
-    fn new(text: &'t str, words: &'t WordSpans) -> Self {
-        let (common_words, shaped) = capitalised_common_words(text, words);
-        let words = &words.spans;
+    /// `words`, as [`WordSpans`] lists them with `maybe_capitalised`.
+    fn new(text: &'t str, words: &'t [Span], maybe_capitalised: &[usize]) -> Self {
+        let (common_words, shaped) = capitalised_common_words(text, words, maybe_capitalised);
         let word = |index: usize| &text[words[index].start..words[index].end];
         let openers = shaped
             .into_iter()
@@ -1372,14 +1375,17 @@ fn lowercase(word: &str) -> String {
 ///
 /// Also returns the index of each word that has the shape of [`may_glue`] with the
 /// words before and after it, in order.
-fn capitalised_common_words(text: &str, words: &WordSpans) -> (HashSet<String, FixedState>, Vec<usize>) {
-    let word_spans = &words.spans[..];
+fn capitalised_common_words(
+    text: &str,
+    word_spans: &[Span],
+    maybe_capitalised: &[usize],
+) -> (HashSet<String, FixedState>, Vec<usize>) {
     let word = |span: Span| &text[span.start..span.end];
     let mut candidates = HashSet::default();
     let mut shaped = Vec::new();
     // The opener's first byte rules most words out, as in `may_glue`, so only the
     // words that may be capitalised are tested.
-    for &index in &words.maybe_capitalised {
+    for &index in maybe_capitalised {
         // The first and the last word lack a word on one side.
         if index == 0 || index + 1 >= word_spans.len() {
             continue;
@@ -2536,7 +2542,7 @@ mod tests {
             // there with them.
             proptest::prop_assume!(!text.chars().any(char::is_uppercase));
             let words = whitespace_word_spans_with_capitals(&text);
-            let mut glue = GlueFinder::new(&text, &words);
+            let mut glue = GlueFinder::new(&text, &words.spans, &words.maybe_capitalised);
             let cut = (0..=cut.min(text.len())).rev().find(|&at| text.is_char_boundary(at)).unwrap_or(0);
             proptest::prop_assert_eq!(glue.boundaries(Span { start: 0, end: cut }), Vec::<usize>::new());
             proptest::prop_assert_eq!(glue.boundaries(Span { start: cut, end: text.len() }), Vec::<usize>::new());
@@ -2597,7 +2603,7 @@ mod tests {
             cuts.sort_unstable();
             cuts.dedup();
             let words = whitespace_word_spans_with_capitals(&text);
-            let mut glue = GlueFinder::new(&text, &words);
+            let mut glue = GlueFinder::new(&text, &words.spans, &words.maybe_capitalised);
             let common_words = glue.common_words.clone();
             for piece in cuts.windows(2) {
                 let (start, end) = (piece[0], piece[1]);
