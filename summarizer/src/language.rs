@@ -534,9 +534,14 @@ impl MarkerCount {
         // Most samples are all ASCII, and then one test of the whole sample settles
         // it for every word.
         let ascii_sample = rest.is_ascii();
-        for span in whitespace_word_spans(rest).into_iter().take(max_words.saturating_sub(self.words)) {
-            self.words += 1;
-            self.end = sample.len() - rest.len() + span.end;
+        let spans = whitespace_word_spans(rest);
+        let spans = &spans[..max_words.saturating_sub(self.words).min(spans.len())];
+        // Every word taken counts, a marker or not.
+        self.words += spans.len();
+        if let Some(last) = spans.last() {
+            self.end = sample.len() - rest.len() + last.end;
+        }
+        for span in spans {
             // The bytes of a word need no test for char boundaries, which its
             // `str` does, and most words take only them.
             let word_bytes = &rest.as_bytes()[span.start..span.end];
