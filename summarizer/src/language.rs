@@ -534,17 +534,24 @@ impl MarkerCount {
         // Most samples are all ASCII, and then one test of the whole sample settles
         // it for every word.
         let ascii_sample = rest.is_ascii();
-        for span in whitespace_word_spans(rest).into_iter().take(max_words.saturating_sub(self.words)) {
-            self.words += 1;
-            self.end = sample.len() - rest.len() + span.end;
-            let word = &rest[span.start..span.end];
-            let key = if ascii_sample || word.is_ascii() {
-                let Some(key) = ascii_marker_key(word.as_bytes()) else {
+        let spans = whitespace_word_spans(rest);
+        let spans = &spans[..max_words.saturating_sub(self.words).min(spans.len())];
+        // Every word taken counts, a marker or not.
+        self.words += spans.len();
+        if let Some(last) = spans.last() {
+            self.end = sample.len() - rest.len() + last.end;
+        }
+        for span in spans {
+            // The bytes of a word need no test for char boundaries, which its
+            // `str` does, and most words take only them.
+            let word_bytes = &rest.as_bytes()[span.start..span.end];
+            let key = if ascii_sample || word_bytes.is_ascii() {
+                let Some(key) = ascii_marker_key(word_bytes) else {
                     continue;
                 };
                 key
             } else {
-                let word = word.trim_matches(|c: char| !c.is_alphanumeric());
+                let word = rest[span.start..span.end].trim_matches(|c: char| !c.is_alphanumeric());
                 if word.is_empty() || word.len() > 8 {
                     continue;
                 }
@@ -614,14 +621,15 @@ pub(crate) const fn packed(word: &[u8]) -> Option<u64> {
 /// letters and digits, or `None` when nothing is left or it is longer than every
 /// ASCII marker. For ASCII, trimming bytes is trimming chars.
 fn ascii_marker_key(word: &[u8]) -> Option<u64> {
-    // Most words start and end with a letter, and most of those are too long.
+    // Most words start and end with a letter, and then there is nothing to trim.
     let (&first_byte, &last_byte) = (word.first()?, word.last()?);
-    if word.len() > MAX_ASCII_MARKER_BYTES && first_byte.is_ascii_alphanumeric() && last_byte.is_ascii_alphanumeric() {
-        return None;
-    }
-    let first = word.iter().position(u8::is_ascii_alphanumeric)?;
-    let last = word.iter().rposition(u8::is_ascii_alphanumeric).unwrap_or(first);
-    let word = &word[first..=last];
+    let word = if first_byte.is_ascii_alphanumeric() && last_byte.is_ascii_alphanumeric() {
+        word
+    } else {
+        let first = word.iter().position(u8::is_ascii_alphanumeric)?;
+        let last = word.iter().rposition(u8::is_ascii_alphanumeric).unwrap_or(first);
+        &word[first..=last]
+    };
     if word.len() > MAX_ASCII_MARKER_BYTES {
         return None;
     }
@@ -630,7 +638,7 @@ fn ascii_marker_key(word: &[u8]) -> Option<u64> {
 
 /// Returns [`packed`] of an ASCII `word` of at most 8 bytes, from a few loads and
 /// eight bytes lower-cased at a time, where `packed` takes a loop of eight steps.
-fn packed_ascii(word: &[u8]) -> u64 {
+pub(crate) fn packed_ascii(word: &[u8]) -> u64 {
     debug_assert!(word.len() <= 8 && word.is_ascii());
     let little_endian = pack_short(word);
     let capitals = ascii_bytes_in_range(little_endian, b'A', b'[');
@@ -834,6 +842,17 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn ascii_marker_key_matches_trimmed_packing(word in "[ -~]{1,10}") {
+            let bytes = word.as_bytes();
+            let expected = bytes.iter().position(u8::is_ascii_alphanumeric).and_then(|first| {
+                let last = bytes.iter().rposition(u8::is_ascii_alphanumeric).unwrap_or(first);
+                let trimmed = &bytes[first..=last];
+                (trimmed.len() <= MAX_ASCII_MARKER_BYTES).then(|| packed(trimmed)).flatten()
+            });
+            proptest::prop_assert_eq!(ascii_marker_key(bytes), expected);
+        }
+
         #[test]
         fn packed_ascii_matches_packed(word in "[ -~]{0,8}") {
             proptest::prop_assert_eq!(Some(packed_ascii(word.as_bytes())), packed(word.as_bytes()));

@@ -514,9 +514,7 @@ fn back_matter_start(text: &str) -> usize {
     const MAX_HEADING_LINE_BYTES: usize = 48;
     // The search starts at the first line that starts in the second half.
     let half = text.len() / 2;
-    let Some(mut offset) = text.as_bytes()[half.saturating_sub(1)..]
-        .iter()
-        .position(|&byte| byte == b'\n')
+    let Some(mut offset) = crate::swar::find_byte(&text.as_bytes()[half.saturating_sub(1)..], b'\n')
         .map(|newline| half.saturating_sub(1) + newline + 1)
     else {
         return text.len();
@@ -564,6 +562,9 @@ fn is_name_list_joiner(word: &str) -> bool {
 /// in lower case, which text in capitals ("STORM WARNING, WITH WINDS") and scripts
 /// without case lack. It names people and makes no statement, so it counts as a fragment.
 fn is_name_list(sentence: &str) -> bool {
+    if has_leading_ascii_non_name(sentence) {
+        return false;
+    }
     // Most sentences have a lower-case word among their first few, which settles
     // it before the rest is read.
     let (mut words, mut comma, mut lower_case) = (0, false, false);
@@ -583,6 +584,36 @@ fn is_name_list(sentence: &str) -> bool {
         lower_case |= word.chars().any(char::is_lowercase);
     }
     words >= 2 && comma && lower_case
+}
+
+/// Returns whether one of the leading all-ASCII words of `sentence` is neither
+/// capitalised nor one of [`is_name_list_joiner`], which rules out a name list as
+/// [`is_name_list`] tests it. The search stops at the first byte that is not
+/// ASCII, because a word may then end at whitespace that is not ASCII. Reading bytes
+/// takes fewer instructions than the word iterator on the one or two words that
+/// settle most sentences.
+fn has_leading_ascii_non_name(sentence: &str) -> bool {
+    let bytes = sentence.as_bytes();
+    // The ASCII whitespace of `char::is_whitespace`: tab to carriage return, and
+    // space.
+    let is_space = |byte: u8| matches!(byte, b'\t'..=b'\r' | b' ');
+    let mut start = 0;
+    loop {
+        while bytes.get(start).is_some_and(|&byte| is_space(byte)) {
+            start += 1;
+        }
+        let end = start + bytes[start..].iter().take_while(|&&byte| byte.is_ascii() && !is_space(byte)).count();
+        if end == start || bytes.get(end).is_some_and(|byte| !byte.is_ascii()) {
+            return false;
+        }
+        let word = &sentence[start..end];
+        // The first letter decides the case, as in `is_name_list`.
+        let capitalised = word.bytes().find(u8::is_ascii_alphabetic).is_some_and(|letter| letter.is_ascii_uppercase());
+        if !capitalised && !is_name_list_joiner(word.trim_end_matches(',')) {
+            return true;
+        }
+        start = end;
+    }
 }
 
 /// Returns whether `sentence` ends with a sentence mark, before any closing quotes,
@@ -2154,6 +2185,36 @@ mod tests {
         for text in ["", "One.", "Same words. Same words. Same words.", "!!! ??? ..."] {
             let scores = directed_scores(text);
             assert!(scores.iter().all(|score| score.is_finite()), "text {text:?}: {scores:?}");
+        }
+    }
+
+    /// Returns [`is_name_list`] as it reads every word with the word iterator,
+    /// without the byte search for a word that rules a name list out.
+    fn is_name_list_by_words(sentence: &str) -> bool {
+        let (mut words, mut comma, mut lower_case) = (0, false, false);
+        for word in whitespace_words(sentence) {
+            words += 1;
+            comma |= word.ends_with(',');
+            let first = word.as_bytes()[0];
+            let capitalised = if first.is_ascii_alphabetic() {
+                first.is_ascii_uppercase()
+            } else {
+                word.chars().find(|c| c.is_alphabetic()).is_some_and(char::is_uppercase)
+            };
+            if !capitalised && !is_name_list_joiner(word.trim_end_matches(',')) {
+                return false;
+            }
+            lower_case |= word.chars().any(char::is_lowercase);
+        }
+        words >= 2 && comma && lower_case
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn name_list_byte_search_matches_word_loop(
+            sentence in "(([A-Z]\\.|Smith,?|al\\.|and|et|the|de|\"Ab|1a|É|é|über|&|,)[ \t\u{a0}\u{2003}]{0,2}){0,8}",
+        ) {
+            proptest::prop_assert_eq!(is_name_list(&sentence), is_name_list_by_words(&sentence));
         }
     }
 }

@@ -32,6 +32,21 @@ pub(crate) fn bytes_equal(word: u64, byte: u8) -> u64 {
     zero_bytes(word ^ (ONES * u64::from(byte)))
 }
 
+/// Returns the index of the first byte of `bytes` that equals `byte`, as
+/// `bytes.iter().position(|&other| other == byte)` does, testing eight bytes at a
+/// time.
+pub(crate) fn find_byte(bytes: &[u8], byte: u8) -> Option<usize> {
+    let mut index = 0;
+    while let Some(word) = chunk_at(bytes, index) {
+        let found = bytes_equal(word, byte);
+        if found != 0 {
+            return Some(index + (found.trailing_zeros() / 8) as usize);
+        }
+        index += 8;
+    }
+    bytes[index..].iter().position(|&other| other == byte).map(|position| index + position)
+}
+
 /// Sets the high bit of each byte of `word` from `low` up to but not including
 /// `end`, for a `word` of ASCII bytes (below 0x80) and `low < end <= 0x80`. A
 /// byte below 0x80 plus at most 0x80 stays below 0x100, so no carry crosses into
@@ -75,6 +90,14 @@ mod tests {
             proptest::prop_assume!(low < end);
             let expected = chunk.iter().enumerate().filter(|(_, &byte)| (low..end).contains(&byte)).fold(0u64, |mask, (index, _)| mask | 0x80 << (8 * index));
             proptest::prop_assert_eq!(ascii_bytes_in_range(u64::from_le_bytes(chunk), low, end), expected);
+        }
+
+        #[test]
+        fn byte_search_matches_position(
+            bytes in proptest::collection::vec(proptest::sample::select(vec![0u8, b'\n', b'a', 0x8A, 0xFF]), 0..40),
+            byte in proptest::sample::select(vec![0u8, b'\n', 0x8A]),
+        ) {
+            proptest::prop_assert_eq!(find_byte(&bytes, byte), bytes.iter().position(|&other| other == byte));
         }
 
         #[test]
