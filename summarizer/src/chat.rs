@@ -134,6 +134,35 @@ pub(crate) fn message_header(line: &str) -> Option<MessageHeader<'_>> {
     is_header_name(name).then_some(MessageHeader { writer: Some(name) })
 }
 
+/// Returns whether the lines of `text` that are [`message_header`]s may head the
+/// messages of a chat, so that each of them is a unit: at least two of them name a
+/// writer, and at least half of them have a line after them that is not a header.
+/// A wrapped line of prose that is a day and a time ("Monday 10:30") or a time
+/// alone is then no unit in a text with only one such line. (Ranking asks more of
+/// a chat: that the writers' names repeat.)
+pub(crate) fn headers_make_chat(text: &str) -> bool {
+    let (mut headers, mut writers, mut followed) = (0usize, 0usize, 0usize);
+    let mut after_header = false;
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        match message_header(line) {
+            Some(header) => {
+                headers += 1;
+                writers += usize::from(header.writer.is_some());
+                after_header = true;
+            }
+            None => {
+                followed += usize::from(after_header);
+                after_header = false;
+            }
+        }
+    }
+    writers >= 2 && 2 * followed >= headers
+}
+
 /// Returns where the time of day that ends `line` starts (`10:02`, `9:15 PM`), when
 /// whitespace or nothing is before it.
 fn trailing_time_start(line: &str) -> Option<usize> {

@@ -329,6 +329,9 @@ pub fn split_sentences(text: &str) -> Vec<Span> {
 /// and a block starts after its quote markers.
 fn split_blocks(text: &str) -> Vec<Span> {
     let mut blocks = Vec::new();
+    // Whether header lines with a writer and a time head the messages of a chat,
+    // which makes each of them a unit.
+    let headed_chat = crate::chat::headers_make_chat(text);
     let mut block_start: Option<usize> = None;
     let mut block_quote_level = 0;
     let mut offset = 0;
@@ -381,7 +384,7 @@ fn split_blocks(text: &str) -> Vec<Span> {
         let ends_block = content.is_empty()
             || quote_level != block_quote_level
             || next_message
-            || previous_line.is_some_and(|previous| line_is_unit_before(previous, content));
+            || previous_line.is_some_and(|previous| line_is_unit_before(previous, content, headed_chat));
         previous_line = Some(content);
         if ends_block {
             if let Some(start) = block_start.take() {
@@ -477,8 +480,9 @@ const CONTINUING_WORDS: &[&str] =
 ///   transcripts ("Alice: so the" / "Bob: ok", "Q. Where were you?" / "A. Home");
 /// - a line that names the writer and time of the message after it, as chats
 ///   copied from Slack or Discord have ("Alice Johnson  10:02 AM", "Mira — Today
-///   at 9:15 PM"), and the line before it.
-fn line_is_unit_before(line: &str, next: &str) -> bool {
+///   at 9:15 PM"), and the line before it, when `headed_chat` says that such
+///   lines head the messages of a chat ([`crate::chat::headers_make_chat`]).
+fn line_is_unit_before(line: &str, next: &str, headed_chat: bool) -> bool {
     let Some(&first) = line.as_bytes().first() else {
         return false;
     };
@@ -504,7 +508,7 @@ fn line_is_unit_before(line: &str, next: &str) -> bool {
     {
         return true;
     }
-    if crate::chat::message_header(line).is_some() || crate::chat::message_header(next).is_some() {
+    if headed_chat && (crate::chat::message_header(line).is_some() || crate::chat::message_header(next).is_some()) {
         return true;
     }
     // A char takes at most 4 bytes, so most lines of prose are ruled out by length.
@@ -2084,6 +2088,16 @@ mod tests {
         );
         let irssi = "10:02 <alice> the budget review moved to tuesday\n10:03 <bob> noted";
         assert_eq!(sentences(irssi), ["10:02 <alice> the budget review moved to tuesday", "10:03 <bob> noted"]);
+
+        // In prose, a wrapped line that is a day and a time, or a time alone, goes
+        // on: such lines are headers only where writers' names repeat.
+        for prose in [
+            "The hearing on the new bus lanes was moved to\nMonday 10:30\nand all residents may speak for three minutes each.",
+            "The leaders passed halfway in\n1:05:12\nbefore the pace dropped on the long climb.",
+            "Please join us for the party in the courtyard on\nSaturday at 2:00 PM\nand bring one dish for the shared table.",
+        ] {
+            assert_eq!(sentences(prose), [prose]);
+        }
 
         // In prose, a wrapped line that starts like a timed message goes on.
         let wrapped = "The meeting now starts at\n10:30 Monday: please bring the signed forms.";
