@@ -135,9 +135,9 @@ pub(crate) fn message_header(line: &str) -> Option<MessageHeader<'_>> {
 }
 
 /// Returns whether the lines of `text` that are [`message_header`]s may head the
-/// messages of a chat, so that each of them is a unit: at least two of them name a
-/// writer, and at least half of them have a line after them that is not a header.
-/// A wrapped line of prose that is a day and a time ("Monday 10:30") or a time
+/// messages of a chat, so that each of them is a unit. That needs at least two of
+/// them that name a writer, and a line that is not a header after at least half
+/// of them. A wrapped line of prose that is a day and a time ("Monday 10:30") or a time
 /// alone is then no unit in a text with only one such line. (Ranking asks more of
 /// a chat: that the writers' names repeat.)
 pub(crate) fn headers_make_chat(text: &str) -> bool {
