@@ -2,7 +2,10 @@
 //! character n-grams) that a document repeats, favouring early and longer ones.
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 
+use foldhash::fast::FixedState;
+use hashbrown::HashTable;
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::segment::Span;
@@ -25,17 +28,134 @@ pub struct KeyPhrase {
 /// The maximum number of characters in a Chinese or Japanese key phrase.
 const MAX_CJK_PHRASE_CHARS: usize = 6;
 
-/// Statistics of one candidate phrase, keyed by its stemmed words or, for Chinese
-/// and Japanese, by its character bigrams.
+/// Statistics of one candidate phrase.
+#[derive(Debug, Clone, Copy)]
 struct Candidate {
     surface: Span,
+    count: u32,
+    first_sentence: u32,
     /// The number of words, or of characters minus one for Chinese and Japanese.
-    words: usize,
-    count: usize,
-    first_sentence: usize,
+    words: u8,
     /// A character n-gram of Chinese or Japanese text, which counts only when it
     /// recurs.
     cjk: bool,
+}
+
+impl Candidate {
+    fn new(surface: Span, sentence_index: usize, words: usize, cjk: bool) -> Self {
+        Self {
+            surface,
+            count: 0,
+            first_sentence: u32::try_from(sentence_index).unwrap_or(u32::MAX),
+            // At most MAX_PHRASE_WORDS or MAX_CJK_PHRASE_CHARS - 1.
+            words: words as u8,
+            cjk,
+        }
+    }
+}
+
+/// The key of a candidate of several words or of a Chinese or Japanese n-gram:
+/// the ids of its terms in [`Phrases::terms`], or of its character bigrams in
+/// [`Phrases::bigrams`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct PhraseKey {
+    cjk: bool,
+    len: u8,
+    ids: [u32; MAX_CJK_PHRASE_CHARS - 1],
+}
+
+impl PhraseKey {
+    fn new(cjk: bool, ids: impl IntoIterator<Item = u32>) -> Self {
+        let mut key = Self { cjk, len: 0, ids: [0; MAX_CJK_PHRASE_CHARS - 1] };
+        for id in ids {
+            key.ids[usize::from(key.len)] = id;
+            key.len += 1;
+        }
+        key
+    }
+
+    fn ids(&self) -> &[u32] {
+        &self.ids[..usize::from(self.len)]
+    }
+}
+
+// A key holds the ids of up to MAX_CJK_PHRASE_CHARS - 1 bigrams, which is room for
+// the terms of a phrase of MAX_PHRASE_WORDS words.
+const _: () = assert!(MAX_PHRASE_WORDS < MAX_CJK_PHRASE_CHARS);
+
+/// Strings numbered from 0 in order of first use, kept once in one buffer, where a
+/// `String` for each took an allocation and 24 bytes more.
+struct Names {
+    bytes: Vec<u8>,
+    /// The end of each name in `bytes`.
+    ends: Vec<usize>,
+    table: HashTable<u32>,
+    hasher: FixedState,
+}
+
+impl Names {
+    fn new() -> Self {
+        Self { bytes: Vec::new(), ends: Vec::new(), table: HashTable::new(), hasher: FixedState::default() }
+    }
+
+    fn name(&self, id: u32) -> &str {
+        let id = id as usize;
+        let start = id.checked_sub(1).map_or(0, |previous| self.ends[previous]);
+        // Names are whole strs one after another, so each range is on char boundaries.
+        std::str::from_utf8(&self.bytes[start..self.ends[id]]).unwrap_or("")
+    }
+
+    fn get(&self, name: &str) -> Option<u32> {
+        let hash = self.hasher.hash_one(name);
+        self.table.find(hash, |&id| self.name(id) == name).copied()
+    }
+
+    /// Returns the id of `name`, and whether it is new.
+    fn id(&mut self, name: &str) -> (u32, bool) {
+        let hash = self.hasher.hash_one(name);
+        if let Some(&id) = self.table.find(hash, |&id| self.name(id) == name) {
+            return (id, false);
+        }
+        // Fewer names than bytes of text, which is far below 4 GiB.
+        let id = self.ends.len() as u32;
+        self.bytes.extend_from_slice(name.as_bytes());
+        self.ends.push(self.bytes.len());
+        let (bytes, ends, hasher) = (&self.bytes, &self.ends, &self.hasher);
+        self.table.insert_unique(hash, id, |&other| {
+            let other = other as usize;
+            let start = other.checked_sub(1).map_or(0, |previous| ends[previous]);
+            hasher.hash_one(std::str::from_utf8(&bytes[start..ends[other]]).unwrap_or(""))
+        });
+        (id, true)
+    }
+}
+
+/// A word of a run of content words kept for the second pass of [`extract`]: its
+/// term's id, and its surface without an elided article.
+struct StoredWord {
+    term: u32,
+    surface: Span,
+}
+
+/// The candidates of one document.
+struct Phrases {
+    /// The terms of single words, and each one's candidate by term id.
+    terms: Names,
+    singles: Vec<Candidate>,
+    /// The character bigrams of Chinese and Japanese text, and how many times each
+    /// occurs by bigram id.
+    bigrams: Names,
+    bigram_counts: Vec<u32>,
+    /// The candidates of several words and the Chinese and Japanese n-grams.
+    multi: HashMap<PhraseKey, Candidate, FixedState>,
+}
+
+impl Phrases {
+    /// Returns the strings of the terms or bigrams of `key`.
+    fn key_names<'a>(&'a self, key: &'a PhraseKey) -> impl Iterator<Item = &'a str> + 'a {
+        let names = if key.cjk { &self.bigrams } else { &self.terms };
+        key.ids().iter().map(move |&id| names.name(id))
+    }
 }
 
 /// Returns the top `limit` key phrases of `text`, best first.
@@ -52,57 +172,105 @@ struct Candidate {
 /// such characters that occur at least twice. An n-gram of `n` characters counts as
 /// `n - 1` words and is keyed by its character bigrams, so a recurring name such as
 /// 北京大学 beats its parts and the parts are then skipped as overlapping.
+///
+/// A phrase that occurs twice has parts that each occur at least twice. So a first
+/// pass counts the single words and the character bigrams, and a second counts only
+/// the phrases of several words and the n-grams whose parts all recur. Counting
+/// every run of words and every n-gram took about 400 times the size of a text of
+/// Chinese characters that seldom recur, and most of the time of a summary.
 pub(crate) fn extract(text: &str, spans: &[Span], analyzer: &Analyzer, limit: usize) -> Vec<KeyPhrase> {
     if limit == 0 {
         return Vec::new();
     }
-    let mut candidates: HashMap<Vec<String>, Candidate> = HashMap::new();
+    let mut phrases = Phrases {
+        terms: Names::new(),
+        singles: Vec::new(),
+        bigrams: Names::new(),
+        bigram_counts: Vec::new(),
+        multi: HashMap::default(),
+    };
+    // The runs of more than one word, for the second pass: the end of each in
+    // `stored_words`, and its sentence.
+    let mut stored_words: Vec<StoredWord> = Vec::new();
+    let mut runs: Vec<(usize, usize)> = Vec::new();
     for (sentence_index, span) in spans.iter().enumerate() {
         for run in content_runs(text, *span, analyzer) {
-            for start in 0..run.len() {
-                for end in start + 1..=(start + MAX_PHRASE_WORDS).min(run.len()) {
-                    let key: Vec<String> = run[start..end].iter().map(|word| word.term.clone()).collect();
-                    // A French or Italian phrase starts after an elided article
-                    // ("investissements", not "d'investissements") and keeps those inside.
-                    let first = &run[start];
-                    let surface = Span { start: first.span.start + first.elided, end: run[end - 1].span.end };
-                    let candidate = candidates.entry(key).or_insert(Candidate {
-                        surface,
-                        words: end - start,
-                        count: 0,
-                        first_sentence: sentence_index,
-                        cjk: false,
-                    });
-                    candidate.count += 1;
+            for word in &run {
+                // A French or Italian phrase starts after an elided article
+                // ("investissements", not "d'investissements") and keeps those inside.
+                let surface = Span { start: word.span.start + word.elided, end: word.span.end };
+                let (term, new) = phrases.terms.id(&word.term);
+                if new {
+                    phrases.singles.push(Candidate::new(surface, sentence_index, 1, false));
+                }
+                phrases.singles[term as usize].count += 1;
+                if run.len() > 1 {
+                    stored_words.push(StoredWord { term, surface });
                 }
             }
+            if run.len() > 1 {
+                runs.push((stored_words.len(), sentence_index));
+            }
         }
-        add_cjk_ngrams(text, *span, sentence_index, &mut candidates);
+        count_cjk_bigrams(&text[span.start..span.end], &mut phrases);
     }
 
-    let mut ranked: Vec<(f64, usize, Vec<String>, Candidate)> = candidates
-        .into_iter()
+    let mut start = 0;
+    for &(end, sentence_index) in &runs {
+        let run = &stored_words[start..end];
+        start = end;
+        for first in 0..run.len() {
+            for last in first + 1..(first + MAX_PHRASE_WORDS).min(run.len()) {
+                // A phrase with a word seen once is seen once, as are longer ones.
+                let words = &run[first..=last];
+                if words.iter().any(|word| phrases.singles[word.term as usize].count < 2) {
+                    break;
+                }
+                let key = PhraseKey::new(false, words.iter().map(|word| word.term));
+                let surface = Span { start: run[first].surface.start, end: run[last].surface.end };
+                let words = last - first + 1;
+                phrases
+                    .multi
+                    .entry(key)
+                    .or_insert_with(|| Candidate::new(surface, sentence_index, words, false))
+                    .count += 1;
+            }
+        }
+    }
+    for (sentence_index, span) in spans.iter().enumerate() {
+        add_cjk_ngrams(text, *span, sentence_index, &mut phrases);
+    }
+
+    let single_keys =
+        (0..phrases.singles.len() as u32).map(|term| (PhraseKey::new(false, [term]), phrases.singles[term as usize]));
+    let mut ranked: Vec<(f64, PhraseKey, Candidate)> = single_keys
+        .chain(phrases.multi.iter().map(|(key, candidate)| (*key, *candidate)))
         .filter(|(_, candidate)| (candidate.words == 1 && !candidate.cjk) || candidate.count >= 2)
         .map(|(key, candidate)| {
-            let position = 1.0 + 1.0 / (1.0 + candidate.first_sentence as f64).sqrt();
-            let score = candidate.count as f64 * candidate.words as f64 * position;
-            (score, candidate.surface.start, key, candidate)
+            let position = 1.0 + 1.0 / (1.0 + f64::from(candidate.first_sentence)).sqrt();
+            let score = f64::from(candidate.count) * f64::from(candidate.words) * position;
+            (score, key, candidate)
         })
         .collect();
-    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then_with(|| a.2.cmp(&b.2)));
+    ranked.sort_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then(a.2.surface.start.cmp(&b.2.surface.start))
+            .then_with(|| phrases.key_names(&a.1).cmp(phrases.key_names(&b.1)))
+    });
 
-    let mut chosen: Vec<(Vec<String>, KeyPhrase)> = Vec::new();
-    for (score, _, key, candidate) in ranked {
+    let mut chosen: Vec<(PhraseKey, KeyPhrase)> = Vec::new();
+    for (score, key, candidate) in ranked {
         if chosen.len() == limit {
             break;
         }
-        let overlaps = chosen.iter().any(|(kept, _)| kept.iter().any(|term| key.contains(term)));
+        let overlaps =
+            chosen.iter().any(|(kept, _)| kept.cjk == key.cjk && kept.ids().iter().any(|id| key.ids().contains(id)));
         if overlaps {
             continue;
         }
         let phrase = KeyPhrase {
             text: text[candidate.surface.start..candidate.surface.end].to_owned(),
-            count: candidate.count,
+            count: candidate.count as usize,
             score,
         };
         chosen.push((key, phrase));
@@ -110,9 +278,31 @@ pub(crate) fn extract(text: &str, spans: &[Span], analyzer: &Analyzer, limit: us
     chosen.into_iter().map(|(_, phrase)| phrase).collect()
 }
 
+/// Counts the character bigrams of each run of Chinese or Japanese characters in
+/// `sentence`.
+fn count_cjk_bigrams(sentence: &str, phrases: &mut Phrases) {
+    for_each_segment(sentence, |segment, cjk| {
+        if !cjk {
+            return;
+        }
+        let mut boundaries = segment.char_indices().map(|(index, _)| index).chain([segment.len()]);
+        let (Some(mut start), Some(mut middle)) = (boundaries.next(), boundaries.next()) else {
+            return;
+        };
+        for end in boundaries {
+            let (bigram, new) = phrases.bigrams.id(&segment[start..end]);
+            if new {
+                phrases.bigram_counts.push(0);
+            }
+            phrases.bigram_counts[bigram as usize] += 1;
+            (start, middle) = (middle, end);
+        }
+    });
+}
+
 /// Counts the character n-grams of each run of Chinese or Japanese characters in
-/// one sentence, as candidates keyed by their character bigrams.
-fn add_cjk_ngrams(text: &str, span: Span, sentence_index: usize, candidates: &mut HashMap<Vec<String>, Candidate>) {
+/// one sentence whose bigrams all recur, as candidates keyed by their bigrams.
+fn add_cjk_ngrams(text: &str, span: Span, sentence_index: usize, phrases: &mut Phrases) {
     let sentence = &text[span.start..span.end];
     for_each_segment(sentence, |segment, cjk| {
         if !cjk {
@@ -122,25 +312,33 @@ fn add_cjk_ngrams(text: &str, span: Span, sentence_index: usize, candidates: &mu
         let starts: Vec<usize> = segment.char_indices().map(|(index, _)| index).chain([segment.len()]).collect();
         let chars = starts.len() - 1;
         let chars_of: Vec<char> = segment.chars().collect();
+        // The id of the bigram at each char when it recurs; the first pass counted
+        // every bigram.
+        let recurring: Vec<Option<u32>> = (0..chars.saturating_sub(1))
+            .map(|at| {
+                let bigram = phrases.bigrams.get(&segment[starts[at]..starts[at + 2]])?;
+                (phrases.bigram_counts[bigram as usize] >= 2).then_some(bigram)
+            })
+            .collect();
         for first in 0..chars {
             if is_phrase_edge_particle(chars_of[first]) {
                 continue;
             }
             for length in 2..=MAX_CJK_PHRASE_CHARS.min(chars - first) {
+                // An n-gram with a bigram seen once is seen once, as are longer ones.
+                if recurring[first + length - 2].is_none() {
+                    break;
+                }
                 if is_phrase_edge_particle(chars_of[first + length - 1]) {
                     continue;
                 }
-                let key: Vec<String> =
-                    (first..first + length - 1).map(|at| segment[starts[at]..starts[at + 2]].to_owned()).collect();
+                let key = PhraseKey::new(true, recurring[first..first + length - 1].iter().flatten().copied());
                 let surface = Span { start: offset + starts[first], end: offset + starts[first + length] };
-                let candidate = candidates.entry(key).or_insert(Candidate {
-                    surface,
-                    words: length - 1,
-                    count: 0,
-                    first_sentence: sentence_index,
-                    cjk: true,
-                });
-                candidate.count += 1;
+                phrases
+                    .multi
+                    .entry(key)
+                    .or_insert_with(|| Candidate::new(surface, sentence_index, length - 1, true))
+                    .count += 1;
             }
         }
     });
@@ -269,10 +467,157 @@ mod tests {
     use crate::language::Language;
     use crate::segment::split_sentences;
 
+    // The extraction as it was before it counted in two passes, which the property
+    // test below compares with the two passes.
+    /// Statistics of one candidate phrase, keyed by its stemmed words or, for Chinese
+    /// and Japanese, by its character bigrams.
+    struct ReferenceCandidate {
+        surface: Span,
+        /// The number of words, or of characters minus one for Chinese and Japanese.
+        words: usize,
+        count: usize,
+        first_sentence: usize,
+        /// A character n-gram of Chinese or Japanese text, which counts only when it
+        /// recurs.
+        cjk: bool,
+    }
+
+    /// Returns the top `limit` key phrases of `text`, best first.
+    ///
+    /// Candidates are runs of 1 to [`MAX_PHRASE_WORDS`] words inside one sentence that
+    /// contain no stop word, number or punctuation other than a hyphen or apostrophe
+    /// between words. A candidate of several words must occur at least twice. The score
+    /// is `count * words * (1 + 1 / sqrt(1 + first sentence index))`. A candidate that
+    /// shares a stemmed word with a better one is skipped, so the phrases do not repeat
+    /// one another.
+    ///
+    /// Chinese and Japanese have no spaces between words, so their candidates are the
+    /// character n-grams of 2 to [`MAX_CJK_PHRASE_CHARS`] characters inside a run of
+    /// such characters that occur at least twice. An n-gram of `n` characters counts as
+    /// `n - 1` words and is keyed by its character bigrams, so a recurring name such as
+    /// 北京大学 beats its parts and the parts are then skipped as overlapping.
+    fn extract_reference(text: &str, spans: &[Span], analyzer: &Analyzer, limit: usize) -> Vec<KeyPhrase> {
+        if limit == 0 {
+            return Vec::new();
+        }
+        let mut candidates: HashMap<Vec<String>, ReferenceCandidate> = HashMap::new();
+        for (sentence_index, span) in spans.iter().enumerate() {
+            for run in content_runs(text, *span, analyzer) {
+                for start in 0..run.len() {
+                    for end in start + 1..=(start + MAX_PHRASE_WORDS).min(run.len()) {
+                        let key: Vec<String> = run[start..end].iter().map(|word| word.term.clone()).collect();
+                        // A French or Italian phrase starts after an elided article
+                        // ("investissements", not "d'investissements") and keeps those inside.
+                        let first = &run[start];
+                        let surface = Span { start: first.span.start + first.elided, end: run[end - 1].span.end };
+                        let candidate = candidates.entry(key).or_insert(ReferenceCandidate {
+                            surface,
+                            words: end - start,
+                            count: 0,
+                            first_sentence: sentence_index,
+                            cjk: false,
+                        });
+                        candidate.count += 1;
+                    }
+                }
+            }
+            add_cjk_ngrams_reference(text, *span, sentence_index, &mut candidates);
+        }
+
+        let mut ranked: Vec<(f64, usize, Vec<String>, ReferenceCandidate)> = candidates
+            .into_iter()
+            .filter(|(_, candidate)| (candidate.words == 1 && !candidate.cjk) || candidate.count >= 2)
+            .map(|(key, candidate)| {
+                let position = 1.0 + 1.0 / (1.0 + candidate.first_sentence as f64).sqrt();
+                let score = candidate.count as f64 * candidate.words as f64 * position;
+                (score, candidate.surface.start, key, candidate)
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then_with(|| a.2.cmp(&b.2)));
+
+        let mut chosen: Vec<(Vec<String>, KeyPhrase)> = Vec::new();
+        for (score, _, key, candidate) in ranked {
+            if chosen.len() == limit {
+                break;
+            }
+            let overlaps = chosen.iter().any(|(kept, _)| kept.iter().any(|term| key.contains(term)));
+            if overlaps {
+                continue;
+            }
+            let phrase = KeyPhrase {
+                text: text[candidate.surface.start..candidate.surface.end].to_owned(),
+                count: candidate.count,
+                score,
+            };
+            chosen.push((key, phrase));
+        }
+        chosen.into_iter().map(|(_, phrase)| phrase).collect()
+    }
+
+    /// Counts the character n-grams of each run of Chinese or Japanese characters in
+    /// one sentence, as candidates keyed by their character bigrams.
+    fn add_cjk_ngrams_reference(
+        text: &str,
+        span: Span,
+        sentence_index: usize,
+        candidates: &mut HashMap<Vec<String>, ReferenceCandidate>,
+    ) {
+        let sentence = &text[span.start..span.end];
+        for_each_segment(sentence, |segment, cjk| {
+            if !cjk {
+                return;
+            }
+            let offset = span.start + (segment.as_ptr() as usize - sentence.as_ptr() as usize);
+            let starts: Vec<usize> = segment.char_indices().map(|(index, _)| index).chain([segment.len()]).collect();
+            let chars = starts.len() - 1;
+            let chars_of: Vec<char> = segment.chars().collect();
+            for first in 0..chars {
+                if is_phrase_edge_particle(chars_of[first]) {
+                    continue;
+                }
+                for length in 2..=MAX_CJK_PHRASE_CHARS.min(chars - first) {
+                    if is_phrase_edge_particle(chars_of[first + length - 1]) {
+                        continue;
+                    }
+                    let key: Vec<String> =
+                        (first..first + length - 1).map(|at| segment[starts[at]..starts[at + 2]].to_owned()).collect();
+                    let surface = Span { start: offset + starts[first], end: offset + starts[first + length] };
+                    let candidate = candidates.entry(key).or_insert(ReferenceCandidate {
+                        surface,
+                        words: length - 1,
+                        count: 0,
+                        first_sentence: sentence_index,
+                        cjk: true,
+                    });
+                    candidate.count += 1;
+                }
+            }
+        });
+    }
+
     fn phrases(text: &str, limit: usize) -> Vec<String> {
         let spans = split_sentences(text);
         let analyzer = Analyzer::new(Some(Language::English));
         extract(text, &spans, &analyzer, limit).into_iter().map(|phrase| phrase.text).collect()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn extract_matches_counting_every_run(
+            sentences in proptest::collection::vec(
+                "((Storm|storm|coast|the|of|roads|rain|Gary Locke|d'eau|l'eau|said|5|北京|大学|的|学生|今年|東京|タワー|は|です|[a-c]{2}|[北京大学生的]{1,6}),? ){1,14}[.!?。]",
+                0..12,
+            ),
+            limit in 1usize..12,
+            language in proptest::sample::select(vec![None, Some(Language::English), Some(Language::French)]),
+        ) {
+            let text = sentences.join(" ");
+            let spans = split_sentences(&text);
+            let analyzer = Analyzer::new(language);
+            let found = extract(&text, &spans, &analyzer, limit);
+            let expected = extract_reference(&text, &spans, &analyzer, limit);
+            proptest::prop_assert_eq!(found, expected);
+        }
     }
 
     #[test]

@@ -270,8 +270,8 @@ pub(crate) fn balance_markdown(markdown: &str, range: Range<usize>) -> Range<usi
     if inside.matches('[').count() > inside.matches(']').count() && markdown[end..].starts_with(']') {
         let line_end = markdown[end..].find('\n').map_or(markdown.len(), |newline| end + newline);
         let after = &markdown[end + 1..line_end];
-        end += 1 + if after.starts_with('(') {
-            link_destination_end(&after[1..]).map_or(0, |close| close + 2)
+        end += 1 + if let Some(destination) = after.strip_prefix('(') {
+            link_destination_end(destination).map_or(0, |close| close + 2)
         } else if after.starts_with('[') {
             after.find(']').map_or(0, |close| close + 1)
         } else {

@@ -649,7 +649,10 @@ fn clause_marker_len(line: &str) -> Option<usize> {
         let label = &inner[..close];
         let letter = label.len() == 1 && label.as_bytes()[0].is_ascii_lowercase();
         let roman = (1..=4).contains(&label.len()) && label.bytes().all(|byte| matches!(byte, b'i' | b'v' | b'x'));
-        if !(letter || roman) || (line.len() == inner.len() && !letter) {
+        // A letter label may stand without its opening bracket ("a)"), a Roman one
+        // may not.
+        let bracketed = line.len() != inner.len();
+        if !(letter || (roman && bracketed)) {
             return None;
         }
         let index = line.len() - inner.len() + close + 1;
