@@ -488,7 +488,7 @@ pub(crate) fn for_each_word<'t>(text: &'t str, mut emit: impl FnMut(&'t str)) {
 
 /// Returns whether every char of `text` is ASCII or one of [`typographic_char`],
 /// the text that [`for_each_bytewise_word`] splits as UAX #29 does.
-fn is_bytewise_text(text: &str) -> bool {
+pub(crate) fn is_bytewise_text(text: &str) -> bool {
     // Most text is ASCII, which `is_ascii` settles in fewer instructions than the
     // search below.
     if text.is_ascii() {
@@ -556,7 +556,7 @@ fn for_each_bytewise_word<'t>(piece: &'t str, emit: &mut impl FnMut(&'t str)) {
 /// `emit` with the start and end of each word. Words start and end at char
 /// boundaries.
 #[inline(always)]
-fn for_each_bytewise_word_range(bytes: &[u8], emit: &mut impl FnMut(usize, usize)) {
+pub(crate) fn for_each_bytewise_word_range(bytes: &[u8], emit: &mut impl FnMut(usize, usize)) {
     let mut index = 0;
     while index < bytes.len() {
         if !is_word_byte(bytes[index]) {
