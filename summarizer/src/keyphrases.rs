@@ -194,9 +194,11 @@ pub(crate) fn extract(text: &str, spans: &[Span], analyzer: &Analyzer, limit: us
     let mut stored_words: Vec<StoredWord> = Vec::new();
     let mut runs: Vec<(usize, usize)> = Vec::new();
     let mut kinds = SegmentKinds::default();
+    let mut sentence_runs = Runs::default();
     for (sentence_index, span) in spans.iter().enumerate() {
-        for run in content_runs(text, *span, analyzer, &mut kinds, &mut phrases.terms) {
-            for word in &run {
+        content_runs(text, *span, analyzer, &mut kinds, &mut phrases.terms, &mut sentence_runs);
+        for run in sentence_runs.iter() {
+            for word in run {
                 // A French or Italian phrase starts after an elided article
                 // ("investissements", not "d'investissements") and keeps those inside.
                 let surface = Span { start: word.span.start + word.elided, end: word.span.end };
@@ -435,25 +437,52 @@ fn segment_kind(segment: &str, analyzer: &Analyzer, terms: &mut Names) -> Segmen
     }
 }
 
-/// Splits one sentence into runs of content words (see [`RunWord`]). Stop words,
-/// numbers, punctuation, Chinese or Japanese characters (see [`add_cjk_ngrams`]),
-/// web and e-mail addresses, and for English the words of
-/// [`ENGLISH_PHRASE_BREAKS`] end a run.
+/// The runs of content words of one sentence, kept in one list.
+#[derive(Default)]
+struct Runs {
+    words: Vec<RunWord>,
+    /// The end of each run in `words`. No run is empty.
+    ends: Vec<usize>,
+}
+
+impl Runs {
+    /// Ends the run of the words pushed since the last end, if there are any.
+    fn end_run(&mut self) {
+        if self.words.len() > self.ends.last().copied().unwrap_or(0) {
+            self.ends.push(self.words.len());
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &[RunWord]> {
+        let mut start = 0;
+        self.ends.iter().map(move |&end| {
+            let run = &self.words[start..end];
+            start = end;
+            run
+        })
+    }
+}
+
+/// Splits one sentence into runs of content words (see [`RunWord`]) in `runs`,
+/// which it clears first. Stop words, numbers, punctuation, Chinese or Japanese
+/// characters (see [`add_cjk_ngrams`]), web and e-mail addresses, and for English
+/// the words of [`ENGLISH_PHRASE_BREAKS`] end a run.
 fn content_runs<'t>(
     text: &'t str,
     span: Span,
     analyzer: &Analyzer,
     kinds: &mut SegmentKinds<'t>,
     terms: &mut Names,
-) -> Vec<Vec<RunWord>> {
-    let mut runs = Vec::new();
-    let mut run: Vec<RunWord> = Vec::new();
+    runs: &mut Runs,
+) {
+    runs.words.clear();
+    runs.ends.clear();
     let sentence = &text[span.start..span.end];
     let addresses = address_ranges(sentence);
     let in_address = |offset: usize| addresses.iter().any(|address| address.contains(&offset));
-    let mut visit = |offset: usize, segment: &'t str, run: &mut Vec<RunWord>, runs: &mut Vec<Vec<RunWord>>| {
+    let mut visit = |offset: usize, segment: &'t str, runs: &mut Runs| {
         if in_address(offset) {
-            runs.push(std::mem::take(run));
+            runs.end_run();
             return;
         }
         let kind = match kinds.get(segment) {
@@ -463,10 +492,10 @@ fn content_runs<'t>(
         match kind {
             SegmentKind::Word(term, elided) => {
                 let start = span.start + offset;
-                run.push(RunWord { span: Span { start, end: start + segment.len() }, elided, term })
+                runs.words.push(RunWord { span: Span { start, end: start + segment.len() }, elided, term })
             }
             SegmentKind::Joiner => {}
-            SegmentKind::Break => runs.push(std::mem::take(run)),
+            SegmentKind::Break => runs.end_run(),
         }
     };
     if is_bytewise_text(sentence) {
@@ -481,19 +510,17 @@ fn content_runs<'t>(
                 .char_indices()
                 .all(|(at, c)| (c.is_whitespace() || matches!(c, '-' | '\'' | '’')) && !in_address(gap_start + at));
             if !joins {
-                runs.push(std::mem::take(&mut run));
+                runs.end_run();
             }
-            visit(start, &sentence[start..end], &mut run, &mut runs);
+            visit(start, &sentence[start..end], runs);
             gap_start = end;
         });
     } else {
         for (offset, segment) in sentence.split_word_bound_indices() {
-            visit(offset, segment, &mut run, &mut runs);
+            visit(offset, segment, runs);
         }
     }
-    runs.push(run);
-    runs.retain(|run| !run.is_empty());
-    runs
+    runs.end_run();
 }
 
 /// Returns whether `word` is letters of at most two joined by periods, such as
@@ -506,6 +533,12 @@ fn is_initialism(word: &str) -> bool {
 /// are web or e-mail addresses: those with `://` or `@`, or that start with `www.`.
 fn address_ranges(sentence: &str) -> Vec<std::ops::Range<usize>> {
     let mut ranges = Vec::new();
+    // Most sentences have none of the marks of an address, which one pass rules out.
+    let bytes = sentence.as_bytes();
+    let www = |at: usize| bytes.get(at..at + 4).is_some_and(|start| start.eq_ignore_ascii_case(b"www."));
+    if !bytes.iter().enumerate().any(|(at, &byte)| byte == b'@' || byte == b':' || ((byte | 0x20) == b'w' && www(at))) {
+        return ranges;
+    }
     let mut offset = 0;
     for piece in sentence.split_inclusive(char::is_whitespace) {
         let word = piece.trim_end();
@@ -707,7 +740,9 @@ mod tests {
         let mut kinds = SegmentKinds::default();
         let mut terms = Names::new();
         for span in spans {
-            let found: Vec<Vec<(Span, usize, String)>> = content_runs(text, *span, analyzer, &mut kinds, &mut terms)
+            let mut runs = Runs::default();
+            content_runs(text, *span, analyzer, &mut kinds, &mut terms, &mut runs);
+            let found: Vec<Vec<(Span, usize, String)>> = runs
                 .iter()
                 .map(|run| run.iter().map(|word| (word.span, word.elided, terms.name(word.term).to_owned())).collect())
                 .collect();
