@@ -256,17 +256,33 @@ pub(crate) fn extract(text: &str, spans: &[Span], analyzer: &Analyzer, limit: us
             (score, key, candidate)
         })
         .collect();
-    ranked.sort_by(|a, b| {
+    let ranks_before = |a: &(f64, PhraseKey, Candidate), b: &(f64, PhraseKey, Candidate)| {
         b.0.total_cmp(&a.0)
             .then(a.2.surface.start.cmp(&b.2.surface.start))
             .then_with(|| phrases.key_names(&a.1).cmp(phrases.key_names(&b.1)))
-    });
+    };
 
+    // Only the best candidates are needed, so they are sorted a block at a time:
+    // the next block is selected from the rest and sorted when the walk reaches
+    // it. No two candidates have the same key, so the order is the full sort's.
+    let mut sorted = 0;
+    let mut block = (4 * limit).max(16);
     let mut chosen: Vec<(PhraseKey, KeyPhrase)> = Vec::new();
-    for (score, key, candidate) in ranked {
+    for index in 0..ranked.len() {
         if chosen.len() == limit {
             break;
         }
+        if index == sorted {
+            let rest = &mut ranked[sorted..];
+            let end = block.min(rest.len());
+            if end < rest.len() {
+                rest.select_nth_unstable_by(end - 1, ranks_before);
+            }
+            rest[..end].sort_by(ranks_before);
+            sorted += end;
+            block *= 2;
+        }
+        let (score, key, candidate) = ranked[index];
         let overlaps =
             chosen.iter().any(|(kept, _)| kept.cjk == key.cjk && kept.ids().iter().any(|id| key.ids().contains(id)));
         if overlaps {
@@ -798,6 +814,30 @@ mod tests {
             let found = extract(&text, &spans, &analyzer, limit);
             let expected = extract_reference(&text, &spans, &analyzer, limit);
             proptest::prop_assert_eq!(found, expected);
+        }
+    }
+
+    #[test]
+    fn walk_past_first_block_matches_full_sort() {
+        // Forty words seen once come first among the candidates, and rank last.
+        // Then thirty phrases "alpha X" rank next after "alpha", above each X
+        // alone, so with a limit of 2 the walk skips them past the first sorted
+        // block of 16 to reach the second phrase.
+        let once: Vec<String> = (0..40u8)
+            .map(|index| format!("kilo{}", char::from(b'a' + index % 26)).repeat(1 + usize::from(index / 26)))
+            .collect();
+        let mut sentences = vec![format!("{}.", once.join(" "))];
+        for index in 0..30u8 {
+            let second = format!("mike{}", char::from(b'a' + index % 26)).repeat(1 + usize::from(index / 26));
+            for _ in 0..3 {
+                sentences.push(format!("Alpha {second}."));
+            }
+        }
+        let text = sentences.join(" ");
+        let spans = split_sentences(&text);
+        let analyzer = Analyzer::new(Some(Language::English));
+        for limit in [1, 2, 3, 8] {
+            assert_eq!(extract(&text, &spans, &analyzer, limit), extract_reference(&text, &spans, &analyzer, limit));
         }
     }
 
