@@ -79,8 +79,8 @@ impl PhraseKey {
     }
 }
 
-// A key holds the ids of up to MAX_CJK_PHRASE_CHARS - 1 bigrams, which is room for
-// the terms of a phrase of MAX_PHRASE_WORDS words.
+// A key has room for the ids of MAX_CJK_PHRASE_CHARS - 1 bigrams, and so for the
+// terms of a phrase of MAX_PHRASE_WORDS words.
 const _: () = assert!(MAX_PHRASE_WORDS < MAX_CJK_PHRASE_CHARS);
 
 /// Strings numbered from 0 in order of first use, kept once in one buffer, where a
@@ -417,8 +417,8 @@ struct RunWord {
     term: u32,
 }
 
-/// What a segment of a sentence (a word or the text between words) does to a run
-/// of content words.
+/// The effect of a segment of a sentence (a word or the text between words) on a
+/// run of content words.
 #[derive(Debug, Clone, Copy)]
 enum SegmentKind {
     /// A content word, with the id of its term and the length of its elided article.
