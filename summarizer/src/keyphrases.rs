@@ -93,11 +93,13 @@ struct Names {
     hasher: FixedState,
 }
 
-impl Names {
-    fn new() -> Self {
+impl Default for Names {
+    fn default() -> Self {
         Self { bytes: Vec::new(), ends: Vec::new(), table: HashTable::new(), hasher: FixedState::default() }
     }
+}
 
+impl Names {
     fn name(&self, id: u32) -> &str {
         let id = id as usize;
         let start = id.checked_sub(1).map_or(0, |previous| self.ends[previous]);
@@ -131,17 +133,38 @@ impl Names {
 }
 
 /// A word of a run of content words kept for the second pass of [`extract`]: its
-/// term's id, and its surface without an elided article.
+/// term's id, the index of its candidate in [`Phrases::singles`], and its surface
+/// without an elided article.
 struct StoredWord {
     term: u32,
+    single: u32,
     surface: Span,
+}
+
+/// The analysis of the word forms seen by key phrase extraction, kept between
+/// documents by a [`crate::Summarizer`] (in its [`crate::words::TermCache`]) so
+/// that each form is analysed once for all of them.
+#[derive(Default)]
+pub(crate) struct PhraseWords {
+    /// The [`SegmentKind`] of each distinct segment seen (a word or the text
+    /// between words).
+    kinds: HashMap<Box<str>, SegmentKind, FixedState>,
+    /// The terms of the content words, whose ids the kinds hold.
+    terms: Names,
+}
+
+impl PhraseWords {
+    /// Returns the number of segments kept.
+    pub(crate) fn len(&self) -> usize {
+        self.kinds.len()
+    }
 }
 
 /// The candidates of one document.
 struct Phrases {
-    /// The terms of single words, and each one's candidate by term id.
-    terms: Names,
+    /// The candidate of each single word seen, and its index by term id.
     singles: Vec<Candidate>,
+    single_of_term: HashMap<u32, u32, FixedState>,
     /// The character bigrams of Chinese and Japanese text, and how many times each
     /// occurs by bigram id.
     bigrams: Names,
@@ -151,9 +174,9 @@ struct Phrases {
 }
 
 impl Phrases {
-    /// Returns the strings of the terms or bigrams of `key`.
-    fn key_names<'a>(&'a self, key: &'a PhraseKey) -> impl Iterator<Item = &'a str> + 'a {
-        let names = if key.cjk { &self.bigrams } else { &self.terms };
+    /// Returns the strings of the terms (in `terms`) or bigrams of `key`.
+    fn key_names<'a>(&'a self, key: &'a PhraseKey, terms: &'a Names) -> impl Iterator<Item = &'a str> + 'a {
+        let names = if key.cjk { &self.bigrams } else { terms };
         key.ids().iter().map(move |&id| names.name(id))
     }
 }
@@ -178,14 +201,20 @@ impl Phrases {
 /// the phrases of several words and the n-grams whose parts all recur. Counting
 /// every run of words and every n-gram took about 400 times the size of a text of
 /// Chinese characters that seldom recur, and most of the time of a summary.
-pub(crate) fn extract(text: &str, spans: &[Span], analyzer: &Analyzer, limit: usize) -> Vec<KeyPhrase> {
+pub(crate) fn extract(
+    text: &str,
+    spans: &[Span],
+    analyzer: &Analyzer,
+    words: &mut PhraseWords,
+    limit: usize,
+) -> Vec<KeyPhrase> {
     if limit == 0 {
         return Vec::new();
     }
     let mut phrases = Phrases {
-        terms: Names::new(),
         singles: Vec::new(),
-        bigrams: Names::new(),
+        single_of_term: HashMap::default(),
+        bigrams: Names::default(),
         bigram_counts: Vec::new(),
         multi: HashMap::default(),
     };
@@ -193,23 +222,24 @@ pub(crate) fn extract(text: &str, spans: &[Span], analyzer: &Analyzer, limit: us
     // `stored_words`, and its sentence.
     let mut stored_words: Vec<StoredWord> = Vec::new();
     let mut runs: Vec<(usize, usize)> = Vec::new();
-    let mut kinds = SegmentKinds::default();
     let mut sentence_runs = Runs::default();
     for (sentence_index, span) in spans.iter().enumerate() {
-        content_runs(text, *span, analyzer, &mut kinds, &mut phrases.terms, &mut sentence_runs);
+        content_runs(text, *span, analyzer, words, &mut sentence_runs);
         for run in sentence_runs.iter() {
             for word in run {
                 // A French or Italian phrase starts after an elided article
                 // ("investissements", not "d'investissements") and keeps those inside.
                 let surface = Span { start: word.span.start + word.elided, end: word.span.end };
                 let term = word.term;
-                // Terms get their ids in order of first use, as singles get theirs.
-                if term as usize == phrases.singles.len() {
-                    phrases.singles.push(Candidate::new(surface, sentence_index, 1, false));
-                }
-                phrases.singles[term as usize].count += 1;
+                let singles = &mut phrases.singles;
+                let single = *phrases.single_of_term.entry(term).or_insert_with(|| {
+                    singles.push(Candidate::new(surface, sentence_index, 1, false));
+                    // Fewer singles than words of text.
+                    (singles.len() - 1) as u32
+                });
+                singles[single as usize].count += 1;
                 if run.len() > 1 {
-                    stored_words.push(StoredWord { term, surface });
+                    stored_words.push(StoredWord { term, single, surface });
                 }
             }
             if run.len() > 1 {
@@ -227,7 +257,7 @@ pub(crate) fn extract(text: &str, spans: &[Span], analyzer: &Analyzer, limit: us
             for last in first + 1..(first + MAX_PHRASE_WORDS).min(run.len()) {
                 // A phrase with a word seen once is seen once, as are longer ones.
                 let words = &run[first..=last];
-                if words.iter().any(|word| phrases.singles[word.term as usize].count < 2) {
+                if words.iter().any(|word| phrases.singles[word.single as usize].count < 2) {
                     break;
                 }
                 let key = PhraseKey::new(false, words.iter().map(|word| word.term));
@@ -245,8 +275,10 @@ pub(crate) fn extract(text: &str, spans: &[Span], analyzer: &Analyzer, limit: us
         add_cjk_ngrams(text, *span, sentence_index, &mut phrases);
     }
 
-    let single_keys =
-        (0..phrases.singles.len() as u32).map(|term| (PhraseKey::new(false, [term]), phrases.singles[term as usize]));
+    let single_keys = phrases
+        .single_of_term
+        .iter()
+        .map(|(&term, &single)| (PhraseKey::new(false, [term]), phrases.singles[single as usize]));
     let mut ranked: Vec<(f64, PhraseKey, Candidate)> = single_keys
         .chain(phrases.multi.iter().map(|(key, candidate)| (*key, *candidate)))
         .filter(|(_, candidate)| (candidate.words == 1 && !candidate.cjk) || candidate.count >= 2)
@@ -259,7 +291,7 @@ pub(crate) fn extract(text: &str, spans: &[Span], analyzer: &Analyzer, limit: us
     let ranks_before = |a: &(f64, PhraseKey, Candidate), b: &(f64, PhraseKey, Candidate)| {
         b.0.total_cmp(&a.0)
             .then(a.2.surface.start.cmp(&b.2.surface.start))
-            .then_with(|| phrases.key_names(&a.1).cmp(phrases.key_names(&b.1)))
+            .then_with(|| phrases.key_names(&a.1, &words.terms).cmp(phrases.key_names(&b.1, &words.terms)))
     };
 
     // Only the best candidates are needed, so they are sorted a block at a time:
@@ -429,10 +461,6 @@ enum SegmentKind {
     Break,
 }
 
-/// The [`SegmentKind`] of each distinct segment of a document, so that each word
-/// form is analysed once however often it occurs.
-type SegmentKinds<'t> = HashMap<&'t str, SegmentKind, FixedState>;
-
 /// Returns the [`SegmentKind`] of `segment`, giving a new term its id in `terms`.
 fn segment_kind(segment: &str, analyzer: &Analyzer, terms: &mut Names) -> SegmentKind {
     if analyzer.is_english() && ENGLISH_PHRASE_BREAKS.iter().any(|word| word.eq_ignore_ascii_case(segment)) {
@@ -483,27 +511,24 @@ impl Runs {
 /// which it clears first. Stop words, numbers, punctuation, Chinese or Japanese
 /// characters (see [`add_cjk_ngrams`]), web and e-mail addresses, and for English
 /// the words of [`ENGLISH_PHRASE_BREAKS`] end a run.
-fn content_runs<'t>(
-    text: &'t str,
-    span: Span,
-    analyzer: &Analyzer,
-    kinds: &mut SegmentKinds<'t>,
-    terms: &mut Names,
-    runs: &mut Runs,
-) {
+fn content_runs(text: &str, span: Span, analyzer: &Analyzer, words: &mut PhraseWords, runs: &mut Runs) {
     runs.words.clear();
     runs.ends.clear();
     let sentence = &text[span.start..span.end];
     let addresses = address_ranges(sentence);
     let in_address = |offset: usize| addresses.iter().any(|address| address.contains(&offset));
-    let mut visit = |offset: usize, segment: &'t str, runs: &mut Runs| {
+    let mut visit = |offset: usize, segment: &str, runs: &mut Runs| {
         if in_address(offset) {
             runs.end_run();
             return;
         }
-        let kind = match kinds.get(segment) {
+        let kind = match words.kinds.get(segment) {
             Some(&kind) => kind,
-            None => *kinds.entry(segment).or_insert(segment_kind(segment, analyzer, terms)),
+            None => {
+                let kind = segment_kind(segment, analyzer, &mut words.terms);
+                words.kinds.insert(segment.into(), kind);
+                kind
+            }
         };
         match kind {
             SegmentKind::Word(term, elided) => {
@@ -753,14 +778,15 @@ mod tests {
     /// Checks that [`content_runs`] finds the runs of [`reference_content_runs`] in
     /// each sentence of `text`.
     fn check_runs(text: &str, spans: &[Span], analyzer: &Analyzer) -> Result<(), proptest::test_runner::TestCaseError> {
-        let mut kinds = SegmentKinds::default();
-        let mut terms = Names::new();
+        let mut words = PhraseWords::default();
         for span in spans {
             let mut runs = Runs::default();
-            content_runs(text, *span, analyzer, &mut kinds, &mut terms, &mut runs);
+            content_runs(text, *span, analyzer, &mut words, &mut runs);
             let found: Vec<Vec<(Span, usize, String)>> = runs
                 .iter()
-                .map(|run| run.iter().map(|word| (word.span, word.elided, terms.name(word.term).to_owned())).collect())
+                .map(|run| {
+                    run.iter().map(|word| (word.span, word.elided, words.terms.name(word.term).to_owned())).collect()
+                })
                 .collect();
             let expected: Vec<Vec<(Span, usize, String)>> = reference_content_runs(text, *span, analyzer)
                 .into_iter()
@@ -774,7 +800,10 @@ mod tests {
     fn phrases(text: &str, limit: usize) -> Vec<String> {
         let spans = split_sentences(text);
         let analyzer = Analyzer::new(Some(Language::English));
-        extract(text, &spans, &analyzer, limit).into_iter().map(|phrase| phrase.text).collect()
+        extract(text, &spans, &analyzer, &mut PhraseWords::default(), limit)
+            .into_iter()
+            .map(|phrase| phrase.text)
+            .collect()
     }
 
     proptest::proptest! {
@@ -791,9 +820,15 @@ mod tests {
             let spans = split_sentences(&text);
             let analyzer = Analyzer::new(language);
             check_runs(&text, &spans, &analyzer)?;
-            let found = extract(&text, &spans, &analyzer, limit);
             let expected = extract_reference(&text, &spans, &analyzer, limit);
-            proptest::prop_assert_eq!(found, expected);
+            let mut words = PhraseWords::default();
+            let found = extract(&text, &spans, &analyzer, &mut words, limit);
+            proptest::prop_assert_eq!(&found, &expected);
+            // Word forms kept from other documents change nothing.
+            let other = "Storm roads met the coast. Rain, l'eau, 北京大学 and dogs' roads.";
+            extract(other, &split_sentences(other), &analyzer, &mut words, limit);
+            let warm = extract(&text, &spans, &analyzer, &mut words, limit);
+            proptest::prop_assert_eq!(&warm, &expected, "with kept word forms");
         }
     }
 
@@ -811,9 +846,15 @@ mod tests {
             let spans = split_sentences(&text);
             let analyzer = Analyzer::new(Some(Language::English));
             check_runs(&text, &spans, &analyzer)?;
-            let found = extract(&text, &spans, &analyzer, limit);
             let expected = extract_reference(&text, &spans, &analyzer, limit);
-            proptest::prop_assert_eq!(found, expected);
+            let mut words = PhraseWords::default();
+            let found = extract(&text, &spans, &analyzer, &mut words, limit);
+            proptest::prop_assert_eq!(&found, &expected);
+            // Word forms kept from other documents change nothing.
+            let other = "Storm roads met the coast. Rain, l'eau, 北京大学 and dogs' roads.";
+            extract(other, &split_sentences(other), &analyzer, &mut words, limit);
+            let warm = extract(&text, &spans, &analyzer, &mut words, limit);
+            proptest::prop_assert_eq!(&warm, &expected, "with kept word forms");
         }
     }
 
@@ -837,7 +878,10 @@ mod tests {
         let spans = split_sentences(&text);
         let analyzer = Analyzer::new(Some(Language::English));
         for limit in [1, 2, 3, 8] {
-            assert_eq!(extract(&text, &spans, &analyzer, limit), extract_reference(&text, &spans, &analyzer, limit));
+            assert_eq!(
+                extract(&text, &spans, &analyzer, &mut PhraseWords::default(), limit),
+                extract_reference(&text, &spans, &analyzer, limit)
+            );
         }
     }
 
@@ -858,7 +902,10 @@ mod tests {
                     Le programme d'investissements publics commence l'année prochaine.";
         let spans = split_sentences(text);
         let analyzer = Analyzer::new(Some(Language::French));
-        let found: Vec<String> = extract(text, &spans, &analyzer, 2).into_iter().map(|phrase| phrase.text).collect();
+        let found: Vec<String> = extract(text, &spans, &analyzer, &mut PhraseWords::default(), 2)
+            .into_iter()
+            .map(|phrase| phrase.text)
+            .collect();
         assert_eq!(found[0], "investissements publics");
     }
 
@@ -913,7 +960,7 @@ mod tests {
     fn chinese_phrases_are_recurring_character_ngrams() {
         let text = "北京大学今年招收了更多的学生。北京大学的学生来自全国各地。今年北京大学新建了一座图书馆。";
         let spans = split_sentences(text);
-        let found = extract(text, &spans, &Analyzer::new(None), 3);
+        let found = extract(text, &spans, &Analyzer::new(None), &mut PhraseWords::default(), 3);
         let found: Vec<(&str, usize)> = found.iter().map(|phrase| (phrase.text.as_str(), phrase.count)).collect();
         // "的学生" recurs too, but starts with the particle 的.
         assert_eq!(found, vec![("北京大学", 3), ("今年", 2), ("学生", 2)]);
@@ -923,7 +970,7 @@ mod tests {
     fn japanese_phrases_skip_ngrams_seen_once() {
         let text = "東京タワーは東京の観光名所です。東京タワーの高さは三百三十三メートルです。";
         let spans = split_sentences(text);
-        let found = extract(text, &spans, &Analyzer::new(None), 5);
+        let found = extract(text, &spans, &Analyzer::new(None), &mut PhraseWords::default(), 5);
         let texts: Vec<&str> = found.iter().map(|phrase| phrase.text.as_str()).collect();
         // "です" recurs too, but is Hiragana, which phrases do not start or end with.
         assert_eq!(texts, vec!["東京タワー"]);
@@ -940,7 +987,7 @@ mod tests {
     fn scores_are_finite_and_descending() {
         let text = "Storms hit the coast. Storms closed roads near the coast. Schools closed too.";
         let spans = split_sentences(text);
-        let found = extract(text, &spans, &Analyzer::new(Some(Language::English)), 10);
+        let found = extract(text, &spans, &Analyzer::new(Some(Language::English)), &mut PhraseWords::default(), 10);
         for pair in found.windows(2) {
             assert!(pair[0].score >= pair[1].score, "not descending: {found:?}");
         }

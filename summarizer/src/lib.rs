@@ -248,7 +248,8 @@ impl Summarizer {
         let terms = self.term_cache(language);
         let chosen = choose_sentences(visible, &spans, &infos, &content_spans, terms, &mut window, options.length);
         let phrase_spans = rank::key_phrase_spans(visible, &content_spans, &infos);
-        let key_phrases = keyphrases::extract(visible, &phrase_spans, terms.analyzer(), options.key_phrases);
+        let (analyzer, phrase_words) = terms.phrase_words();
+        let key_phrases = keyphrases::extract(visible, &phrase_spans, analyzer, phrase_words, options.key_phrases);
         self.window = window;
 
         // The end of the last sentence's range in the original, which the next one's

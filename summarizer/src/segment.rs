@@ -330,8 +330,10 @@ pub fn split_sentences(text: &str) -> Vec<Span> {
 fn split_blocks(text: &str) -> Vec<Span> {
     let mut blocks = Vec::new();
     // Whether header lines with a writer and a time head the messages of a chat,
-    // which makes each of them a unit.
-    let headed_chat = crate::chat::headers_make_chat(text);
+    // which makes each of them a unit. It reads every line, so it is found only
+    // when a header line turns up, which most texts have none of.
+    let headed_chat = std::cell::OnceCell::new();
+    let headed_chat = || *headed_chat.get_or_init(|| crate::chat::headers_make_chat(text));
     let mut block_start: Option<usize> = None;
     let mut block_quote_level = 0;
     let mut offset = 0;
@@ -384,7 +386,7 @@ fn split_blocks(text: &str) -> Vec<Span> {
         let ends_block = content.is_empty()
             || quote_level != block_quote_level
             || next_message
-            || previous_line.is_some_and(|previous| line_is_unit_before(previous, content, headed_chat));
+            || previous_line.is_some_and(|previous| line_is_unit_before(previous, content, &headed_chat));
         previous_line = Some(content);
         if ends_block {
             if let Some(start) = block_start.take() {
@@ -480,9 +482,9 @@ const CONTINUING_WORDS: &[&str] =
 ///   transcripts ("Alice: so the" / "Bob: ok", "Q. Where were you?" / "A. Home");
 /// - a line that names the writer and time of the message after it, as chats
 ///   copied from Slack or Discord have ("Alice Johnson  10:02 AM", "Mira — Today
-///   at 9:15 PM"), and the line before it, when `headed_chat` says that such
+///   at 9:15 PM"), and the line before it, when `headed_chat` returns that such
 ///   lines head the messages of a chat ([`crate::chat::headers_make_chat`]).
-fn line_is_unit_before(line: &str, next: &str, headed_chat: bool) -> bool {
+fn line_is_unit_before(line: &str, next: &str, headed_chat: &dyn Fn() -> bool) -> bool {
     let Some(&first) = line.as_bytes().first() else {
         return false;
     };
@@ -508,7 +510,7 @@ fn line_is_unit_before(line: &str, next: &str, headed_chat: bool) -> bool {
     {
         return true;
     }
-    if headed_chat && (crate::chat::message_header(line).is_some() || crate::chat::message_header(next).is_some()) {
+    if (crate::chat::message_header(line).is_some() || crate::chat::message_header(next).is_some()) && headed_chat() {
         return true;
     }
     // A char takes at most 4 bytes, so most lines of prose are ruled out by length.

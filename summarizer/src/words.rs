@@ -291,6 +291,8 @@ pub(crate) struct TermCache {
     document: u64,
     /// The buffer that the term of each new word form is written into.
     term_buffer: Vec<u8>,
+    /// The word forms that key phrase extraction has analysed.
+    phrase_words: crate::keyphrases::PhraseWords,
 }
 
 impl TermCache {
@@ -304,16 +306,19 @@ impl TermCache {
             document_ids: Vec::with_capacity(capacity),
             document: 0,
             term_buffer: Vec::new(),
+            phrase_words: crate::keyphrases::PhraseWords::default(),
         }
     }
 
-    pub(crate) fn analyzer(&self) -> &Analyzer {
-        &self.analyzer
+    /// Returns the analyzer with the word forms of key phrase extraction.
+    pub(crate) fn phrase_words(&mut self) -> (&Analyzer, &mut crate::keyphrases::PhraseWords) {
+        (&self.analyzer, &mut self.phrase_words)
     }
 
-    /// Returns the number of word forms and bigrams cached.
+    /// Returns the number of word forms and bigrams cached, with the segments of key
+    /// phrase extraction.
     pub(crate) fn len(&self) -> usize {
-        self.forms.len()
+        self.forms.len() + self.phrase_words.len()
     }
 
     /// Returns the global term id of the word `text[start..end]`, `None` for a stop
