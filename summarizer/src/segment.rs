@@ -482,8 +482,9 @@ const CONTINUING_WORDS: &[&str] =
 ///   transcripts ("Alice: so the" / "Bob: ok", "Q. Where were you?" / "A. Home");
 /// - a line that names the writer and time of the message after it, as chats
 ///   copied from Slack or Discord have ("Alice Johnson  10:02 AM", "Mira — Today
-///   at 9:15 PM"), and the line before it, when `headed_chat` returns that such
-///   lines head the messages of a chat ([`crate::chat::headers_make_chat`]).
+///   at 9:15 PM"), and the line before it. This needs `headed_chat` to return
+///   that such lines head the messages of a chat
+///   ([`crate::chat::headers_make_chat`]).
 fn line_is_unit_before(line: &str, next: &str, headed_chat: &dyn Fn() -> bool) -> bool {
     let Some(&first) = line.as_bytes().first() else {
         return false;
