@@ -985,7 +985,13 @@ fn directed_centrality(
 ) -> Vec<f64> {
     let body_sentences = infos.iter().filter(|info| !info.heading).count();
     let keep_cosines = body_sentences * CENTRALITY_WINDOW * std::mem::size_of::<f64>() <= 2 * text_bytes;
-    directed_centrality_with(infos, vectors, keep_cosines, window)
+    // The rows take 64 bytes a term. Text whose terms are mostly new (Chinese
+    // characters that seldom recur) has nearly a term for each 3 bytes, and rows of
+    // 20 times its size; its cosines are merged pair by pair instead.
+    let vocabulary = vocabulary_size(vectors);
+    let rows = vocabulary <= WindowSpread::MAX_KEPT_ROWS
+        || vocabulary * std::mem::size_of::<[f64; CENTRALITY_WINDOW]>() <= 4 * text_bytes;
+    directed_centrality_with(infos, vectors, keep_cosines, rows.then_some(window))
 }
 
 /// Does the work of [`directed_centrality`]. It needs each cosine twice, once for
@@ -998,7 +1004,7 @@ fn directed_centrality_with(
     infos: &[SentenceInfo],
     vectors: &SentenceVectors,
     keep_cosines: bool,
-    window: &mut WindowSpread,
+    mut window: Option<&mut WindowSpread>,
 ) -> Vec<f64> {
     // The body sentences are walked afresh each time, where a list of them took 8
     // bytes a sentence of a text of tiny ones.
@@ -1012,7 +1018,7 @@ fn directed_centrality_with(
     // Reserved only when kept: an upper bound, as the first sentences have fewer
     // earlier ones in their window.
     let mut kept_cosines = Vec::with_capacity(if keep_cosines { body_sentences * CENTRALITY_WINDOW } else { 0 });
-    for_each_window_cosine(body(), vectors, window, |_, _, cosine| {
+    for_each_window_cosine(body(), vectors, window.as_deref_mut(), |_, _, cosine| {
         // Cosines are finite sums of products of positive weights, so never NaN
         // or -0.0, and comparisons find what `f64::min` and `f64::max` would
         // with fewer instructions.
@@ -1077,13 +1083,28 @@ fn for_each_window_edge(body: impl IntoIterator<Item = usize>, mut visit: impl F
 /// it against each earlier sentence in turn walks its terms once per earlier
 /// sentence. Each sum adds the same products in the same order as
 /// [`dot_with_spread`], so the cosines are the same.
+///
+/// Without `window` each cosine is merged pair by pair by [`cosine`], which adds
+/// the same products in the same order, so the cosines are the same again.
 fn for_each_window_cosine(
     body: impl IntoIterator<Item = usize>,
     vectors: &SentenceVectors,
-    window: &mut WindowSpread,
+    window: Option<&mut WindowSpread>,
     mut visit: impl FnMut(usize, usize, f64),
 ) {
     const WINDOW: usize = CENTRALITY_WINDOW;
+    let Some(window) = window else {
+        let mut recent = [0usize; WINDOW];
+        for (position, sentence) in body.into_iter().enumerate() {
+            let vector = vectors.get(sentence);
+            for earlier in position.saturating_sub(WINDOW)..position {
+                let earlier = recent[earlier % WINDOW];
+                visit(earlier, sentence, cosine(&vectors.get(earlier), &vector));
+            }
+            recent[position % WINDOW] = sentence;
+        }
+        return;
+    };
     let spread = window.rows(vocabulary_size(vectors));
     // The sentence of each slot of `spread`, and how many slots are taken.
     let mut recent = [0usize; WINDOW];
@@ -1926,8 +1947,11 @@ mod tests {
             let body: Vec<usize> = (0..vectors.len()).filter(|index| index % 5 != 3).collect();
             let mut found = Vec::new();
             let mut window = WindowSpread::default();
-            for_each_window_cosine(body.iter().copied(), &vectors, &mut window, |earlier, later, cosine| found.push((earlier, later, cosine.to_bits())));
+            for_each_window_cosine(body.iter().copied(), &vectors, Some(&mut window), |earlier, later, cosine| found.push((earlier, later, cosine.to_bits())));
             proptest::prop_assert!(window.rows.iter().all(|row| *row == [0.0; CENTRALITY_WINDOW]), "rows left set");
+            let mut merged = Vec::new();
+            for_each_window_cosine(body.iter().copied(), &vectors, None, |earlier, later, cosine| merged.push((earlier, later, cosine.to_bits())));
+            proptest::prop_assert_eq!(&merged, &found, "merged pair by pair");
 
             // Each later sentence in turn, with the earlier ones of its window in order.
             let mut expected = Vec::new();
@@ -1995,11 +2019,14 @@ mod tests {
             // One spread for both ways, as a summarizer keeps it between documents.
             let mut window = WindowSpread::default();
             for keep_cosines in [false, true] {
-                let found: Vec<u64> = directed_centrality_with(&infos, &vectors, keep_cosines, &mut window)
-                    .iter()
-                    .map(|score| score.to_bits())
-                    .collect();
-                proptest::prop_assert_eq!(&found, &expected, "keeping cosines: {}", keep_cosines);
+                for rows in [true, false] {
+                    let found: Vec<u64> =
+                        directed_centrality_with(&infos, &vectors, keep_cosines, rows.then_some(&mut window))
+                            .iter()
+                            .map(|score| score.to_bits())
+                            .collect();
+                    proptest::prop_assert_eq!(&found, &expected, "keeping cosines: {}, rows: {}", keep_cosines, rows);
+                }
             }
         }
 
