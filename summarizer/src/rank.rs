@@ -986,8 +986,8 @@ fn directed_centrality(
     let body_sentences = infos.iter().filter(|info| !info.heading).count();
     let keep_cosines = body_sentences * CENTRALITY_WINDOW * std::mem::size_of::<f64>() <= 2 * text_bytes;
     // The rows take 64 bytes a term. Text whose terms are mostly new (Chinese
-    // characters that seldom recur) has nearly a term for each 3 bytes, and rows of
-    // 20 times its size; its cosines are merged pair by pair instead.
+    // characters that seldom recur) has nearly a term for each 3 bytes, so its rows
+    // would take 20 times its size. Its cosines are merged pair by pair instead.
     let vocabulary = vocabulary_size(vectors);
     let rows = vocabulary <= WindowSpread::MAX_KEPT_ROWS
         || vocabulary * std::mem::size_of::<[f64; CENTRALITY_WINDOW]>() <= 4 * text_bytes;
@@ -1106,9 +1106,9 @@ fn for_each_window_cosine(
         return;
     };
     let spread = window.rows(vocabulary_size(vectors));
-    // The sentence of each slot of `spread`, and how many slots are taken.
+    // The sentence of each slot of `spread`, and how many slots hold one.
     let mut recent = [0usize; WINDOW];
-    let mut taken = 0;
+    let mut filled = 0;
     for (position, sentence) in body.into_iter().enumerate() {
         let mut sums = [0.0f64; WINDOW];
         let vector = vectors.get(sentence);
@@ -1135,11 +1135,11 @@ fn for_each_window_cosine(
             spread[id][slot] = weight;
         }
         recent[slot] = sentence;
-        taken = (position + 1).min(WINDOW);
+        filled = (position + 1).min(WINDOW);
     }
 
     // The slots still taken are cleared, so that the rows are all zero again.
-    for &sentence in &recent[..taken] {
+    for &sentence in &recent[..filled] {
         for &id in vectors.get(sentence).ids {
             spread[id as usize] = [0.0; WINDOW];
         }
