@@ -279,9 +279,11 @@ const STOP_WORD: u32 = u32::MAX;
 /// fresh cache would give, so the cache never changes a result.
 pub(crate) struct TermCache {
     analyzer: Analyzer,
-    /// Global term id of each word form or Chinese or Japanese bigram seen,
-    /// [`STOP_WORD`] for a stop word.
+    /// Global term id of each word form seen, [`STOP_WORD`] for a stop word.
     forms: BytesMap,
+    /// The number of Chinese and Japanese bigrams seen, which are terms of their
+    /// own and have no entry in `forms`.
+    bigrams: usize,
     /// Global term id of each index term.
     terms: BytesMap,
     /// For each global term id: the number of the document that last used it and
@@ -306,6 +308,7 @@ impl TermCache {
             document_ids: Vec::with_capacity(capacity),
             document: 0,
             term_buffer: Vec::new(),
+            bigrams: 0,
             phrase_words: crate::keyphrases::PhraseWords::default(),
         }
     }
@@ -318,7 +321,7 @@ impl TermCache {
     /// Returns the number of word forms and bigrams cached, with the segments of key
     /// phrase extraction.
     pub(crate) fn len(&self) -> usize {
-        self.forms.len() + self.phrase_words.len()
+        self.forms.len() + self.bigrams + self.phrase_words.len()
     }
 
     /// Returns the global term id of the word `text[start..end]`, `None` for a stop
@@ -346,14 +349,14 @@ impl TermCache {
     /// Returns the global term id of a Chinese or Japanese bigram, which is its own
     /// term.
     fn bigram_id(&mut self, bigram: &str) -> u32 {
-        if let Some(id) = self.forms.get(bigram.as_bytes()).filter(|&id| id != STOP_WORD) {
+        // No term of a word equals a bigram, because words never contain the Chinese
+        // and Japanese chars of bigrams. So a bigram is looked up in `terms` alone,
+        // where an entry in `forms` as well took 16 bytes more for each.
+        if let Some(id) = self.terms.get(bigram.as_bytes()) {
             return id;
         }
-        // Not in `forms`: no word form, which may be a stop word, equals a bigram,
-        // because words never contain the Chinese and Japanese chars of bigrams.
-        let id = self.term_id(bigram.as_bytes());
-        self.forms.insert_new(bigram.as_bytes(), id);
-        id
+        self.bigrams += 1;
+        self.term_id(bigram.as_bytes())
     }
 
     /// Returns the global term id of `term`, after adding it when it is new.
