@@ -997,7 +997,7 @@ mod tests {
     #[test]
     fn unbounded_limit_returns_every_phrase() {
         // A caller may ask for every phrase with the largest limit, as the old
-        // extraction allowed; `4 * limit` overflows in the sort by blocks.
+        // extraction allowed. The first block size, `4 * limit`, overflows.
         let text = "Storms hit the coast. Storms closed roads near the coast.";
         assert_eq!(phrases(text, usize::MAX), phrases(text, 100));
     }
