@@ -993,4 +993,12 @@ mod tests {
         }
         assert!(found.iter().all(|phrase| phrase.score.is_finite() && phrase.score > 0.0), "{found:?}");
     }
+
+    #[test]
+    fn unbounded_limit_returns_every_phrase() {
+        // A caller may ask for every phrase with the largest limit, as the old
+        // extraction allowed. The first block size, `4 * limit`, overflows.
+        let text = "Storms hit the coast. Storms closed roads near the coast.";
+        assert_eq!(phrases(text, usize::MAX), phrases(text, 100));
+    }
 }

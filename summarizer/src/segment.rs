@@ -2794,4 +2794,12 @@ mod tests {
     fn whitespace_only_has_no_sentences() {
         assert!(split_sentences(" \n\n\t ").is_empty());
     }
+
+    #[test]
+    fn two_wrapped_day_times_stay_in_prose() {
+        // Two wrapped lines of a day and a time make two headers that "name" a
+        // writer ("Monday", "Friday"), so the prose is taken for a copied chat.
+        let prose = "The hearing on the new bus lanes was moved to\nMonday 10:30\nand the vote on them to\nFriday 9:00\nso all residents may speak first.";
+        assert_eq!(sentences(prose), [prose]);
+    }
 }
