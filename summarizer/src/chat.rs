@@ -137,9 +137,9 @@ pub(crate) fn message_header(line: &str) -> Option<MessageHeader<'_>> {
 /// Returns whether the lines of `text` that are [`message_header`]s may head the
 /// messages of a chat, so that each of them is a unit. That needs at least two of
 /// them that name a writer, and a line that is not a header after at least half
-/// of them. A wrapped line of prose that is a day and a time ("Monday 10:30") or a time
-/// alone is then no unit in a text with only one such line. (Ranking asks more of
-/// a chat: that the writers' names repeat.)
+/// of them. A day or a month names no writer, so a wrapped line of prose such as
+/// "Monday 10:30" is no unit, nor is a time alone in a text without such headers.
+/// Ranking needs more for a chat: writers' names that repeat.
 pub(crate) fn headers_make_chat(text: &str) -> bool {
     let (mut headers, mut writers, mut followed) = (0usize, 0usize, 0usize);
     let mut after_header = false;
@@ -192,10 +192,44 @@ fn header_name_before_time(head: &str) -> &str {
     name.trim_end().trim_end_matches(['—', '–', '-', ',', '|', '·']).trim_end()
 }
 
+/// The English names of days and months, which a header line's writer never is.
+const DAY_AND_MONTH_NAMES: &[&str] = &[
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+    "Today",
+    "Tonight",
+    "Tomorrow",
+    "Yesterday",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+    "Noon",
+    "Midnight",
+];
+
 /// Returns whether `name` may be the writer's name on a header line (see
 /// [`message_header`]).
 fn is_header_name(name: &str) -> bool {
     if name.is_empty() || name.len() > MAX_PART_BYTES || name.contains([',', ';', ':', '!', '?', '"', '\t']) {
+        return false;
+    }
+    // A day or a month before a time ("Monday 10:30", "Saturday at 2:00 PM") is a
+    // date in prose, not a writer.
+    if DAY_AND_MONTH_NAMES.iter().any(|day| name.eq_ignore_ascii_case(day)) {
         return false;
     }
     if !name.contains(' ') {

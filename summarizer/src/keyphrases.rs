@@ -55,7 +55,7 @@ impl Candidate {
 }
 
 /// The key of a candidate of several words or of a Chinese or Japanese n-gram:
-/// the ids of its terms in [`Phrases::terms`], or of its character bigrams in
+/// the ids of its terms in [`PhraseWords::terms`], or of its character bigrams in
 /// [`Phrases::bigrams`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct PhraseKey {
@@ -118,7 +118,8 @@ impl Names {
         if let Some(&id) = self.table.find(hash, |&id| self.name(id) == name) {
             return (id, false);
         }
-        // Fewer names than bytes of text, which is far below 4 GiB.
+        // A cache keeps at most some hundred thousand names before it is cleared,
+        // and a document has fewer than its bytes, far below 4 GiB.
         let id = self.ends.len() as u32;
         self.bytes.extend_from_slice(name.as_bytes());
         self.ends.push(self.bytes.len());
@@ -298,7 +299,7 @@ pub(crate) fn extract(
     // the next block is selected from the rest and sorted when the walk reaches
     // it. No two candidates have the same key, so the order is the full sort's.
     let mut sorted = 0;
-    let mut block = (4 * limit).max(16);
+    let mut block = limit.saturating_mul(4).max(16);
     let mut chosen: Vec<(PhraseKey, KeyPhrase)> = Vec::new();
     for index in 0..ranked.len() {
         if chosen.len() == limit {
@@ -312,7 +313,7 @@ pub(crate) fn extract(
             }
             rest[..end].sort_by(ranks_before);
             sorted += end;
-            block *= 2;
+            block = block.saturating_mul(2);
         }
         let (score, key, candidate) = ranked[index];
         let overlaps =
@@ -442,7 +443,7 @@ fn is_unspaced_script(ch: char) -> bool {
 
 /// A content word of a sentence: its byte range in the text, the length of an
 /// elided article at its start ("d'" of "d'investissements"), and the id of its
-/// index term in [`Phrases::terms`].
+/// index term in [`PhraseWords::terms`].
 struct RunWord {
     span: Span,
     elided: usize,
@@ -997,7 +998,8 @@ mod tests {
     #[test]
     fn unbounded_limit_returns_every_phrase() {
         // A caller may ask for every phrase with the largest limit, as the old
-        // extraction allowed. The first block size, `4 * limit`, overflows.
+        // extraction allowed. Four times that limit, the first sorted block,
+        // overflowed.
         let text = "Storms hit the coast. Storms closed roads near the coast.";
         assert_eq!(phrases(text, usize::MAX), phrases(text, 100));
     }
