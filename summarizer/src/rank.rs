@@ -843,7 +843,7 @@ pub(crate) fn score_sentences(
 
     // The scores are written over the directed centrality. The centroid
     // similarities (8 bytes a sentence) are kept beside them only when they take
-    // at most an eighth of the size of the text. Otherwise they are computed again
+    // at most the size of the text. Otherwise they are computed again
     // below, so text of very many tiny sentences needs one buffer fewer.
     let mut scores = directed_centrality(&infos, vectors, text_bytes, window);
     let centroid = CentroidSimilarity::new(&infos, vectors, infos.len() * 8 <= text_bytes);
