@@ -798,6 +798,26 @@ mod tests {
         Ok(())
     }
 
+    /// Checks that [`extract`] finds the runs and phrases of the reference, with a
+    /// fresh [`PhraseWords`] and with one that kept the word forms of another text.
+    fn check_extract(
+        text: &str,
+        spans: &[Span],
+        analyzer: &Analyzer,
+        limit: usize,
+    ) -> Result<(), proptest::test_runner::TestCaseError> {
+        check_runs(text, spans, analyzer)?;
+        let expected = extract_reference(text, spans, analyzer, limit);
+        let mut words = PhraseWords::default();
+        let found = extract(text, spans, analyzer, &mut words, limit);
+        proptest::prop_assert_eq!(&found, &expected);
+        let other = "Storm roads met the coast. Rain, l'eau, 北京大学 and dogs' roads.";
+        extract(other, &split_sentences(other), analyzer, &mut words, limit);
+        let warm = extract(text, spans, analyzer, &mut words, limit);
+        proptest::prop_assert_eq!(&warm, &expected, "with kept word forms");
+        Ok(())
+    }
+
     fn phrases(text: &str, limit: usize) -> Vec<String> {
         let spans = split_sentences(text);
         let analyzer = Analyzer::new(Some(Language::English));
@@ -820,16 +840,7 @@ mod tests {
             let text = sentences.join(" ");
             let spans = split_sentences(&text);
             let analyzer = Analyzer::new(language);
-            check_runs(&text, &spans, &analyzer)?;
-            let expected = extract_reference(&text, &spans, &analyzer, limit);
-            let mut words = PhraseWords::default();
-            let found = extract(&text, &spans, &analyzer, &mut words, limit);
-            proptest::prop_assert_eq!(&found, &expected);
-            // Word forms kept from other documents change nothing.
-            let other = "Storm roads met the coast. Rain, l'eau, 北京大学 and dogs' roads.";
-            extract(other, &split_sentences(other), &analyzer, &mut words, limit);
-            let warm = extract(&text, &spans, &analyzer, &mut words, limit);
-            proptest::prop_assert_eq!(&warm, &expected, "with kept word forms");
+            check_extract(&text, &spans, &analyzer, limit)?;
         }
     }
 
@@ -846,16 +857,7 @@ mod tests {
             let text = sentences.join(" ");
             let spans = split_sentences(&text);
             let analyzer = Analyzer::new(Some(Language::English));
-            check_runs(&text, &spans, &analyzer)?;
-            let expected = extract_reference(&text, &spans, &analyzer, limit);
-            let mut words = PhraseWords::default();
-            let found = extract(&text, &spans, &analyzer, &mut words, limit);
-            proptest::prop_assert_eq!(&found, &expected);
-            // Word forms kept from other documents change nothing.
-            let other = "Storm roads met the coast. Rain, l'eau, 北京大学 and dogs' roads.";
-            extract(other, &split_sentences(other), &analyzer, &mut words, limit);
-            let warm = extract(&text, &spans, &analyzer, &mut words, limit);
-            proptest::prop_assert_eq!(&warm, &expected, "with kept word forms");
+            check_extract(&text, &spans, &analyzer, limit)?;
         }
     }
 

@@ -1094,15 +1094,9 @@ fn for_each_window_cosine(
 ) {
     const WINDOW: usize = CENTRALITY_WINDOW;
     let Some(window) = window else {
-        let mut recent = [0usize; WINDOW];
-        for (position, sentence) in body.into_iter().enumerate() {
-            let vector = vectors.get(sentence);
-            for earlier in position.saturating_sub(WINDOW)..position {
-                let earlier = recent[earlier % WINDOW];
-                visit(earlier, sentence, cosine(&vectors.get(earlier), &vector));
-            }
-            recent[position % WINDOW] = sentence;
-        }
+        for_each_window_edge(body, |earlier, later| {
+            visit(earlier, later, cosine(&vectors.get(earlier), &vectors.get(later)))
+        });
         return;
     };
     let spread = window.rows(vocabulary_size(vectors));
