@@ -206,7 +206,7 @@ pub(crate) fn extract(
     text: &str,
     spans: &[Span],
     analyzer: &Analyzer,
-    words: &mut PhraseWords,
+    phrase_words: &mut PhraseWords,
     limit: usize,
 ) -> Vec<KeyPhrase> {
     if limit == 0 {
@@ -225,7 +225,7 @@ pub(crate) fn extract(
     let mut runs: Vec<(usize, usize)> = Vec::new();
     let mut sentence_runs = Runs::default();
     for (sentence_index, span) in spans.iter().enumerate() {
-        content_runs(text, *span, analyzer, words, &mut sentence_runs);
+        content_runs(text, *span, analyzer, phrase_words, &mut sentence_runs);
         for run in sentence_runs.iter() {
             for word in run {
                 // A French or Italian phrase starts after an elided article
@@ -257,17 +257,16 @@ pub(crate) fn extract(
         for first in 0..run.len() {
             for last in first + 1..(first + MAX_PHRASE_WORDS).min(run.len()) {
                 // A phrase with a word seen once is seen once, as are longer ones.
-                let words = &run[first..=last];
-                if words.iter().any(|word| phrases.singles[word.single as usize].count < 2) {
+                let phrase = &run[first..=last];
+                if phrase.iter().any(|word| phrases.singles[word.single as usize].count < 2) {
                     break;
                 }
-                let key = PhraseKey::new(false, words.iter().map(|word| word.term));
+                let key = PhraseKey::new(false, phrase.iter().map(|word| word.term));
                 let surface = Span { start: run[first].surface.start, end: run[last].surface.end };
-                let words = last - first + 1;
                 phrases
                     .multi
                     .entry(key)
-                    .or_insert_with(|| Candidate::new(surface, sentence_index, words, false))
+                    .or_insert_with(|| Candidate::new(surface, sentence_index, phrase.len(), false))
                     .count += 1;
             }
         }
@@ -290,9 +289,9 @@ pub(crate) fn extract(
         })
         .collect();
     let ranks_before = |a: &(f64, PhraseKey, Candidate), b: &(f64, PhraseKey, Candidate)| {
-        b.0.total_cmp(&a.0)
-            .then(a.2.surface.start.cmp(&b.2.surface.start))
-            .then_with(|| phrases.key_names(&a.1, &words.terms).cmp(phrases.key_names(&b.1, &words.terms)))
+        b.0.total_cmp(&a.0).then(a.2.surface.start.cmp(&b.2.surface.start)).then_with(|| {
+            phrases.key_names(&a.1, &phrase_words.terms).cmp(phrases.key_names(&b.1, &phrase_words.terms))
+        })
     };
 
     // Only the best candidates are needed, so they are sorted a block at a time:
@@ -512,7 +511,7 @@ impl Runs {
 /// which it clears first. Stop words, numbers, punctuation, Chinese or Japanese
 /// characters (see [`add_cjk_ngrams`]), web and e-mail addresses, and for English
 /// the words of [`ENGLISH_PHRASE_BREAKS`] end a run.
-fn content_runs(text: &str, span: Span, analyzer: &Analyzer, words: &mut PhraseWords, runs: &mut Runs) {
+fn content_runs(text: &str, span: Span, analyzer: &Analyzer, phrase_words: &mut PhraseWords, runs: &mut Runs) {
     runs.words.clear();
     runs.ends.clear();
     let sentence = &text[span.start..span.end];
@@ -523,11 +522,11 @@ fn content_runs(text: &str, span: Span, analyzer: &Analyzer, words: &mut PhraseW
             runs.end_run();
             return;
         }
-        let kind = match words.kinds.get(segment) {
+        let kind = match phrase_words.kinds.get(segment) {
             Some(&kind) => kind,
             None => {
-                let kind = segment_kind(segment, analyzer, &mut words.terms);
-                words.kinds.insert(segment.into(), kind);
+                let kind = segment_kind(segment, analyzer, &mut phrase_words.terms);
+                phrase_words.kinds.insert(segment.into(), kind);
                 kind
             }
         };
