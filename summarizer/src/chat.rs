@@ -101,7 +101,9 @@ const MAX_HEADER_BYTES: usize = 100;
 ///   `Alice Johnson, Yesterday 10:02 AM`), or a time alone (`10:04`);
 /// - a name, a dash and a day and time, as Discord copies them (`Mira — Today at
 ///   9:15 PM`, `Mira — 12/05/2026 9:15 PM`);
-/// - a time in brackets and a name (`[10:02 AM] Alice Johnson`), as Teams copies them;
+/// - a time in brackets and a name (`[10:02 AM] Alice Johnson`), as Teams copies them,
+///   or a time in brackets alone (`[9:16 PM]`), as Discord copies a later message of
+///   the same writer;
 /// - a line of Zoom's saved chat without text (`10:02:11 From Alice to Everyone:`).
 ///
 /// The name is one word (`mira_dev`, `Mira`) that starts with a capital or contains
@@ -119,6 +121,11 @@ pub(crate) fn message_header(line: &str) -> Option<MessageHeader<'_>> {
         return (length == label.len()).then(|| MessageHeader { writer: Some(zoom_writer(label)) });
     }
     if first == b'[' {
+        // Discord puts a time alone in brackets before a later message of the same
+        // writer (`[9:16 PM]`), as Slack puts a time alone.
+        if let Some(inside) = line.strip_prefix('[').and_then(|rest| rest.strip_suffix(']')) {
+            return (clock_len(inside) == Some(inside.len())).then_some(MessageHeader { writer: None });
+        }
         let prefix = parse_prefix(line).filter(|prefix| prefix.time == Time::Bracketed && !prefix.named)?;
         let name = &line[prefix.len..];
         return is_header_name(name).then_some(MessageHeader { writer: Some(name) });
@@ -958,6 +965,8 @@ mod tests {
             ("Mira — Today at 9:15 PM", Some(Some("Mira"))),
             ("jonas_k — Yesterday at 11:02 PM", Some(Some("jonas_k"))),
             ("Mira — 12/05/2026 9:15 PM", Some(Some("Mira"))),
+            ("[9:16 PM]", Some(None)),
+            ("[21:16]", Some(None)),
             // Teams with the time first.
             ("[9:02 AM] Laura Chen", Some(Some("Laura Chen"))),
             // Zoom without text on the line.
@@ -970,6 +979,9 @@ mod tests {
             ("we met again at 10:30 AM", None),
             ("[10:02] the server restarted", None),
             ("[10:02] Server restarted on node 4", None),
+            ("[see 10:30]", None),
+            ("[10:30 to 11:00]", None),
+            ("[9:16 PM", None),
             ("Doors open at 7:30 PM.", None),
             ("Total, all regions 12:30", None),
             ("10:02:11 From Alice to Everyone: hi", None),

@@ -571,6 +571,33 @@ mod tests {
     }
 
     #[test]
+    fn discord_times_alone_head_later_messages() {
+        let text =
+            "Mira — Today at 9:15 PM\nanyone around?\n[9:15 PM]\nthe build on main is red again after the merge\n\
+                    jonas_k — Today at 9:16 PM\nyep\n\
+                    Mira — Today at 9:16 PM\nthe 1.4 build crashes on start for everyone with an AMD card\n\
+                    [9:17 PM]\nsame crash on two laptops here\n\
+                    jonas_k — Today at 9:17 PM\noof\nTess — Today at 9:18 PM\nlol\n\
+                    jonas_k — Today at 9:20 PM\n\
+                    the cache format changed in 1.4 but the version number in the header stayed the same\n\
+                    [9:21 PM]\nclearing the cache folder fixes it\nMira — Today at 9:22 PM\nthanks!\n";
+        let options = Options { key_phrases: 3, ..Options::new(n(3)) };
+        let summary = summarize_with(text, &options);
+        let texts: Vec<&str> = summary.sentences.iter().map(|s| s.text).collect();
+        // Before, each "[9:17 PM]" joined the messages around it into one sentence.
+        assert_eq!(
+            texts,
+            [
+                "the build on main is red again after the merge",
+                "the 1.4 build crashes on start for everyone with an AMD card",
+                "the cache format changed in 1.4 but the version number in the header stayed the same"
+            ]
+        );
+        let phrases: Vec<String> = summary.key_phrases.into_iter().map(|p| p.text).collect();
+        assert_eq!(phrases, ["build", "crashes", "cache"]);
+    }
+
+    #[test]
     fn teams_copy_prefers_messages_to_names() {
         let text = "[9:00 AM] Laura Chen\nGood morning everyone\n\
                     [9:01 AM] Tom Becker\nMorning Laura\n\

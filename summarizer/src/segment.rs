@@ -347,6 +347,10 @@ fn split_blocks(text: &str) -> Vec<Span> {
     // second one is read, as most blocks of prose have one line.
     let mut block_is_chat: Option<bool> = None;
     let mut block_first_line = "";
+    // Whether the text is a WebVTT file, whether the line before was blank or its
+    // header, and whether a block of it that is no text (a comment, a style sheet or
+    // a region) is being skipped.
+    let (mut webvtt, mut after_webvtt_break, mut in_webvtt_setting) = (false, false, false);
 
     for line in text.split_inclusive('\n') {
         let line_start = offset;
@@ -355,6 +359,18 @@ fn split_blocks(text: &str) -> Vec<Span> {
         let (quote_level, quote_marker) = quote_marker(&line[indent..]);
         let content = line[indent + quote_marker..].trim();
 
+        if webvtt {
+            if in_webvtt_setting {
+                in_webvtt_setting = !content.is_empty();
+                after_webvtt_break = content.is_empty();
+                continue;
+            }
+            if after_webvtt_break && is_webvtt_setting(content) {
+                in_webvtt_setting = true;
+                continue;
+            }
+            after_webvtt_break = content.is_empty();
+        }
         // A subtitle cue's timing line ("00:00:01,000 --> 00:00:04,200") is no text,
         // and neither is the cue number on the line before it.
         if is_cue_timing(content) {
@@ -374,6 +390,7 @@ fn split_blocks(text: &str) -> Vec<Span> {
         }
         // A WebVTT file starts with a line "WEBVTT", which is no text.
         if line_start == 0 && (content == "WEBVTT" || content.starts_with("WEBVTT ")) {
+            (webvtt, after_webvtt_break) = (true, true);
             previous_line = None;
             continue;
         }
@@ -420,6 +437,14 @@ fn split_blocks(text: &str) -> Vec<Span> {
         blocks.push(Span { start, end: text.len() });
     }
     blocks
+}
+
+/// Returns whether the trimmed `line` starts a block of a WebVTT file that is no
+/// text: a comment (`NOTE`), a style sheet (`STYLE`) or a region (`REGION`). The
+/// block runs to the next blank line.
+fn is_webvtt_setting(line: &str) -> bool {
+    let keyword = line.split([' ', '\t']).next().unwrap_or(line);
+    keyword == "NOTE" || (keyword == line && (line == "STYLE" || line == "REGION"))
 }
 
 /// Returns whether the trimmed `line` is the timing line of a subtitle cue in SRT
@@ -2047,6 +2072,14 @@ mod tests {
     fn subtitle_headers_and_numbers_dropped() {
         let vtt = "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nWelcome back.\n";
         assert_eq!(sentences(vtt), ["Welcome back."]);
+        // Comments, style sheets and regions are no text, in WebVTT files alone.
+        let vtt = "WEBVTT - river show\n\nSTYLE\n::cue { color: yellow }\n\n\
+                   REGION\nid:left width:40%\n\nNOTE\nMachine captions, checked by an editor.\n\n\
+                   00:00:01.000 --> 00:00:02.000\nWelcome back.\n\nNOTE the next cue was cut\n\n\
+                   00:00:02.500 --> 00:00:04.000\nNOTE that bees came first.\n";
+        assert_eq!(sentences(vtt), ["Welcome back.", "NOTE that bees came first."]);
+        let notes = "NOTE\nThe door code changed.\n\nSTYLE\nKeep it short.";
+        assert_eq!(sentences(notes), ["NOTE", "The door code changed.", "STYLE", "Keep it short."]);
         let srt = "1\n00:00:01,000 --> 00:00:02,000\nWe talk about\n2\n00:00:02,000 --> 00:00:03,000\nbees today.\n";
         assert_eq!(sentences(srt), ["We talk about", "bees today."]);
     }
@@ -2184,6 +2217,20 @@ mod tests {
         assert_eq!(
             sentences(discord),
             ["Mira — Today at 9:15 PM", "anyone around?", "jonas_k — Today at 9:16 PM", "yep"]
+        );
+        // Discord puts a time alone in brackets before a later message of a writer.
+        let discord = "Mira — Today at 9:15 PM\nanyone around?\n[9:16 PM]\nthe build is red\n\
+                       jonas_k — Today at 9:17 PM\nyep";
+        assert_eq!(
+            sentences(discord),
+            [
+                "Mira — Today at 9:15 PM",
+                "anyone around?",
+                "[9:16 PM]",
+                "the build is red",
+                "jonas_k — Today at 9:17 PM",
+                "yep"
+            ]
         );
 
         // A wrapped line of prose that ends with a time goes on.
