@@ -150,9 +150,10 @@ fn elided_prefix_len(word: &str) -> usize {
 
 /// A hash map from byte strings to `u32` values that keeps all its keys in one
 /// buffer, where a map of `Box<str>` allocates each key on its own. The word forms
-/// and terms of a [`TermCache`] are small and never removed one by one. An entry
-/// takes 16 bytes, so more of the table stays in the processor's caches.
-struct BytesMap {
+/// and terms of a [`TermCache`], and the segments of key phrase extraction, are
+/// small and never removed one by one. An entry takes 16 bytes, so more of the
+/// table stays in the processor's caches.
+pub(crate) struct BytesMap {
     /// The keys longer than [`INLINE_KEY_BYTES`], one after another.
     keys: Vec<u8>,
     /// Each entry's key, its length and its value. A key of up to
@@ -179,16 +180,16 @@ const LOW_BYTES: [u64; INLINE_KEY_BYTES + 1] = {
 };
 
 impl BytesMap {
-    fn with_capacity(capacity: usize) -> Self {
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
         Self { keys: Vec::new(), table: HashTable::with_capacity(capacity), hasher: FixedState::default() }
     }
 
-    fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.table.len()
     }
 
     #[inline(always)]
-    fn get(&self, key: &[u8]) -> Option<u32> {
+    pub(crate) fn get(&self, key: &[u8]) -> Option<u32> {
         if key.len() <= INLINE_KEY_BYTES {
             return self.get_short(pack_short(key), key.len());
         }
@@ -204,7 +205,7 @@ impl BytesMap {
     /// short key is packed in one load of the eight bytes at `start` where `bytes`
     /// has them, which takes fewer instructions than [`pack_short`].
     #[inline(always)]
-    fn get_at(&self, bytes: &[u8], start: usize, end: usize) -> Option<u32> {
+    pub(crate) fn get_at(&self, bytes: &[u8], start: usize, end: usize) -> Option<u32> {
         let len = end - start;
         if len <= INLINE_KEY_BYTES {
             if let Some(chunk) = chunk_at(bytes, start) {
@@ -225,7 +226,7 @@ impl BytesMap {
     }
 
     /// Inserts `key`, which must not be in the map yet, with `value`.
-    fn insert_new(&mut self, key: &[u8], value: u32) {
+    pub(crate) fn insert_new(&mut self, key: &[u8], value: u32) {
         // Keys are at most MAX_SENTENCE_BYTES long, so the length fits.
         let len = u32::try_from(key.len()).unwrap_or(u32::MAX);
         let (stored, hash) = if key.len() <= INLINE_KEY_BYTES {
