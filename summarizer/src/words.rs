@@ -287,11 +287,16 @@ pub(crate) struct TermCache {
     bigrams: usize,
     /// Global term id of each index term.
     terms: BytesMap,
-    /// For each global term id: the number of the document that last used it and
-    /// its id in that document.
-    document_ids: Vec<(u64, u32)>,
+    /// For each global term id: the number of the document that last used it (0
+    /// for none) and its id in that document. A document that starts with no
+    /// terms leaves it empty, because its ids are the global ones, and the next
+    /// document fills it.
+    document_ids: Vec<(u32, u32)>,
     /// The number of the current document, counted from 1.
-    document: u64,
+    document: u32,
+    /// True when the current document started with no terms, so that each term's
+    /// global id is its id in the document.
+    global_ids: bool,
     /// The buffer that the term of each new word form is written into.
     term_buffer: Vec<u8>,
     /// The word forms that key phrase extraction has analysed.
@@ -308,6 +313,7 @@ impl TermCache {
             terms: BytesMap::with_capacity(capacity),
             document_ids: Vec::with_capacity(capacity),
             document: 0,
+            global_ids: false,
             term_buffer: Vec::new(),
             bigrams: 0,
             phrase_words: crate::keyphrases::PhraseWords::default(),
@@ -369,8 +375,34 @@ impl TermCache {
         // one byte, and a text of u32::MAX bytes is far beyond every limit.
         let id = self.terms.len() as u32;
         self.terms.insert_new(term, id);
-        self.document_ids.push((0, 0));
+        if !self.global_ids {
+            self.document_ids.push((0, 0));
+        }
         id
+    }
+
+    /// Drops the word forms and terms, which a summarizer would clear before the
+    /// next document, and keeps the analyzer and the word forms of key phrase
+    /// extraction.
+    pub(crate) fn clear_terms(&mut self) {
+        self.forms = BytesMap::with_capacity(0);
+        self.terms = BytesMap::with_capacity(0);
+        self.bigrams = 0;
+        self.document_ids = Vec::new();
+    }
+
+    /// Starts a new document.
+    fn start_document(&mut self) {
+        // The slots of a document that used the global ids were never filled.
+        self.document_ids.resize(self.terms.len(), (0, 0));
+        self.global_ids = self.terms.len() == 0;
+        self.document = self.document.wrapping_add(1);
+        if self.document == 0 {
+            // After 2^32 documents the numbers start again, so that no earlier
+            // document's number is taken for the new one's.
+            self.document_ids.iter_mut().for_each(|slot| slot.0 = 0);
+            self.document = 1;
+        }
     }
 }
 
@@ -385,7 +417,7 @@ pub(crate) struct TermIds<'c> {
 impl<'c> TermIds<'c> {
     /// Starts a new document on `cache`.
     pub(crate) fn new(cache: &'c mut TermCache) -> Self {
-        cache.document += 1;
+        cache.start_document();
         Self { cache, len: 0 }
     }
 
@@ -433,6 +465,11 @@ impl<'c> TermIds<'c> {
 
     /// Returns the id in this document of the global term id `global`.
     fn document_id(&mut self, global: u32) -> u32 {
+        if self.cache.global_ids {
+            // Global ids are given in order of first use, from 0 in this document.
+            self.len = self.len.max(global + 1);
+            return global;
+        }
         let document = self.cache.document;
         let slot = &mut self.cache.document_ids[global as usize];
         if slot.0 != document {
@@ -820,9 +857,13 @@ mod tests {
     }
 
     /// Returns the term ids that [`TermIds`] gives each sentence of one document,
-    /// and the ids that the document gives the terms of [`Analyzer::for_each_term`]
-    /// for them, `u32::MAX` for a term that the document has no id for.
-    fn found_and_expected_ids(cache: &mut TermCache, sentences: &[String]) -> (Vec<Vec<u32>>, Vec<Vec<u32>>) {
+    /// with the number of distinct terms it counts, and the ids that numbering the
+    /// terms of [`Analyzer::for_each_term`] from 0 in order of first use gives, with
+    /// their number.
+    fn found_and_expected_ids(
+        cache: &mut TermCache,
+        sentences: &[String],
+    ) -> ((Vec<Vec<u32>>, usize), (Vec<Vec<u32>>, usize)) {
         let mut term_ids = TermIds::new(cache);
         let found: Vec<Vec<u32>> = sentences
             .iter()
@@ -832,21 +873,21 @@ mod tests {
                 ids
             })
             .collect();
-        let cache = term_ids.cache;
-        let document_id = |term: &str| {
-            let global = cache.terms.get(term.as_bytes())?;
-            let (document, id) = cache.document_ids[global as usize];
-            (document == cache.document).then_some(id)
-        };
+        let found_len = term_ids.len();
+        let analyzer = &term_ids.cache.analyzer;
+        let mut numbers: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
         let expected = sentences
             .iter()
             .map(|sentence| {
                 let mut ids = Vec::new();
-                cache.analyzer.for_each_term(sentence, |term| ids.push(document_id(term).unwrap_or(u32::MAX)));
+                analyzer.for_each_term(sentence, |term| {
+                    let next = numbers.len() as u32;
+                    ids.push(*numbers.entry(term.to_owned()).or_insert(next));
+                });
                 ids
             })
             .collect();
-        (found, expected)
+        ((found, found_len), (expected, numbers.len()))
     }
 
     /// Sentences of ASCII text, of English stop words and capitals, of text with
@@ -858,15 +899,20 @@ mod tests {
         #[test]
         fn term_ids_number_analyzer_terms(
             documents in proptest::collection::vec(
-                proptest::collection::vec(SENTENCE, 0..6),
-                1..4,
+                (proptest::collection::vec(SENTENCE, 0..6), proptest::bool::weighted(0.25)),
+                1..5,
             ),
         ) {
-            // One cache for all documents, as a `Summarizer` keeps it.
+            // One cache for all documents, as a `Summarizer` keeps it. A document
+            // that starts with no terms numbers them with the global ids, and
+            // `clear_terms` after some documents starts the next with none.
             let mut cache = TermCache::with_capacity(Analyzer::new(Some(Language::English)), 0);
-            for sentences in &documents {
+            for (sentences, clear_after) in &documents {
                 let (found, expected) = found_and_expected_ids(&mut cache, sentences);
                 proptest::prop_assert_eq!(found, expected);
+                if *clear_after {
+                    cache.clear_terms();
+                }
             }
         }
     }
