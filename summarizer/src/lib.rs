@@ -245,14 +245,8 @@ impl Summarizer {
         // out the time and nickname of a chat line.
         let content_spans = rank::content_spans(visible, &spans, &infos);
         let mut window = std::mem::take(&mut self.window);
-        let max_cached_words = self.max_cached_words;
         let terms = self.term_cache(language);
         let chosen = choose_sentences(visible, &spans, &infos, &content_spans, terms, &mut window, options.length);
-        if terms.len() > max_cached_words {
-            // The next document would clear this cache, so its tables are freed
-            // before key phrase extraction builds its own.
-            terms.clear_terms();
-        }
         let phrase_spans = rank::key_phrase_spans(visible, &content_spans, &infos);
         let (analyzer, phrase_words) = terms.phrase_words();
         let key_phrases = keyphrases::extract(visible, &phrase_spans, analyzer, phrase_words, options.key_phrases);
@@ -304,7 +298,9 @@ impl Summarizer {
             Some(position) => position,
             None => {
                 let capacity = self.max_cached_words.min(Self::RESERVED_WORDS);
-                self.caches.push((language, words::TermCache::with_capacity(words::Analyzer::new(language), capacity)));
+                let analyzer = words::Analyzer::new(language);
+                let cache = words::TermCache::with_capacity(analyzer, capacity, self.max_cached_words);
+                self.caches.push((language, cache));
                 self.caches.len() - 1
             }
         };

@@ -627,12 +627,12 @@ fn ends_with_sentence_mark(sentence: &str) -> bool {
 
 /// The term ids of all sentences in one list, sorted by id within each sentence,
 /// with the count of each, the end of each sentence's terms and its number of
-/// content words. The ids, ends and counts are kept as they are in the vectors,
-/// and each count is a whole `f64` that [`sentence_vectors`] turns into the term's
-/// weight in place, so that a term takes 12 bytes at most at once.
+/// content words. The ids and ends are kept as they are in the vectors. A count
+/// is at most a sentence's number of words, which is below `MAX_SENTENCE_BYTES`,
+/// so it takes 2 bytes while the table of terms still grows.
 struct TermCounts {
     ids: Vec<u32>,
-    counts: Vec<f64>,
+    counts: Vec<u16>,
     ends: Vec<u32>,
     content_words: Vec<u16>,
 }
@@ -643,7 +643,7 @@ fn term_counts(text: &str, spans: &[Span], term_ids: &mut TermIds) -> TermCounts
     // copies that growing from empty makes, and takes at most one byte per byte.
     let sentence_bytes: usize = spans.iter().map(|span| span.end - span.start).sum();
     let mut ids: Vec<u32> = Vec::with_capacity(sentence_bytes / 8);
-    let mut counts: Vec<f64> = Vec::with_capacity(sentence_bytes / 8);
+    let mut counts: Vec<u16> = Vec::with_capacity(sentence_bytes / 8);
     let mut ends: Vec<u32> = Vec::with_capacity(spans.len());
     let mut content_words: Vec<u16> = Vec::with_capacity(spans.len());
     // Room for the terms of most sentences, which a vector growing from empty
@@ -677,15 +677,14 @@ fn term_counts(text: &str, spans: &[Span], term_ids: &mut TermIds) -> TermCounts
         let start = ids.len();
         for &id in &earlier_ids {
             if ids[start..].last() == Some(&id) {
-                // A count is at most a sentence's number of words, so adding 1 is exact.
-                *counts.last_mut().expect("one count for each id") += 1.0;
+                *counts.last_mut().expect("one count for each id") += 1;
             } else {
                 ids.push(id);
-                counts.push(1.0);
+                counts.push(1);
             }
         }
         ids.extend(first_new..first_new + new_counts.len() as u32);
-        counts.extend(new_counts.iter().map(|&count| f64::from(count)));
+        counts.extend(new_counts.iter().map(|&count| count as u16));
         // There are fewer terms than bytes of text, which is far below 4 GiB, and a
         // sentence has at most MAX_SENTENCE_BYTES bytes, so far fewer words.
         ends.push(u32::try_from(ids.len()).unwrap_or(u32::MAX));
@@ -699,6 +698,7 @@ pub(crate) fn sentence_vectors(text: &str, spans: &[Span], terms: &mut TermCache
     let mut term_ids = TermIds::new(terms);
     let TermCounts { ids, counts, ends, content_words } = term_counts(text, spans, &mut term_ids);
     let mut document_frequency = vec![0u32; term_ids.len()];
+    terms.end_term_ids();
     for &id in &ids {
         document_frequency[id as usize] += 1;
     }
@@ -719,20 +719,19 @@ pub(crate) fn sentence_vectors(text: &str, spans: &[Span], terms: &mut TermCache
         }
     };
 
-    let mut vectors = SentenceVectors { ids, weights: counts, ends, content_words, vocabulary: 0 };
+    let weights = Vec::with_capacity(ids.len());
+    let mut vectors = SentenceVectors { ids, weights, ends, content_words, vocabulary: 0 };
     let mut start = 0;
     for &end in &vectors.ends {
         let end = end as usize;
         if let Some(&last) = vectors.ids[start..end].last() {
             vectors.vocabulary = vectors.vocabulary.max(last as usize + 1);
         }
-        for (&id, weight) in vectors.ids[start..end].iter().zip(&mut vectors.weights[start..end]) {
-            // Until here the weight is the term's count. ln(1) is 0, so a term seen
-            // once weighs its idf.
-            let tf = *weight;
-            let tf_weight = if tf == 1.0 { 1.0 } else { 1.0 + tf.ln() };
-            *weight = tf_weight * idf(id);
-        }
+        vectors.weights.extend(vectors.ids[start..end].iter().zip(&counts[start..end]).map(|(&id, &tf)| {
+            // ln(1) is 0, so a term seen once weighs its idf.
+            let tf_weight = if tf == 1 { 1.0 } else { 1.0 + f64::from(tf).ln() };
+            tf_weight * idf(id)
+        }));
         normalize(&mut vectors.weights[start..end]);
         start = end;
     }
@@ -1670,7 +1669,7 @@ mod tests {
     fn directed_scores(text: &str) -> Vec<f64> {
         let spans = split_sentences(text);
         let infos = describe(text, &spans);
-        let vectors = sentence_vectors(text, &spans, &mut TermCache::with_capacity(Analyzer::new(None), 0));
+        let vectors = sentence_vectors(text, &spans, &mut TermCache::with_capacity(Analyzer::new(None), 0, 0));
         directed_centrality(&infos, &vectors, text.len(), &mut WindowSpread::default())
     }
 
@@ -2157,7 +2156,7 @@ mod tests {
             // the ids of the reference.
             let analyzer = || Analyzer::new(Some(crate::Language::English));
             let (mut cache, mut reference_cache) =
-                (TermCache::with_capacity(analyzer(), 0), TermCache::with_capacity(analyzer(), 0));
+                (TermCache::with_capacity(analyzer(), 0, usize::MAX), TermCache::with_capacity(analyzer(), 0, usize::MAX));
             for sentences in &documents {
                 let text = sentences.join(" ");
                 let mut spans = Vec::new();

@@ -301,12 +301,17 @@ pub(crate) struct TermCache {
     term_buffer: Vec<u8>,
     /// The word forms that key phrase extraction has analysed.
     phrase_words: crate::keyphrases::PhraseWords,
+    /// The number of word forms above which [`TermCache::end_term_ids`] drops
+    /// the word forms and terms, because the summarizer clears a cache that
+    /// contains more before the next document.
+    max_words: usize,
 }
 
 impl TermCache {
     /// Creates a cache with room for `capacity` word forms and as many terms before
-    /// its tables grow.
-    pub(crate) fn with_capacity(analyzer: Analyzer, capacity: usize) -> Self {
+    /// its tables grow, which drops them after a document's term ids when it
+    /// contains more than `max_words` (see [`TermCache::end_term_ids`]).
+    pub(crate) fn with_capacity(analyzer: Analyzer, capacity: usize, max_words: usize) -> Self {
         Self {
             analyzer,
             forms: BytesMap::with_capacity(capacity),
@@ -317,6 +322,7 @@ impl TermCache {
             term_buffer: Vec::new(),
             bigrams: 0,
             phrase_words: crate::keyphrases::PhraseWords::default(),
+            max_words,
         }
     }
 
@@ -381,10 +387,19 @@ impl TermCache {
         id
     }
 
-    /// Drops the word forms and terms, which a summarizer would clear before the
-    /// next document, and keeps the analyzer and the word forms of key phrase
-    /// extraction.
-    pub(crate) fn clear_terms(&mut self) {
+    /// Ends the term ids of a document. A cache that contains more than its
+    /// maximum of word forms is cleared before the next document, so it drops its
+    /// word forms and terms now, and the rest of the ranking and key phrase
+    /// extraction do not hold them.
+    pub(crate) fn end_term_ids(&mut self) {
+        if self.len() > self.max_words {
+            self.clear_terms();
+        }
+    }
+
+    /// Drops the word forms and terms, and keeps the analyzer and the word forms
+    /// of key phrase extraction.
+    fn clear_terms(&mut self) {
         self.forms = BytesMap::with_capacity(0);
         self.terms = BytesMap::with_capacity(0);
         self.bigrams = 0;
@@ -906,7 +921,7 @@ mod tests {
             // One cache for all documents, as a `Summarizer` keeps it. A document
             // that starts with no terms numbers them with the global ids, and
             // `clear_terms` after some documents starts the next with none.
-            let mut cache = TermCache::with_capacity(Analyzer::new(Some(Language::English)), 0);
+            let mut cache = TermCache::with_capacity(Analyzer::new(Some(Language::English)), 0, usize::MAX);
             for (sentences, clear_after) in &documents {
                 let (found, expected) = found_and_expected_ids(&mut cache, sentences);
                 proptest::prop_assert_eq!(found, expected);
