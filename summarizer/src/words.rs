@@ -422,6 +422,10 @@ impl TermCache {
     /// word forms and terms now, and the rest of the ranking and key phrase
     /// extraction do not hold them.
     pub(crate) fn end_term_ids(&mut self) {
+        // In a document that started with no terms, the tables contain its own
+        // word forms and terms alone.
+        let (forms, terms) = if self.global_ids { (self.forms.len(), self.terms.len()) } else { (0, 0) };
+        self.phrase_words.expect_words(forms, terms);
         if self.len() > self.max_words {
             self.clear_terms();
         }
