@@ -914,14 +914,14 @@ mod tests {
         }
     }
 
+    /// The term ids of each sentence of a document, and the number of distinct terms.
+    type NumberedIds = (Vec<Vec<u32>>, usize);
+
     /// Returns the term ids that [`TermIds`] gives each sentence of one document,
     /// with the number of distinct terms it counts, and the ids that numbering the
     /// terms of [`Analyzer::for_each_term`] from 0 in order of first use gives, with
     /// their number.
-    fn found_and_expected_ids(
-        cache: &mut TermCache,
-        sentences: &[String],
-    ) -> ((Vec<Vec<u32>>, usize), (Vec<Vec<u32>>, usize)) {
+    fn found_and_expected_ids(cache: &mut TermCache, sentences: &[String]) -> (NumberedIds, NumberedIds) {
         let mut term_ids = TermIds::new(cache);
         let found: Vec<Vec<u32>> = sentences
             .iter()
