@@ -1,6 +1,7 @@
 //! Key phrases: the runs of content words (or, in Chinese and Japanese, the
 //! character n-grams) that a document repeats, favouring early and longer ones.
 
+use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
 
@@ -9,7 +10,7 @@ use hashbrown::HashTable;
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::segment::Span;
-use crate::words::{for_each_bytewise_word_range, for_each_segment, is_bytewise_text, is_cjk, Analyzer};
+use crate::words::{for_each_bytewise_word_range, for_each_segment, is_bytewise_text, is_cjk, Analyzer, BytesMap};
 
 /// The maximum number of words in a key phrase.
 const MAX_PHRASE_WORDS: usize = 3;
@@ -28,30 +29,71 @@ pub struct KeyPhrase {
 /// The maximum number of characters in a Chinese or Japanese key phrase.
 const MAX_CJK_PHRASE_CHARS: usize = 6;
 
-/// Statistics of one candidate phrase.
+/// Statistics of one candidate phrase of several words, or of a Chinese or
+/// Japanese n-gram.
 #[derive(Debug, Clone, Copy)]
 struct Candidate {
-    surface: Span,
     count: u32,
     first_sentence: u32,
+    /// The first occurrence, as byte offsets from the start of sentence
+    /// `first_sentence`, which is at most `MAX_SENTENCE_BYTES` long.
+    start: u32,
+    end: u32,
     /// The number of words, or of characters minus one for Chinese and Japanese.
     words: u8,
-    /// A character n-gram of Chinese or Japanese text, which counts only when it
-    /// recurs.
-    cjk: bool,
 }
 
 impl Candidate {
-    fn new(surface: Span, sentence_index: usize, words: usize, cjk: bool) -> Self {
+    fn new(start: u32, end: u32, sentence_index: usize, words: usize) -> Self {
         Self {
-            surface,
             count: 0,
-            first_sentence: u32::try_from(sentence_index).unwrap_or(u32::MAX),
+            first_sentence: sentence_index_u32(sentence_index),
+            start,
+            end,
             // At most MAX_PHRASE_WORDS or MAX_CJK_PHRASE_CHARS - 1.
             words: words as u8,
-            cjk,
         }
     }
+}
+
+/// Statistics of the candidate of one word: how often its term occurs and where
+/// it first does, as in [`Candidate`]. It takes 16 bytes, because most distinct
+/// words of a text have one, and [`Phrases::term`] returns its term.
+#[derive(Debug, Clone, Copy)]
+struct Single {
+    count: u32,
+    first_sentence: u32,
+    start: u32,
+    end: u32,
+}
+
+/// Returns `sentence_index` as a `u32`: a text has fewer sentences than bytes,
+/// far below 4 GiB.
+fn sentence_index_u32(sentence_index: usize) -> u32 {
+    u32::try_from(sentence_index).unwrap_or(u32::MAX)
+}
+
+/// Returns the byte offset of `at` from the start of `span`, which is a sentence of
+/// at most `MAX_SENTENCE_BYTES`.
+fn offset_in(span: Span, at: usize) -> u32 {
+    u32::try_from(at - span.start).unwrap_or(u32::MAX)
+}
+
+/// Returns the ranking score of a candidate: `count * words * (1 + 1 /
+/// sqrt(1 + first sentence index))`.
+fn score(count: u32, words: u8, first_sentence: u32) -> f64 {
+    let position = 1.0 + 1.0 / (1.0 + f64::from(first_sentence)).sqrt();
+    f64::from(count) * f64::from(words) * position
+}
+
+/// A candidate in the ranking: its score, its first occurrence in the text, its
+/// key and its count.
+#[derive(Debug, Clone, Copy)]
+struct Ranked {
+    score: f64,
+    surface: Span,
+    key: PhraseKey,
+    count: u32,
 }
 
 /// The key of a candidate of several words or of a Chinese or Japanese n-gram:
@@ -87,8 +129,10 @@ const _: () = assert!(MAX_PHRASE_WORDS < MAX_CJK_PHRASE_CHARS);
 /// `String` for each took an allocation and 24 bytes more.
 struct Names {
     bytes: Vec<u8>,
-    /// The end of each name in `bytes`.
-    ends: Vec<usize>,
+    /// The end of each name in `bytes`. A cache keeps at most some hundred thousand
+    /// names before it is cleared, and a document has fewer bytes of names than of
+    /// text, far below 4 GiB.
+    ends: Vec<u32>,
     table: HashTable<u32>,
     hasher: FixedState,
 }
@@ -100,11 +144,19 @@ impl Default for Names {
 }
 
 impl Names {
+    /// Reserves room for `additional` more names, of about 8 bytes each.
+    fn reserve(&mut self, additional: usize) {
+        self.bytes.reserve(additional.saturating_mul(8));
+        self.ends.reserve(additional);
+        let (bytes, ends, hasher) = (&self.bytes, &self.ends, &self.hasher);
+        self.table.reserve(additional, |&other| {
+            hasher.hash_one(std::str::from_utf8(name_bytes(bytes, ends, other)).unwrap_or(""))
+        });
+    }
+
     fn name(&self, id: u32) -> &str {
-        let id = id as usize;
-        let start = id.checked_sub(1).map_or(0, |previous| self.ends[previous]);
         // Names are whole strs one after another, so each range is on char boundaries.
-        std::str::from_utf8(&self.bytes[start..self.ends[id]]).unwrap_or("")
+        std::str::from_utf8(name_bytes(&self.bytes, &self.ends, id)).unwrap_or("")
     }
 
     fn get(&self, name: &str) -> Option<u32> {
@@ -122,36 +174,68 @@ impl Names {
         // and a document has fewer than its bytes, far below 4 GiB.
         let id = self.ends.len() as u32;
         self.bytes.extend_from_slice(name.as_bytes());
-        self.ends.push(self.bytes.len());
+        self.ends.push(self.bytes.len() as u32);
         let (bytes, ends, hasher) = (&self.bytes, &self.ends, &self.hasher);
         self.table.insert_unique(hash, id, |&other| {
-            let other = other as usize;
-            let start = other.checked_sub(1).map_or(0, |previous| ends[previous]);
-            hasher.hash_one(std::str::from_utf8(&bytes[start..ends[other]]).unwrap_or(""))
+            hasher.hash_one(std::str::from_utf8(name_bytes(bytes, ends, other)).unwrap_or(""))
         });
         (id, true)
     }
 }
 
-/// A word of a run of content words kept for the second pass of [`extract`]: its
-/// term's id, the index of its candidate in [`Phrases::singles`], and its surface
-/// without an elided article.
+/// Returns the bytes of name `id` of a [`Names`] with the given `bytes` and `ends`.
+fn name_bytes<'a>(bytes: &'a [u8], ends: &[u32], id: u32) -> &'a [u8] {
+    let id = id as usize;
+    let start = id.checked_sub(1).map_or(0, |previous| ends[previous] as usize);
+    &bytes[start..ends[id] as usize]
+}
+
+/// A word of a run of content words kept for the second pass of [`extract`]: the
+/// index of its candidate in [`Phrases::singles`], and its surface without an
+/// elided article, as byte offsets in its sentence.
 struct StoredWord {
-    term: u32,
     single: u32,
-    surface: Span,
+    start: u32,
+    end: u32,
 }
 
 /// The analysis of the word forms seen by key phrase extraction, kept between
 /// documents by a [`crate::Summarizer`] (in its [`crate::words::TermCache`]) so
 /// that each form is analysed once for all of them.
-#[derive(Default)]
 pub(crate) struct PhraseWords {
     /// The [`SegmentKind`] of each distinct segment seen (a word or the text
-    /// between words).
-    kinds: HashMap<Box<str>, SegmentKind, FixedState>,
+    /// between words), packed by [`SegmentKind::pack`]. A map of `Box<str>` to
+    /// the kind took about three times the memory.
+    kinds: BytesMap,
     /// The terms of the content words, whose ids the kinds hold.
     terms: Names,
+    /// For each term of `terms`: the number of the document that last used it
+    /// (0 for none), and the index of its candidate in that document's
+    /// [`Phrases::singles`]. A document that starts with no terms leaves it
+    /// empty, because the index is then the term id, and the next one fills it.
+    singles: Vec<(u32, u32)>,
+    /// The number of the current document, counted from 1.
+    document: u32,
+    /// True when the current document started with no terms, so that its terms'
+    /// ids, given in order of first use, are the indexes of their candidates.
+    fresh: bool,
+    /// The number of distinct word forms and terms that the ranking found in the
+    /// document, when it started with an empty cache, or zeros. See
+    /// [`PhraseWords::expect_words`].
+    expected_words: (usize, usize),
+}
+
+impl Default for PhraseWords {
+    fn default() -> Self {
+        Self {
+            kinds: BytesMap::with_capacity(0),
+            terms: Names::default(),
+            singles: Vec::new(),
+            document: 0,
+            fresh: false,
+            expected_words: (0, 0),
+        }
+    }
 }
 
 impl PhraseWords {
@@ -159,13 +243,72 @@ impl PhraseWords {
     pub(crate) fn len(&self) -> usize {
         self.kinds.len()
     }
+
+    /// Sets the number of distinct word forms and terms that the ranking found in
+    /// the next document, or zeros when it does not know them.
+    ///
+    /// Extraction that starts with no segments reserves room for as many, because
+    /// growing its tables and lists step by step left about as much memory again
+    /// resident: on 1 MB of distinct 4-letter words, 27 MB peak RSS where 20 MB
+    /// with the room reserved (glibc 2.36).
+    pub(crate) fn expect_words(&mut self, forms: usize, terms: usize) {
+        self.expected_words = (forms, terms);
+    }
+
+    /// Starts a new document, for which no term has a candidate yet.
+    fn start_document(&mut self) {
+        // The slots of a fresh document were never filled.
+        self.singles.resize(self.terms.ends.len(), (0, 0));
+        self.fresh = self.terms.ends.is_empty();
+        self.document = self.document.wrapping_add(1);
+        if self.document == 0 {
+            // After 2^32 documents the numbers start again, so that no earlier
+            // document's number is taken for the new one's.
+            self.singles.iter_mut().for_each(|slot| slot.0 = 0);
+            self.document = 1;
+        }
+    }
+
+    /// Returns the id of `term` in `terms`, after adding it when it is new.
+    fn term_id(&mut self, term: &str) -> u32 {
+        let (id, new) = self.terms.id(term);
+        if new && !self.fresh {
+            self.singles.push((0, 0));
+        }
+        id
+    }
+
+    /// Returns the index in `phrases.singles` of the candidate of `term` in the
+    /// current document, after adding one for its first occurrence when it has
+    /// none.
+    fn single(&mut self, term: u32, phrases: &mut Phrases, first: impl FnOnce() -> Single) -> u32 {
+        if self.fresh {
+            // Each new term gets the next id from `content_runs`, which
+            // `count_candidates` then meets first, so the candidates are in id order.
+            debug_assert!(term as usize <= phrases.singles.len(), "term {term} skips a candidate");
+            if term as usize == phrases.singles.len() {
+                phrases.singles.push(first());
+            }
+            return term;
+        }
+        let slot = &mut self.singles[term as usize];
+        if slot.0 != self.document {
+            // Fewer singles than words of text.
+            *slot = (self.document, phrases.singles.len() as u32);
+            phrases.singles.push(first());
+            phrases.single_terms.push(term);
+        }
+        slot.1
+    }
 }
 
 /// The candidates of one document.
 struct Phrases {
-    /// The candidate of each single word seen, and its index by term id.
-    singles: Vec<Candidate>,
-    single_of_term: HashMap<u32, u32, FixedState>,
+    /// The candidate of each single word seen.
+    singles: Vec<Single>,
+    /// The term of each candidate of `singles`, unless the document started with
+    /// no terms (see [`PhraseWords::fresh`]) and it is empty.
+    single_terms: Vec<u32>,
     /// The character bigrams of Chinese and Japanese text, and how many times each
     /// occurs by bigram id.
     bigrams: Names,
@@ -175,6 +318,11 @@ struct Phrases {
 }
 
 impl Phrases {
+    /// Returns the term of candidate `single` of `singles`.
+    fn term(&self, single: u32) -> u32 {
+        self.single_terms.get(single as usize).copied().unwrap_or(single)
+    }
+
     /// Returns the strings of the terms (in `terms`) or bigrams of `key`.
     fn key_names<'a>(&'a self, key: &'a PhraseKey, terms: &'a Names) -> impl Iterator<Item = &'a str> + 'a {
         let names = if key.cjk { &self.bigrams } else { terms };
@@ -202,6 +350,12 @@ impl Phrases {
 /// the phrases of several words and the n-grams whose parts all recur. Counting
 /// every run of words and every n-gram took about 400 times the size of a text of
 /// Chinese characters that seldom recur, and most of the time of a summary.
+///
+/// Every candidate that occurs twice scores more than 2, and every word seen once
+/// scores at most 2 and shares no term with any other candidate. So the words seen
+/// once, which are most distinct words of a text of new terms, are left out of the
+/// ranking, and only the first few of them fill the phrases when fewer than `limit`
+/// recurring ones are chosen.
 pub(crate) fn extract(
     text: &str,
     spans: &[Span],
@@ -212,35 +366,139 @@ pub(crate) fn extract(
     if limit == 0 {
         return Vec::new();
     }
+    let phrases = count_candidates(text, spans, analyzer, phrase_words);
+    let surface = |first_sentence: u32, start: u32, end: u32| {
+        let sentence_start = spans[first_sentence as usize].start;
+        Span { start: sentence_start + start as usize, end: sentence_start + end as usize }
+    };
+    let ranked_single = |(index, single): (usize, &Single)| Ranked {
+        score: score(single.count, 1, single.first_sentence),
+        surface: surface(single.first_sentence, single.start, single.end),
+        key: PhraseKey::new(false, [phrases.term(index as u32)]),
+        count: single.count,
+    };
+    let recurring_singles =
+        phrases.singles.iter().enumerate().filter(|(_, single)| single.count >= 2).map(ranked_single);
+    // A phrase of several words or an n-gram is a candidate only when it recurs.
+    let recurring_multi =
+        phrases.multi.iter().filter(|(_, candidate)| candidate.count >= 2).map(|(key, candidate)| Ranked {
+            score: score(candidate.count, candidate.words, candidate.first_sentence),
+            surface: surface(candidate.first_sentence, candidate.start, candidate.end),
+            key: *key,
+            count: candidate.count,
+        });
+    let mut ranked: Vec<Ranked> = recurring_singles.chain(recurring_multi).collect();
+    let ranks_before = |a: &Ranked, b: &Ranked| {
+        b.score.total_cmp(&a.score).then(a.surface.start.cmp(&b.surface.start)).then_with(|| {
+            phrases.key_names(&a.key, &phrase_words.terms).cmp(phrases.key_names(&b.key, &phrase_words.terms))
+        })
+    };
+
+    // Only the best candidates are needed, so they are sorted a block at a time:
+    // the next block is selected from the rest and sorted when the walk reaches
+    // it. No two candidates have the same key, so the order is the full sort's.
+    let mut sorted = 0;
+    let mut block = limit.saturating_mul(4).max(16);
+    let mut chosen: Vec<Ranked> = Vec::new();
+    for index in 0..ranked.len() {
+        if chosen.len() == limit {
+            break;
+        }
+        if index == sorted {
+            let rest = &mut ranked[sorted..];
+            let end = block.min(rest.len());
+            if end < rest.len() {
+                rest.select_nth_unstable_by(end - 1, ranks_before);
+            }
+            rest[..end].sort_by(ranks_before);
+            sorted += end;
+            block = block.saturating_mul(2);
+        }
+        let candidate = ranked[index];
+        let key = &candidate.key;
+        let overlaps =
+            chosen.iter().any(|kept| kept.key.cjk == key.cjk && kept.key.ids().iter().any(|id| key.ids().contains(id)));
+        if !overlaps {
+            chosen.push(candidate);
+        }
+    }
+
+    // The words seen once rank below all of these and share no term with them or
+    // one another, so the best of them take the places left, in ranking order.
+    // They come in order of their first sentence's index and then of their start,
+    // which is their ranking order, so each takes one comparison.
+    let places = limit - chosen.len();
+    let mut once: Vec<Ranked> = Vec::new();
+    if places > 0 {
+        for single in phrases.singles.iter().enumerate().filter(|(_, single)| single.count == 1) {
+            keep_best(&mut once, ranked_single(single), places, ranks_before);
+        }
+    }
+    chosen.extend(once);
+
+    let phrase = |candidate: Ranked| KeyPhrase {
+        text: text[candidate.surface.start..candidate.surface.end].to_owned(),
+        count: candidate.count as usize,
+        score: candidate.score,
+    };
+    chosen.into_iter().map(phrase).collect()
+}
+
+/// Adds `item` to `best`, which holds at most `max_len` items, sorted by
+/// `ranks_before` and best first, when it ranks before the last of them or there is
+/// room. An item that ranks after all of them takes one comparison.
+fn keep_best<T>(best: &mut Vec<T>, item: T, max_len: usize, ranks_before: impl Fn(&T, &T) -> Ordering) {
+    if best.len() == max_len {
+        match best.last() {
+            Some(last) if ranks_before(&item, last).is_lt() => {
+                best.pop();
+            }
+            _ => return,
+        }
+    }
+    let at = best.partition_point(|kept| ranks_before(kept, &item).is_lt());
+    best.insert(at, item);
+}
+
+/// Counts the candidates of `text` in the two passes of [`extract`].
+fn count_candidates(text: &str, spans: &[Span], analyzer: &Analyzer, phrase_words: &mut PhraseWords) -> Phrases {
     let mut phrases = Phrases {
         singles: Vec::new(),
-        single_of_term: HashMap::default(),
+        single_terms: Vec::new(),
         bigrams: Names::default(),
         bigram_counts: Vec::new(),
         multi: HashMap::default(),
     };
-    // The runs of more than one word, for the second pass: the end of each in
-    // `stored_words`, and its sentence.
+    // The words of the runs of more than one word, for the second pass, and the
+    // end of each run in them with its sentence.
     let mut stored_words: Vec<StoredWord> = Vec::new();
+    let (forms, terms) = std::mem::take(&mut phrase_words.expected_words);
+    if phrase_words.kinds.len() == 0 && phrase_words.terms.ends.is_empty() {
+        // Each word form is a segment, and in a text of distinct words most forms
+        // are in runs of several words.
+        phrase_words.kinds = BytesMap::with_capacity(forms);
+        phrase_words.terms.reserve(terms);
+        phrase_words.singles.reserve(terms);
+        phrases.singles.reserve(terms);
+        stored_words.reserve(forms);
+    }
+    phrase_words.start_document();
     let mut runs: Vec<(usize, usize)> = Vec::new();
     let mut sentence_runs = Runs::default();
-    for (sentence_index, span) in spans.iter().enumerate() {
-        content_runs(text, *span, analyzer, phrase_words, &mut sentence_runs);
+    for (sentence_index, &span) in spans.iter().enumerate() {
+        content_runs(text, span, analyzer, phrase_words, &mut sentence_runs);
         for run in sentence_runs.iter() {
             for word in run {
                 // A French or Italian phrase starts after an elided article
                 // ("investissements", not "d'investissements") and keeps those inside.
-                let surface = Span { start: word.span.start + word.elided, end: word.span.end };
-                let term = word.term;
-                let singles = &mut phrases.singles;
-                let single = *phrases.single_of_term.entry(term).or_insert_with(|| {
-                    singles.push(Candidate::new(surface, sentence_index, 1, false));
-                    // Fewer singles than words of text.
-                    (singles.len() - 1) as u32
-                });
-                singles[single as usize].count += 1;
+                let start = offset_in(span, word.span.start + word.elided);
+                let end = offset_in(span, word.span.end);
+                let first_sentence = sentence_index_u32(sentence_index);
+                let single =
+                    phrase_words.single(word.term, &mut phrases, || Single { count: 0, first_sentence, start, end });
+                phrases.singles[single as usize].count += 1;
                 if run.len() > 1 {
-                    stored_words.push(StoredWord { term, single, surface });
+                    stored_words.push(StoredWord { single, start, end });
                 }
             }
             if run.len() > 1 {
@@ -261,12 +519,11 @@ pub(crate) fn extract(
                 if phrase.iter().any(|word| phrases.singles[word.single as usize].count < 2) {
                     break;
                 }
-                let key = PhraseKey::new(false, phrase.iter().map(|word| word.term));
-                let surface = Span { start: run[first].surface.start, end: run[last].surface.end };
+                let key = PhraseKey::new(false, phrase.iter().map(|word| phrases.term(word.single)));
                 phrases
                     .multi
                     .entry(key)
-                    .or_insert_with(|| Candidate::new(surface, sentence_index, phrase.len(), false))
+                    .or_insert_with(|| Candidate::new(run[first].start, run[last].end, sentence_index, phrase.len()))
                     .count += 1;
             }
         }
@@ -274,60 +531,7 @@ pub(crate) fn extract(
     for (sentence_index, span) in spans.iter().enumerate() {
         add_cjk_ngrams(text, *span, sentence_index, &mut phrases);
     }
-
-    let single_keys = phrases
-        .single_of_term
-        .iter()
-        .map(|(&term, &single)| (PhraseKey::new(false, [term]), phrases.singles[single as usize]));
-    let mut ranked: Vec<(f64, PhraseKey, Candidate)> = single_keys
-        .chain(phrases.multi.iter().map(|(key, candidate)| (*key, *candidate)))
-        .filter(|(_, candidate)| (candidate.words == 1 && !candidate.cjk) || candidate.count >= 2)
-        .map(|(key, candidate)| {
-            let position = 1.0 + 1.0 / (1.0 + f64::from(candidate.first_sentence)).sqrt();
-            let score = f64::from(candidate.count) * f64::from(candidate.words) * position;
-            (score, key, candidate)
-        })
-        .collect();
-    let ranks_before = |a: &(f64, PhraseKey, Candidate), b: &(f64, PhraseKey, Candidate)| {
-        b.0.total_cmp(&a.0).then(a.2.surface.start.cmp(&b.2.surface.start)).then_with(|| {
-            phrases.key_names(&a.1, &phrase_words.terms).cmp(phrases.key_names(&b.1, &phrase_words.terms))
-        })
-    };
-
-    // Only the best candidates are needed, so they are sorted a block at a time:
-    // the next block is selected from the rest and sorted when the walk reaches
-    // it. No two candidates have the same key, so the order is the full sort's.
-    let mut sorted = 0;
-    let mut block = limit.saturating_mul(4).max(16);
-    let mut chosen: Vec<(PhraseKey, KeyPhrase)> = Vec::new();
-    for index in 0..ranked.len() {
-        if chosen.len() == limit {
-            break;
-        }
-        if index == sorted {
-            let rest = &mut ranked[sorted..];
-            let end = block.min(rest.len());
-            if end < rest.len() {
-                rest.select_nth_unstable_by(end - 1, ranks_before);
-            }
-            rest[..end].sort_by(ranks_before);
-            sorted += end;
-            block = block.saturating_mul(2);
-        }
-        let (score, key, candidate) = ranked[index];
-        let overlaps =
-            chosen.iter().any(|(kept, _)| kept.cjk == key.cjk && kept.ids().iter().any(|id| key.ids().contains(id)));
-        if overlaps {
-            continue;
-        }
-        let phrase = KeyPhrase {
-            text: text[candidate.surface.start..candidate.surface.end].to_owned(),
-            count: candidate.count as usize,
-            score,
-        };
-        chosen.push((key, phrase));
-    }
-    chosen.into_iter().map(|(_, phrase)| phrase).collect()
+    phrases
 }
 
 /// Counts the character bigrams of each run of Chinese or Japanese characters in
@@ -360,7 +564,8 @@ fn add_cjk_ngrams(text: &str, span: Span, sentence_index: usize, phrases: &mut P
         if !cjk {
             return;
         }
-        let offset = span.start + (segment.as_ptr() as usize - sentence.as_ptr() as usize);
+        // The offset of the segment in the sentence.
+        let offset = segment.as_ptr() as usize - sentence.as_ptr() as usize;
         let starts: Vec<usize> = segment.char_indices().map(|(index, _)| index).chain([segment.len()]).collect();
         let chars = starts.len() - 1;
         let chars_of: Vec<char> = segment.chars().collect();
@@ -385,11 +590,13 @@ fn add_cjk_ngrams(text: &str, span: Span, sentence_index: usize, phrases: &mut P
                     continue;
                 }
                 let key = PhraseKey::new(true, recurring[first..first + length - 1].iter().flatten().copied());
-                let surface = Span { start: offset + starts[first], end: offset + starts[first + length] };
+                // A sentence is at most MAX_SENTENCE_BYTES long.
+                let start = (offset + starts[first]) as u32;
+                let end = (offset + starts[first + length]) as u32;
                 phrases
                     .multi
                     .entry(key)
-                    .or_insert_with(|| Candidate::new(surface, sentence_index, length - 1, true))
+                    .or_insert_with(|| Candidate::new(start, end, sentence_index, length - 1))
                     .count += 1;
             }
         }
@@ -461,8 +668,41 @@ enum SegmentKind {
     Break,
 }
 
-/// Returns the [`SegmentKind`] of `segment`, giving a new term its id in `terms`.
-fn segment_kind(segment: &str, analyzer: &Analyzer, terms: &mut Names) -> SegmentKind {
+impl SegmentKind {
+    /// The packed [`SegmentKind::Break`].
+    const PACKED_BREAK: u32 = u32::MAX;
+    /// The packed [`SegmentKind::Joiner`].
+    const PACKED_JOINER: u32 = u32::MAX - 1;
+
+    /// Returns the kind as one `u32` for [`PhraseWords::kinds`]: a word as its term
+    /// id times 16 plus the length of its elided article, which is at most 9 bytes
+    /// ("quoiqu’"). Returns `None` for a word that does not fit, which is then
+    /// analysed again each time, as happens only beyond 268 million terms.
+    fn pack(self) -> Option<u32> {
+        match self {
+            SegmentKind::Word(term, elided) => {
+                let elided = u32::try_from(elided).ok().filter(|&elided| elided < 16)?;
+                let packed = term.checked_mul(16)? | elided;
+                (packed < Self::PACKED_JOINER).then_some(packed)
+            }
+            SegmentKind::Joiner => Some(Self::PACKED_JOINER),
+            SegmentKind::Break => Some(Self::PACKED_BREAK),
+        }
+    }
+
+    /// Returns the kind that [`SegmentKind::pack`] packed as `packed`.
+    fn unpack(packed: u32) -> Self {
+        match packed {
+            Self::PACKED_BREAK => SegmentKind::Break,
+            Self::PACKED_JOINER => SegmentKind::Joiner,
+            _ => SegmentKind::Word(packed / 16, (packed % 16) as usize),
+        }
+    }
+}
+
+/// Returns the [`SegmentKind`] of `segment`, giving a new term its id in
+/// `phrase_words`.
+fn segment_kind(segment: &str, analyzer: &Analyzer, phrase_words: &mut PhraseWords) -> SegmentKind {
     if analyzer.is_english() && ENGLISH_PHRASE_BREAKS.iter().any(|word| word.eq_ignore_ascii_case(segment)) {
         return SegmentKind::Break;
     }
@@ -475,7 +715,7 @@ fn segment_kind(segment: &str, analyzer: &Analyzer, terms: &mut Names) -> Segmen
     let term = if plain_word { analyzer.word_term(segment) } else { None };
     let short = segment.chars().count() < 2;
     match term {
-        Some(term) if !short => SegmentKind::Word(terms.id(&term).0, analyzer.elided_prefix_len(segment)),
+        Some(term) if !short => SegmentKind::Word(phrase_words.term_id(&term), analyzer.elided_prefix_len(segment)),
         _ if joins_words && !is_word => SegmentKind::Joiner,
         _ => SegmentKind::Break,
     }
@@ -522,11 +762,13 @@ fn content_runs(text: &str, span: Span, analyzer: &Analyzer, phrase_words: &mut 
             runs.end_run();
             return;
         }
-        let kind = match phrase_words.kinds.get(segment) {
-            Some(&kind) => kind,
+        let kind = match phrase_words.kinds.get(segment.as_bytes()) {
+            Some(packed) => SegmentKind::unpack(packed),
             None => {
-                let kind = segment_kind(segment, analyzer, &mut phrase_words.terms);
-                phrase_words.kinds.insert(segment.into(), kind);
+                let kind = segment_kind(segment, analyzer, phrase_words);
+                if let Some(packed) = kind.pack() {
+                    phrase_words.kinds.insert_new(segment.as_bytes(), packed);
+                }
                 kind
             }
         };
@@ -857,6 +1099,43 @@ mod tests {
             let spans = split_sentences(&text);
             let analyzer = Analyzer::new(Some(Language::English));
             check_extract(&text, &spans, &analyzer, limit)?;
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn extract_matches_counting_every_run_with_spans_reversed(
+            sentences in proptest::collection::vec(
+                "((Storm|storm|coast|the|roads|rain|Gary Locke|d'eau|said|[a-e]{2}|[a-c]{3})[,;:]?[ \n]{1,2}){1,8}[.!?]",
+                0..10,
+            ),
+            limit in 1usize..12,
+        ) {
+            // The sentence indexes then count from the end of the text, and the
+            // first occurrence of a word is its last in the text.
+            let text = sentences.join(" ");
+            let mut spans = split_sentences(&text);
+            spans.reverse();
+            let analyzer = Analyzer::new(Some(Language::English));
+            check_extract(&text, &spans, &analyzer, limit)?;
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn keep_best_matches_sort_and_truncate(
+            items in proptest::collection::vec(0u8..20, 0..40),
+            max_len in 1usize..8,
+        ) {
+            // Pairs of a value and its position, so that equal values keep their order.
+            let mut best = Vec::new();
+            for (position, &value) in items.iter().enumerate() {
+                keep_best(&mut best, (value, position), max_len, |a: &(u8, usize), b: &(u8, usize)| a.cmp(b));
+            }
+            let mut expected: Vec<(u8, usize)> = items.iter().copied().zip(0..).collect();
+            expected.sort();
+            expected.truncate(max_len);
+            proptest::prop_assert_eq!(best, expected);
         }
     }
 

@@ -298,7 +298,9 @@ impl Summarizer {
             Some(position) => position,
             None => {
                 let capacity = self.max_cached_words.min(Self::RESERVED_WORDS);
-                self.caches.push((language, words::TermCache::with_capacity(words::Analyzer::new(language), capacity)));
+                let analyzer = words::Analyzer::new(language);
+                let cache = words::TermCache::with_capacity(analyzer, capacity, self.max_cached_words);
+                self.caches.push((language, cache));
                 self.caches.len() - 1
             }
         };

@@ -625,11 +625,14 @@ fn ends_with_sentence_mark(sentence: &str) -> bool {
         .ends_with(['.', '!', '?', '…', '。', '！', '？', '؟', '۔', '।', '॥'])
 }
 
-/// The (term id, count) pairs of all sentences in one list, sorted by id within
-/// each sentence, with the end of each sentence's pairs in it and its number of
-/// content words. The ends and counts are kept as they are in the vectors.
+/// The term ids of all sentences in one list, sorted by id within each sentence,
+/// with the count of each, the end of each sentence's terms and its number of
+/// content words. The ids and ends are kept as they are in the vectors. A count
+/// is at most a sentence's number of words, which is below `MAX_SENTENCE_BYTES`,
+/// so it takes 2 bytes while the table of terms still grows.
 struct TermCounts {
-    counts: Vec<(u32, u32)>,
+    ids: Vec<u32>,
+    counts: Vec<u16>,
     ends: Vec<u32>,
     content_words: Vec<u16>,
 }
@@ -639,7 +642,8 @@ fn term_counts(text: &str, spans: &[Span], term_ids: &mut TermIds) -> TermCounts
     // A guess of one distinct term per 8 bytes of sentence text saves most of the
     // copies that growing from empty makes, and takes at most one byte per byte.
     let sentence_bytes: usize = spans.iter().map(|span| span.end - span.start).sum();
-    let mut counts: Vec<(u32, u32)> = Vec::with_capacity(sentence_bytes / 8);
+    let mut ids: Vec<u32> = Vec::with_capacity(sentence_bytes / 8);
+    let mut counts: Vec<u16> = Vec::with_capacity(sentence_bytes / 8);
     let mut ends: Vec<u32> = Vec::with_capacity(spans.len());
     let mut content_words: Vec<u16> = Vec::with_capacity(spans.len());
     // Room for the terms of most sentences, which a vector growing from empty
@@ -670,28 +674,32 @@ fn term_counts(text: &str, spans: &[Span], term_ids: &mut TermIds) -> TermCounts
             }
         });
         earlier_ids.sort_unstable();
-        let start = counts.len();
+        let start = ids.len();
         for &id in &earlier_ids {
-            match counts[start..].last_mut() {
-                Some((last, count)) if *last == id => *count += 1,
-                _ => counts.push((id, 1)),
+            if ids[start..].last() == Some(&id) {
+                *counts.last_mut().expect("one count for each id") += 1;
+            } else {
+                ids.push(id);
+                counts.push(1);
             }
         }
-        counts.extend((first_new..).zip(new_counts.iter().copied()));
+        ids.extend(first_new..first_new + new_counts.len() as u32);
+        counts.extend(new_counts.iter().map(|&count| count as u16));
         // There are fewer terms than bytes of text, which is far below 4 GiB, and a
         // sentence has at most MAX_SENTENCE_BYTES bytes, so far fewer words.
-        ends.push(u32::try_from(counts.len()).unwrap_or(u32::MAX));
+        ends.push(u32::try_from(ids.len()).unwrap_or(u32::MAX));
         content_words.push(u16::try_from(words).unwrap_or(u16::MAX));
     }
-    TermCounts { counts, ends, content_words }
+    TermCounts { ids, counts, ends, content_words }
 }
 
 /// Builds the tf-idf vector of each sentence, with inverse sentence frequency as idf.
 pub(crate) fn sentence_vectors(text: &str, spans: &[Span], terms: &mut TermCache) -> SentenceVectors {
     let mut term_ids = TermIds::new(terms);
-    let TermCounts { counts, ends, content_words } = term_counts(text, spans, &mut term_ids);
+    let TermCounts { ids, counts, ends, content_words } = term_counts(text, spans, &mut term_ids);
     let mut document_frequency = vec![0u32; term_ids.len()];
-    for &(id, _) in &counts {
+    terms.end_term_ids();
+    for &id in &ids {
         document_frequency[id as usize] += 1;
     }
 
@@ -703,35 +711,29 @@ pub(crate) fn sentence_vectors(text: &str, spans: &[Span], terms: &mut TermCache
     let sentence_count = spans.len() as f64;
     let idf_of = |frequency: u32| ((sentence_count + 1.0) / (frequency as f64 + 1.0)).ln() + 1.0;
     let mut idf_by_frequency: [Option<f64>; IDF_TABLE_LENGTH] = [None; IDF_TABLE_LENGTH];
-    let idf: Vec<f64> = document_frequency
-        .iter()
-        .map(|&frequency| match idf_by_frequency.get_mut(frequency as usize) {
+    let mut idf = |id: u32| {
+        let frequency = document_frequency[id as usize];
+        match idf_by_frequency.get_mut(frequency as usize) {
             Some(slot) => *slot.get_or_insert_with(|| idf_of(frequency)),
             None => idf_of(frequency),
-        })
-        .collect();
-
-    let mut vectors = SentenceVectors {
-        ids: Vec::with_capacity(counts.len()),
-        weights: Vec::with_capacity(counts.len()),
-        ends,
-        content_words,
-        vocabulary: 0,
+        }
     };
+
+    let weights = Vec::with_capacity(ids.len());
+    let mut vectors = SentenceVectors { ids, weights, ends, content_words, vocabulary: 0 };
     let mut start = 0;
     for &end in &vectors.ends {
-        let counts = &counts[start..end as usize];
-        if let Some(&(last, _)) = counts.last() {
+        let end = end as usize;
+        if let Some(&last) = vectors.ids[start..end].last() {
             vectors.vocabulary = vectors.vocabulary.max(last as usize + 1);
         }
-        vectors.ids.extend(counts.iter().map(|&(id, _)| id));
-        vectors.weights.extend(counts.iter().map(|&(id, tf)| {
+        vectors.weights.extend(vectors.ids[start..end].iter().zip(&counts[start..end]).map(|(&id, &tf)| {
             // ln(1) is 0, so a term seen once weighs its idf.
-            let tf_weight = if tf == 1 { 1.0 } else { 1.0 + (tf as f64).ln() };
-            tf_weight * idf[id as usize]
+            let tf_weight = if tf == 1 { 1.0 } else { 1.0 + f64::from(tf).ln() };
+            tf_weight * idf(id)
         }));
-        normalize(&mut vectors.weights[start..]);
-        start = end as usize;
+        normalize(&mut vectors.weights[start..end]);
+        start = end;
     }
     vectors
 }
@@ -1667,7 +1669,7 @@ mod tests {
     fn directed_scores(text: &str) -> Vec<f64> {
         let spans = split_sentences(text);
         let infos = describe(text, &spans);
-        let vectors = sentence_vectors(text, &spans, &mut TermCache::with_capacity(Analyzer::new(None), 0));
+        let vectors = sentence_vectors(text, &spans, &mut TermCache::with_capacity(Analyzer::new(None), 0, 0));
         directed_centrality(&infos, &vectors, text.len(), &mut WindowSpread::default())
     }
 
@@ -2154,7 +2156,7 @@ mod tests {
             // the ids of the reference.
             let analyzer = || Analyzer::new(Some(crate::Language::English));
             let (mut cache, mut reference_cache) =
-                (TermCache::with_capacity(analyzer(), 0), TermCache::with_capacity(analyzer(), 0));
+                (TermCache::with_capacity(analyzer(), 0, usize::MAX), TermCache::with_capacity(analyzer(), 0, usize::MAX));
             for sentences in &documents {
                 let text = sentences.join(" ");
                 let mut spans = Vec::new();
@@ -2183,7 +2185,9 @@ mod tests {
                     }
                     expected_ends.push(expected_counts.len() as u32);
                 }
-                proptest::prop_assert_eq!(found.counts, expected_counts);
+                let found_counts: Vec<(u32, u32)> =
+                    found.ids.iter().zip(&found.counts).map(|(&id, &count)| (id, count as u32)).collect();
+                proptest::prop_assert_eq!(found_counts, expected_counts);
                 proptest::prop_assert_eq!(found.ends, expected_ends);
                 proptest::prop_assert_eq!(found.content_words, expected_content_words);
             }

@@ -150,9 +150,10 @@ fn elided_prefix_len(word: &str) -> usize {
 
 /// A hash map from byte strings to `u32` values that keeps all its keys in one
 /// buffer, where a map of `Box<str>` allocates each key on its own. The word forms
-/// and terms of a [`TermCache`] are small and never removed one by one. An entry
-/// takes 16 bytes, so more of the table stays in the processor's caches.
-struct BytesMap {
+/// and terms of a [`TermCache`], and the segments of key phrase extraction, are
+/// small and never removed one by one. An entry takes 16 bytes, so more of the
+/// table stays in the processor's caches.
+pub(crate) struct BytesMap {
     /// The keys longer than [`INLINE_KEY_BYTES`], one after another.
     keys: Vec<u8>,
     /// Each entry's key, its length and its value. A key of up to
@@ -179,16 +180,16 @@ const LOW_BYTES: [u64; INLINE_KEY_BYTES + 1] = {
 };
 
 impl BytesMap {
-    fn with_capacity(capacity: usize) -> Self {
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
         Self { keys: Vec::new(), table: HashTable::with_capacity(capacity), hasher: FixedState::default() }
     }
 
-    fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.table.len()
     }
 
     #[inline(always)]
-    fn get(&self, key: &[u8]) -> Option<u32> {
+    pub(crate) fn get(&self, key: &[u8]) -> Option<u32> {
         if key.len() <= INLINE_KEY_BYTES {
             return self.get_short(pack_short(key), key.len());
         }
@@ -204,7 +205,7 @@ impl BytesMap {
     /// short key is packed in one load of the eight bytes at `start` where `bytes`
     /// has them, which takes fewer instructions than [`pack_short`].
     #[inline(always)]
-    fn get_at(&self, bytes: &[u8], start: usize, end: usize) -> Option<u32> {
+    pub(crate) fn get_at(&self, bytes: &[u8], start: usize, end: usize) -> Option<u32> {
         let len = end - start;
         if len <= INLINE_KEY_BYTES {
             if let Some(chunk) = chunk_at(bytes, start) {
@@ -225,7 +226,7 @@ impl BytesMap {
     }
 
     /// Inserts `key`, which must not be in the map yet, with `value`.
-    fn insert_new(&mut self, key: &[u8], value: u32) {
+    pub(crate) fn insert_new(&mut self, key: &[u8], value: u32) {
         // Keys are at most MAX_SENTENCE_BYTES long, so the length fits.
         let len = u32::try_from(key.len()).unwrap_or(u32::MAX);
         let (stored, hash) = if key.len() <= INLINE_KEY_BYTES {
@@ -284,32 +285,52 @@ pub(crate) struct TermCache {
     /// The number of Chinese and Japanese bigrams seen, which are terms of their
     /// own and have no entry in `forms`.
     bigrams: usize,
-    /// Global term id of each index term.
+    /// Global term id of each index term other than the bigrams of `bmp_bigrams`.
     terms: BytesMap,
-    /// For each global term id: the number of the document that last used it and
-    /// its id in that document.
-    document_ids: Vec<(u64, u32)>,
+    /// Global term id of each bigram of two chars of the Basic Multilingual Plane,
+    /// which are most Chinese and Japanese chars, keyed by the two code points as
+    /// `first << 16 | second`. An entry takes 8 bytes where `terms` takes 16, and
+    /// text of Chinese characters has about one new bigram for every 3 bytes.
+    bmp_bigrams: HashTable<(u32, u32)>,
+    hasher: FixedState,
+    /// For each global term id: the number of the document that last used it (0
+    /// for none) and its id in that document. A document that starts with no
+    /// terms leaves it empty, because its ids are the global ones, and the next
+    /// document fills it.
+    document_ids: Vec<(u32, u32)>,
     /// The number of the current document, counted from 1.
-    document: u64,
+    document: u32,
+    /// True when the current document started with no terms, so that each term's
+    /// global id is its id in the document.
+    global_ids: bool,
     /// The buffer that the term of each new word form is written into.
     term_buffer: Vec<u8>,
     /// The word forms that key phrase extraction has analysed.
     phrase_words: crate::keyphrases::PhraseWords,
+    /// The number of word forms above which [`TermCache::end_term_ids`] drops
+    /// the word forms and terms, because the summarizer clears a cache that
+    /// contains more before the next document.
+    max_words: usize,
 }
 
 impl TermCache {
     /// Creates a cache with room for `capacity` word forms and as many terms before
-    /// its tables grow.
-    pub(crate) fn with_capacity(analyzer: Analyzer, capacity: usize) -> Self {
+    /// its tables grow, which drops them after a document's term ids when it
+    /// contains more than `max_words` (see [`TermCache::end_term_ids`]).
+    pub(crate) fn with_capacity(analyzer: Analyzer, capacity: usize, max_words: usize) -> Self {
         Self {
             analyzer,
             forms: BytesMap::with_capacity(capacity),
             terms: BytesMap::with_capacity(capacity),
+            bmp_bigrams: HashTable::new(),
+            hasher: FixedState::default(),
             document_ids: Vec::with_capacity(capacity),
             document: 0,
+            global_ids: false,
             term_buffer: Vec::new(),
             bigrams: 0,
             phrase_words: crate::keyphrases::PhraseWords::default(),
+            max_words,
         }
     }
 
@@ -350,8 +371,19 @@ impl TermCache {
     /// term.
     fn bigram_id(&mut self, bigram: &str) -> u32 {
         // No term of a word equals a bigram, because words never contain the Chinese
-        // and Japanese chars of bigrams. So a bigram is looked up in `terms` alone,
-        // where an entry in `forms` as well took 16 bytes more for each.
+        // and Japanese chars of bigrams. So a bigram is looked up in `bmp_bigrams`
+        // or `terms` alone, where an entry in `forms` as well took 16 bytes more.
+        if let Some(key) = bmp_bigram_key(bigram) {
+            let hash = hash_short(&self.hasher, u64::from(key));
+            if let Some(&(_, id)) = self.bmp_bigrams.find(hash, |&(stored, _)| stored == key) {
+                return id;
+            }
+            let id = self.new_term_id();
+            let hasher = &self.hasher;
+            self.bmp_bigrams.insert_unique(hash, (key, id), |&(stored, _)| hash_short(hasher, u64::from(stored)));
+            self.bigrams += 1;
+            return id;
+        }
         if let Some(id) = self.terms.get(bigram.as_bytes()) {
             return id;
         }
@@ -359,18 +391,77 @@ impl TermCache {
         self.term_id(bigram.as_bytes())
     }
 
+    /// Returns the number of terms, the next global term id.
+    fn term_count(&self) -> usize {
+        self.terms.len() + self.bmp_bigrams.len()
+    }
+
+    /// Returns the global term id of a new term, with its slot in `document_ids`.
+    fn new_term_id(&mut self) -> u32 {
+        // Term ids stay below STOP_WORD: each term is a distinct word of at least
+        // one byte, and a text of u32::MAX bytes is far beyond every limit.
+        let id = self.term_count() as u32;
+        if !self.global_ids {
+            self.document_ids.push((0, 0));
+        }
+        id
+    }
+
     /// Returns the global term id of `term`, after adding it when it is new.
     fn term_id(&mut self, term: &[u8]) -> u32 {
         if let Some(id) = self.terms.get(term) {
             return id;
         }
-        // Term ids stay below STOP_WORD: each term is a distinct word of at least
-        // one byte, and a text of u32::MAX bytes is far beyond every limit.
-        let id = self.terms.len() as u32;
+        let id = self.new_term_id();
         self.terms.insert_new(term, id);
-        self.document_ids.push((0, 0));
         id
     }
+
+    /// Ends the term ids of a document. A cache that contains more than its
+    /// maximum of word forms is cleared before the next document, so it drops its
+    /// word forms and terms now, and the rest of the ranking and key phrase
+    /// extraction do not hold them.
+    pub(crate) fn end_term_ids(&mut self) {
+        // In a document that started with no terms, the tables contain its own
+        // word forms and terms alone.
+        let (forms, terms) = if self.global_ids { (self.forms.len(), self.terms.len()) } else { (0, 0) };
+        self.phrase_words.expect_words(forms, terms);
+        if self.len() > self.max_words {
+            self.clear_terms();
+        }
+    }
+
+    /// Drops the word forms and terms, and keeps the analyzer and the word forms
+    /// of key phrase extraction.
+    fn clear_terms(&mut self) {
+        self.forms = BytesMap::with_capacity(0);
+        self.terms = BytesMap::with_capacity(0);
+        self.bmp_bigrams = HashTable::new();
+        self.bigrams = 0;
+        self.document_ids = Vec::new();
+    }
+
+    /// Starts a new document.
+    fn start_document(&mut self) {
+        // The slots of a document that used the global ids were never filled.
+        self.document_ids.resize(self.term_count(), (0, 0));
+        self.global_ids = self.term_count() == 0;
+        self.document = self.document.wrapping_add(1);
+        if self.document == 0 {
+            // After 2^32 documents the numbers start again, so that no earlier
+            // document's number is taken for the new one's.
+            self.document_ids.iter_mut().for_each(|slot| slot.0 = 0);
+            self.document = 1;
+        }
+    }
+}
+
+/// Returns the key of `bigram` in [`TermCache::bmp_bigrams`] when it is two chars of
+/// the Basic Multilingual Plane, or `None`.
+fn bmp_bigram_key(bigram: &str) -> Option<u32> {
+    let mut chars = bigram.chars();
+    let (first, second) = (u32::from(chars.next()?), u32::from(chars.next()?));
+    (chars.next().is_none() && first <= 0xFFFF && second <= 0xFFFF).then_some(first << 16 | second)
 }
 
 /// Maps the words of one document to term ids numbered from 0 in order of first
@@ -384,7 +475,7 @@ pub(crate) struct TermIds<'c> {
 impl<'c> TermIds<'c> {
     /// Starts a new document on `cache`.
     pub(crate) fn new(cache: &'c mut TermCache) -> Self {
-        cache.document += 1;
+        cache.start_document();
         Self { cache, len: 0 }
     }
 
@@ -432,6 +523,11 @@ impl<'c> TermIds<'c> {
 
     /// Returns the id in this document of the global term id `global`.
     fn document_id(&mut self, global: u32) -> u32 {
+        if self.cache.global_ids {
+            // Global ids are given in order of first use, from 0 in this document.
+            self.len = self.len.max(global + 1);
+            return global;
+        }
         let document = self.cache.document;
         let slot = &mut self.cache.document_ids[global as usize];
         if slot.0 != document {
@@ -818,10 +914,14 @@ mod tests {
         }
     }
 
+    /// The term ids of each sentence of a document, and the number of distinct terms.
+    type NumberedIds = (Vec<Vec<u32>>, usize);
+
     /// Returns the term ids that [`TermIds`] gives each sentence of one document,
-    /// and the ids that the document gives the terms of [`Analyzer::for_each_term`]
-    /// for them, `u32::MAX` for a term that the document has no id for.
-    fn found_and_expected_ids(cache: &mut TermCache, sentences: &[String]) -> (Vec<Vec<u32>>, Vec<Vec<u32>>) {
+    /// with the number of distinct terms it counts, and the ids that numbering the
+    /// terms of [`Analyzer::for_each_term`] from 0 in order of first use gives, with
+    /// their number.
+    fn found_and_expected_ids(cache: &mut TermCache, sentences: &[String]) -> (NumberedIds, NumberedIds) {
         let mut term_ids = TermIds::new(cache);
         let found: Vec<Vec<u32>> = sentences
             .iter()
@@ -831,41 +931,47 @@ mod tests {
                 ids
             })
             .collect();
-        let cache = term_ids.cache;
-        let document_id = |term: &str| {
-            let global = cache.terms.get(term.as_bytes())?;
-            let (document, id) = cache.document_ids[global as usize];
-            (document == cache.document).then_some(id)
-        };
+        let found_len = term_ids.len();
+        let analyzer = &term_ids.cache.analyzer;
+        let mut numbers: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
         let expected = sentences
             .iter()
             .map(|sentence| {
                 let mut ids = Vec::new();
-                cache.analyzer.for_each_term(sentence, |term| ids.push(document_id(term).unwrap_or(u32::MAX)));
+                analyzer.for_each_term(sentence, |term| {
+                    let next = numbers.len() as u32;
+                    ids.push(*numbers.entry(term.to_owned()).or_insert(next));
+                });
                 ids
             })
             .collect();
-        (found, expected)
+        ((found, found_len), (expected, numbers.len()))
     }
 
     /// Sentences of ASCII text, of English stop words and capitals, of text with
-    /// typographic marks and accents, and of Chinese characters.
+    /// typographic marks and accents, and of Chinese characters, some beyond the
+    /// Basic Multilingual Plane (U+20000 and U+20001).
     const SENTENCE: &str = "[a-zA-Z0-9_.,;:' \n-]{0,30}|((The|the|and|of|Running|runs|U.S.|don't|ab|AB)[ ,.]){0,8}\
-                            |[a-zA-Z ’“é.]{0,20}|[a-z 北京东]{0,10}";
+                            |[a-zA-Z ’“é.]{0,20}|[a-z 北京东]{0,10}|[a 北京\u{20000}\u{20001}]{0,8}";
 
     proptest::proptest! {
         #[test]
         fn term_ids_number_analyzer_terms(
             documents in proptest::collection::vec(
-                proptest::collection::vec(SENTENCE, 0..6),
-                1..4,
+                (proptest::collection::vec(SENTENCE, 0..6), proptest::bool::weighted(0.25)),
+                1..5,
             ),
         ) {
-            // One cache for all documents, as a `Summarizer` keeps it.
-            let mut cache = TermCache::with_capacity(Analyzer::new(Some(Language::English)), 0);
-            for sentences in &documents {
+            // One cache for all documents, as a `Summarizer` keeps it. A document
+            // that starts with no terms numbers them with the global ids, and
+            // `clear_terms` after some documents starts the next with none.
+            let mut cache = TermCache::with_capacity(Analyzer::new(Some(Language::English)), 0, usize::MAX);
+            for (sentences, clear_after) in &documents {
                 let (found, expected) = found_and_expected_ids(&mut cache, sentences);
                 proptest::prop_assert_eq!(found, expected);
+                if *clear_after {
+                    cache.clear_terms();
+                }
             }
         }
     }
