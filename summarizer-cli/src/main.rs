@@ -314,12 +314,24 @@ impl JsonlLines {
     fn next_line(&mut self, mut before_waiting: impl FnMut()) -> anyhow::Result<Option<NumberedLine>> {
         loop {
             let number = self.next_number;
-            if !self.reader.buffer().contains(&b'\n') {
-                before_waiting();
-            }
             let mut bytes = Vec::new();
-            let read = self.reader.read_until(b'\n', &mut bytes);
-            if read.with_context(|| format!("failed to read line {number}"))? == 0 {
+            // The buffered bytes are searched for the line's end once. A line that
+            // ends there is taken from the buffer, and only the rest of a longer one
+            // is read, after `before_waiting`.
+            let buffered = self.reader.buffer();
+            let (taken, line_ended) = match memchr::memchr(b'\n', buffered) {
+                Some(newline) => (newline + 1, true),
+                None => (buffered.len(), false),
+            };
+            bytes.extend_from_slice(&buffered[..taken]);
+            self.reader.consume(taken);
+            let mut read = taken;
+            if !line_ended {
+                before_waiting();
+                let rest = self.reader.read_until(b'\n', &mut bytes);
+                read += rest.with_context(|| format!("failed to read line {number}"))?;
+            }
+            if read == 0 {
                 return Ok(None);
             }
             self.next_number += 1;

@@ -296,7 +296,7 @@ fn describe_each(text: &str, spans: &[Span], untimed_chat: UntimedChat) -> Vec<S
     // Whether the line of each span is quoted is found once per line, searching
     // only the text since the span before, so that the text is read once. Text
     // without a `>` has no quotes, and is not searched.
-    let may_quote = text.as_bytes().contains(&b'>');
+    let may_quote = memchr::memchr(b'>', text.as_bytes()).is_some();
     let is_quoted = |line: &str| crate::segment::quote_marks_len(line.trim_start()).is_some();
     let (mut searched, mut line_quoted) = (0, is_quoted(text));
     spans
@@ -413,7 +413,7 @@ fn signature_start(text: &str) -> usize {
     // where three substring searches read the whole text three times.
     let bytes = text.as_bytes();
     let may_sign = text.starts_with("--")
-        || text.match_indices('\n').any(|(at, _)| {
+        || memchr::memchr_iter(b'\n', bytes).any(|at| {
             bytes[at + 1..].starts_with(b"--") || bytes[..at].ends_with(b",") || bytes[..at].ends_with(b",\r")
         });
     if !may_sign {

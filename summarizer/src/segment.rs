@@ -348,7 +348,7 @@ fn split_blocks(text: &str) -> Vec<Span> {
     let mut block_is_chat: Option<bool> = None;
     let mut block_first_line = "";
 
-    for line in text.split_inclusive('\n') {
+    for line in lines_with_breaks(text) {
         let line_start = offset;
         offset += line.len();
         let indent = line.len() - line.trim_start().len();
@@ -420,6 +420,23 @@ fn split_blocks(text: &str) -> Vec<Span> {
         blocks.push(Span { start, end: text.len() });
     }
     blocks
+}
+
+/// Returns the lines of `text` with their line breaks, as
+/// `text.split_inclusive('\n')` does. `memchr` finds the breaks, which reads a
+/// text of one long line in fewer instructions than the char search of `str`.
+fn lines_with_breaks(text: &str) -> impl Iterator<Item = &str> {
+    let mut breaks = memchr::memchr_iter(b'\n', text.as_bytes());
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        if start == text.len() {
+            return None;
+        }
+        let end = breaks.next().map_or(text.len(), |newline| newline + 1);
+        let line = &text[start..end];
+        start = end;
+        Some(line)
+    })
 }
 
 /// Returns whether the trimmed `line` is the timing line of a subtitle cue in SRT
@@ -1543,7 +1560,9 @@ fn scan_whitespace_words<const CAPITALS: bool>(text: &str) -> WordSpans {
     let bytes = text.as_bytes();
     // English words with the space after them average about six bytes.
     let mut spans = Vec::with_capacity(text.len() / 5 + 1);
-    let mut maybe_capitalised = Vec::new();
+    // One capitalised word per 32 bytes: the CNN/DM dev articles average one per 38
+    // bytes, so most of them never grow the list.
+    let mut maybe_capitalised = Vec::with_capacity(if CAPITALS { text.len() / 32 + 1 } else { 0 });
     // The start of the word that the byte before `index` is in, if it is in one.
     let mut word_start: Option<usize> = None;
     let mut index = 0;
@@ -1876,6 +1895,15 @@ mod tests {
                 is_short_word_of(&word, &WORDS_BEFORE_TITLES_KEYS),
                 WORDS_BEFORE_TITLES.contains(&word.as_str())
             );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn lines_with_breaks_match_split_inclusive(text in "[a\n\r\u{e9}]{0,12}") {
+            let lines: Vec<&str> = lines_with_breaks(&text).collect();
+            let expected: Vec<&str> = text.split_inclusive('\n').collect();
+            proptest::prop_assert_eq!(lines, expected);
         }
     }
 
