@@ -649,7 +649,13 @@ fn summarize_line(
         key_phrases: (args.key_phrases > 0)
             .then(|| summary.key_phrases.into_iter().map(|phrase| phrase.text).collect()),
     };
-    let mut bytes = serde_json::to_vec(&output)?;
+    // Reserved for the text and some escapes, so that the line is seldom copied
+    // while it grows.
+    let text_bytes = output.id.map_or(0, |id| id.get().len())
+        + output.summary.iter().map(|sentence| sentence.len()).sum::<usize>()
+        + output.key_phrases.iter().flatten().map(String::len).sum::<usize>();
+    let mut bytes = Vec::with_capacity(64 + text_bytes + text_bytes / 8);
+    serde_json::to_writer(&mut bytes, &output)?;
     bytes.push(b'\n');
     Ok(bytes)
 }

@@ -420,7 +420,7 @@ fn signature_start(text: &str) -> usize {
         return text.len();
     }
     let mut offset = 0;
-    for line in text.split_inclusive('\n') {
+    for line in crate::segment::lines_with_breaks(text) {
         let content = line.trim_end_matches(['\n', '\r']);
         let sign_off = content
             .trim()
@@ -519,7 +519,7 @@ fn back_matter_start(text: &str) -> usize {
     else {
         return text.len();
     };
-    for line in text[offset..].split_inclusive('\n') {
+    for line in crate::segment::lines_with_breaks(&text[offset..]) {
         let start = offset;
         offset += line.len();
         if line.len() > MAX_HEADING_LINE_BYTES {

@@ -425,7 +425,7 @@ fn split_blocks(text: &str) -> Vec<Span> {
 /// Returns the lines of `text` with their line breaks, as
 /// `text.split_inclusive('\n')` does. `memchr` finds the breaks, which reads a
 /// text of one long line in fewer instructions than the char search of `str`.
-fn lines_with_breaks(text: &str) -> impl Iterator<Item = &str> {
+pub(crate) fn lines_with_breaks(text: &str) -> impl Iterator<Item = &str> + Clone {
     let mut breaks = memchr::memchr_iter(b'\n', text.as_bytes());
     let mut start = 0;
     std::iter::from_fn(move || {
@@ -596,7 +596,7 @@ pub(crate) fn quote_marks_len(line: &str) -> Option<usize> {
 /// mixes quoted and unquoted lines, so only such continuation lines start with marks.
 pub(crate) fn without_quote_marks(sentence: &str) -> Cow<'_, str> {
     let continues_quote = |line: &str| quote_marks_len(line.trim_start_matches([' ', '\t'])).is_some();
-    let mut lines = sentence.split_inclusive('\n');
+    let mut lines = lines_with_breaks(sentence);
     let first = lines.next().unwrap_or("");
     if !lines.clone().any(continues_quote) {
         return Cow::Borrowed(sentence);
@@ -1086,8 +1086,7 @@ fn starts_new_sentence(rest: &str, lowercased: bool) -> bool {
 /// Returns whether a period after `before` (the sentence up to the period) belongs to
 /// an abbreviation or initial that does not end the sentence, given the `rest` after it.
 fn continues_after_period(before: &str, rest: &str) -> bool {
-    let word =
-        before.rsplit(|c: char| c.is_whitespace() || matches!(c, '(' | '"' | '“' | '[' | '\'')).next().unwrap_or("");
+    let word = last_word_before_period(before);
     if word.is_empty() {
         return false;
     }
@@ -1109,6 +1108,40 @@ fn continues_after_period(before: &str, rest: &str) -> bool {
         return false;
     }
     !next_word_opens_sentence(word, rest)
+}
+
+/// Returns whether `ch` separates the word before a period from the text before
+/// that word: whitespace, or an opening bracket or quote mark.
+fn separates_word_before_period(ch: char) -> bool {
+    ch.is_whitespace() || matches!(ch, '(' | '"' | '“' | '[' | '\'')
+}
+
+/// Returns the text of `before` after its last char that
+/// [`separates_word_before_period`], as `before.rsplit(separates_word_before_period)`
+/// returns first. ASCII bytes are tested one by one from the end, where the char
+/// search of `rsplit` decodes each char backwards, and only the text up to a byte
+/// that is not ASCII goes to a char search.
+fn last_word_before_period(before: &str) -> &str {
+    let bytes = before.as_bytes();
+    let mut end = bytes.len();
+    while end > 0 {
+        let byte = bytes[end - 1];
+        if !byte.is_ascii() {
+            // `end` follows an ASCII byte or is the end, so it is a char boundary.
+            let head = &before[..end];
+            let start = head
+                .char_indices()
+                .rev()
+                .find(|&(_, ch)| separates_word_before_period(ch))
+                .map_or(0, |(index, ch)| index + ch.len_utf8());
+            return &before[start..];
+        }
+        if is_ascii_whitespace_char(byte) || matches!(byte, b'(' | b'"' | b'[' | b'\'') {
+            return &before[end..];
+        }
+        end -= 1;
+    }
+    before
 }
 
 /// Returns whether a period after `word` (the last word before it) continues the
@@ -1904,6 +1937,14 @@ mod tests {
             let lines: Vec<&str> = lines_with_breaks(&text).collect();
             let expected: Vec<&str> = text.split_inclusive('\n').collect();
             proptest::prop_assert_eq!(lines, expected);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn last_word_before_period_matches_rsplit(before in "[a (\"\u{201c}\\['\t\u{b}\u{85}\u{a0}\u{e9}]{0,10}") {
+            let expected = before.rsplit(separates_word_before_period).next().unwrap_or("");
+            proptest::prop_assert_eq!(last_word_before_period(&before), expected);
         }
     }
 
