@@ -1445,26 +1445,68 @@ fn last_byte_rules_out_glue(byte: u8) -> bool {
 /// it out.
 #[inline(never)]
 fn may_glue_after_bytes(before: &str, opener: &str, after: &str) -> bool {
-    let mut opener_chars = opener.chars();
-    let capitalised = opener_chars.next().is_some_and(char::is_uppercase)
-        && opener_chars.clone().next().is_some()
-        && opener_chars.all(char::is_lowercase);
-    if !capitalised {
+    if !is_capitalised(opener) {
         return false;
     }
     // A clause or section number ("Terms: 4.3 On termination") starts the clause
-    // after it.
-    if before.contains('.') && before.bytes().all(|byte| byte.is_ascii_digit() || byte == b'.') {
+    // after it. Most words fail the test of each byte at their first letter, so it
+    // comes before the search for a period.
+    let before_bytes = before.as_bytes();
+    if before_bytes.iter().all(|&byte| byte.is_ascii_digit() || byte == b'.') && before_bytes.contains(&b'.') {
         return false;
     }
-    let first = before.chars().next().unwrap_or(' ');
-    let last = before.chars().next_back().unwrap_or(' ');
+    let first = first_char(before);
+    let last = last_char(before);
     let before_ends_clause = last.is_lowercase() || last.is_ascii_digit() || last == ')';
-    let next = after.chars().next().unwrap_or(' ');
+    let next = first_char(after);
     before_ends_clause
         && !first.is_uppercase()
         && next.is_lowercase()
         && !is_short_word_of(before, &WORDS_BEFORE_TITLES_KEYS)
+}
+
+/// Returns whether `word` is an upper-case char followed by one or more lower-case
+/// chars. ASCII bytes are tested as bytes, and the chars are decoded from the first
+/// byte that is not ASCII on.
+#[inline(always)]
+fn is_capitalised(word: &str) -> bool {
+    let bytes = word.as_bytes();
+    let Some(&first) = bytes.first() else {
+        return false;
+    };
+    if !first.is_ascii() {
+        let mut chars = word.chars();
+        return chars.next().is_some_and(char::is_uppercase)
+            && chars.clone().next().is_some()
+            && chars.all(char::is_lowercase);
+    }
+    if !first.is_ascii_uppercase() || bytes.len() < 2 {
+        return false;
+    }
+    match bytes[1..].iter().position(|byte| !byte.is_ascii_lowercase()) {
+        None => true,
+        // The bytes before it are ASCII, so a byte that is not ASCII starts a char.
+        Some(position) if !bytes[1 + position].is_ascii() => word[1 + position..].chars().all(char::is_lowercase),
+        Some(_) => false,
+    }
+}
+
+/// Returns the first char of `text`, or a space when it is empty.
+#[inline(always)]
+fn first_char(text: &str) -> char {
+    match text.as_bytes().first() {
+        Some(&byte) if byte.is_ascii() => char::from(byte),
+        _ => text.chars().next().unwrap_or(' '),
+    }
+}
+
+/// Returns the last char of `text`, or a space when it is empty.
+#[inline(always)]
+fn last_char(text: &str) -> char {
+    match text.as_bytes().last() {
+        Some(&byte) if byte.is_ascii() => char::from(byte),
+        _ => text.chars().next_back().unwrap_or(' '),
+    }
 }
 
 /// Returns `word` lower-cased, as [`str::to_lowercase`] does, which for ASCII text
@@ -1903,7 +1945,9 @@ mod tests {
         let last = before.chars().next_back().unwrap_or(' ');
         let before_ends_clause = last.is_lowercase() || last.is_ascii_digit() || last == ')';
         let next = after.chars().next().unwrap_or(' ');
+        let clause_number = before.contains('.') && before.chars().all(|c| c.is_ascii_digit() || c == '.');
         capitalised
+            && !clause_number
             && before_ends_clause
             && !first.is_uppercase()
             && next.is_lowercase()
@@ -1966,11 +2010,20 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn glue_shape_matches_char_tests(
-            before in "(the|said|won|He|9|x\\)|a,|é|ß|\u{2160}|)",
+            before in "(the|said|won|He|9|4\\.3|x\\)|a,|é|ß|\u{2160}|)",
             opener in "[TtÉéAa][a-zé]{0,3}|He|\u{2160}x|",
             after in "(was|Smith|é|É|ß|,|1|)",
         ) {
             proptest::prop_assert_eq!(may_glue(&before, &opener, &after), may_glue_by_chars(&before, &opener, &after));
+        }
+
+        #[test]
+        fn capitalised_test_matches_char_test(word in "[TtÉé\u{2160}1]?[a-zéA1\u{2170}]{0,3}") {
+            let mut chars = word.chars();
+            let expected = chars.next().is_some_and(char::is_uppercase)
+                && chars.clone().next().is_some()
+                && chars.all(char::is_lowercase);
+            proptest::prop_assert_eq!(is_capitalised(&word), expected);
         }
 
         #[test]
