@@ -81,7 +81,9 @@ fn parse_args() -> anyhow::Result<Option<Args>> {
         key_phrases: 0,
         json: false,
         jsonl: false,
-        threads: std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN),
+        // Set after the options are read, because finding the number of cores reads
+        // the CPU affinity and the cgroup quota, which `--threads` makes needless.
+        threads: NonZeroUsize::MIN,
         input: None,
     };
     let mut length_flag: Option<&'static str> = None;
@@ -171,6 +173,9 @@ fn parse_args() -> anyhow::Result<Option<Args>> {
     }
     if threads_set && !args.jsonl {
         bail!("--threads applies to --jsonl only: add --jsonl or drop --threads");
+    }
+    if !threads_set {
+        args.threads = std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN);
     }
     Ok(Some(args))
 }
