@@ -244,6 +244,95 @@ struct Document<'a> {
     sentences: Option<usize>,
 }
 
+/// A [`Document`] with its text fields as their JSON text, which
+/// [`decode_json_string`] decodes, because serde_json copies a string with escapes
+/// into a buffer that grows from empty for each line, and then into a `String`.
+#[derive(Deserialize)]
+struct RawDocument<'a> {
+    #[serde(default, borrow)]
+    id: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    article: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    text: Option<&'a RawValue>,
+    #[serde(default)]
+    sentences: Option<usize>,
+}
+
+impl<'a> RawDocument<'a> {
+    /// Returns the [`Document`] of the line, or `None` when a text field is not a
+    /// string that [`decode_json_string`] decodes.
+    fn decode(self) -> Option<Document<'a>> {
+        let decode = |raw: Option<&RawValue>| match raw {
+            None => Some(None),
+            Some(raw) => decode_json_string(raw.get()).map(Some),
+        };
+        Some(Document {
+            id: self.id,
+            article: decode(self.article)?,
+            text: decode(self.text)?,
+            sentences: self.sentences,
+        })
+    }
+}
+
+/// Returns the string that `json`, a JSON string with its quotes whose syntax
+/// serde_json has checked, stands for. Returns `None` for other JSON and for a
+/// string that serde_json rejects as a string although its syntax is valid: one
+/// with a `\u` escape of a lone UTF-16 surrogate.
+fn decode_json_string(json: &str) -> Option<String> {
+    let inner = json.strip_prefix('"')?.strip_suffix('"')?;
+    let bytes = inner.as_bytes();
+    let mut decoded = String::with_capacity(inner.len());
+    let mut start = 0;
+    while let Some(offset) = memchr::memchr(b'\\', &bytes[start..]) {
+        let backslash = start + offset;
+        decoded.push_str(&inner[start..backslash]);
+        start = backslash + 2;
+        let ch = match *bytes.get(backslash + 1)? {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                let unit = hex_escape_unit(inner, start)?;
+                start += 4;
+                match unit {
+                    0xD800..=0xDBFF => {
+                        // A leading surrogate needs a trailing one in the next escape.
+                        let trailing =
+                            inner[start..].strip_prefix("\\u").and_then(|_| hex_escape_unit(inner, start + 2))?;
+                        if !(0xDC00..=0xDFFF).contains(&trailing) {
+                            return None;
+                        }
+                        start += 6;
+                        char::from_u32(0x10000 + ((unit - 0xD800) << 10) + (trailing - 0xDC00))?
+                    }
+                    0xDC00..=0xDFFF => return None,
+                    _ => char::from_u32(unit)?,
+                }
+            }
+            _ => return None,
+        };
+        decoded.push(ch);
+    }
+    decoded.push_str(&inner[start..]);
+    Some(decoded)
+}
+
+/// Returns the UTF-16 code unit of the four hex digits at byte `at` of `text`.
+fn hex_escape_unit(text: &str, at: usize) -> Option<u32> {
+    let digits = text.get(at..at + 4)?;
+    if !digits.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+        return None;
+    }
+    u32::from_str_radix(digits, 16).ok()
+}
+
 fn summary_out<'a>(id: Option<&'a serde_json::Value>, text: &'a str, options: &summarizer::Options) -> SummaryOut<'a> {
     let summary = summarizer::summarize_with(text, options);
     let sentences = summary
@@ -631,10 +720,16 @@ fn summarize_line(
     summarizer: &mut summarizer::Summarizer,
 ) -> anyhow::Result<Vec<u8>> {
     const EXPECTED: &str = r#"expected {"id": …, "article": "…"}, with "text" allowed in place of "article" and an optional "sentences" of 1 or more"#;
-    let document: Document = serde_json::from_str(line).map_err(|error| {
-        let problem = if error.is_data() { "invalid document" } else { "invalid JSON" };
-        anyhow::anyhow!("{problem} on line {number}: {error}; {EXPECTED}")
-    })?;
+    let decoded = serde_json::from_str::<RawDocument>(line).ok().and_then(RawDocument::decode);
+    // A line that the raw parse or the decoding rejects is parsed again into a
+    // `Document`, so that the error message of an invalid line is serde_json's own.
+    let document = match decoded {
+        Some(document) => document,
+        None => serde_json::from_str::<Document>(line).map_err(|error| {
+            let problem = if error.is_data() { "invalid document" } else { "invalid JSON" };
+            anyhow::anyhow!("{problem} on line {number}: {error}; {EXPECTED}")
+        })?,
+    };
     let sentences = match document.sentences {
         Some(0) => anyhow::bail!("invalid document on line {number}: \"sentences\" is 0, but it must be 1 or more"),
         sentences => sentences.and_then(NonZeroUsize::new),
@@ -773,4 +868,32 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
     error.chain().any(|cause| {
         cause.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn decoded_string_round_trips(text in "\\PC{0,12}|[\"\\\\/\u{0}-\u{1f}\u{7f}\u{e9}\u{10000}]{0,12}") {
+            let json = serde_json::to_string(&text).expect("a string serializes");
+            proptest::prop_assert_eq!(decode_json_string(&json), Some(text));
+        }
+
+        #[test]
+        fn decoding_matches_serde_json(json in r#""(a|é|\\[nrtbf/"\\]|\\u(00e9|0041|d83d|de00|dbff|dc00|D834|DD1E|ffff|12G4)){0,6}""#) {
+            // Only text that serde_json's raw parse accepts reaches the decoding.
+            proptest::prop_assume!(serde_json::from_str::<&RawValue>(&json).is_ok());
+            let expected = serde_json::from_str::<String>(&json).ok();
+            proptest::prop_assert_eq!(decode_json_string(&json), expected);
+        }
+    }
+
+    #[test]
+    fn other_json_values_are_not_decoded() {
+        for json in ["5", "null", "[\"a\"]", "{}", "true"] {
+            assert_eq!(decode_json_string(json), None, "json {json}");
+        }
+    }
 }
