@@ -349,10 +349,9 @@ fn describe_each(text: &str, spans: &[Span], untimed_chat: UntimedChat) -> Vec<S
         .collect()
 }
 
-/// Returns whether a line break (`\n` or `\r`) follows byte `end` of `text` after
-/// spaces and tabs, as `text[end..].trim_start_matches([' ', '\t'])` tells. The
-/// bytes are read one by one, because no byte of a char that is not ASCII is a
-/// space, a tab or a line break.
+/// Returns whether a line break (`\n` or `\r`) follows byte `end` of `text`, after
+/// any spaces and tabs. The bytes are read one by one, because no byte of a char
+/// that is not ASCII is a space, a tab or a line break.
 fn breaks_line_after(text: &str, end: usize) -> bool {
     let after = text.as_bytes()[end..].iter().find(|&&byte| !matches!(byte, b' ' | b'\t'));
     after.is_some_and(|&byte| matches!(byte, b'\n' | b'\r'))
