@@ -220,13 +220,101 @@ struct SummaryOut<'a> {
 }
 
 /// One output line of `--jsonl` mode: the visible text of each chosen sentence.
-#[derive(Serialize)]
+/// [`JsonlOut::write_json`] writes it as serde_json writes a struct of these fields.
 struct JsonlOut<'a> {
     id: Option<&'a RawValue>,
     summary: Vec<std::borrow::Cow<'a, str>>,
-    /// As in [`SummaryOut`].
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// As in [`SummaryOut`], and left out of the line when `None`.
     key_phrases: Option<Vec<String>>,
+}
+
+impl JsonlOut<'_> {
+    /// Appends the line's JSON object, without a line break, in serde_json's compact
+    /// form: `{"id":…,"summary":[…],"key_phrases":[…]}`. The id is its JSON text as
+    /// it came, or `null`. serde_json escapes each string byte by byte, where
+    /// [`write_json_string`] finds the bytes to escape eight at a time.
+    fn write_json(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"{\"id\":");
+        out.extend_from_slice(self.id.map_or("null", RawValue::get).as_bytes());
+        out.extend_from_slice(b",\"summary\":");
+        write_json_strings(out, &self.summary);
+        if let Some(key_phrases) = &self.key_phrases {
+            out.extend_from_slice(b",\"key_phrases\":");
+            write_json_strings(out, key_phrases);
+        }
+        out.push(b'}');
+    }
+}
+
+/// Appends `items` as a JSON array of strings.
+fn write_json_strings(out: &mut Vec<u8>, items: &[impl AsRef<str>]) {
+    out.push(b'[');
+    for (index, item) in items.iter().enumerate() {
+        if index > 0 {
+            out.push(b',');
+        }
+        write_json_string(out, item.as_ref());
+    }
+    out.push(b']');
+}
+
+/// Appends `text` as a JSON string, escaped as serde_json 1 escapes it. `"` and `\`
+/// get a backslash before them, and the bytes below 0x20 become `\b`, `\f`, `\n`,
+/// `\r`, `\t` or `\u00XX` in lower-case hex. Every other char stays as it is.
+fn write_json_string(out: &mut Vec<u8>, text: &str) {
+    const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let bytes = text.as_bytes();
+    out.push(b'"');
+    let mut start = 0;
+    while let Some(offset) = next_json_escape(&bytes[start..]) {
+        let escaped = start + offset;
+        out.extend_from_slice(&bytes[start..escaped]);
+        let byte = bytes[escaped];
+        match byte {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            0x0C => out.extend_from_slice(b"\\f"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            _ => out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX_DIGITS[usize::from(byte >> 4)],
+                HEX_DIGITS[usize::from(byte & 0xF)],
+            ]),
+        }
+        start = escaped + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+/// Returns the index of the first byte of `bytes` that a JSON string escapes: `"`,
+/// `\` or a byte below 0x20. Eight bytes are tested at a time.
+fn next_json_escape(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+    // Sets the high bit of each byte below `limit`. A borrow can reach only the
+    // bytes above such a byte, so the lowest bit set marks the first one exactly.
+    // Bytes of 0x80 and more are never marked, because `!word` clears their bit.
+    let below = |word: u64, limit: u8| word.wrapping_sub(ONES * u64::from(limit)) & !word & HIGH_BITS;
+    let mut index = 0;
+    while let Some(chunk) = bytes.get(index..index + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().expect("a chunk has 8 bytes"));
+        let quotes = below(word ^ (ONES * u64::from(b'"')), 1);
+        let backslashes = below(word ^ (ONES * u64::from(b'\\')), 1);
+        let found = quotes | backslashes | below(word, 0x20);
+        if found != 0 {
+            return Some(index + (found.trailing_zeros() / 8) as usize);
+        }
+        index += 8;
+    }
+    let rest = &bytes[index..];
+    rest.iter().position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20).map(|position| index + position)
 }
 
 /// One input line of `--jsonl` mode.
@@ -755,7 +843,7 @@ fn summarize_line(
         + output.summary.iter().map(|sentence| sentence.len()).sum::<usize>()
         + output.key_phrases.iter().flatten().map(String::len).sum::<usize>();
     let mut bytes = Vec::with_capacity(64 + text_bytes + text_bytes / 8);
-    serde_json::to_writer(&mut bytes, &output)?;
+    output.write_json(&mut bytes);
     bytes.push(b'\n');
     Ok(bytes)
 }
@@ -887,6 +975,42 @@ mod tests {
             proptest::prop_assume!(serde_json::from_str::<&RawValue>(&json).is_ok());
             let expected = serde_json::from_str::<String>(&json).ok();
             proptest::prop_assert_eq!(decode_json_string(&json), expected);
+        }
+    }
+
+    /// The `--jsonl` output line as serde_json wrote it before [`JsonlOut::write_json`].
+    #[derive(Serialize)]
+    struct SerdeJsonlOut<'a> {
+        id: Option<&'a RawValue>,
+        summary: &'a [String],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        key_phrases: Option<&'a [String]>,
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn written_string_matches_serde_json(text in "\\PC{0,20}|[a\"\\\\/\u{0}-\u{1f}\u{7f}\u{e9}\u{2028}]{0,20}") {
+            let mut written = Vec::new();
+            write_json_string(&mut written, &text);
+            proptest::prop_assert_eq!(written, serde_json::to_vec(&text).expect("a string serializes"));
+        }
+
+        #[test]
+        fn written_line_matches_serde_json(
+            id in proptest::option::of(proptest::sample::select(vec!["7", "12345678901234567890", "\"a\\u00e9\"", "[1, 2]"])),
+            summary in proptest::collection::vec("[a\"\\\\\n\u{1}\u{e9}]{0,9}", 0..4),
+            key_phrases in proptest::option::of(proptest::collection::vec("[a \"\u{e9}]{0,6}", 0..3)),
+        ) {
+            let id = id.map(|id| serde_json::from_str::<&RawValue>(id).expect("the id is JSON"));
+            let output = JsonlOut {
+                id,
+                summary: summary.iter().map(|sentence| std::borrow::Cow::Borrowed(sentence.as_str())).collect(),
+                key_phrases: key_phrases.clone(),
+            };
+            let mut written = Vec::new();
+            output.write_json(&mut written);
+            let expected = SerdeJsonlOut { id, summary: &summary, key_phrases: key_phrases.as_deref() };
+            proptest::prop_assert_eq!(written, serde_json::to_vec(&expected).expect("the line serializes"));
         }
     }
 
