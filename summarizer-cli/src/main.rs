@@ -81,7 +81,9 @@ fn parse_args() -> anyhow::Result<Option<Args>> {
         key_phrases: 0,
         json: false,
         jsonl: false,
-        threads: std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN),
+        // Set after the options are read, because finding the number of cores reads
+        // the CPU affinity and the cgroup quota, which `--threads` makes needless.
+        threads: NonZeroUsize::MIN,
         input: None,
     };
     let mut length_flag: Option<&'static str> = None;
@@ -172,6 +174,9 @@ fn parse_args() -> anyhow::Result<Option<Args>> {
     if threads_set && !args.jsonl {
         bail!("--threads applies to --jsonl only: add --jsonl or drop --threads");
     }
+    if !threads_set {
+        args.threads = std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN);
+    }
     Ok(Some(args))
 }
 
@@ -215,13 +220,101 @@ struct SummaryOut<'a> {
 }
 
 /// One output line of `--jsonl` mode: the visible text of each chosen sentence.
-#[derive(Serialize)]
+/// [`JsonlOut::write_json`] writes it as serde_json writes a struct of these fields.
 struct JsonlOut<'a> {
     id: Option<&'a RawValue>,
     summary: Vec<std::borrow::Cow<'a, str>>,
-    /// As in [`SummaryOut`].
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// As in [`SummaryOut`], and left out of the line when `None`.
     key_phrases: Option<Vec<String>>,
+}
+
+impl JsonlOut<'_> {
+    /// Appends the line's JSON object, without a line break, in serde_json's compact
+    /// form: `{"id":…,"summary":[…],"key_phrases":[…]}`. The id is its JSON text as
+    /// it came, or `null`. serde_json escapes each string byte by byte, where
+    /// [`write_json_string`] finds the bytes to escape eight at a time.
+    fn write_json(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"{\"id\":");
+        out.extend_from_slice(self.id.map_or("null", RawValue::get).as_bytes());
+        out.extend_from_slice(b",\"summary\":");
+        write_json_strings(out, &self.summary);
+        if let Some(key_phrases) = &self.key_phrases {
+            out.extend_from_slice(b",\"key_phrases\":");
+            write_json_strings(out, key_phrases);
+        }
+        out.push(b'}');
+    }
+}
+
+/// Appends `items` as a JSON array of strings.
+fn write_json_strings(out: &mut Vec<u8>, items: &[impl AsRef<str>]) {
+    out.push(b'[');
+    for (index, item) in items.iter().enumerate() {
+        if index > 0 {
+            out.push(b',');
+        }
+        write_json_string(out, item.as_ref());
+    }
+    out.push(b']');
+}
+
+/// Appends `text` as a JSON string, escaped as serde_json 1 escapes it. `"` and `\`
+/// get a backslash before them, and the bytes below 0x20 become `\b`, `\f`, `\n`,
+/// `\r`, `\t` or `\u00XX` in lower-case hex. Every other char stays as it is.
+fn write_json_string(out: &mut Vec<u8>, text: &str) {
+    const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let bytes = text.as_bytes();
+    out.push(b'"');
+    let mut start = 0;
+    while let Some(offset) = next_json_escape(&bytes[start..]) {
+        let escaped = start + offset;
+        out.extend_from_slice(&bytes[start..escaped]);
+        let byte = bytes[escaped];
+        match byte {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            0x0C => out.extend_from_slice(b"\\f"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            _ => out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX_DIGITS[usize::from(byte >> 4)],
+                HEX_DIGITS[usize::from(byte & 0xF)],
+            ]),
+        }
+        start = escaped + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+/// Returns the index of the first byte of `bytes` that a JSON string escapes: `"`,
+/// `\` or a byte below 0x20. Eight bytes are tested at a time.
+fn next_json_escape(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+    // Sets the high bit of each byte below `limit`. A borrow can reach only the
+    // bytes above such a byte, so the lowest bit set marks the first one exactly.
+    // Bytes of 0x80 and more are never marked, because `!word` clears their bit.
+    let below = |word: u64, limit: u8| word.wrapping_sub(ONES * u64::from(limit)) & !word & HIGH_BITS;
+    let mut index = 0;
+    while let Some(chunk) = bytes.get(index..index + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().expect("a chunk has 8 bytes"));
+        let quotes = below(word ^ (ONES * u64::from(b'"')), 1);
+        let backslashes = below(word ^ (ONES * u64::from(b'\\')), 1);
+        let found = quotes | backslashes | below(word, 0x20);
+        if found != 0 {
+            return Some(index + (found.trailing_zeros() / 8) as usize);
+        }
+        index += 8;
+    }
+    let rest = &bytes[index..];
+    rest.iter().position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20).map(|position| index + position)
 }
 
 /// One input line of `--jsonl` mode.
@@ -237,6 +330,95 @@ struct Document<'a> {
     text: Option<String>,
     #[serde(default)]
     sentences: Option<usize>,
+}
+
+/// A [`Document`] with its text fields as their JSON text, which
+/// [`decode_json_string`] decodes, because serde_json copies a string with escapes
+/// into a buffer that grows from empty for each line, and then into a `String`.
+#[derive(Deserialize)]
+struct RawDocument<'a> {
+    #[serde(default, borrow)]
+    id: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    article: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    text: Option<&'a RawValue>,
+    #[serde(default)]
+    sentences: Option<usize>,
+}
+
+impl<'a> RawDocument<'a> {
+    /// Returns the [`Document`] of the line, or `None` when a text field is not a
+    /// string that [`decode_json_string`] decodes.
+    fn decode(self) -> Option<Document<'a>> {
+        let decode = |raw: Option<&RawValue>| match raw {
+            None => Some(None),
+            Some(raw) => decode_json_string(raw.get()).map(Some),
+        };
+        Some(Document {
+            id: self.id,
+            article: decode(self.article)?,
+            text: decode(self.text)?,
+            sentences: self.sentences,
+        })
+    }
+}
+
+/// Returns the string that `json`, a JSON string with its quotes whose syntax
+/// serde_json has checked, stands for. Returns `None` for other JSON and for a
+/// string that serde_json rejects as a string although its syntax is valid: one
+/// with a `\u` escape of a lone UTF-16 surrogate.
+fn decode_json_string(json: &str) -> Option<String> {
+    let inner = json.strip_prefix('"')?.strip_suffix('"')?;
+    let bytes = inner.as_bytes();
+    let mut decoded = String::with_capacity(inner.len());
+    let mut start = 0;
+    while let Some(offset) = memchr::memchr(b'\\', &bytes[start..]) {
+        let backslash = start + offset;
+        decoded.push_str(&inner[start..backslash]);
+        start = backslash + 2;
+        let ch = match *bytes.get(backslash + 1)? {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                let unit = hex_escape_unit(inner, start)?;
+                start += 4;
+                match unit {
+                    0xD800..=0xDBFF => {
+                        // A leading surrogate needs a trailing one in the next escape.
+                        let trailing =
+                            inner[start..].strip_prefix("\\u").and_then(|_| hex_escape_unit(inner, start + 2))?;
+                        if !(0xDC00..=0xDFFF).contains(&trailing) {
+                            return None;
+                        }
+                        start += 6;
+                        char::from_u32(0x10000 + ((unit - 0xD800) << 10) + (trailing - 0xDC00))?
+                    }
+                    0xDC00..=0xDFFF => return None,
+                    _ => char::from_u32(unit)?,
+                }
+            }
+            _ => return None,
+        };
+        decoded.push(ch);
+    }
+    decoded.push_str(&inner[start..]);
+    Some(decoded)
+}
+
+/// Returns the UTF-16 code unit of the four hex digits at byte `at` of `text`.
+fn hex_escape_unit(text: &str, at: usize) -> Option<u32> {
+    let digits = text.get(at..at + 4)?;
+    if !digits.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+        return None;
+    }
+    u32::from_str_radix(digits, 16).ok()
 }
 
 fn summary_out<'a>(id: Option<&'a serde_json::Value>, text: &'a str, options: &summarizer::Options) -> SummaryOut<'a> {
@@ -314,12 +496,24 @@ impl JsonlLines {
     fn next_line(&mut self, mut before_waiting: impl FnMut()) -> anyhow::Result<Option<NumberedLine>> {
         loop {
             let number = self.next_number;
-            if !self.reader.buffer().contains(&b'\n') {
-                before_waiting();
-            }
             let mut bytes = Vec::new();
-            let read = self.reader.read_until(b'\n', &mut bytes);
-            if read.with_context(|| format!("failed to read line {number}"))? == 0 {
+            // The buffered bytes are searched for the line's end once. A line that
+            // ends there is taken from the buffer, and only the rest of a longer one
+            // is read, after `before_waiting`.
+            let buffered = self.reader.buffer();
+            let (taken, line_ended) = match memchr::memchr(b'\n', buffered) {
+                Some(newline) => (newline + 1, true),
+                None => (buffered.len(), false),
+            };
+            bytes.extend_from_slice(&buffered[..taken]);
+            self.reader.consume(taken);
+            let mut read = taken;
+            if !line_ended {
+                before_waiting();
+                let rest = self.reader.read_until(b'\n', &mut bytes);
+                read += rest.with_context(|| format!("failed to read line {number}"))?;
+            }
+            if read == 0 {
                 return Ok(None);
             }
             self.next_number += 1;
@@ -614,10 +808,16 @@ fn summarize_line(
     summarizer: &mut summarizer::Summarizer,
 ) -> anyhow::Result<Vec<u8>> {
     const EXPECTED: &str = r#"expected {"id": …, "article": "…"}, with "text" allowed in place of "article" and an optional "sentences" of 1 or more"#;
-    let document: Document = serde_json::from_str(line).map_err(|error| {
-        let problem = if error.is_data() { "invalid document" } else { "invalid JSON" };
-        anyhow::anyhow!("{problem} on line {number}: {error}; {EXPECTED}")
-    })?;
+    let decoded = serde_json::from_str::<RawDocument>(line).ok().and_then(RawDocument::decode);
+    // A line that the raw parse or the decoding rejects is parsed again into a
+    // `Document`, so that the error message of an invalid line is serde_json's own.
+    let document = match decoded {
+        Some(document) => document,
+        None => serde_json::from_str::<Document>(line).map_err(|error| {
+            let problem = if error.is_data() { "invalid document" } else { "invalid JSON" };
+            anyhow::anyhow!("{problem} on line {number}: {error}; {EXPECTED}")
+        })?,
+    };
     let sentences = match document.sentences {
         Some(0) => anyhow::bail!("invalid document on line {number}: \"sentences\" is 0, but it must be 1 or more"),
         sentences => sentences.and_then(NonZeroUsize::new),
@@ -637,7 +837,13 @@ fn summarize_line(
         key_phrases: (args.key_phrases > 0)
             .then(|| summary.key_phrases.into_iter().map(|phrase| phrase.text).collect()),
     };
-    let mut bytes = serde_json::to_vec(&output)?;
+    // Reserved for the text and some escapes, so that the line is seldom copied
+    // while it grows.
+    let text_bytes = output.id.map_or(0, |id| id.get().len())
+        + output.summary.iter().map(|sentence| sentence.len()).sum::<usize>()
+        + output.key_phrases.iter().flatten().map(String::len).sum::<usize>();
+    let mut bytes = Vec::with_capacity(64 + text_bytes + text_bytes / 8);
+    output.write_json(&mut bytes);
     bytes.push(b'\n');
     Ok(bytes)
 }
@@ -750,4 +956,68 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
     error.chain().any(|cause| {
         cause.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn decoded_string_round_trips(text in "\\PC{0,12}|[\"\\\\/\u{0}-\u{1f}\u{7f}\u{e9}\u{10000}]{0,12}") {
+            let json = serde_json::to_string(&text).expect("a string serializes");
+            proptest::prop_assert_eq!(decode_json_string(&json), Some(text));
+        }
+
+        #[test]
+        fn decoding_matches_serde_json(json in r#""(a|é|\\[nrtbf/"\\]|\\u(00e9|0041|d83d|de00|dbff|dc00|D834|DD1E|ffff|12G4)){0,6}""#) {
+            // Only text that serde_json's raw parse accepts reaches the decoding.
+            proptest::prop_assume!(serde_json::from_str::<&RawValue>(&json).is_ok());
+            let expected = serde_json::from_str::<String>(&json).ok();
+            proptest::prop_assert_eq!(decode_json_string(&json), expected);
+        }
+    }
+
+    /// The `--jsonl` output line as serde_json wrote it before [`JsonlOut::write_json`].
+    #[derive(Serialize)]
+    struct SerdeJsonlOut<'a> {
+        id: Option<&'a RawValue>,
+        summary: &'a [String],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        key_phrases: Option<&'a [String]>,
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn written_string_matches_serde_json(text in "\\PC{0,20}|[a\"\\\\/\u{0}-\u{1f}\u{7f}\u{e9}\u{2028}]{0,20}") {
+            let mut written = Vec::new();
+            write_json_string(&mut written, &text);
+            proptest::prop_assert_eq!(written, serde_json::to_vec(&text).expect("a string serializes"));
+        }
+
+        #[test]
+        fn written_line_matches_serde_json(
+            id in proptest::option::of(proptest::sample::select(vec!["7", "12345678901234567890", "\"a\\u00e9\"", "[1, 2]"])),
+            summary in proptest::collection::vec("[a\"\\\\\n\u{1}\u{e9}]{0,9}", 0..4),
+            key_phrases in proptest::option::of(proptest::collection::vec("[a \"\u{e9}]{0,6}", 0..3)),
+        ) {
+            let id = id.map(|id| serde_json::from_str::<&RawValue>(id).expect("the id is JSON"));
+            let output = JsonlOut {
+                id,
+                summary: summary.iter().map(|sentence| std::borrow::Cow::Borrowed(sentence.as_str())).collect(),
+                key_phrases: key_phrases.clone(),
+            };
+            let mut written = Vec::new();
+            output.write_json(&mut written);
+            let expected = SerdeJsonlOut { id, summary: &summary, key_phrases: key_phrases.as_deref() };
+            proptest::prop_assert_eq!(written, serde_json::to_vec(&expected).expect("the line serializes"));
+        }
+    }
+
+    #[test]
+    fn other_json_values_are_not_decoded() {
+        for json in ["5", "null", "[\"a\"]", "{}", "true"] {
+            assert_eq!(decode_json_string(json), None, "json {json}");
+        }
+    }
 }

@@ -296,7 +296,7 @@ fn describe_each(text: &str, spans: &[Span], untimed_chat: UntimedChat) -> Vec<S
     // Whether the line of each span is quoted is found once per line, searching
     // only the text since the span before, so that the text is read once. Text
     // without a `>` has no quotes, and is not searched.
-    let may_quote = text.as_bytes().contains(&b'>');
+    let may_quote = memchr::memchr(b'>', text.as_bytes()).is_some();
     let is_quoted = |line: &str| crate::segment::quote_marks_len(line.trim_start()).is_some();
     let (mut searched, mut line_quoted) = (0, is_quoted(text));
     spans
@@ -320,10 +320,8 @@ fn describe_each(text: &str, spans: &[Span], untimed_chat: UntimedChat) -> Vec<S
             let aside =
                 quoted || attribution || greeting || span.start >= signature_start || span.start >= back_matter_start;
             let sentence = &text[span.start..span.end];
-            let ends_line =
-                text[span.end..].trim_start_matches([' ', '\t']).starts_with(['\n', '\r']) || span.end >= content_end;
-            let starts_line =
-                text[..span.start].trim_end_matches([' ', '\t']).ends_with('\n') || span.start <= content_start;
+            let ends_line = breaks_line_after(text, span.end) || span.end >= content_end;
+            let starts_line = breaks_line_before(text, span.start) || span.start <= content_start;
             let unterminated = !sentence.ends_with(['.', '!', '?', '…', '。', '！', '？', ':', ';', ',']);
             // A chat line may hold several sentences, and the first of them has the
             // prefix.
@@ -349,6 +347,21 @@ fn describe_each(text: &str, spans: &[Span], untimed_chat: UntimedChat) -> Vec<S
             SentenceInfo { heading, fragment, aside, chat }
         })
         .collect()
+}
+
+/// Returns whether a line break (`\n` or `\r`) follows byte `end` of `text`, after
+/// any spaces and tabs. The bytes are read one by one, because no byte of a char
+/// that is not ASCII is a space, a tab or a line break.
+fn breaks_line_after(text: &str, end: usize) -> bool {
+    let after = text.as_bytes()[end..].iter().find(|&&byte| !matches!(byte, b' ' | b'\t'));
+    after.is_some_and(|&byte| matches!(byte, b'\n' | b'\r'))
+}
+
+/// Returns whether `\n` comes before byte `start` of `text` with only spaces and
+/// tabs after it, read bytewise as in [`breaks_line_after`].
+fn breaks_line_before(text: &str, start: usize) -> bool {
+    let before = text.as_bytes()[..start].iter().rev().find(|&&byte| !matches!(byte, b' ' | b'\t'));
+    before == Some(&b'\n')
 }
 
 /// Returns the spans of the sentences' content: each chat line's span without
@@ -413,14 +426,14 @@ fn signature_start(text: &str) -> usize {
     // where three substring searches read the whole text three times.
     let bytes = text.as_bytes();
     let may_sign = text.starts_with("--")
-        || text.match_indices('\n').any(|(at, _)| {
+        || memchr::memchr_iter(b'\n', bytes).any(|at| {
             bytes[at + 1..].starts_with(b"--") || bytes[..at].ends_with(b",") || bytes[..at].ends_with(b",\r")
         });
     if !may_sign {
         return text.len();
     }
     let mut offset = 0;
-    for line in text.split_inclusive('\n') {
+    for line in crate::segment::lines_with_breaks(text) {
         let content = line.trim_end_matches(['\n', '\r']);
         let sign_off = content
             .trim()
@@ -519,7 +532,7 @@ fn back_matter_start(text: &str) -> usize {
     else {
         return text.len();
     };
-    for line in text[offset..].split_inclusive('\n') {
+    for line in crate::segment::lines_with_breaks(&text[offset..]) {
         let start = offset;
         offset += line.len();
         if line.len() > MAX_HEADING_LINE_BYTES {
@@ -1841,6 +1854,17 @@ mod tests {
             assert!(info.chat, "{info:?}");
             assert!(!info.fragment, "{info:?}");
             assert!(!info.heading, "{info:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn line_break_tests_match_trimming(text in "[a \t\n\r\u{a0}\u{e9}]{0,12}", at in 0usize..12) {
+            proptest::prop_assume!(at <= text.len() && text.is_char_boundary(at));
+            let after = text[at..].trim_start_matches([' ', '\t']).starts_with(['\n', '\r']);
+            let before = text[..at].trim_end_matches([' ', '\t']).ends_with('\n');
+            proptest::prop_assert_eq!(breaks_line_after(&text, at), after);
+            proptest::prop_assert_eq!(breaks_line_before(&text, at), before);
         }
     }
 
