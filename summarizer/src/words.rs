@@ -1,6 +1,6 @@
 //! Word analysis: splitting a sentence into words, dropping stop words and stemming.
 
-use crate::swar::{chunk_at, pack_short, HIGH_BITS};
+use crate::swar::{ascii_bytes_in_range, chunk_at, pack_short, HIGH_BITS};
 use std::hash::{BuildHasher, Hasher};
 
 use foldhash::fast::FixedState;
@@ -98,31 +98,73 @@ impl Analyzer {
     /// An ASCII word is lower-cased, and an English one stemmed, in the buffer, with
     /// no allocation once the buffer is large enough. These are most words of
     /// English text, and each new word form of a document comes through here.
+    ///
+    /// It is inlined into [`TermCache::add_word`], where calls to it and to the
+    /// other steps of a new word form took about a tenth of the instructions.
+    #[inline(always)]
     fn write_word_term(&self, word: &str, term: &mut Vec<u8>) -> bool {
         term.clear();
         let word = &word[self.elided_prefix_len(word)..];
-        let ascii = word.is_ascii();
-        if ascii {
-            term.extend(word.bytes().map(|byte| byte.to_ascii_lowercase()));
-        } else {
-            term.extend_from_slice(word.to_lowercase().as_bytes());
-        }
-        if self.stop_words.get(term).is_some() {
-            return false;
-        }
+        let ascii = match lower_case_short_ascii(word.as_bytes()) {
+            Some(lower) => {
+                // The packed word is the key of the stop word lookup as it is.
+                if self.stop_words.get_short(lower, word.len()).is_some() {
+                    return false;
+                }
+                // Eight bytes are copied and the rest cut off, which takes fewer
+                // instructions than a copy of a length known only at run time.
+                term.extend_from_slice(&lower.to_le_bytes());
+                term.truncate(word.len());
+                true
+            }
+            None => {
+                let ascii = word.is_ascii();
+                if ascii {
+                    term.extend(word.bytes().map(|byte| byte.to_ascii_lowercase()));
+                } else {
+                    term.extend_from_slice(word.to_lowercase().as_bytes());
+                }
+                if self.stop_words.get(term).is_some() {
+                    return false;
+                }
+                ascii
+            }
+        };
         match &self.stemmer {
             // Some non-ASCII letters, such as the Kelvin sign, lower-case to ASCII.
             Some(_) if self.english && (ascii || term.is_ascii()) => crate::english::stem_bytes(term),
-            Some(stemmer) => {
-                // The bytes are a lower-cased `str`, so the conversion borrows them.
-                let stem = stemmer.stem(&String::from_utf8_lossy(term)).into_owned();
-                term.clear();
-                term.extend_from_slice(stem.as_bytes());
-            }
+            Some(stemmer) => stem_with(stemmer, term),
             None => {}
         }
         true
     }
+}
+
+/// Replaces the lower-cased word in `term` with its stem by `stemmer`. It is not
+/// inlined, so that [`Analyzer::write_word_term`] stays small.
+#[inline(never)]
+fn stem_with(stemmer: &Stemmer, term: &mut Vec<u8>) {
+    // The bytes are a lower-cased `str`, so the conversion borrows them.
+    let stem = stemmer.stem(&String::from_utf8_lossy(term)).into_owned();
+    term.clear();
+    term.extend_from_slice(stem.as_bytes());
+}
+
+/// Returns `word` lower-cased and packed by [`pack_short`] when it is ASCII and at
+/// most [`INLINE_KEY_BYTES`] long, which most words of English text are, or `None`.
+/// The eight bytes are lower-cased at once, in fewer instructions than a loop over
+/// them takes.
+#[inline(always)]
+fn lower_case_short_ascii(word: &[u8]) -> Option<u64> {
+    if word.len() > INLINE_KEY_BYTES {
+        return None;
+    }
+    let packed = pack_short(word);
+    if packed & HIGH_BITS != 0 {
+        return None;
+    }
+    // Setting bit 5 of a capital letter, 0x80 >> 2, makes it the small letter.
+    Some(packed | ascii_bytes_in_range(packed, b'A', b'Z' + 1) >> 2)
 }
 
 /// The French and Italian words that are elided before a vowel, lower-case: "l'",
@@ -189,61 +231,136 @@ impl BytesMap {
 
     #[inline(always)]
     fn get(&self, key: &[u8]) -> Option<u32> {
+        self.find(key).ok()
+    }
+
+    /// Returns the value of `key`, or else the hash of `key` for
+    /// [`Self::insert_hashed`].
+    #[inline(always)]
+    fn find(&self, key: &[u8]) -> Result<u32, u64> {
         if key.len() <= INLINE_KEY_BYTES {
-            return self.get_short(pack_short(key), key.len());
+            return self.find_short(pack_short(key), key.len());
         }
         let len = key.len() as u32;
         let hash = hash_long(&self.hasher, key);
         let found = self
             .table
             .find(hash, |&(start, stored_len, _)| stored_len == len && long_key(&self.keys, start, stored_len) == key);
-        found.map(|&(_, _, value)| value)
+        found.map(|&(_, _, value)| value).ok_or(hash)
     }
 
-    /// Returns the value of the key `bytes[start..end]`, as [`Self::get`] does. A
-    /// short key is packed in one load of the eight bytes at `start` where `bytes`
-    /// has them, which takes fewer instructions than [`pack_short`].
-    #[inline(always)]
+    /// Returns the value of the key `bytes[start..end]`, as [`Self::get`] does.
+    #[cfg(test)]
     fn get_at(&self, bytes: &[u8], start: usize, end: usize) -> Option<u32> {
+        self.find_at(bytes, start, end).ok()
+    }
+
+    /// Returns the value of the key `bytes[start..end]`, or else its hash, as
+    /// [`Self::find`] does. A short key is packed in one load of the eight bytes at
+    /// `start` where `bytes` has them, which takes fewer instructions than
+    /// [`pack_short`].
+    #[inline(always)]
+    fn find_at(&self, bytes: &[u8], start: usize, end: usize) -> Result<u32, u64> {
         let len = end - start;
         if len <= INLINE_KEY_BYTES {
             if let Some(chunk) = chunk_at(bytes, start) {
-                return self.get_short(chunk & LOW_BYTES[len], len);
+                return self.find_short(chunk & LOW_BYTES[len], len);
             }
         }
-        self.get(&bytes[start..end])
+        self.find(&bytes[start..end])
     }
 
     /// Returns the value of the key of `len` bytes, at most [`INLINE_KEY_BYTES`],
     /// that [`pack_short`] packs as `packed`.
     #[inline(always)]
     fn get_short(&self, packed: u64, len: usize) -> Option<u32> {
+        self.find_short(packed, len).ok()
+    }
+
+    /// Returns the value of the key that [`pack_short`] packs as `packed`, or else
+    /// its hash, as [`Self::get_short`] does.
+    #[inline(always)]
+    fn find_short(&self, packed: u64, len: usize) -> Result<u32, u64> {
         let len = len as u32;
         let hash = hash_short(&self.hasher, packed);
         let found = self.table.find(hash, |&(stored, stored_len, _)| stored == packed && stored_len == len);
-        found.map(|&(_, _, value)| value)
+        found.map(|&(_, _, value)| value).ok_or(hash)
+    }
+
+    /// Returns the value of `key` and `false` when the map has it, or else inserts
+    /// `key` with `value` and returns `value` and `true`. The key is hashed and
+    /// searched for once, where a [`Self::get`] and a [`Self::insert_new`] do both
+    /// twice.
+    fn get_or_insert(&mut self, key: &[u8], value: u32) -> (u32, bool) {
+        // Keys are at most MAX_SENTENCE_BYTES long, so the length fits.
+        let len = u32::try_from(key.len()).unwrap_or(u32::MAX);
+        let short = key.len() <= INLINE_KEY_BYTES;
+        let (packed, hash) = if short {
+            let packed = pack_short(key);
+            (packed, hash_short(&self.hasher, packed))
+        } else {
+            (0, hash_long(&self.hasher, key))
+        };
+        let Self { keys, table, hasher } = self;
+        let entry = table.entry(
+            hash,
+            |&(stored, stored_len, _)| {
+                stored_len == len && if short { stored == packed } else { long_key(keys, stored, stored_len) == key }
+            },
+            |&(stored, len, _)| stored_hash(hasher, keys, stored, len),
+        );
+        match entry {
+            hashbrown::hash_table::Entry::Occupied(occupied) => (occupied.get().2, false),
+            hashbrown::hash_table::Entry::Vacant(vacant) => {
+                let stored = if short {
+                    packed
+                } else {
+                    let start = keys.len() as u64;
+                    keys.extend_from_slice(key);
+                    start
+                };
+                vacant.insert((stored, len, value));
+                (value, true)
+            }
+        }
     }
 
     /// Inserts `key`, which must not be in the map yet, with `value`.
     fn insert_new(&mut self, key: &[u8], value: u32) {
+        let hash = if key.len() <= INLINE_KEY_BYTES {
+            hash_short(&self.hasher, pack_short(key))
+        } else {
+            hash_long(&self.hasher, key)
+        };
+        self.insert_hashed(key, hash, value);
+    }
+
+    /// Inserts `key`, which must not be in the map yet, with `value`. `hash` is
+    /// the hash of `key` that a lookup returned.
+    #[inline(always)]
+    fn insert_hashed(&mut self, key: &[u8], hash: u64, value: u32) {
         // Keys are at most MAX_SENTENCE_BYTES long, so the length fits.
         let len = u32::try_from(key.len()).unwrap_or(u32::MAX);
-        let (stored, hash) = if key.len() <= INLINE_KEY_BYTES {
-            let packed = pack_short(key);
-            (packed, hash_short(&self.hasher, packed))
+        let stored = if key.len() <= INLINE_KEY_BYTES {
+            pack_short(key)
         } else {
             let start = self.keys.len() as u64;
             self.keys.extend_from_slice(key);
-            (start, hash_long(&self.hasher, key))
+            start
         };
         let (keys, hasher) = (&self.keys, &self.hasher);
-        self.table.insert_unique(hash, (stored, len, value), |&(stored, len, _)| {
-            if len as usize <= INLINE_KEY_BYTES {
-                hash_short(hasher, stored)
-            } else {
-                hash_long(hasher, long_key(keys, stored, len))
-            }
-        });
+        self.table
+            .insert_unique(hash, (stored, len, value), |&(stored, len, _)| stored_hash(hasher, keys, stored, len));
+    }
+}
+
+/// Returns the hash of the key of an entry of a [`BytesMap`] whose `keys` are
+/// `keys`: `stored` is the packed key or the start of the key in `keys`.
+fn stored_hash(hasher: &FixedState, keys: &[u8], stored: u64, len: u32) -> u64 {
+    if len as usize <= INLINE_KEY_BYTES {
+        hash_short(hasher, stored)
+    } else {
+        hash_long(hasher, long_key(keys, stored, len))
     }
 }
 
@@ -329,20 +446,20 @@ impl TermCache {
     /// word scanner.
     #[inline(always)]
     fn word_id(&mut self, text: &str, start: usize, end: usize) -> Option<u32> {
-        match self.forms.get_at(text.as_bytes(), start, end) {
-            Some(id) => (id != STOP_WORD).then_some(id),
-            None => self.add_word(&text[start..end]),
+        match self.forms.find_at(text.as_bytes(), start, end) {
+            Ok(id) => (id != STOP_WORD).then_some(id),
+            Err(hash) => self.add_word(&text[start..end], hash),
         }
     }
 
     /// Analyses a word form that is not in `forms` yet, adds it and returns its
-    /// global term id, `None` for a stop word.
+    /// global term id, `None` for a stop word. `hash` is the hash of `word` in
+    /// `forms`, from the lookup that missed.
     #[inline(never)]
-    fn add_word(&mut self, word: &str) -> Option<u32> {
-        let mut term = std::mem::take(&mut self.term_buffer);
-        let id = self.analyzer.write_word_term(word, &mut term).then(|| self.term_id(&term));
-        self.term_buffer = term;
-        self.forms.insert_new(word.as_bytes(), id.unwrap_or(STOP_WORD));
+    fn add_word(&mut self, word: &str, hash: u64) -> Option<u32> {
+        let Self { analyzer, forms, terms, document_ids, term_buffer, .. } = self;
+        let id = analyzer.write_word_term(word, term_buffer).then(|| add_term(terms, document_ids, term_buffer).0);
+        forms.insert_hashed(word.as_bytes(), hash, id.unwrap_or(STOP_WORD));
         id
     }
 
@@ -352,25 +469,26 @@ impl TermCache {
         // No term of a word equals a bigram, because words never contain the Chinese
         // and Japanese chars of bigrams. So a bigram is looked up in `terms` alone,
         // where an entry in `forms` as well took 16 bytes more for each.
-        if let Some(id) = self.terms.get(bigram.as_bytes()) {
-            return id;
+        let (id, added) = add_term(&mut self.terms, &mut self.document_ids, bigram.as_bytes());
+        if added {
+            self.bigrams += 1;
         }
-        self.bigrams += 1;
-        self.term_id(bigram.as_bytes())
-    }
-
-    /// Returns the global term id of `term`, after adding it when it is new.
-    fn term_id(&mut self, term: &[u8]) -> u32 {
-        if let Some(id) = self.terms.get(term) {
-            return id;
-        }
-        // Term ids stay below STOP_WORD: each term is a distinct word of at least
-        // one byte, and a text of u32::MAX bytes is far beyond every limit.
-        let id = self.terms.len() as u32;
-        self.terms.insert_new(term, id);
-        self.document_ids.push((0, 0));
         id
     }
+}
+
+/// Returns the global term id of `term` in a [`TermCache`] with `terms` and
+/// `document_ids`, and whether `term` was new and added.
+#[inline(always)]
+fn add_term(terms: &mut BytesMap, document_ids: &mut Vec<(u64, u32)>, term: &[u8]) -> (u32, bool) {
+    // Term ids stay below STOP_WORD: each term is a distinct word of at least one
+    // byte, and a text of u32::MAX bytes is far beyond every limit.
+    let new_id = terms.len() as u32;
+    let (id, added) = terms.get_or_insert(term, new_id);
+    if added {
+        document_ids.push((0, 0));
+    }
+    (id, added)
 }
 
 /// Maps the words of one document to term ids numbered from 0 in order of first
@@ -892,6 +1010,57 @@ mod tests {
             for word in ["summarizer", "x", ""] {
                 assert_eq!(analyzer.stop_words.get(word.as_bytes()), None, "{language:?} word {word:?}");
             }
+        }
+    }
+
+    /// Returns the index term of `word` as the analyzer of `language` made it before
+    /// short ASCII words were lower-cased in one integer: lower-cased char by char,
+    /// looked up among the stop words and stemmed by `rust-stemmers`, whose English
+    /// stems [`crate::english`] matches.
+    fn reference_word_term(language: Option<Language>, word: &str) -> Option<String> {
+        let elides = matches!(language, Some(Language::French | Language::Italian));
+        let word = &word[if elides { elided_prefix_len(word) } else { 0 }..];
+        let lower = word.to_lowercase();
+        let code = language.map_or("", Language::code);
+        let lines = crate::stop_word_lists::stop_word_lines(code).unwrap_or_default();
+        if lines.lines().any(|stop_word| stop_word == lower) {
+            return None;
+        }
+        match language.and_then(Language::stemmer_algorithm) {
+            Some(algorithm) => Some(Stemmer::create(algorithm).stem(&lower).into_owned()),
+            None => Some(lower),
+        }
+    }
+
+    /// Words of up to eight bytes and longer, in capitals or not, with stop words,
+    /// elided articles and non-ASCII letters (the Kelvin sign lower-cases to `k`).
+    const WORD: &str = "[a-zA-Z0-9'_.]{0,12}|(The|THE|And|aND|Yourselves|L'|D'|Qu'|Die|UND|Ünd)[a-zA-Zé]{0,3}\
+                        |[a-zA-Zéß’ÉK\u{212a}]{1,10}";
+
+    proptest::proptest! {
+        #[test]
+        fn word_terms_match_reference(word in WORD) {
+            for language in [Some(Language::English), Some(Language::French), Some(Language::German), None] {
+                let analyzer = Analyzer::new(language);
+                let expected = reference_word_term(language, &word);
+                proptest::prop_assert_eq!(analyzer.word_term(&word), expected, "{:?}", language);
+            }
+        }
+    }
+
+    #[test]
+    fn short_ascii_words_lower_case_in_one_integer() {
+        let cases: [(&[u8], Option<&[u8]>); 6] = [
+            (b"", Some(b"")),
+            (b"AZaz@[`{", Some(b"azaz@[`{")),
+            (b"Obama", Some(b"obama")),
+            (b"NINE-LETTERS", None),
+            (b"caf\xc3\xa9", None),
+            (b"09_.'", Some(b"09_.'")),
+        ];
+        for (word, expected) in cases {
+            let found = lower_case_short_ascii(word).map(|packed| packed.to_le_bytes()[..word.len()].to_vec());
+            assert_eq!(found.as_deref(), expected, "word {word:?}");
         }
     }
 
