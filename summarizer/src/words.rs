@@ -89,11 +89,12 @@ impl Analyzer {
     /// stop word.
     pub(crate) fn word_term(&self, word: &str) -> Option<String> {
         let mut term = Vec::new();
-        self.write_word_term(word, &mut term).then(|| String::from_utf8_lossy(&term).into_owned())
+        self.write_word_term(word, None, &mut term).then(|| String::from_utf8_lossy(&term).into_owned())
     }
 
     /// Writes the UTF-8 bytes of the index term of one word into `term`, which it
     /// clears first, and returns `true`, or returns `false` for a stop word.
+    /// `packed` is the word packed by [`pack_short`], when the caller has it.
     ///
     /// An ASCII word is lower-cased, and an English one stemmed, in the buffer, with
     /// no allocation once the buffer is large enough. These are most words of
@@ -102,10 +103,15 @@ impl Analyzer {
     /// It is inlined into [`TermCache::add_word`], where calls to it and to the
     /// other steps of a new word form took about a tenth of the instructions.
     #[inline(always)]
-    fn write_word_term(&self, word: &str, term: &mut Vec<u8>) -> bool {
+    fn write_word_term(&self, word: &str, packed: Option<u64>, term: &mut Vec<u8>) -> bool {
         term.clear();
-        let word = &word[self.elided_prefix_len(word)..];
-        let ascii = match lower_case_short_ascii(word.as_bytes()) {
+        let elided_len = self.elided_prefix_len(word);
+        let word = &word[elided_len..];
+        let short_lower = match packed {
+            Some(packed) if elided_len == 0 => lower_case_packed_ascii(packed),
+            _ => lower_case_short_ascii(word.as_bytes()),
+        };
+        let ascii = match short_lower {
             Some(lower) => {
                 // The packed word is the key of the stop word lookup as it is.
                 if self.stop_words.get_short(lower, word.len()).is_some() {
@@ -159,7 +165,13 @@ fn lower_case_short_ascii(word: &[u8]) -> Option<u64> {
     if word.len() > INLINE_KEY_BYTES {
         return None;
     }
-    let packed = pack_short(word);
+    lower_case_packed_ascii(pack_short(word))
+}
+
+/// Returns the word that [`pack_short`] packs as `packed` lower-cased, packed the
+/// same way, when it is ASCII, or `None`.
+#[inline(always)]
+fn lower_case_packed_ascii(packed: u64) -> Option<u64> {
     if packed & HIGH_BITS != 0 {
         return None;
     }
@@ -206,6 +218,15 @@ struct BytesMap {
     hasher: FixedState,
 }
 
+/// What a lookup of a key that a [`BytesMap`] does not contain found out, for
+/// [`BytesMap::insert_missing`]: the key's hash and, for a key of up to
+/// [`INLINE_KEY_BYTES`], the key packed by [`pack_short`] (0 for a longer key).
+#[derive(Clone, Copy)]
+struct MissingKey {
+    hash: u64,
+    packed: u64,
+}
+
 /// The length of the longest key that a [`BytesMap`] entry stores in itself.
 const INLINE_KEY_BYTES: usize = 8;
 
@@ -234,10 +255,10 @@ impl BytesMap {
         self.find(key).ok()
     }
 
-    /// Returns the value of `key`, or else the hash of `key` for
-    /// [`Self::insert_hashed`].
+    /// Returns the value of `key`, or else what [`Self::insert_missing`] needs to
+    /// insert it.
     #[inline(always)]
-    fn find(&self, key: &[u8]) -> Result<u32, u64> {
+    fn find(&self, key: &[u8]) -> Result<u32, MissingKey> {
         if key.len() <= INLINE_KEY_BYTES {
             return self.find_short(pack_short(key), key.len());
         }
@@ -246,7 +267,7 @@ impl BytesMap {
         let found = self
             .table
             .find(hash, |&(start, stored_len, _)| stored_len == len && long_key(&self.keys, start, stored_len) == key);
-        found.map(|&(_, _, value)| value).ok_or(hash)
+        found.map(|&(_, _, value)| value).ok_or(MissingKey { hash, packed: 0 })
     }
 
     /// Returns the value of the key `bytes[start..end]`, as [`Self::get`] does.
@@ -255,12 +276,12 @@ impl BytesMap {
         self.find_at(bytes, start, end).ok()
     }
 
-    /// Returns the value of the key `bytes[start..end]`, or else its hash, as
-    /// [`Self::find`] does. A short key is packed in one load of the eight bytes at
+    /// Returns the value of the key `bytes[start..end]`, or else what
+    /// [`Self::insert_missing`] needs, as [`Self::find`] does. A short key is packed in one load of the eight bytes at
     /// `start` where `bytes` has them, which takes fewer instructions than
     /// [`pack_short`].
     #[inline(always)]
-    fn find_at(&self, bytes: &[u8], start: usize, end: usize) -> Result<u32, u64> {
+    fn find_at(&self, bytes: &[u8], start: usize, end: usize) -> Result<u32, MissingKey> {
         let len = end - start;
         if len <= INLINE_KEY_BYTES {
             if let Some(chunk) = chunk_at(bytes, start) {
@@ -278,13 +299,13 @@ impl BytesMap {
     }
 
     /// Returns the value of the key that [`pack_short`] packs as `packed`, or else
-    /// its hash, as [`Self::get_short`] does.
+    /// what [`Self::insert_missing`] needs, as [`Self::get_short`] does.
     #[inline(always)]
-    fn find_short(&self, packed: u64, len: usize) -> Result<u32, u64> {
+    fn find_short(&self, packed: u64, len: usize) -> Result<u32, MissingKey> {
         let len = len as u32;
         let hash = hash_short(&self.hasher, packed);
         let found = self.table.find(hash, |&(stored, stored_len, _)| stored == packed && stored_len == len);
-        found.map(|&(_, _, value)| value).ok_or(hash)
+        found.map(|&(_, _, value)| value).ok_or(MissingKey { hash, packed })
     }
 
     /// Returns the value of `key` and `false` when the map has it, or else inserts
@@ -327,22 +348,24 @@ impl BytesMap {
 
     /// Inserts `key`, which must not be in the map yet, with `value`.
     fn insert_new(&mut self, key: &[u8], value: u32) {
-        let hash = if key.len() <= INLINE_KEY_BYTES {
-            hash_short(&self.hasher, pack_short(key))
+        let missing = if key.len() <= INLINE_KEY_BYTES {
+            let packed = pack_short(key);
+            MissingKey { hash: hash_short(&self.hasher, packed), packed }
         } else {
-            hash_long(&self.hasher, key)
+            MissingKey { hash: hash_long(&self.hasher, key), packed: 0 }
         };
-        self.insert_hashed(key, hash, value);
+        self.insert_missing(key, missing, value);
     }
 
-    /// Inserts `key`, which must not be in the map yet, with `value`. `hash` is
-    /// the hash of `key` that a lookup returned.
+    /// Inserts `key`, which must not be in the map yet, with `value`. `missing` is
+    /// what the lookup of `key` returned.
     #[inline(always)]
-    fn insert_hashed(&mut self, key: &[u8], hash: u64, value: u32) {
+    fn insert_missing(&mut self, key: &[u8], missing: MissingKey, value: u32) {
         // Keys are at most MAX_SENTENCE_BYTES long, so the length fits.
         let len = u32::try_from(key.len()).unwrap_or(u32::MAX);
+        let MissingKey { hash, packed } = missing;
         let stored = if key.len() <= INLINE_KEY_BYTES {
-            pack_short(key)
+            packed
         } else {
             let start = self.keys.len() as u64;
             self.keys.extend_from_slice(key);
@@ -448,18 +471,20 @@ impl TermCache {
     fn word_id(&mut self, text: &str, start: usize, end: usize) -> Option<u32> {
         match self.forms.find_at(text.as_bytes(), start, end) {
             Ok(id) => (id != STOP_WORD).then_some(id),
-            Err(hash) => self.add_word(&text[start..end], hash),
+            Err(missing) => self.add_word(&text[start..end], missing),
         }
     }
 
     /// Analyses a word form that is not in `forms` yet, adds it and returns its
-    /// global term id, `None` for a stop word. `hash` is the hash of `word` in
-    /// `forms`, from the lookup that missed.
+    /// global term id, `None` for a stop word. `missing` is what the lookup of
+    /// `word` in `forms` returned.
     #[inline(never)]
-    fn add_word(&mut self, word: &str, hash: u64) -> Option<u32> {
+    fn add_word(&mut self, word: &str, missing: MissingKey) -> Option<u32> {
         let Self { analyzer, forms, terms, document_ids, term_buffer, .. } = self;
-        let id = analyzer.write_word_term(word, term_buffer).then(|| add_term(terms, document_ids, term_buffer).0);
-        forms.insert_hashed(word.as_bytes(), hash, id.unwrap_or(STOP_WORD));
+        let packed = (word.len() <= INLINE_KEY_BYTES).then_some(missing.packed);
+        let id =
+            analyzer.write_word_term(word, packed, term_buffer).then(|| add_term(terms, document_ids, term_buffer).0);
+        forms.insert_missing(word.as_bytes(), missing, id.unwrap_or(STOP_WORD));
         id
     }
 
@@ -913,10 +938,22 @@ mod tests {
         ) {
             let mut map = BytesMap::with_capacity(0);
             let mut expected = std::collections::HashMap::new();
-            for key in &keys {
+            for (index, key) in keys.iter().enumerate() {
                 if !expected.contains_key(key) {
                     let value = expected.len() as u32;
-                    map.insert_new(key, value);
+                    if index % 2 == 0 {
+                        map.insert_new(key, value);
+                    } else {
+                        // As `TermCache::add_word` inserts: with what a lookup of the
+                        // key in a longer text returned, packed from a load or not.
+                        let mut text = b"ab".to_vec();
+                        text.extend_from_slice(key);
+                        text.extend(std::iter::repeat_n(b'c', index % 10));
+                        match map.find_at(&text, 2, 2 + key.len()) {
+                            Ok(found) => proptest::prop_assert!(false, "key {:?} found as {} before insertion", key, found),
+                            Err(missing) => map.insert_missing(key, missing, value),
+                        }
+                    }
                     expected.insert(key.clone(), value);
                 }
             }
