@@ -124,10 +124,9 @@ impl Analyzer {
                 true
             }
             None => {
-                let ascii = word.is_ascii();
-                if ascii {
-                    term.extend(word.bytes().map(|byte| byte.to_ascii_lowercase()));
-                } else {
+                let ascii = append_lower_case_ascii(word.as_bytes(), term);
+                if !ascii {
+                    term.clear();
                     term.extend_from_slice(word.to_lowercase().as_bytes());
                 }
                 if self.stop_words.get(term).is_some() {
@@ -166,6 +165,28 @@ fn lower_case_short_ascii(word: &[u8]) -> Option<u64> {
         return None;
     }
     lower_case_packed_ascii(pack_short(word))
+}
+
+/// Appends `word` lower-cased to `term`, which must be empty, and returns `true`
+/// when `word` is ASCII, or returns `false`, with some of `word` appended, when it
+/// is not. It works on eight bytes at a time, as [`lower_case_short_ascii`] does.
+fn append_lower_case_ascii(word: &[u8], term: &mut Vec<u8>) -> bool {
+    let mut index = 0;
+    while let Some(chunk) = chunk_at(word, index) {
+        let Some(lower) = lower_case_packed_ascii(chunk) else {
+            return false;
+        };
+        term.extend_from_slice(&lower.to_le_bytes());
+        index += 8;
+    }
+    let Some(lower) = lower_case_packed_ascii(pack_short(&word[index..])) else {
+        return false;
+    };
+    // Eight bytes are appended and the ones after the word cut off, as in
+    // `Analyzer::write_word_term`.
+    term.extend_from_slice(&lower.to_le_bytes());
+    term.truncate(word.len());
+    true
 }
 
 /// Returns the word that [`pack_short`] packs as `packed` lower-cased, packed the
@@ -309,38 +330,14 @@ impl BytesMap {
     }
 
     /// Returns the value of `key` and `false` when the map has it, or else inserts
-    /// `key` with `value` and returns `value` and `true`. The key is hashed and
-    /// searched for once, where a [`Self::get`] and a [`Self::insert_new`] do both
-    /// twice.
+    /// `key` with `value` and returns `value` and `true`. The key is packed and
+    /// hashed once, where a [`Self::get`] and a [`Self::insert_new`] do both twice.
+    /// (hashbrown's `entry`, which also searches once, took more instructions.)
     fn get_or_insert(&mut self, key: &[u8], value: u32) -> (u32, bool) {
-        // Keys are at most MAX_SENTENCE_BYTES long, so the length fits.
-        let len = u32::try_from(key.len()).unwrap_or(u32::MAX);
-        let short = key.len() <= INLINE_KEY_BYTES;
-        let (packed, hash) = if short {
-            let packed = pack_short(key);
-            (packed, hash_short(&self.hasher, packed))
-        } else {
-            (0, hash_long(&self.hasher, key))
-        };
-        let Self { keys, table, hasher } = self;
-        let entry = table.entry(
-            hash,
-            |&(stored, stored_len, _)| {
-                stored_len == len && if short { stored == packed } else { long_key(keys, stored, stored_len) == key }
-            },
-            |&(stored, len, _)| stored_hash(hasher, keys, stored, len),
-        );
-        match entry {
-            hashbrown::hash_table::Entry::Occupied(occupied) => (occupied.get().2, false),
-            hashbrown::hash_table::Entry::Vacant(vacant) => {
-                let stored = if short {
-                    packed
-                } else {
-                    let start = keys.len() as u64;
-                    keys.extend_from_slice(key);
-                    start
-                };
-                vacant.insert((stored, len, value));
+        match self.find(key) {
+            Ok(found) => (found, false),
+            Err(missing) => {
+                self.insert_missing(key, missing, value);
                 (value, true)
             }
         }
@@ -1081,6 +1078,18 @@ mod tests {
                 let analyzer = Analyzer::new(language);
                 let expected = reference_word_term(language, &word);
                 proptest::prop_assert_eq!(analyzer.word_term(&word), expected, "{:?}", language);
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ascii_lower_casing_matches_std(word in "[a-zA-Z0-9'_.@\\[`{]{0,30}|[a-zA-Zé]{0,20}") {
+            let mut term = Vec::new();
+            let ascii = append_lower_case_ascii(word.as_bytes(), &mut term);
+            proptest::prop_assert_eq!(ascii, word.is_ascii());
+            if ascii {
+                proptest::prop_assert_eq!(term, word.to_ascii_lowercase().into_bytes());
             }
         }
     }
