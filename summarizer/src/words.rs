@@ -271,6 +271,11 @@ impl BytesMap {
         self.table.len()
     }
 
+    /// Returns the number of entries the map takes before its table grows.
+    fn capacity(&self) -> usize {
+        self.table.capacity()
+    }
+
     #[inline(always)]
     fn get(&self, key: &[u8]) -> Option<u32> {
         self.find(key).ok()
@@ -438,11 +443,15 @@ impl TermCache {
     /// Creates a cache with room for `capacity` word forms and as many terms before
     /// its tables grow.
     pub(crate) fn with_capacity(analyzer: Analyzer, capacity: usize) -> Self {
+        let terms = BytesMap::with_capacity(capacity);
         Self {
             analyzer,
             forms: BytesMap::with_capacity(capacity),
-            terms: BytesMap::with_capacity(capacity),
-            document_ids: Vec::with_capacity(capacity),
+            // Room for as many as `terms` takes before it grows (7,168 for a capacity
+            // of 4,096 with hashbrown 0.15), so that the two grow together. Pages of it
+            // that are never written are not made resident (on Linux).
+            document_ids: Vec::with_capacity(terms.capacity()),
+            terms,
             document: 0,
             term_buffer: Vec::new(),
             bigrams: 0,
