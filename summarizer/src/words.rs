@@ -100,8 +100,8 @@ impl Analyzer {
     /// no allocation once the buffer is large enough. These are most words of
     /// English text, and each new word form of a document comes through here.
     ///
-    /// It is inlined into [`TermCache::add_word`], where calls to it and to the
-    /// other steps of a new word form took about a tenth of the instructions.
+    /// It is inlined into [`TermCache::add_word`], with the other steps of a new
+    /// word form, which took about 3% fewer instructions there (callgrind).
     #[inline(always)]
     fn write_word_term(&self, word: &str, packed: Option<u64>, term: &mut Vec<u8>) -> bool {
         term.clear();
@@ -239,9 +239,9 @@ struct BytesMap {
     hasher: FixedState,
 }
 
-/// What a lookup of a key that a [`BytesMap`] does not contain found out, for
-/// [`BytesMap::insert_missing`]: the key's hash and, for a key of up to
-/// [`INLINE_KEY_BYTES`], the key packed by [`pack_short`] (0 for a longer key).
+/// The hash of a key that a lookup in a [`BytesMap`] did not find and, for a key of
+/// up to [`INLINE_KEY_BYTES`], the key packed by [`pack_short`] (0 for a longer
+/// key), which [`BytesMap::insert_missing`] takes to insert the key.
 #[derive(Clone, Copy)]
 struct MissingKey {
     hash: u64,
@@ -1057,9 +1057,9 @@ mod tests {
     }
 
     /// Returns the index term of `word` as the analyzer of `language` made it before
-    /// short ASCII words were lower-cased in one integer: lower-cased char by char,
-    /// looked up among the stop words and stemmed by `rust-stemmers`, whose English
-    /// stems [`crate::english`] matches.
+    /// ASCII words were lower-cased eight bytes at a time. The word is lower-cased
+    /// char by char, looked up among the stop words and stemmed by `rust-stemmers`,
+    /// whose English stems [`crate::english`] matches.
     fn reference_word_term(language: Option<Language>, word: &str) -> Option<String> {
         let elides = matches!(language, Some(Language::French | Language::Italian));
         let word = &word[if elides { elided_prefix_len(word) } else { 0 }..];
