@@ -338,6 +338,7 @@ impl BytesMap {
     /// `key` with `value` and returns `value` and `true`. The key is packed and
     /// hashed once, where a [`Self::get`] and a [`Self::insert_new`] do both twice.
     /// (hashbrown's `entry`, which also searches once, took more instructions.)
+    #[inline(always)]
     fn get_or_insert(&mut self, key: &[u8], value: u32) -> (u32, bool) {
         match self.find(key) {
             Ok(found) => (found, false),
