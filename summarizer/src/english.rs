@@ -451,6 +451,46 @@ pub(crate) fn stem_bytes(word: &mut Vec<u8>) {
     }
 }
 
+/// The byte that stands for a right single quotation mark (’, U+2019) while
+/// [`stem_with_right_quotes`] stems a word as ASCII. For the Snowball stemmer ’ is
+/// one char that is in no grouping and no suffix, and so is this one byte, so every
+/// position and rule comes out the same.
+const RIGHT_QUOTE_STAND_IN: u8 = 0x01;
+
+/// Replaces `word` with its stem, as `rust-stemmers` gives it, when `word` is
+/// lower-case ASCII but for right single quotation marks (’), and returns `true`.
+/// Returns `false`, leaving `word` as it is, for a word with another non-ASCII char
+/// or with the byte [`RIGHT_QUOTE_STAND_IN`]. English news writes many possessives
+/// and contractions with ’ ("Obama’s", "don’t"), which the generic stemmer took
+/// about 4,000 instructions each to stem.
+pub(crate) fn stem_with_right_quotes(word: &mut Vec<u8>) -> bool {
+    const RIGHT_QUOTE: &[u8] = "’".as_bytes();
+    let mut ascii = Vec::with_capacity(word.len());
+    let mut index = 0;
+    while index < word.len() {
+        let byte = word[index];
+        if byte.is_ascii() && byte != RIGHT_QUOTE_STAND_IN {
+            ascii.push(byte);
+            index += 1;
+        } else if word[index..].starts_with(RIGHT_QUOTE) {
+            ascii.push(RIGHT_QUOTE_STAND_IN);
+            index += RIGHT_QUOTE.len();
+        } else {
+            return false;
+        }
+    }
+    stem_bytes(&mut ascii);
+    word.clear();
+    for &byte in &ascii {
+        if byte == RIGHT_QUOTE_STAND_IN {
+            word.extend_from_slice(RIGHT_QUOTE);
+        } else {
+            word.push(byte);
+        }
+    }
+    true
+}
+
 /// Possessives and plurals.
 fn step_1a(word: &mut Vec<u8>) {
     // Each suffix of this step ends with `'`, `s` or `d`, so the last byte picks the
@@ -804,6 +844,68 @@ mod tests {
         #[test]
         fn stems_like_snowball_on_any_lower_case_ascii(word in "[a-z'y._0-9]{0,12}") {
             prop_assert_eq!(stem(word.clone()), snowball(&word));
+        }
+    }
+
+    /// Returns the stem of `word` through [`stem_with_right_quotes`], or `None` when
+    /// that leaves the word to the generic stemmer.
+    fn stem_with_quotes(word: &str) -> Option<String> {
+        let mut buffer = word.as_bytes().to_vec();
+        stem_with_right_quotes(&mut buffer).then(|| String::from_utf8(buffer).expect("the stem is UTF-8"))
+    }
+
+    #[test]
+    fn stems_right_quote_words_like_snowball() {
+        let words = [
+            "obama’s",
+            "don’t",
+            "it’s",
+            "’tis",
+            "’",
+            "’’",
+            "’s",
+            "y’all",
+            "o’hara",
+            "i’m",
+            "we’ve",
+            "skies’",
+            "news’",
+            "generous’",
+            "flies’s",
+            "ponies’",
+            "ties’",
+            "cat’s’",
+            "’yes",
+            "sky’",
+            "’generate",
+            "hopping’",
+            "sized’s",
+        ];
+        for word in words {
+            assert_eq!(stem_with_quotes(word), Some(snowball(word)), "word {word:?}");
+        }
+        for word in ["café’s", "naïve", "a\u{1}b", "a\u{1}’b", "‘quoted’"] {
+            assert_eq!(stem_with_quotes(word), None, "word {word:?}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(10_000))]
+
+        #[test]
+        fn stems_right_quote_words_like_snowball_on_generated_words(
+            word in generated_word(),
+            quotes in prop::collection::vec(0..40usize, 1..3),
+        ) {
+            let mut word = word;
+            for position in quotes {
+                let mut position = position.min(word.len());
+                while !word.is_char_boundary(position) {
+                    position -= 1;
+                }
+                word.insert(position, '’');
+            }
+            prop_assert_eq!(stem_with_quotes(&word), Some(snowball(&word)));
         }
     }
 

@@ -138,7 +138,11 @@ impl Analyzer {
         match &self.stemmer {
             // Some non-ASCII letters, such as the Kelvin sign, lower-case to ASCII.
             Some(_) if self.english && (ascii || term.is_ascii()) => crate::english::stem_bytes(term),
-            Some(stemmer) => stem_with(stemmer, term),
+            Some(stemmer) => {
+                if !(self.english && crate::english::stem_with_right_quotes(term)) {
+                    stem_with(stemmer, term);
+                }
+            }
             None => {}
         }
         true
@@ -1077,9 +1081,10 @@ mod tests {
     }
 
     /// Words of up to eight bytes and longer, in capitals or not, with stop words,
-    /// elided articles and non-ASCII letters (the Kelvin sign lower-cases to `k`).
+    /// elided articles, right single quotation marks and non-ASCII letters (the
+    /// Kelvin sign lower-cases to `k`).
     const WORD: &str = "[a-zA-Z0-9'_.]{0,12}|(The|THE|And|aND|Yourselves|L'|D'|Qu'|Die|UND|Ünd)[a-zA-Zé]{0,3}\
-                        |[a-zA-Zéß’ÉK\u{212a}]{1,10}";
+                        |[a-zA-Z’']{1,12}|(Don|It|Obama|Skies)’[st]?|[a-zA-Zéß’ÉK\u{212a}]{1,10}";
 
     proptest::proptest! {
         #[test]
