@@ -135,15 +135,14 @@ impl Analyzer {
                 ascii
             }
         };
-        match &self.stemmer {
-            // Some non-ASCII letters, such as the Kelvin sign, lower-case to ASCII.
-            Some(_) if self.english && (ascii || term.is_ascii()) => crate::english::stem_bytes(term),
-            Some(stemmer) => {
-                if !(self.english && crate::english::stem_with_right_quotes(term)) {
-                    stem_with(stemmer, term);
-                }
-            }
-            None => {}
+        let Some(stemmer) = &self.stemmer else {
+            return true;
+        };
+        // Some non-ASCII letters, such as the Kelvin sign, lower-case to ASCII.
+        if self.english && (ascii || term.is_ascii()) {
+            crate::english::stem_bytes(term);
+        } else if !(self.english && crate::english::stem_with_right_quotes(term)) {
+            stem_with(stemmer, term);
         }
         true
     }
