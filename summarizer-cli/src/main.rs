@@ -566,6 +566,7 @@ fn run_jsonl(args: &Args) -> anyhow::Result<()> {
             error: None,
             stopped: false,
             workers: threads,
+            room_waiters: 0,
         }),
         room: Condvar::new(),
         progress: Condvar::new(),
@@ -642,6 +643,8 @@ struct JsonlOutput {
     stopped: bool,
     /// The number of worker threads still running.
     workers: usize,
+    /// The number of worker threads waiting on [`Jsonl::room`].
+    room_waiters: usize,
 }
 
 impl Jsonl {
@@ -673,7 +676,9 @@ impl Jsonl {
             if !full {
                 break;
             }
+            output.room_waiters += 1;
             output = self.room.wait(output).unwrap_or_else(PoisonError::into_inner);
+            output.room_waiters -= 1;
         }
         drop(output);
 
@@ -725,7 +730,12 @@ impl Jsonl {
         if self.input_waiting.load(Ordering::SeqCst) {
             self.flush(&mut output);
         }
-        self.room.notify_all();
+        // A notification is a system call even when no thread waits, and a worker
+        // rarely waits for room. The count is read under the lock that a waiter holds
+        // from its check of the room until its wait, so no wake-up is lost.
+        if output.room_waiters > 0 {
+            self.room.notify_all();
+        }
     }
 
     /// Flushes the output, or stops the run when that fails.
