@@ -659,7 +659,7 @@ impl<'c> TermIds<'c> {
         // Bytewise text, such as an ASCII sentence or one with curly quotes, has no
         // byte of a Chinese or Japanese char. So `for_each_segment` would pass it
         // whole to `for_each_word`, which would test it again.
-        if sentence.is_ascii() || is_bytewise_text(sentence) {
+        if crate::swar::is_ascii(sentence.as_bytes()) || is_bytewise_text(sentence) {
             for_each_bytewise_word_range(sentence.as_bytes(), &mut |start, end| {
                 self.emit_word_id(sentence, start, end, &mut emit);
             });
