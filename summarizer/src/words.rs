@@ -426,6 +426,9 @@ struct FormMap {
     slots: Vec<(u64, u32, u32)>,
     /// The number of slots taken.
     short_len: usize,
+    /// 64 less the base-2 logarithm of the number of slots, the shift of
+    /// [`Self::first_slot`].
+    shift: u32,
     /// The forms of more than [`INLINE_KEY_BYTES`] bytes, and the empty form.
     long: BytesMap,
 }
@@ -434,7 +437,8 @@ impl FormMap {
     /// Creates a map with room for `capacity` short forms before it grows.
     fn with_capacity(capacity: usize) -> Self {
         let slots = (2 * capacity).next_power_of_two().max(16);
-        Self { slots: vec![(0, 0, 0); slots], short_len: 0, long: BytesMap::with_capacity(0) }
+        let shift = 64 - slots.trailing_zeros();
+        Self { slots: vec![(0, 0, 0); slots], short_len: 0, shift, long: BytesMap::with_capacity(0) }
     }
 
     fn len(&self) -> usize {
@@ -451,7 +455,7 @@ impl FormMap {
     /// high bits of the product of Fibonacci hashing depend on every byte of it.
     #[inline(always)]
     fn first_slot(&self, packed: u64) -> usize {
-        (packed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - self.slots.len().trailing_zeros())) as usize
+        (packed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
     }
 
     /// Returns the value of the form `bytes[start..end]`, or else what
@@ -508,6 +512,7 @@ impl FormMap {
     fn grow(&mut self) {
         let doubled = vec![(0, 0, 0); 2 * self.slots.len()];
         let old = std::mem::replace(&mut self.slots, doubled);
+        self.shift -= 1;
         for (packed, len, value) in old.into_iter().filter(|&(_, len, _)| len != 0) {
             self.put(packed, len, value);
         }
@@ -961,6 +966,10 @@ fn joining_mark_len(bytes: &[u8], index: usize) -> usize {
     let Some(&mark) = bytes.get(index) else {
         return 0;
     };
+    // Most runs end at a space, which one table lookup rules out.
+    if !MAY_JOIN[usize::from(mark)] {
+        return 0;
+    }
     let (mark, mark_len) = if mark.is_ascii() {
         (mark, 1)
     } else {
@@ -969,10 +978,6 @@ fn joining_mark_len(bytes: &[u8], index: usize) -> usize {
             _ => return 0,
         }
     };
-    // Most runs end at a space, which this rules out before any other load.
-    if !matches!(mark, b'.' | b'\'' | b':' | b',' | b';') {
-        return 0;
-    }
     let Some(&after) = bytes.get(index + mark_len) else {
         return 0;
     };
@@ -990,6 +995,19 @@ fn joining_mark_len(bytes: &[u8], index: usize) -> usize {
         0
     }
 }
+
+/// For each byte, whether it may be a joining mark of [`joining_mark_len`] or the
+/// first byte of one: `.`, `'`, `:`, `,`, `;` or 0xE2, which starts `‘` and `’`.
+const MAY_JOIN: [bool; 256] = {
+    let mut table = [false; 256];
+    let marks = [b'.', b'\'', b':', b',', b';', 0xE2];
+    let mut index = 0;
+    while index < marks.len() {
+        table[marks[index] as usize] = true;
+        index += 1;
+    }
+    table
+};
 
 /// Returns the index of the first byte at or after `from` that is not an ASCII
 /// letter, digit or `_`, or the length of `bytes` when there is none. Bytes are
