@@ -459,7 +459,7 @@ impl FormMap {
     }
 
     /// Returns the value of the form `bytes[start..end]`, or else what
-    /// [`Self::insert_missing`] needs, as [`BytesMap::find_at`] does.
+    /// [`Self::insert_missing`] needs, as [`BytesMap::find`] does for a whole key.
     #[inline(always)]
     fn find_at(&self, bytes: &[u8], start: usize, end: usize) -> Result<u32, MissingKey> {
         let len = end - start;
