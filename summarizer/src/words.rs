@@ -310,7 +310,7 @@ impl BytesMap {
     /// [`Self::insert_missing`] needs, as [`Self::find`] does. A short key is packed in one load of the eight bytes at
     /// `start` where `bytes` has them, which takes fewer instructions than
     /// [`pack_short`].
-    #[cfg(test)]
+    #[inline(always)]
     fn find_at(&self, bytes: &[u8], start: usize, end: usize) -> Result<u32, MissingKey> {
         let len = end - start;
         if len <= INLINE_KEY_BYTES {
@@ -414,111 +414,6 @@ fn hash_long(hasher: &FixedState, key: &[u8]) -> u64 {
     state.finish()
 }
 
-/// The word forms of a [`TermCache`] with their values. Forms of 1 to
-/// [`INLINE_KEY_BYTES`] bytes, most words, are in a table of their own with linear
-/// probing and at most half of its slots taken, and longer ones in a [`BytesMap`].
-/// A lookup of a short form, which each word of a document takes, hashes the packed
-/// form with one multiplication and mostly reads one slot: about 12 instructions,
-/// where the SIMD group probe of hashbrown took about 27 (callgrind).
-struct FormMap {
-    /// The packed form, its length and its value in each slot, or a length of 0
-    /// for an empty slot. The number of slots is a power of two.
-    slots: Vec<(u64, u32, u32)>,
-    /// The number of slots taken.
-    short_len: usize,
-    /// 64 less the base-2 logarithm of the number of slots, the shift of
-    /// [`Self::first_slot`].
-    shift: u32,
-    /// The forms of more than [`INLINE_KEY_BYTES`] bytes, and the empty form.
-    long: BytesMap,
-}
-
-impl FormMap {
-    /// Creates a map with room for `capacity` short forms before it grows.
-    fn with_capacity(capacity: usize) -> Self {
-        let slots = (2 * capacity).next_power_of_two().max(16);
-        let shift = 64 - slots.trailing_zeros();
-        Self { slots: vec![(0, 0, 0); slots], short_len: 0, shift, long: BytesMap::with_capacity(0) }
-    }
-
-    fn len(&self) -> usize {
-        self.short_len + self.long.len()
-    }
-
-    /// Returns whether a form of `len` bytes is kept in `slots`.
-    #[inline(always)]
-    fn is_short(len: usize) -> bool {
-        (1..=INLINE_KEY_BYTES).contains(&len)
-    }
-
-    /// Returns the slot that the probe for the packed form `packed` starts at. The
-    /// high bits of the product of Fibonacci hashing depend on every byte of it.
-    #[inline(always)]
-    fn first_slot(&self, packed: u64) -> usize {
-        (packed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
-    }
-
-    /// Returns the value of the form `bytes[start..end]`, or else what
-    /// [`Self::insert_missing`] needs, as [`BytesMap::find`] does for a whole key.
-    #[inline(always)]
-    fn find_at(&self, bytes: &[u8], start: usize, end: usize) -> Result<u32, MissingKey> {
-        let len = end - start;
-        if !Self::is_short(len) {
-            return self.long.find(&bytes[start..end]);
-        }
-        let packed = match chunk_at(bytes, start) {
-            Some(chunk) => chunk & LOW_BYTES[len],
-            None => pack_short(&bytes[start..end]),
-        };
-        let mask = self.slots.len() - 1;
-        let mut slot = self.first_slot(packed);
-        loop {
-            let (stored, stored_len, value) = self.slots[slot];
-            if stored == packed && stored_len as usize == len {
-                return Ok(value);
-            }
-            if stored_len == 0 {
-                return Err(MissingKey { hash: 0, packed });
-            }
-            slot = (slot + 1) & mask;
-        }
-    }
-
-    /// Inserts `form`, which must not be in the map yet, with `value`. `missing` is
-    /// what the lookup of `form` returned.
-    fn insert_missing(&mut self, form: &[u8], missing: MissingKey, value: u32) {
-        if !Self::is_short(form.len()) {
-            self.long.insert_missing(form, missing, value);
-            return;
-        }
-        if 2 * (self.short_len + 1) > self.slots.len() {
-            self.grow();
-        }
-        self.put(missing.packed, form.len() as u32, value);
-        self.short_len += 1;
-    }
-
-    /// Puts an entry in the first empty slot of its probe.
-    fn put(&mut self, packed: u64, len: u32, value: u32) {
-        let mask = self.slots.len() - 1;
-        let mut slot = self.first_slot(packed);
-        while self.slots[slot].1 != 0 {
-            slot = (slot + 1) & mask;
-        }
-        self.slots[slot] = (packed, len, value);
-    }
-
-    /// Doubles the number of slots.
-    fn grow(&mut self) {
-        let doubled = vec![(0, 0, 0); 2 * self.slots.len()];
-        let old = std::mem::replace(&mut self.slots, doubled);
-        self.shift -= 1;
-        for (packed, len, value) in old.into_iter().filter(|&(_, len, _)| len != 0) {
-            self.put(packed, len, value);
-        }
-    }
-}
-
 /// The value of a stop word in [`TermCache::forms`], which no term id reaches.
 const STOP_WORD: u32 = u32::MAX;
 
@@ -532,7 +427,7 @@ const STOP_WORD: u32 = u32::MAX;
 pub(crate) struct TermCache {
     analyzer: Analyzer,
     /// Global term id of each word form seen, [`STOP_WORD`] for a stop word.
-    forms: FormMap,
+    forms: BytesMap,
     /// The number of Chinese and Japanese bigrams seen, which are terms of their
     /// own and have no entry in `forms`.
     bigrams: usize,
@@ -572,7 +467,7 @@ impl TermCache {
         let terms = BytesMap::with_capacity(capacity);
         Self {
             analyzer,
-            forms: FormMap::with_capacity(capacity),
+            forms: BytesMap::with_capacity(capacity),
             bmp_bigrams: HashTable::new(),
             hasher: FixedState::default(),
             // Room for as many as `terms` takes before it grows (7,168 for a capacity
@@ -683,7 +578,7 @@ impl TermCache {
     /// Drops the word forms and terms, and keeps the analyzer and the word forms
     /// of key phrase extraction.
     fn clear_terms(&mut self) {
-        self.forms = FormMap::with_capacity(0);
+        self.forms = BytesMap::with_capacity(0);
         self.terms = BytesMap::with_capacity(0);
         self.bmp_bigrams = HashTable::new();
         self.bigrams = 0;
@@ -1204,44 +1099,6 @@ mod tests {
                 text.extend_from_slice(key);
                 text.extend(std::iter::repeat_n(b'b', index % 10));
                 let found = map.get_at(&text, start, start + key.len());
-                proptest::prop_assert_eq!(found, expected.get(key).copied(), "key {:?} in {:?}", key, text);
-            }
-        }
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn form_map_matches_hash_map(
-            keys in proptest::collection::vec(proptest::collection::vec(proptest::sample::select(vec![0u8, 1, b'a', b'b', 0xff]), 0..11), 0..80),
-            probes in proptest::collection::vec(proptest::collection::vec(proptest::sample::select(vec![0u8, 1, b'a', b'b', 0xff]), 0..11), 0..30),
-        ) {
-            let mut map = FormMap::with_capacity(0);
-            let mut expected = std::collections::HashMap::new();
-            // As `TermCache::add_word` inserts: with what a lookup of the form in a
-            // longer text returned, packed from a load or not.
-            let in_text = |index: usize, key: &[u8]| {
-                let mut text = vec![b'a'; index % 4];
-                let start = text.len();
-                text.extend_from_slice(key);
-                text.extend(std::iter::repeat_n(b'b', index % 10));
-                (text, start)
-            };
-            for (index, key) in keys.iter().enumerate() {
-                let (text, start) = in_text(index, key);
-                match map.find_at(&text, start, start + key.len()) {
-                    Ok(found) => proptest::prop_assert_eq!(Some(&found), expected.get(key), "key {:?}", key),
-                    Err(missing) => {
-                        proptest::prop_assert!(!expected.contains_key(key), "key {:?} not found", key);
-                        let value = expected.len() as u32;
-                        map.insert_missing(key, missing, value);
-                        expected.insert(key.clone(), value);
-                    }
-                }
-            }
-            proptest::prop_assert_eq!(map.len(), expected.len());
-            for (index, key) in keys.iter().chain(&probes).enumerate() {
-                let (text, start) = in_text(index + 1, key);
-                let found = map.find_at(&text, start, start + key.len()).ok();
                 proptest::prop_assert_eq!(found, expected.get(key).copied(), "key {:?} in {:?}", key, text);
             }
         }
