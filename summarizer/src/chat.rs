@@ -969,6 +969,8 @@ mod tests {
             ("[21:16]", Some(None)),
             // Teams with the time first.
             ("[9:02 AM] Laura Chen", Some(Some("Laura Chen"))),
+            // A bot's name in brackets ends the line with `]`, as a time alone does.
+            ("[9:03 AM] [deploy_bot]", Some(Some("[deploy_bot]"))),
             // Zoom without text on the line.
             ("10:02:11 From Alice Smith to Everyone:", Some(Some("Alice Smith"))),
             ("10:06:45 From Alice Smith to Carla Diaz(Direct Message):", Some(Some("Alice Smith"))),
