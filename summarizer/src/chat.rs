@@ -122,9 +122,11 @@ pub(crate) fn message_header(line: &str) -> Option<MessageHeader<'_>> {
     }
     if first == b'[' {
         // Discord puts a time alone in brackets before a later message of the same
-        // writer (`[9:16 PM]`), as Slack puts a time alone.
-        if let Some(inside) = line.strip_prefix('[').and_then(|rest| rest.strip_suffix(']')) {
-            return (clock_len(inside) == Some(inside.len())).then_some(MessageHeader { writer: None });
+        // writer (`[9:16 PM]`), as Slack puts a time alone. Another line that ends
+        // with `]` may be a Teams header with a name in brackets (`[deploy_bot]`).
+        let inside = line.strip_prefix('[').and_then(|rest| rest.strip_suffix(']'));
+        if inside.is_some_and(|inside| clock_len(inside) == Some(inside.len())) {
+            return Some(MessageHeader { writer: None });
         }
         let prefix = parse_prefix(line).filter(|prefix| prefix.time == Time::Bracketed && !prefix.named)?;
         let name = &line[prefix.len..];
