@@ -122,9 +122,11 @@ pub(crate) fn message_header(line: &str) -> Option<MessageHeader<'_>> {
     }
     if first == b'[' {
         // Discord puts a time alone in brackets before a later message of the same
-        // writer (`[9:16 PM]`), as Slack puts a time alone.
-        if let Some(inside) = line.strip_prefix('[').and_then(|rest| rest.strip_suffix(']')) {
-            return (clock_len(inside) == Some(inside.len())).then_some(MessageHeader { writer: None });
+        // writer (`[9:16 PM]`), as Slack puts a time alone. Another line that ends
+        // with `]` may be a Teams header with a name in brackets (`[deploy_bot]`).
+        let inside = line.strip_prefix('[').and_then(|rest| rest.strip_suffix(']'));
+        if inside.is_some_and(|inside| clock_len(inside) == Some(inside.len())) {
+            return Some(MessageHeader { writer: None });
         }
         let prefix = parse_prefix(line).filter(|prefix| prefix.time == Time::Bracketed && !prefix.named)?;
         let name = &line[prefix.len..];
@@ -969,6 +971,8 @@ mod tests {
             ("[21:16]", Some(None)),
             // Teams with the time first.
             ("[9:02 AM] Laura Chen", Some(Some("Laura Chen"))),
+            // A bot's name in brackets ends the line with `]`, as a time alone does.
+            ("[9:03 AM] [deploy_bot]", Some(Some("[deploy_bot]"))),
             // Zoom without text on the line.
             ("10:02:11 From Alice Smith to Everyone:", Some(Some("Alice Smith"))),
             ("10:06:45 From Alice Smith to Carla Diaz(Direct Message):", Some(Some("Alice Smith"))),
