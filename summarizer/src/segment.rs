@@ -2845,6 +2845,14 @@ mod tests {
         }
 
         #[test]
+        fn capital_search_matches_byte_loop(text in "[a-z @\\[`]{0,100}[A-Z\u{e9}\u{80}]?[a-z A-Z]{0,40}", from in 0usize..150) {
+            let bytes = text.as_bytes();
+            let from = from.min(bytes.len());
+            let expected = (from..bytes.len()).find(|&index| bytes[index].is_ascii_uppercase() || !bytes[index].is_ascii()).unwrap_or(bytes.len());
+            proptest::prop_assert_eq!(next_capital_or_non_ascii(bytes, from), expected);
+        }
+
+        #[test]
         fn list_number_test_matches_trimmed_digits(before in "[0-9 \t\n\u{a0}\u{2003}a.]{0,6}") {
             let trimmed = before.trim();
             let expected = !trimmed.is_empty() && trimmed.len() <= 3 && trimmed.bytes().all(|b| b.is_ascii_digit());
