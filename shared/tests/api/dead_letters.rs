@@ -288,7 +288,11 @@ async fn sqs_concurrent_steps_settle_each_once() {
 
     let (first, second) = (first.unwrap(), second.unwrap());
     assert_eq!(first.jobs_failed + second.jobs_failed, 15, "{first:?} {second:?}");
-    assert_eq!(first.removed + second.removed, 15, "{first:?} {second:?}");
+    // A standard SQS queue delivers at least once, and the stand-in checks and
+    // hides a message without a lock: two receives at the same moment may both get
+    // it. Each run then removes it, so the count of removals may pass 15, but the
+    // job is failed once and the queue ends empty.
+    assert!(first.removed + second.removed >= 15, "{first:?} {second:?}");
     for doc_id in doc_ids {
         assert_eq!(status_and_error(&app, doc_id).await.0, "failed", "{doc_id}");
     }
