@@ -300,12 +300,7 @@ pub fn split_sentences(text: &str) -> Vec<Span> {
     // without one (as lower-cased corpora are), and it needs no words there. Such
     // text's blocks have no capital either.
     let lowercased = !has_uppercase(text);
-    let words = if lowercased { WordSpans::default() } else { whitespace_word_spans_with_capitals(text) };
-    let WordSpans { spans: words, maybe_capitalised } = words;
-    let mut glue = GlueFinder::new(text, &words, &maybe_capitalised);
-    // The list of capitalised words can be as long as the text's words, and only
-    // the glue finder's construction reads it.
-    drop(maybe_capitalised);
+    let mut glue = if lowercased { GlueFinder::empty(text) } else { GlueFinder::new(text) };
     for block in split_blocks(text) {
         split_block(text, block, lowercased, &mut glue, &mut sentences);
     }
@@ -1301,57 +1296,115 @@ fn push_sentence(offset: usize, piece: &str, glue: &mut GlueFinder<'_>, sentence
     push_part(offset + part_start, &piece[part_start..], sentences);
 }
 
-/// Finds glued sentence starts in the pieces of one text, which come in order,
-/// from the text's whitespace-separated words found once.
+/// Finds glued sentence starts in the pieces of one text, which come in order.
+///
+/// A glued start is a capitalised word between two words, so the finder looks only
+/// at the words that start with an ASCII capital or a char that is not ASCII, and
+/// reads their neighbours from the text. Building the list of every word of the
+/// text took more instructions than the rest of the search.
 struct GlueFinder<'t> {
     text: &'t str,
-    /// The byte ranges of the whitespace-separated words of the text, in order.
-    words: &'t [Span],
-    /// The index of the first word that does not end before the start of the last
-    /// piece searched.
-    next_word: usize,
-    /// The end of the last piece searched.
-    last_piece_end: usize,
-    /// The number of words that start before `last_piece_end`. All of them but the
-    /// last end before it, as words do not overlap.
-    words_before_last_end: usize,
-    /// The lower-cased common words that [`capitalised_common_words`] found.
+    /// The words that may open a glued sentence, in order: each word that starts
+    /// with an ASCII capital or a char that is not ASCII and whose neighbours pass
+    /// the byte tests of [`may_glue`]. Cutting a neighbour at a piece's edge keeps
+    /// the bytes those tests read, so no other word can open a glued sentence in
+    /// any piece.
+    sites: Vec<GlueSite>,
+    /// The index in `sites` of the first one whose word before does not end before
+    /// the start of the last piece searched.
+    next_site: usize,
+    /// The lower-cased common words that [`find_lowercase_uses`] found.
     common_words: HashSet<String, FixedState>,
-    /// The indexes in `words` of the glued openers of the whole text: each word
-    /// for which [`is_glued_opener`] is true with the words before and after it.
-    openers: Vec<usize>,
-    /// The index in `openers` of the first one at or after the inner words of the
-    /// last piece searched.
-    next_opener: usize,
+}
+
+/// A word of the text that may open a glued sentence, with the spans of its
+/// neighbours. The whitespace between the words is stored as a byte length, which
+/// keeps the list of a text of many capitalised words small.
+struct GlueSite {
+    before_start: usize,
+    opener: Span,
+    after_end: usize,
+    /// The length of the whitespace before the opener, or [`u8::MAX`] when it is
+    /// that long or longer and has to be found again.
+    before_gap: u8,
+    /// The length of the whitespace after the opener, as `before_gap`.
+    after_gap: u8,
+    /// Whether [`is_glued_opener`] holds for the three whole words.
+    glued: bool,
+}
+
+impl GlueSite {
+    /// Returns the word of `text` before the opener.
+    #[inline(always)]
+    fn before(&self, text: &str) -> Span {
+        let end = if self.before_gap < u8::MAX {
+            self.opener.start - usize::from(self.before_gap)
+        } else {
+            whitespace_run_start(text, self.opener.start)
+        };
+        Span { start: self.before_start, end }
+    }
+
+    /// Returns the word of `text` after the opener.
+    #[inline(always)]
+    fn after(&self, text: &str) -> Span {
+        let start = if self.after_gap < u8::MAX {
+            self.opener.end + usize::from(self.after_gap)
+        } else {
+            whitespace_run_end(text, self.opener.end)
+        };
+        Span { start, end: self.after_end }
+    }
+}
+
+/// Returns `gap` as a [`GlueSite`] stores it.
+#[inline(always)]
+fn short_gap(gap: usize) -> u8 {
+    u8::try_from(gap).unwrap_or(u8::MAX)
 }
 
 impl<'t> GlueFinder<'t> {
-    /// Finds the glued openers of `text`, whose whitespace-separated words are
-    /// `words`, as [`WordSpans`] lists them with `maybe_capitalised`.
-    fn new(text: &'t str, words: &'t [Span], maybe_capitalised: &[usize]) -> Self {
-        let (common_words, shaped) = capitalised_common_words(text, words, maybe_capitalised);
-        let word = |index: usize| &text[words[index].start..words[index].end];
-        let openers = shaped
-            .into_iter()
-            .filter(|&index| is_glued_opener(word(index - 1), word(index), word(index + 1), &common_words))
-            .collect();
-        Self {
-            text,
-            words,
-            next_word: 0,
-            last_piece_end: 0,
-            words_before_last_end: 0,
-            common_words,
-            openers,
-            next_opener: 0,
-        }
+    /// Returns a finder that finds no glued start, for text without an upper-case
+    /// char, where none can be.
+    fn empty(text: &'t str) -> Self {
+        Self { text, sites: Vec::new(), next_site: 0, common_words: HashSet::default() }
     }
 
-    /// Returns whether [`Self::boundaries`] returns no boundary for any piece,
-    /// because a glued start needs a word before and after it and the text has
-    /// fewer than three words. The finder of a text without capitals gets none.
+    /// Finds the words of `text` that may open a glued sentence, and the common
+    /// words among them.
+    fn new(text: &'t str) -> Self {
+        let word = |span: Span| &text[span.start..span.end];
+        let mut sites = glue_sites(text);
+        // The lower-cased capitalised words that could start a glued sentence are
+        // common words rather than names when the text also uses them in lower case
+        // ("... for video According to ..." when the text also says "according").
+        // Punkt uses the same orthographic evidence.
+        let mut candidates = HashSet::default();
+        // `glued` holds whether the words are in the shape of `may_glue` until the
+        // common words are known.
+        for site in &mut sites {
+            let opener = word(site.opener);
+            site.glued = may_glue(word(site.before(text)), opener, word(site.after(text)));
+            if site.glued && !is_short_word_of(opener, &GLUED_OPENER_KEYS) {
+                candidates.insert(lowercase(opener));
+            }
+        }
+        let common_words = find_lowercase_uses(text, candidates);
+        for site in &mut sites {
+            site.glued = site.glued
+                && is_shaped_glued_opener(
+                    word(site.before(text)),
+                    word(site.opener),
+                    word(site.after(text)),
+                    &common_words,
+                );
+        }
+        Self { text, sites, next_site: 0, common_words }
+    }
+
+    /// Returns whether [`Self::boundaries`] returns no boundary for any piece.
     fn finds_nothing(&self) -> bool {
-        self.words.len() < 3
+        self.sites.is_empty()
     }
 
     /// Returns the byte offsets, relative to `piece`, where a glued sentence starts
@@ -1363,79 +1416,308 @@ impl<'t> GlueFinder<'t> {
     /// overlap the piece, cut to it. Each piece must start at or after the start of
     /// the one before.
     fn boundaries(&mut self, piece: Span) -> Vec<usize> {
-        // A piece usually starts where the last one ended, and then only the last
-        // word of the last piece can reach into it, so the walk below starts there
-        // instead of at the last piece's first word.
-        if piece.start >= self.last_piece_end && self.words_before_last_end > self.next_word {
-            self.next_word = self.words_before_last_end - 1;
-        }
-        while self.next_word < self.words.len() && self.words[self.next_word].end <= piece.start {
-            self.next_word += 1;
-        }
-        let first = self.next_word;
-        let words = &self.words[first..];
-        let words = &words[..count_words_starting_before(words, piece.end)];
-        self.last_piece_end = piece.end;
-        self.words_before_last_end = first + words.len();
-        let mut boundaries = Vec::new();
-        if words.len() < 3 {
-            return boundaries;
-        }
-
-        // Only the first and last words can be cut by the piece, so each opener is
-        // whole, and only the openers next to them (the second and the last but one
-        // word) may see other neighbours than in the whole text. Those two are
-        // checked here, and the rest are the text's openers between them.
+        // The ends of the words before the sites grow with the sites, so the sites
+        // skipped here are out of every later piece too.
         let text = self.text;
+        while self.sites.get(self.next_site).is_some_and(|site| site.before(text).end <= piece.start) {
+            self.next_site += 1;
+        }
         let clipped = |word: Span| &text[word.start.max(piece.start)..word.end.min(piece.end)];
-        // Its first byte rules most words out before any slicing or call.
-        let may_be_capitalised = |index: usize| {
-            let first_byte = text.as_bytes()[words[index].start];
-            !first_byte.is_ascii() || first_byte.is_ascii_uppercase()
-        };
-        let edge_opener = |index: usize| {
-            let opener = words[index];
-            let (before, after) = (clipped(words[index - 1]), clipped(words[index + 1]));
-            is_glued_opener(before, &text[opener.start..opener.end], after, &self.common_words)
-        };
-        let last_inner = words.len() - 2;
-        if may_be_capitalised(1) && edge_opener(1) {
-            boundaries.push(words[1].start - piece.start);
-        }
-        while self.openers.get(self.next_opener).is_some_and(|&opener| opener < first + 2) {
-            self.next_opener += 1;
-        }
-        for &opener in self.openers[self.next_opener..].iter().take_while(|&&opener| opener < first + last_inner) {
-            boundaries.push(self.words[opener].start - piece.start);
-        }
-        if last_inner > 1 && may_be_capitalised(last_inner) && edge_opener(last_inner) {
-            boundaries.push(words[last_inner].start - piece.start);
+        let mut boundaries = Vec::new();
+        // A site is in the piece when its neighbours overlap it. Then the opener is
+        // whole, and only a neighbour cut by the piece's edge needs a new test.
+        for site in self.sites[self.next_site..].iter().take_while(|site| site.after(text).start < piece.end) {
+            let whole = site.before_start >= piece.start && site.after_end <= piece.end;
+            let glued = if whole {
+                site.glued
+            } else {
+                let opener = &text[site.opener.start..site.opener.end];
+                is_glued_opener(clipped(site.before(text)), opener, clipped(site.after(text)), &self.common_words)
+            };
+            if glued {
+                boundaries.push(site.opener.start - piece.start);
+            }
         }
         boundaries
     }
 }
 
-/// Returns the number of `words` that start before `end`, as `partition_point`
-/// does. A piece has few words, so the search doubles its range from the front,
-/// where a binary search over the rest of the text would take more steps.
-#[inline(always)]
-fn count_words_starting_before(words: &[Span], end: usize) -> usize {
-    let mut bound = 1;
-    while bound < words.len() && words[bound].start < end {
-        bound *= 2;
+/// Returns the [`GlueSite`]s of `text`, with `glued` false.
+fn glue_sites(text: &str) -> Vec<GlueSite> {
+    let bytes = text.as_bytes();
+    let mut sites = Vec::new();
+    let mut visit = |start: usize| {
+        if let Some(site) = glue_site_at(text, start) {
+            sites.push(site);
+        }
+    };
+    let mut index = 0;
+    while let Some(chunk) = chunk_at(bytes, index) {
+        let mut found = capital_or_char_start_bytes(chunk);
+        while found != 0 {
+            visit(index + (found.trailing_zeros() / 8) as usize);
+            found &= found - 1;
+        }
+        index += 8;
     }
-    // The word at `low` starts before `end`, unless `low` is 0, and the one at
-    // `bound` does not, if there is one.
-    let low = bound / 2;
-    let high = bound.min(words.len());
-    low + words[low..high].partition_point(|word| word.start < end)
+    for (offset, &byte) in bytes[index..].iter().enumerate() {
+        if byte.is_ascii_uppercase() || byte >= 0xC0 {
+            visit(index + offset);
+        }
+    }
+    sites
+}
+
+/// Sets the high bit of each byte of `chunk` that is an ASCII capital or the first
+/// byte of a char that is not ASCII (0xC0 and up in UTF-8).
+#[inline(always)]
+fn capital_or_char_start_bytes(chunk: u64) -> u64 {
+    // Without their high bits the bytes are ASCII, as `ascii_bytes_in_range` needs,
+    // and the bytes that had one are no capitals.
+    let low_bits = chunk & !HIGH_BITS;
+    let capitals = ascii_bytes_in_range(low_bits, b'A', b'[') & !chunk;
+    let char_starts = chunk & (chunk << 1) & HIGH_BITS;
+    capitals | char_starts
+}
+
+/// Returns the [`GlueSite`] of the word at byte `start` of `text`, which starts with
+/// an ASCII capital or a char that is not ASCII, when the char before `start` is
+/// whitespace, there are words before and after it, and the last byte of the word
+/// before and the first byte of the word after do not rule out [`may_glue`].
+#[inline(always)]
+fn glue_site_at(text: &str, start: usize) -> Option<GlueSite> {
+    let bytes = text.as_bytes();
+    if start == 0 || !whitespace_before(text, start).0 {
+        return None;
+    }
+    let before_end = whitespace_run_start(text, start);
+    if before_end == 0 || last_byte_rules_out_glue(bytes[before_end - 1]) {
+        return None;
+    }
+    let opener_end = word_end(text, start);
+    let after_start = whitespace_run_end(text, opener_end);
+    if after_start == bytes.len() || first_byte_rules_out_glue(bytes[after_start]) {
+        return None;
+    }
+    Some(GlueSite {
+        before_start: word_start(text, before_end),
+        opener: Span { start, end: opener_end },
+        after_end: word_end(text, after_start),
+        before_gap: short_gap(start - before_end),
+        after_gap: short_gap(after_start - opener_end),
+        glued: false,
+    })
+}
+
+/// Returns whether the char that ends at byte `end` of `text` is whitespace, and its
+/// length in bytes. `end` must be a char boundary after the start of the text.
+#[inline(always)]
+fn whitespace_before(text: &str, end: usize) -> (bool, usize) {
+    let byte = text.as_bytes()[end - 1];
+    if byte.is_ascii() {
+        return (is_ascii_whitespace_char(byte), 1);
+    }
+    let ch = text[..end].chars().next_back().unwrap_or(' ');
+    (ch.is_whitespace(), ch.len_utf8())
+}
+
+/// Returns the end of the word of `text` that has a char at byte `from`, or `from`
+/// when that char is whitespace: the first whitespace char at or after `from`.
+/// Eight bytes of printable ASCII are skipped at a time.
+#[inline(always)]
+fn word_end(text: &str, from: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut index = from;
+    loop {
+        while let Some(chunk) = chunk_at(bytes, index) {
+            let flagged = may_be_whitespace_bytes(chunk);
+            if flagged != 0 {
+                index += (flagged.trailing_zeros() / 8) as usize;
+                break;
+            }
+            index += 8;
+        }
+        // `index` is at the first byte that may be whitespace, which starts a char
+        // because the bytes before it are ASCII, or fewer than eight bytes are left.
+        if index >= bytes.len() {
+            return bytes.len();
+        }
+        let (whitespace, length) = whitespace_at(text, index);
+        if whitespace {
+            return index;
+        }
+        index += length;
+    }
+}
+
+/// Returns the start of the word of `text` that ends at byte `end`: the end of the
+/// last whitespace char before `end`, or 0. Eight bytes of printable ASCII are
+/// skipped at a time.
+#[inline(always)]
+fn word_start(text: &str, end: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut index = end;
+    loop {
+        while let Some(chunk) = index.checked_sub(8).and_then(|start| chunk_at(bytes, start)) {
+            let flagged = may_be_whitespace_bytes(chunk);
+            if flagged != 0 {
+                // The last flagged byte ends a char, because the bytes after it are
+                // ASCII, and `index` moves to just after it.
+                index -= (flagged.leading_zeros() / 8) as usize;
+                break;
+            }
+            index -= 8;
+        }
+        if index == 0 {
+            return 0;
+        }
+        let (whitespace, length) = whitespace_before(text, index);
+        if whitespace {
+            return index;
+        }
+        index -= length;
+    }
+}
+
+/// Sets the high bit of each byte of `chunk` that may be part of whitespace: the
+/// bytes up to 0x20 and the bytes of chars that are not ASCII. The other bytes are
+/// printable ASCII.
+#[inline(always)]
+fn may_be_whitespace_bytes(chunk: u64) -> u64 {
+    // Without their high bits the bytes carry into no other byte.
+    let low_bits = chunk & !HIGH_BITS;
+    (!low_bits.wrapping_add(ONES * 0x5F) | chunk) & HIGH_BITS
+}
+
+/// Returns the first byte at or after `from` that is not in whitespace, or the end
+/// of `text`.
+#[inline(always)]
+fn whitespace_run_end(text: &str, from: usize) -> usize {
+    let mut index = from;
+    while index < text.len() {
+        let (whitespace, length) = whitespace_at(text, index);
+        if !whitespace {
+            break;
+        }
+        index += length;
+    }
+    index
+}
+
+/// Returns the start of the whitespace of `text` that ends at byte `end`, or `end`
+/// when the char before it is no whitespace.
+#[inline(always)]
+fn whitespace_run_start(text: &str, end: usize) -> usize {
+    let mut index = end;
+    while index > 0 {
+        let (whitespace, length) = whitespace_before(text, index);
+        if !whitespace {
+            break;
+        }
+        index -= length;
+    }
+    index
+}
+
+/// The maximum number of candidates that [`find_lowercase_uses`] searches the text
+/// for one by one. Each search reads the text again, so more of them read the
+/// words once instead.
+const MAX_SEARCHED_CANDIDATES: usize = 16;
+
+/// Returns the `candidates`, lower-cased capitalised words, that are also a
+/// whitespace-separated word of `text` that starts in lower case, with any
+/// trailing chars that are not alphanumeric trimmed.
+fn find_lowercase_uses(text: &str, candidates: HashSet<String, FixedState>) -> HashSet<String, FixedState> {
+    if candidates.is_empty() {
+        return candidates;
+    }
+    if candidates.len() > MAX_SEARCHED_CANDIDATES {
+        return find_lowercase_uses_by_words(text, &candidates);
+    }
+    find_lowercase_uses_by_search(text, candidates)
+}
+
+/// Returns [`find_lowercase_uses`] of a few `candidates`, each found by a substring
+/// search, which skips most of the text's bytes.
+fn find_lowercase_uses_by_search(text: &str, candidates: HashSet<String, FixedState>) -> HashSet<String, FixedState> {
+    let mut found = HashSet::default();
+    for candidate in candidates {
+        // A word of the candidate starts with it, and no match of the candidate
+        // starts inside another, because it has no whitespace.
+        let is_used = memchr::memmem::find_iter(text.as_bytes(), candidate.as_bytes())
+            .any(|start| is_lowercase_use(text, start, &candidate));
+        if is_used {
+            found.insert(candidate);
+        }
+    }
+    found
+}
+
+/// Returns whether the word of `text` that starts at byte `start`, where a match of
+/// `candidate` starts, is `candidate` in the sense of [`find_lowercase_uses`].
+#[inline(always)]
+fn is_lowercase_use(text: &str, start: usize, candidate: &str) -> bool {
+    if start > 0 && !whitespace_before(text, start).0 {
+        return false;
+    }
+    let word = &text[start..word_end(text, start + candidate.len())];
+    bare_word(word) == candidate && word.starts_with(char::is_lowercase)
+}
+
+/// Returns `word` without its trailing chars that are not alphanumeric.
+#[inline(always)]
+fn bare_word(word: &str) -> &str {
+    if word.as_bytes().last().is_some_and(u8::is_ascii_alphanumeric) {
+        word
+    } else {
+        word.trim_end_matches(|c: char| !c.is_alphanumeric())
+    }
+}
+
+/// Returns [`find_lowercase_uses`] of many `candidates`, read from each word of
+/// `text` once.
+fn find_lowercase_uses_by_words(text: &str, candidates: &HashSet<String, FixedState>) -> HashSet<String, FixedState> {
+    // The first bytes and lengths of the candidates reject most words before they
+    // are trimmed and hashed. A word keeps its first byte when trimmed, because it
+    // starts with a letter.
+    let mut first_bytes = [false; 256];
+    let mut lengths = 0u64;
+    for candidate in candidates {
+        if let Some(&byte) = candidate.as_bytes().first() {
+            first_bytes[usize::from(byte)] = true;
+        }
+        lengths |= 1u64.checked_shl(candidate.len() as u32).unwrap_or(0);
+    }
+    let may_be_candidate = |bare: &str| bare.len() >= 64 || lengths & (1 << bare.len()) != 0;
+
+    let mut found = HashSet::default();
+    for word in whitespace_words(text) {
+        // Words are never empty.
+        let first = word.as_bytes()[0];
+        if !first_bytes[usize::from(first)] {
+            continue;
+        }
+        let lowercase =
+            if first.is_ascii() { first.is_ascii_lowercase() } else { word.starts_with(char::is_lowercase) };
+        if !lowercase {
+            continue;
+        }
+        let bare = bare_word(word);
+        if may_be_candidate(bare) && candidates.contains(bare) {
+            found.insert(bare.to_owned());
+        }
+    }
+    found
 }
 
 #[inline(always)]
 fn is_glued_opener(before: &str, opener: &str, after: &str, common_words: &HashSet<String, FixedState>) -> bool {
-    if !may_glue(before, opener, after) {
-        return false;
-    }
+    may_glue(before, opener, after) && is_shaped_glued_opener(before, opener, after, common_words)
+}
+
+/// Returns [`is_glued_opener`] of words for which [`may_glue`] holds.
+#[inline(always)]
+fn is_shaped_glued_opener(before: &str, opener: &str, after: &str, common_words: &HashSet<String, FixedState>) -> bool {
     if is_short_word_of(opener, &GLUED_OPENER_KEYS) {
         return !(opener == "A" && matches!(after, "and" | "or" | "to"));
     }
@@ -1558,90 +1840,6 @@ fn lowercase(word: &str) -> String {
     }
 }
 
-/// Returns the lower-cased forms of the capitalised words that could start a glued
-/// sentence (see [`may_glue`]) and that the text also uses in lower case, so they are
-/// common words rather than names ("... for video According to ..." when the text
-/// also says "according"). Punkt uses the same orthographic evidence.
-///
-/// Also returns the index of each word that has the shape of [`may_glue`] with the
-/// words before and after it, in order.
-fn capitalised_common_words(
-    text: &str,
-    word_spans: &[Span],
-    maybe_capitalised: &[usize],
-) -> (HashSet<String, FixedState>, Vec<usize>) {
-    let word = |span: Span| &text[span.start..span.end];
-    let mut candidates = HashSet::default();
-    let mut shaped = Vec::new();
-    // The opener's first byte rules most words out, as in `may_glue`, so only the
-    // words that may be capitalised are tested.
-    for &index in maybe_capitalised {
-        // The first and the last word lack a word on one side.
-        if index == 0 || index + 1 >= word_spans.len() {
-            continue;
-        }
-        // The bytes that `may_glue` tests first rule out most words before any
-        // slicing. Words are never empty.
-        let bytes = text.as_bytes();
-        if first_byte_rules_out_glue(bytes[word_spans[index + 1].start])
-            || last_byte_rules_out_glue(bytes[word_spans[index - 1].end - 1])
-        {
-            continue;
-        }
-        let [before, opener, after] =
-            [word(word_spans[index - 1]), word(word_spans[index]), word(word_spans[index + 1])];
-        if !may_glue(before, opener, after) {
-            continue;
-        }
-        shaped.push(index);
-        if !is_short_word_of(opener, &GLUED_OPENER_KEYS) {
-            candidates.insert(lowercase(opener));
-        }
-    }
-    if candidates.is_empty() {
-        return (candidates, shaped);
-    }
-
-    // The first bytes and lengths of the candidates reject most words before they
-    // are trimmed and hashed. A word keeps its first byte when trimmed, because it
-    // starts with a letter.
-    let mut first_bytes = [false; 256];
-    let mut lengths = 0u64;
-    for candidate in &candidates {
-        if let Some(&byte) = candidate.as_bytes().first() {
-            first_bytes[usize::from(byte)] = true;
-        }
-        lengths |= 1u64.checked_shl(candidate.len() as u32).unwrap_or(0);
-    }
-    let may_be_candidate = |bare: &str| bare.len() >= 64 || lengths & (1 << bare.len()) != 0;
-
-    let mut found = HashSet::default();
-    for &span in word_spans {
-        // Words are never empty, and their first and last bytes settle most tests
-        // without decoding: for an ASCII char, `is_lowercase` and `is_alphanumeric`
-        // are the ASCII tests.
-        let first = text.as_bytes()[span.start];
-        if !first_bytes[usize::from(first)] {
-            continue;
-        }
-        let candidate = word(span);
-        let lowercase =
-            if first.is_ascii() { first.is_ascii_lowercase() } else { candidate.starts_with(char::is_lowercase) };
-        if !lowercase {
-            continue;
-        }
-        let bare = if text.as_bytes()[span.end - 1].is_ascii_alphanumeric() {
-            candidate
-        } else {
-            candidate.trim_end_matches(|c: char| !c.is_alphanumeric())
-        };
-        if may_be_candidate(bare) && candidates.contains(bare) {
-            found.insert(bare.to_owned());
-        }
-    }
-    (found, shaped)
-}
-
 /// Returns the byte ranges of the pieces of `text` between Unicode whitespace: the
 /// ranges of [`str::split_whitespace`].
 pub(crate) fn whitespace_word_spans(text: &str) -> Vec<Span> {
@@ -1650,15 +1848,17 @@ pub(crate) fn whitespace_word_spans(text: &str) -> Vec<Span> {
 
 /// The whitespace-separated words of a text, as [`whitespace_word_spans`] finds
 /// them, with the words that may start with a capital.
-#[derive(Default)]
 struct WordSpans {
     spans: Vec<Span>,
     /// The indexes in `spans`, in order, of the words whose first byte is an ASCII
-    /// capital or not ASCII. No other word starts with an upper-case char.
+    /// capital or not ASCII. No other word starts with an upper-case char. Only
+    /// the tests read it, as the glue finder's reference.
+    #[cfg_attr(not(test), allow(dead_code))]
     maybe_capitalised: Vec<usize>,
 }
 
 /// Returns the words of `text` as [`WordSpans`].
+#[cfg(test)]
 fn whitespace_word_spans_with_capitals(text: &str) -> WordSpans {
     scan_whitespace_words::<true>(text)
 }
@@ -1973,6 +2173,38 @@ fn overlong_cut(piece: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Returns the common words of `text` as the glue finder found them from a list
+    /// of all its words, the reference for [`GlueFinder::new`]. They are the
+    /// lower-cased capitalised words in the shape of [`may_glue`] that the text also
+    /// uses in lower case.
+    fn common_words_from_word_list(text: &str) -> HashSet<String, FixedState> {
+        let WordSpans { spans: word_spans, maybe_capitalised } = whitespace_word_spans_with_capitals(text);
+        let word = |span: Span| &text[span.start..span.end];
+        let mut candidates: HashSet<String, FixedState> = HashSet::default();
+        for &index in &maybe_capitalised {
+            if index == 0 || index + 1 >= word_spans.len() {
+                continue;
+            }
+            let [before, opener, after] =
+                [word(word_spans[index - 1]), word(word_spans[index]), word(word_spans[index + 1])];
+            if may_glue(before, opener, after) && !is_short_word_of(opener, &GLUED_OPENER_KEYS) {
+                candidates.insert(lowercase(opener));
+            }
+        }
+        let mut found = HashSet::default();
+        for &span in &word_spans {
+            let candidate = word(span);
+            if !candidate.starts_with(char::is_lowercase) {
+                continue;
+            }
+            let bare = candidate.trim_end_matches(|c: char| !c.is_alphanumeric());
+            if candidates.contains(bare) {
+                found.insert(bare.to_owned());
+            }
+        }
+        found
+    }
 
     /// Returns [`may_glue`] without the byte tests that come before decoding.
     fn may_glue_by_chars(before: &str, opener: &str, after: &str) -> bool {
@@ -2899,26 +3131,10 @@ mod tests {
             // without an upper-case char, which is right only if it finds nothing
             // there with them.
             proptest::prop_assume!(!text.chars().any(char::is_uppercase));
-            let words = whitespace_word_spans_with_capitals(&text);
-            let mut glue = GlueFinder::new(&text, &words.spans, &words.maybe_capitalised);
+            let mut glue = GlueFinder::new(&text);
             let cut = (0..=cut.min(text.len())).rev().find(|&at| text.is_char_boundary(at)).unwrap_or(0);
             proptest::prop_assert_eq!(glue.boundaries(Span { start: 0, end: cut }), Vec::<usize>::new());
             proptest::prop_assert_eq!(glue.boundaries(Span { start: cut, end: text.len() }), Vec::<usize>::new());
-        }
-
-        #[test]
-        fn word_count_before_end_matches_partition_point(
-            lengths in proptest::collection::vec(1usize..4, 0..40),
-            end in 0usize..200,
-        ) {
-            let mut words = Vec::new();
-            let mut start = 0;
-            for length in lengths {
-                words.push(Span { start, end: start + length });
-                start += length + 1;
-            }
-            let expected = words.partition_point(|word| word.start < end);
-            proptest::prop_assert_eq!(count_words_starting_before(&words, end), expected);
         }
 
         #[test]
@@ -2951,8 +3167,8 @@ mod tests {
 
         #[test]
         fn glue_finder_sees_the_words_of_each_piece(
-            text in "((The|He|A|and|or|club|Club|boy|Locke|won|x\\.|é|東。)[ \n\u{a0}]{1,2}){0,14}",
-            cuts in proptest::collection::vec(0usize..80, 0..5),
+            text in "((The|He|A|and|or|club|Club|boy|Locke|won|x\\.|é|Été|été,|東。)[ \n\u{a0}\u{2003}]{1,2}){0,14}",
+            cuts in proptest::collection::vec(0usize..80, 0..12),
         ) {
             // Pieces that split the text at char boundaries, in order, as split_block makes.
             let mut cuts: Vec<usize> = cuts.into_iter().filter(|&cut| cut < text.len() && text.is_char_boundary(cut)).collect();
@@ -2960,8 +3176,7 @@ mod tests {
             cuts.push(text.len());
             cuts.sort_unstable();
             cuts.dedup();
-            let words = whitespace_word_spans_with_capitals(&text);
-            let mut glue = GlueFinder::new(&text, &words.spans, &words.maybe_capitalised);
+            let mut glue = GlueFinder::new(&text);
             let common_words = glue.common_words.clone();
             for piece in cuts.windows(2) {
                 let (start, end) = (piece[0], piece[1]);
@@ -2979,6 +3194,94 @@ mod tests {
                 proptest::prop_assert_eq!(glue.boundaries(Span { start, end }), expected);
             }
         }
+
+        #[test]
+        fn glue_finder_common_words_match_word_list(
+            triples in proptest::collection::vec((0usize..4, 0usize..64, 0usize..64, 0usize..4), 0..60),
+            spaces in proptest::collection::vec("[ \n\u{a0}\u{2003}]{1,2}", 180),
+        ) {
+            // The name of number `n` below 64: "B" and three letters.
+            let name = |n: usize| -> String {
+                std::iter::once('B').chain((0..3).map(|digit| ['a', 'b', 'c', 'é'][n >> (2 * digit) & 3])).collect()
+            };
+            // Each triple of words has the shape of a glued start unless its first
+            // word rules it out, so up to 60 of them give more candidates than are
+            // searched one by one, and fewer give fewer.
+            let words = triples.iter().flat_map(|&(before, opener, after, mark)| {
+                let before = match before {
+                    0 => "x.".to_owned(),
+                    1 => "7".to_owned(),
+                    _ => name(opener ^ before).to_lowercase(),
+                };
+                let after = name(after).to_lowercase() + ["", ".", ",", "!"][mark];
+                [before, name(opener), after]
+            });
+            let text: String = words.zip(&spaces).map(|(word, space)| format!("{word}{space}")).collect();
+            proptest::prop_assert_eq!(GlueFinder::new(&text).common_words, common_words_from_word_list(&text));
+        }
+
+        #[test]
+        fn lowercase_use_search_matches_word_scan(
+            text in "([a-cA-Cé]{1,4}[.,'!]{0,2}|[ \n\u{a0}\u{2003}]{1,2}){0,40}",
+            candidates in proptest::collection::hash_set("[a-cé][a-cé]{0,3}", 0..20),
+        ) {
+            let candidates: HashSet<String, FixedState> = candidates.into_iter().collect();
+            proptest::prop_assert_eq!(
+                find_lowercase_uses_by_search(&text, candidates.clone()),
+                find_lowercase_uses_by_words(&text, &candidates)
+            );
+        }
+
+        #[test]
+        fn word_ends_match_char_search(
+            text in "\\PC{0,40}|([a-zA-Z.]{1,9}|[ \t\n\x0b\x0c\0\x1f\x7f]{1,3}|\u{a0}|\u{2003}|é|東|\u{85}){0,20}",
+            at in 0usize..200,
+        ) {
+            let at = (0..=at.min(text.len())).rev().find(|&at| text.is_char_boundary(at)).unwrap_or(0);
+            let expected_end = text[at..].find(char::is_whitespace).map_or(text.len(), |offset| at + offset);
+            let expected_start = text[..at].rfind(char::is_whitespace).map_or(0, |start| {
+                start + text[start..].chars().next().map_or(0, char::len_utf8)
+            });
+            proptest::prop_assert_eq!(word_end(&text, at), expected_end);
+            proptest::prop_assert_eq!(word_start(&text, at), expected_start);
+        }
+
+        #[test]
+        fn capital_or_char_start_bytes_match_byte_tests(chunk in proptest::array::uniform8(proptest::num::u8::ANY)) {
+            let expected = chunk
+                .iter()
+                .enumerate()
+                .filter(|(_, byte)| byte.is_ascii_uppercase() || **byte >= 0xC0)
+                .map(|(index, _)| 0x80u64 << (8 * index))
+                .sum::<u64>();
+            proptest::prop_assert_eq!(capital_or_char_start_bytes(u64::from_le_bytes(chunk)), expected);
+        }
+    }
+
+    #[test]
+    fn glue_finder_reads_whitespace_of_any_length() {
+        for gap in [1, 254, 255, 256, 600] {
+            let spaces = " ".repeat(gap);
+            let text = format!("the won{spaces}He{spaces}won");
+            let mut glue = GlueFinder::new(&text);
+            assert_eq!(glue.boundaries(Span { start: 0, end: text.len() }), vec![7 + gap], "gap {gap}");
+            // A piece that starts inside the word before cuts it.
+            assert_eq!(glue.boundaries(Span { start: 6, end: text.len() }), vec![1 + gap], "gap {gap}");
+        }
+    }
+
+    #[test]
+    fn glue_finder_tests_neighbours_cut_by_the_piece() {
+        let text = "won Locke He won. A and";
+        let mut glue = GlueFinder::new(text);
+        // "Locke" starts with a capital, so "He" after it starts no sentence in the
+        // whole text, but in a piece that starts inside it the word before is "ocke".
+        assert_eq!(glue.boundaries(Span { start: 0, end: 17 }), Vec::<usize>::new());
+        assert_eq!(glue.boundaries(Span { start: 5, end: 17 }), vec![5]);
+        // A word after the opener that the piece cuts still counts.
+        assert_eq!(GlueFinder::new("the won He won").boundaries(Span { start: 0, end: 13 }), vec![8]);
+        // A piece that ends before the word after the opener has no glued start.
+        assert_eq!(GlueFinder::new("the won He won").boundaries(Span { start: 0, end: 11 }), Vec::<usize>::new());
     }
 
     #[test]
