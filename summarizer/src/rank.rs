@@ -1897,10 +1897,11 @@ mod tests {
             let mut untaken = Untaken::new(len);
             let mut is_taken = vec![false; len];
             for (start, run) in runs {
-                for slot in start.min(len)..(start + run).min(len) {
-                    if !is_taken[slot] {
-                        untaken.take(slot);
-                        is_taken[slot] = true;
+                let (first, end) = (start.min(len), (start + run).min(len));
+                for (slot, taken) in is_taken[first..end].iter_mut().enumerate() {
+                    if !*taken {
+                        untaken.take(first + slot);
+                        *taken = true;
                     }
                 }
             }
