@@ -575,9 +575,12 @@ fn is_name_list_joiner(word: &str) -> bool {
 /// in lower case, which text in capitals ("STORM WARNING, WITH WINDS") and scripts
 /// without case lack. It names people and makes no statement, so it counts as a fragment.
 fn is_name_list(sentence: &str) -> bool {
-    if has_leading_ascii_non_name(sentence) {
-        return false;
-    }
+    !has_leading_ascii_non_name(sentence) && is_name_list_by_words(sentence)
+}
+
+/// Returns [`is_name_list`] as it reads every word with the word iterator, without
+/// the byte search for a word that rules a name list out.
+fn is_name_list_by_words(sentence: &str) -> bool {
     // Most sentences have a lower-case word among their first few, which settles
     // it before the rest is read.
     let (mut words, mut comma, mut lower_case) = (0, false, false);
@@ -2236,27 +2239,6 @@ mod tests {
             let scores = directed_scores(text);
             assert!(scores.iter().all(|score| score.is_finite()), "text {text:?}: {scores:?}");
         }
-    }
-
-    /// Returns [`is_name_list`] as it reads every word with the word iterator,
-    /// without the byte search for a word that rules a name list out.
-    fn is_name_list_by_words(sentence: &str) -> bool {
-        let (mut words, mut comma, mut lower_case) = (0, false, false);
-        for word in whitespace_words(sentence) {
-            words += 1;
-            comma |= word.ends_with(',');
-            let first = word.as_bytes()[0];
-            let capitalised = if first.is_ascii_alphabetic() {
-                first.is_ascii_uppercase()
-            } else {
-                word.chars().find(|c| c.is_alphabetic()).is_some_and(char::is_uppercase)
-            };
-            if !capitalised && !is_name_list_joiner(word.trim_end_matches(',')) {
-                return false;
-            }
-            lower_case |= word.chars().any(char::is_lowercase);
-        }
-        words >= 2 && comma && lower_case
     }
 
     proptest::proptest! {
