@@ -343,9 +343,9 @@ const DOCUMENT_FIELDS: [&str; 4] = ["id", "article", "text", "sentences"];
 /// more to decode it.
 ///
 /// Returns `None` for a line it leaves to serde_json, which then gives the same
-/// document or an error: invalid JSON, a field name with an escape, a repeated
-/// field, a text that is not a string, or an array or object as a value (the depth
-/// limit of serde_json counts from the start of the line).
+/// document or an error. Such lines are invalid JSON, a field name with an escape,
+/// a repeated field, a text that is not a string, or an array or object as a value
+/// (because serde_json's depth limit counts from the start of the line).
 fn parse_document(line: &str) -> Option<Document<'_>> {
     let bytes = line.as_bytes();
     let mut document = Document { id: None, article: None, text: None, sentences: None };
@@ -1084,7 +1084,7 @@ mod tests {
         }
     }
 
-    /// The fields of `document`, with the id as its JSON text.
+    /// Returns the fields of `document`, with the id as its JSON text.
     fn document_fields(document: &Document) -> (Option<String>, Option<String>, Option<String>, Option<usize>) {
         (document.id.map(|id| id.get().to_owned()), document.article.clone(), document.text.clone(), document.sentences)
     }

@@ -893,7 +893,7 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(10_000))]
 
         #[test]
-        fn stems_right_quote_words_like_snowball_on_generated_words(
+        fn right_quote_words_stem_like_snowball(
             word in generated_word(),
             quotes in prop::collection::vec(0..40usize, 1..3),
         ) {

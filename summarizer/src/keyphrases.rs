@@ -444,7 +444,7 @@ pub(crate) fn extract(
     chosen.into_iter().map(phrase).collect()
 }
 
-/// Adds `item` to `best`, which holds at most `max_len` items, sorted by
+/// Adds `item` to `best`, which keeps at most `max_len` items, sorted by
 /// `ranks_before` and best first, when it ranks before the last of them or there is
 /// room. An item that ranks after all of them takes one comparison.
 fn keep_best<T>(best: &mut Vec<T>, item: T, max_len: usize, ranks_before: impl Fn(&T, &T) -> Ordering) {

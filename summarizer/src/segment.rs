@@ -1380,8 +1380,8 @@ impl<'t> GlueFinder<'t> {
         // ("... for video According to ..." when the text also says "according").
         // Punkt uses the same orthographic evidence.
         let mut candidates = HashSet::default();
-        // `glued` holds whether the words are in the shape of `may_glue` until the
-        // common words are known.
+        // Until the common words are known, `glued` tells whether the words are in
+        // the shape of `may_glue`.
         for site in &mut sites {
             let opener = word(site.opener);
             site.glued = may_glue(word(site.before(text)), opener, word(site.after(text)));
@@ -1481,9 +1481,10 @@ fn capital_or_char_start_bytes(chunk: u64) -> u64 {
 }
 
 /// Returns the [`GlueSite`] of the word at byte `start` of `text`, which starts with
-/// an ASCII capital or a char that is not ASCII, when the char before `start` is
-/// whitespace, there are words before and after it, and the last byte of the word
-/// before and the first byte of the word after do not rule out [`may_glue`].
+/// an ASCII capital or a char that is not ASCII. There is one when the char before
+/// `start` is whitespace and there are words before and after it. The last byte of
+/// the word before and the first byte of the word after must not rule out
+/// [`may_glue`] either.
 #[inline(always)]
 fn glue_site_at(text: &str, start: usize) -> Option<GlueSite> {
     let bytes = text.as_bytes();
